@@ -1,0 +1,45 @@
+"""Run Haven: `python app.py` serves on 127.0.0.1:$PORT (default 5000)."""
+
+from __future__ import annotations
+
+import os
+
+from werkzeug.serving import WSGIRequestHandler, run_simple
+
+from webapp import create_app
+
+app = create_app()
+
+
+class NoAddressHandler(WSGIRequestHandler):
+    """The development server's request log, without the client address (see #3)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log method, path and status only."""
+        path = self.path.split("?", 1)[0]
+        self.log_message("%s %s %s", self.command, path, code)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Write to stderr without address_string()."""
+        import sys
+
+        sys.stderr.write((format % args) + "\n")
+
+
+def main() -> None:
+    """Migrate, seed on first start, then serve on loopback."""
+    from flask_migrate import upgrade
+
+    from webapp.cli import seed_if_empty
+
+    with app.app_context():
+        upgrade()
+        if app.config["HAVEN_SEED_ON_START"] and seed_if_empty(app):
+            print("Loaded the default directory from services_data/.")  # noqa: T201
+    port = int(os.environ.get("PORT", "5000"))
+    print(f"Haven is serving on http://127.0.0.1:{port}/")  # noqa: T201
+    run_simple("127.0.0.1", port, app, request_handler=NoAddressHandler, threaded=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Haven: an offline-first directory and outreach app for people affected by trafficking."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from webapp import i18n, security
+from webapp.config import ROOT, load_config
+from webapp.extensions import babel, db, migrate
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build a configured app; tests pass overrides. No I/O happens at import time."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        static_folder=str(ROOT / "static"),
+        static_url_path="/static",
+    )
+    app.config.update(load_config(app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.autoescape = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    babel.init_app(app, locale_selector=i18n.select_babel_locale)
+    i18n.init_app(app)
+    security.init_app(app)
+
+    from webapp import cli, compression, errors
+    from webapp.directory import api, routes
+
+    app.register_blueprint(routes.root)
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(api.bp)
+    errors.init_app(app)
+    compression.init_app(app)
+    cli.init_app(app)
+    return app

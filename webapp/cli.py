@@ -1,0 +1,159 @@
+"""`flask` commands. Each command's docstring is its help text."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from webapp.config import ROOT
+from webapp.directory import hsds, importer, indexer
+from webapp.extensions import db
+from webapp.models import Service
+
+services_cli = AppGroup("services", help="Import, export and seed directory data (HSDS 3.0).")
+translate_cli = AppGroup("translate", help="Extract, update and compile translations.")
+
+TRANSLATIONS = ROOT / "translations"
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@services_cli.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+def import_cmd(path: Path) -> None:
+    """Import HSDS 3.0 JSON (one service, a list, or a folder) or a CSV datapackage.
+
+    Everything is validated first; one bad record and nothing is written.
+    """
+    records = importer.read_records(path) if path.exists() else None
+    if records is None:
+        _fail(f"{path}: no such file or folder")
+        return
+    try:
+        with click.progressbar(length=len(records), label="Validating",
+                               file=sys.stderr) as bar:
+            rows = importer.build_rows(records, current_app.config["HSDS_SCHEMA_DIR"],
+                                       progress=bar.update)
+        importer.ensure_taxonomies()
+        count = importer.write_rows(rows)
+        db.session.commit()
+    except importer.ImportError_ as exc:
+        db.session.rollback()
+        shown = exc.errors[:50]
+        more = len(exc.errors) - len(shown)
+        _fail("nothing was imported:\n  " + "\n  ".join(shown)
+              + (f"\n  … and {more} more" if more > 0 else ""))
+        return
+    click.echo(f"Imported {count} service(s) from {path}.")
+
+
+@services_cli.command("export")
+@click.argument("path", type=click.Path(path_type=Path))
+def export_cmd(path: Path) -> None:
+    """Write every service as HSDS 3.0 JSON (a list) to PATH, validated before writing.
+
+    Confidential locations carry only their city and coarse point, never the address.
+    """
+    schema_dir = current_app.config["HSDS_SCHEMA_DIR"]
+    ids = db.session.scalars(select(Service.id).order_by(Service.id)).all()
+    from webapp.directory.queries import load_services
+
+    out = []
+    for i in range(0, len(ids), 500):
+        for svc in load_services(list(ids[i:i + 500])):
+            doc = hsds.service_json(svc)
+            errors = hsds.schema_errors(schema_dir, "service", doc)
+            if errors:
+                _fail(f"service {svc.id} does not validate: {errors[0]}")
+            out.append(doc)
+    if path.is_dir():
+        path = path / "services.json"
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)  # never a half-written export
+    click.echo(f"Exported {len(out)} service(s) to {path}.")
+
+
+def seed_if_empty(app: Flask) -> bool:
+    """Load services_data/ into an empty directory; returns True when it loaded."""
+    importer.ensure_taxonomies()
+    db.session.commit()
+    if db.session.scalar(select(func.count()).select_from(Service)):
+        return False
+    data = Path(app.config["HAVEN_DATA_DIR"])
+    importer.import_path(data, app.config["HSDS_SCHEMA_DIR"])
+    demo = db.session.scalar(select(func.count()).where(Service.is_demo.is_(True)))
+    indexer.set_meta("demo_loaded", "1" if demo else "0")
+    db.session.commit()
+    return True
+
+
+@services_cli.command("seed")
+def seed_cmd() -> None:
+    """Load the default dataset (services_data/) if the directory is empty."""
+    loaded = seed_if_empty(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo("Seeded the directory." if loaded else "The directory already has services.")
+
+
+def _pybabel(*args: str) -> None:
+    cmd = [sys.executable, "-m", "babel.messages.frontend", *args]
+    result = subprocess.run(cmd, check=False, capture_output=True, text=True)  # noqa: S603
+    if result.returncode:
+        _fail(f"pybabel {args[0]} failed:\n{result.stderr}")
+
+
+def extract_pot(target: Path) -> None:
+    """Write the template catalogue for the current code to target."""
+    _pybabel("extract", "-F", str(TRANSLATIONS / "babel.cfg"), "-k", "_l",
+             "--add-comments=Translators:", "--sort-by-file", "--no-wrap",
+             "--omit-header", "-o", str(target), str(ROOT / "webapp"))
+
+
+@translate_cli.command("extract")
+def extract_cmd() -> None:
+    """Regenerate translations/messages.pot from the code and templates."""
+    extract_pot(TRANSLATIONS / "messages.pot")
+    click.echo("Wrote translations/messages.pot")
+
+
+@translate_cli.command("update")
+def update_cmd() -> None:
+    """Extract, then merge new strings into every locale's messages.po."""
+    extract_pot(TRANSLATIONS / "messages.pot")
+    _pybabel("update", "-i", str(TRANSLATIONS / "messages.pot"), "-d", str(TRANSLATIONS),
+             "--no-wrap", "--omit-header")
+    click.echo("Updated every catalogue; translate the new entries, then compile.")
+
+
+@translate_cli.command("compile")
+def compile_cmd() -> None:
+    """Compile every messages.po into messages.mo (the .mo files are not committed)."""
+    _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+    click.echo("Compiled translations.")
+
+
+@translate_cli.command("init")
+@click.argument("locale")
+def init_cmd(locale: str) -> None:
+    """Start a catalogue for a new locale (Babel identifier, e.g. 'de' or 'zh_Hans')."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pot = Path(tmp) / "messages.pot"
+        extract_pot(pot)
+        _pybabel("init", "-i", str(pot), "-d", str(TRANSLATIONS), "-l", locale)
+    click.echo(f"Created translations/{locale}/LC_MESSAGES/messages.po; add it to webapp/i18n.py.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    app.cli.add_command(services_cli)
+    app.cli.add_command(translate_cli)

@@ -1,0 +1,1 @@
+"""The directory area: search, pages, the HSDS API, import and export."""

@@ -1,0 +1,412 @@
+"""Import HSDS 3.0 services: validate everything first, then write all of it or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask_babel import force_locale
+from sqlalchemy import delete, insert, select, update
+
+from webapp.directory import csvpackage, geo, hours, hsds, indexer, taxonomy
+from webapp.extensions import db
+from webapp.models import (
+    Language,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    ServiceTranslation,
+    Taxonomy,
+    TaxonomyTerm,
+    service_terms,
+)
+
+_LOCALE_KEY = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_FREE_WORDS = re.compile(r"\b(free|gratis|gratuit|gratuito|no cost)\b", re.IGNORECASE)
+
+
+class ImportError_(ValueError):
+    """One or more records cannot be imported; nothing was written."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class Record:
+    """One service object and where it came from (for error messages)."""
+
+    source: str
+    index: int
+    data: Any
+
+    def label(self) -> str:
+        """'file: record N (id …, "name")' for error messages."""
+        rid = self.data.get("id", "?") if isinstance(self.data, dict) else "?"
+        name = self.data.get("name") if isinstance(self.data, dict) else None
+        extra = f', "{name}"' if isinstance(name, str) else ""
+        return f"{self.source}: record {self.index} (id {rid}{extra})"
+
+
+@dataclass
+class Rows:
+    """Everything one import writes, table by table."""
+
+    organizations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    taxonomies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    terms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    locations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    services: list[dict[str, Any]] = field(default_factory=list)
+    phones: list[dict[str, Any]] = field(default_factory=list)
+    schedules: list[dict[str, Any]] = field(default_factory=list)
+    languages: list[dict[str, Any]] = field(default_factory=list)
+    translations: list[dict[str, Any]] = field(default_factory=list)
+    sals: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_records(path: Path) -> list[Record]:
+    """Service objects from a JSON file (one, a list, or an HSDS page), a folder, or CSV."""
+    if path.is_dir():
+        if csvpackage.is_datapackage(path):
+            try:
+                services = csvpackage.load_services(path)
+            except csvpackage.CsvError as exc:
+                raise ImportError_([f"{path}: {exc}"]) from exc
+            return [Record(f"{path}/services.csv", i + 1, s) for i, s in enumerate(services)]
+        out: list[Record] = []
+        for child in sorted(path.iterdir()):
+            if child.suffix == ".json" or (child.is_dir() and csvpackage.is_datapackage(child)):
+                out.extend(read_records(child))
+        if not out:
+            raise ImportError_([f"{path}: no .json files or services.csv found"])
+        return out
+    if not path.is_file():
+        raise ImportError_([f"{path}: no such file or folder"])
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ImportError_([f"{path}: not valid JSON: {exc}"]) from exc
+    if isinstance(doc, dict) and isinstance(doc.get("contents"), list):
+        doc = doc["contents"]
+    items = doc if isinstance(doc, list) else [doc]
+    return [Record(str(path), i + 1, item) for i, item in enumerate(items)]
+
+
+def _ts(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if parsed.tzinfo:
+                parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+            return parsed.replace(microsecond=0)
+        except ValueError:
+            pass
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, str) and value:
+        return dt.date.fromisoformat(value[:10])
+    return None
+
+
+def _check_semantics(rec: dict[str, Any]) -> list[str]:
+    """What the schema cannot say: times, zones, dates, coordinates, extensions, leaks."""
+    errs: list[str] = []
+    for f in ("assured_date",):
+        try:
+            _date(rec.get(f))
+        except ValueError:
+            errs.append(f"field '{f}': {rec.get(f)!r} is not a date (YYYY-MM-DD)")
+    sched_lists = [("schedules", rec.get("schedules") or [])]
+    for i, sal in enumerate(rec.get("service_at_locations") or []):
+        sched_lists.append((f"service_at_locations/{i}/schedules", sal.get("schedules") or []))
+    for prefix, scheds in sched_lists:
+        for i, s in enumerate(scheds):
+            try:
+                hours.slots(s.get("byday"), s.get("opens_at"), s.get("closes_at"))
+            except hours.HoursError as exc:
+                errs.append(f"field '{prefix}/{i}': {exc}")
+            tzname = s.get("haven_timezone")
+            if tzname is not None:
+                try:
+                    hours.zone_key(tzname if isinstance(tzname, str) else "?", None)
+                except hours.HoursError as exc:
+                    errs.append(f"field '{prefix}/{i}/haven_timezone': {exc}")
+    texts = " ".join(str(rec.get(k) or "") for k in ("name", "description", "alert",
+                                                     "eligibility_description",
+                                                     "application_process")).casefold()
+    for i, sal in enumerate(rec.get("service_at_locations") or []):
+        loc = sal.get("location") or {}
+        where = f"service_at_locations/{i}/location"
+        conf = loc.get("confidential", False)
+        if not isinstance(conf, bool):
+            errs.append(f"field '{where}/confidential': must be true or false")
+        lat, lng = loc.get("latitude"), loc.get("longitude")
+        if lat is None or lng is None:
+            if (lat is None) != (lng is None):
+                errs.append(f"field '{where}': latitude and longitude go together")
+        elif not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            errs.append(f"field '{where}': latitude/longitude out of range")
+        if conf is True:
+            for addr in loc.get("addresses") or []:
+                street = str(addr.get("address_1") or "").strip().casefold()
+                desc = " ".join(str(x or "") for x in (sal.get("description"),
+                                                        loc.get("name"))).casefold()
+                if len(street) >= 4 and (street in texts or street in desc):
+                    errs.append(f"field '{where}/addresses': the confidential street address "
+                                "also appears in the service's public text; remove it there")
+    trs = rec.get("haven_translations")
+    if trs is not None:
+        if not isinstance(trs, dict):
+            errs.append("field 'haven_translations': must be an object of locale -> texts")
+        else:
+            for key, val in trs.items():
+                if not _LOCALE_KEY.match(str(key)) or not isinstance(val, dict) or not all(
+                    isinstance(v, str) for v in val.values()
+                ):
+                    errs.append(f"field 'haven_translations/{key}': needs a BCP 47 tag and "
+                                "string name/description/eligibility_description")
+    country = rec.get("haven_country")
+    if country is not None and not (isinstance(country, str) and re.fullmatch(r"[A-Z]{2}",
+                                                                               country)):
+        errs.append("field 'haven_country': must be a two-letter upper-case country code")
+    return errs
+
+
+def _term_row(term: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    tax_name = str(term.get("taxonomy") or "")
+    tax_row = None
+    tax_id = term.get("taxonomy_id")
+    if tax_name and not tax_id:
+        tax_id = taxonomy.taxonomy_id(tax_name)
+    if tax_id:
+        tax_row = {"id": tax_id, "name": tax_name or tax_id, "description": tax_name or ""}
+    row = {"id": term["id"], "taxonomy_id": tax_id, "taxonomy_name": tax_name,
+           "code": str(term.get("code") or term.get("name") or ""), "name": term.get("name", ""),
+           "description": term.get("description", "")}
+    if (tax_name, row["code"]) in taxonomy.BY_CODE:
+        # Haven's own terms keep Haven's stable ids whatever the file calls them.
+        row["id"] = taxonomy.BY_CODE[(tax_name, row["code"])].id
+    return row, tax_row
+
+
+def _collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> list[str]:
+    """Turn one validated service object into rows; returns any reference errors."""
+    errs: list[str] = []
+    sid = rec["id"]
+    org = rec.get("organization")
+    if isinstance(org, dict):
+        rows.organizations[org["id"]] = {"id": org["id"], "name": org["name"],
+                                         "description": org.get("description", ""),
+                                         "website": org.get("website"), "email": org.get("email")}
+    org_id = rec.get("organization_id") or (org or {}).get("id")
+    source = rec.get("haven_source") or {}
+    costs = rec.get("cost_options") or []
+    free = any(c.get("amount") == 0 or _FREE_WORDS.search(str(c.get("option") or ""))
+               for c in costs) or bool(_FREE_WORDS.search(str(rec.get("fees_description") or "")))
+    scheds = list(rec.get("schedules") or [])
+    for sal in rec.get("service_at_locations") or []:
+        scheds.extend(sal.get("schedules") or [])
+    svc_row = {
+        "id": sid, "organization_id": org_id, "name": rec["name"],
+        "alternate_name": rec.get("alternate_name"), "description": rec.get("description", ""),
+        "url": rec.get("url"), "email": rec.get("email"), "status": rec["status"],
+        "interpretation_services": rec.get("interpretation_services"),
+        "application_process": rec.get("application_process"),
+        "fees_description": rec.get("fees_description"),
+        "eligibility_description": rec.get("eligibility_description"),
+        "minimum_age": rec.get("minimum_age"), "maximum_age": rec.get("maximum_age"),
+        "alert": rec.get("alert"), "assured_date": _date(rec.get("assured_date")),
+        "last_modified": _ts(rec.get("last_modified")),
+        "source_language": "en", "country": rec.get("haven_country"),
+        "is_demo": bool(rec.get("haven_example_listing")),
+        "source_url": source.get("url"), "source_quote": source.get("quote"),
+        "rank_hint": int(rec.get("haven_rank") or 0), "free": free,
+        "always_open": False, "timezone": None,
+    }
+    all_slots: list[hours.Slot] = []
+    for pos, s in enumerate(scheds):
+        tz_name = s.get("haven_timezone")
+        rows.schedules.append({
+            "id": s["id"], "service_id": sid, "position": pos, "freq": s.get("freq"),
+            "byday": s.get("byday"), "opens_at": s.get("opens_at"),
+            "closes_at": s.get("closes_at"), "tz_offset": s.get("timezone"),
+            "tz_name": tz_name, "valid_from": s.get("valid_from"), "valid_to": s.get("valid_to"),
+            "description": s.get("description"),
+        })
+        all_slots.extend(hours.slots(s.get("byday"), s.get("opens_at"), s.get("closes_at")))
+        svc_row["timezone"] = svc_row["timezone"] or hours.zone_key(tz_name, s.get("timezone"))
+    svc_row["always_open"] = bool(all_slots) and hours.covers_whole_week(all_slots)
+    rows.services.append(svc_row)
+    for pos, p in enumerate(rec.get("phones") or []):
+        codes = ",".join(str(lang.get("code")) for lang in p.get("languages") or []
+                         if lang.get("code"))
+        rows.phones.append({"id": p["id"], "service_id": sid, "position": pos,
+                            "number": p["number"], "extension": p.get("extension"),
+                            "type": (p.get("type") or "voice").lower(),
+                            "description": p.get("description"), "language_codes": codes})
+    for pos, lang in enumerate(rec.get("languages") or []):
+        if lang.get("code") or lang.get("name"):
+            rows.languages.append({"id": lang["id"], "service_id": sid, "position": pos,
+                                   "code": str(lang.get("code") or lang.get("name")).lower(),
+                                   "name": lang.get("name"), "note": lang.get("note")})
+    for loc_key, tr in (rec.get("haven_translations") or {}).items():
+        rows.translations.append({"service_id": sid, "locale": loc_key, "name": tr.get("name"),
+                                  "description": tr.get("description"),
+                                  "eligibility_description": tr.get("eligibility_description")})
+    seen_terms: set[str] = set()
+    for i, attr in enumerate(rec.get("attributes") or []):
+        term = attr.get("taxonomy_term")
+        if isinstance(term, dict):
+            trow, tax_row = _term_row(term)
+            rows.terms[trow["id"]] = trow
+            if tax_row:
+                rows.taxonomies.setdefault(tax_row["id"], tax_row)
+            term_id = trow["id"]
+        elif attr.get("taxonomy_term_id") in known_terms:
+            term_id = attr["taxonomy_term_id"]
+        elif attr.get("taxonomy_term_id"):
+            errs.append(f"field 'attributes/{i}/taxonomy_term_id': unknown taxonomy term "
+                        f"{attr['taxonomy_term_id']} (include the taxonomy_term object)")
+            continue
+        else:
+            continue
+        if term_id not in seen_terms:
+            seen_terms.add(term_id)
+            rows.links.append({"service_id": sid, "term_id": term_id})
+    for sal in rec.get("service_at_locations") or []:
+        loc = sal.get("location")
+        if not isinstance(loc, dict):
+            continue
+        addrs = loc.get("addresses") or []
+        addr = next((a for a in addrs if a.get("address_type") == "physical"),
+                    addrs[0] if addrs else {})
+        area = loc.get("haven_area") or {}
+        lat, lng = loc.get("latitude"), loc.get("longitude")
+        conf = bool(loc.get("confidential"))
+        plat, plng = lat, lng
+        if conf and lat is not None and lng is not None:
+            plat, plng = geo.coarse_point(lat, lng)
+        rows.locations[loc["id"]] = {
+            "id": loc["id"], "organization_id": loc.get("organization_id"),
+            "location_type": loc.get("location_type", "physical"), "name": loc.get("name"),
+            "description": loc.get("description"), "confidential": conf,
+            "latitude": lat, "longitude": lng, "public_latitude": plat, "public_longitude": plng,
+            "address_id": addr.get("id"), "address_1": addr.get("address_1"),
+            "address_2": addr.get("address_2"), "postal_code": addr.get("postal_code"),
+            "city": addr.get("city") or area.get("city"),
+            "region": addr.get("state_province") or addr.get("region") or area.get("region"),
+            "country": (addr.get("country") or area.get("country") or "")[:2].upper() or None,
+        }
+        rows.sals.append({"id": sal["id"], "service_id": sid, "location_id": loc["id"],
+                          "description": sal.get("description")})
+    return errs
+
+
+def build_rows(records: Iterable[Record], schema_dir: str,
+               progress: Callable[[int], None] | None = None) -> Rows:
+    """Validate every record; raise ImportError_ listing every problem, or return rows."""
+    errors: list[str] = []
+    rows = Rows()
+    seen: dict[str, str] = {}
+    known_terms = {t.id: t.code for t in taxonomy.ALL_TERMS}
+    known_terms.update({tid: "" for tid in db.session.scalars(select(TaxonomyTerm.id))})
+    for rec in records:
+        problems: list[str] = []
+        if not isinstance(rec.data, dict):
+            problems.append("is not a JSON object (expected an HSDS service)")
+        else:
+            problems = hsds.schema_errors(schema_dir, "service", rec.data)
+            if not problems:
+                problems = _check_semantics(rec.data)
+            sid = rec.data.get("id")
+            if isinstance(sid, str) and sid in seen:
+                problems.append(f"field 'id': duplicate of {seen[sid]}")
+            elif isinstance(sid, str):
+                seen[sid] = rec.label()
+            if not problems:
+                problems = _collect(rec.data, rows, known_terms)
+        errors.extend(f"{rec.label()}: {p}" for p in problems)
+        if progress:
+            progress(1)
+    if errors:
+        raise ImportError_(errors)
+    return rows
+
+
+def _upsert(model: Any, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    ids = [r["id"] for r in rows]
+    existing: set[str] = set()
+    for i in range(0, len(ids), 500):
+        existing.update(db.session.scalars(select(model.id).where(model.id.in_(ids[i:i + 500]))))
+    new = [r for r in rows if r["id"] not in existing]
+    old = [r for r in rows if r["id"] in existing]
+    if new:
+        db.session.execute(insert(model), new)
+    if old:
+        db.session.execute(update(model), old)
+
+
+def write_rows(rows: Rows) -> int:
+    """Write one validated import inside the caller's transaction; returns services written."""
+    sids = [s["id"] for s in rows.services]
+    for i in range(0, len(sids), 500):
+        chunk = sids[i:i + 500]
+        for model in (Phone, Schedule, Language, ServiceTranslation, ServiceAtLocation):
+            db.session.execute(delete(model).where(model.service_id.in_(chunk)))
+        db.session.execute(delete(service_terms).where(service_terms.c.service_id.in_(chunk)))
+    _upsert(Taxonomy, list(rows.taxonomies.values()))
+    _upsert(TaxonomyTerm, list(rows.terms.values()))
+    _upsert(Organization, list(rows.organizations.values()))
+    _upsert(Location, list(rows.locations.values()))
+    _upsert(Service, rows.services)
+    for model, batch in ((Phone, rows.phones), (Schedule, rows.schedules),
+                         (Language, rows.languages), (ServiceTranslation, rows.translations),
+                         (ServiceAtLocation, rows.sals)):
+        if batch:
+            db.session.execute(insert(model), batch)
+    if rows.links:
+        db.session.execute(insert(service_terms), rows.links)
+    indexer.reindex(sids)
+    return len(sids)
+
+
+def import_path(path: Path, schema_dir: str,
+                progress: Callable[[int], None] | None = None) -> int:
+    """Import a file or folder all-or-nothing; returns how many services were written."""
+    records = read_records(path)
+    rows = build_rows(records, schema_dir, progress)
+    try:
+        count = write_rows(rows)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return count
+
+
+def ensure_taxonomies() -> None:
+    """Create Haven's two taxonomies and their terms if they are missing."""
+    rows = Rows()
+    for tax in hsds.haven_taxonomies():
+        rows.taxonomies[tax["id"]] = {k: tax[k] for k in ("id", "name", "description", "version")}
+    with force_locale("en"):  # stored names are the English source labels
+        for t in taxonomy.ALL_TERMS:
+            rows.terms[t.id] = {"id": t.id, "taxonomy_id": taxonomy.taxonomy_id(t.taxonomy),
+                                "taxonomy_name": t.taxonomy, "code": t.code,
+                                "name": str(t.label), "description": t.description}
+    _upsert(Taxonomy, list(rows.taxonomies.values()))
+    _upsert(TaxonomyTerm, list(rows.terms.values()))

@@ -1,0 +1,183 @@
+"""Turn stored services into what a page shows, in the reader's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from babel.dates import format_date, get_day_names
+from flask_babel import gettext as _
+
+from webapp import i18n
+from webapp.directory import hours, taxonomy
+from webapp.models import Service
+
+STALE_AFTER = dt.timedelta(days=365)
+_DIGITS = re.compile(r"[^\d+]")
+
+
+@dataclass
+class PhoneView:
+    """A number to show, with the link that dials or texts it."""
+
+    number: str
+    href: str
+    kind: str  # voice, sms, whatsapp, text, fax
+    label: str
+    description: str | None
+
+
+@dataclass
+class ServiceView:
+    """Everything a template needs about one service."""
+
+    id: str
+    name: str
+    name_lang: str | None  # set when the text is not in the page's language
+    description: str
+    description_lang: str | None
+    eligibility: str | None
+    eligibility_lang: str | None
+    organization: str | None
+    status: str
+    status_label: str | None
+    alert: str | None
+    is_demo: bool
+    categories: list[tuple[str, str]]
+    populations: list[str]
+    phones: list[PhoneView]
+    languages: list[str]
+    places: list[dict[str, Any]]
+    hours: list[tuple[str, str]]
+    always_open: bool
+    open_now: bool | None
+    verified: str | None
+    stale: bool
+    free: bool
+    url: str | None
+    source_url: str | None
+    country: str | None
+    src_lang: str | None  # language of untranslated fields (alert, hours notes), if not ours
+    distance_km: float | None = None
+
+
+def dial_href(number: str, kind: str) -> str:
+    """tel:, sms: or WhatsApp link for a displayed number (short codes dial as written)."""
+    digits = _DIGITS.sub("", number.split("(")[0])
+    if kind in ("sms", "text"):
+        return f"sms:{digits}"
+    if kind == "whatsapp":
+        return f"https://wa.me/{digits.lstrip('+')}"
+    return f"tel:{digits}"
+
+
+def phone_label(kind: str) -> str:
+    """A translated word for the kind of line."""
+    return {
+        "sms": _("Text"),
+        "text": _("Text"),
+        "whatsapp": _("WhatsApp"),
+        "fax": _("Fax"),
+    }.get(kind, _("Call"))
+
+
+def language_name(code: str, locale: str) -> str:
+    """A language's name in the reader's language (falls back to the code)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(locale.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name or code
+
+
+def _status_label(status: str) -> str | None:
+    return {
+        "temporarily closed": _("Temporarily closed"),
+        "inactive": _("No longer active"),
+        "defunct": _("Closed permanently"),
+    }.get(status)
+
+
+def _hours(service: Service, locale: str) -> list[tuple[str, str]]:
+    days = get_day_names("wide", locale=locale.replace("-", "_"))
+    per_day: dict[int, list[str]] = {d: [] for d in range(7)}
+    for s in service.schedules:
+        for slot in hours.slots(s.byday, s.opens_at, s.closes_at):
+            per_day[slot.weekday].append(
+                f"{hours.format_minutes(slot.opens)}–{hours.format_minutes(slot.closes)}"
+            )
+    return [(days[d], ", ".join(v) if v else _("Closed")) for d, v in per_day.items()]
+
+
+def is_open_now(service: Service, now: dt.datetime) -> bool | None:
+    """Open at this instant in the service's own zone, or None when hours are unknown."""
+    if not service.schedules:
+        return None
+    for s in service.schedules:
+        tz = hours.zone(s.tz_name, s.tz_offset)
+        if hours.is_open(hours.slots(s.byday, s.opens_at, s.closes_at), tz, now):
+            return True
+    return False
+
+
+def present(service: Service, *, now: dt.datetime | None = None,
+            distance_km: float | None = None) -> ServiceView:
+    """Build the view of one service for the current locale."""
+    loc = i18n.current()
+    now = now or dt.datetime.now(dt.UTC)
+    tr = next((t for t in service.translations if t.locale == loc.tag), None)
+    src = service.source_language or "en"
+
+    def pick(translated: str | None, original: str | None) -> tuple[str | None, str | None]:
+        if translated:
+            return translated, None
+        if not original:
+            return None, None
+        return original, (src if src != loc.tag else None)
+
+    name, name_lang = pick(tr.name if tr else None, service.name)
+    desc, desc_lang = pick(tr.description if tr else None, service.description)
+    elig, elig_lang = pick(tr.eligibility_description if tr else None,
+                           service.eligibility_description)
+    cats = []
+    pops = []
+    for t in service.terms:
+        term = taxonomy.BY_CODE.get((t.taxonomy_name, t.code))
+        if term and t.taxonomy_name == taxonomy.CATEGORIES:
+            cats.append((t.code, str(term.label)))
+        elif term:
+            pops.append(str(term.label))
+    phones = [PhoneView(p.number, dial_href(p.number, p.type), p.type, phone_label(p.type),
+                        p.description) for p in service.phones]
+    places = []
+    for sal in service.locations:
+        l_ = sal.location
+        place = {"city": l_.city, "region": l_.region, "country": l_.country,
+                 "confidential": l_.confidential, "name": l_.name,
+                 "lat": l_.public_latitude, "lng": l_.public_longitude}
+        if not l_.confidential:
+            place["address"] = ", ".join(x for x in (l_.address_1, l_.address_2) if x)
+            place["postal_code"] = l_.postal_code
+        places.append(place)
+    verified = None
+    stale = False
+    if service.assured_date:
+        verified = format_date(service.assured_date, "long", locale=loc.babel)
+        stale = now.date() - service.assured_date > STALE_AFTER
+    return ServiceView(
+        id=service.id, name=name or service.name, name_lang=name_lang,
+        description=desc or "", description_lang=desc_lang, eligibility=elig,
+        eligibility_lang=elig_lang,
+        organization=service.organization.name if service.organization else None,
+        status=service.status, status_label=_status_label(service.status), alert=service.alert,
+        is_demo=service.is_demo, categories=cats, populations=pops, phones=phones,
+        languages=[language_name(lang.code, loc.babel) for lang in service.languages],
+        places=places, hours=_hours(service, loc.babel), always_open=service.always_open,
+        open_now=is_open_now(service, now), verified=verified, stale=stale, free=service.free,
+        url=service.url, source_url=service.source_url, country=service.country,
+        src_lang=src if src != loc.tag else None, distance_km=distance_km,
+    )

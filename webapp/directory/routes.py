@@ -1,0 +1,205 @@
+"""Public directory pages. Thin: parse, call search/presenters, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+
+from werkzeug.wrappers import Response as WResponse
+
+from webapp import i18n
+from webapp.directory import presenters, search, taxonomy
+from webapp.directory.indexer import get_meta
+from webapp.directory.queries import load_services
+from webapp.extensions import db
+
+root = Blueprint("root", __name__)
+bp = Blueprint("public", __name__, url_prefix="/<lang>")
+
+PUBLIC_CACHE = "public, max-age=300"
+
+
+@root.route("/")
+def pick_locale() -> WResponse:
+    """Send the visitor to their language, chosen from Accept-Language (no cookie)."""
+    loc = i18n.best_match(request.headers.get("Accept-Language"))
+    resp = redirect(url_for("public.home", lang=loc.tag), code=302)
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+@bp.url_value_preprocessor
+def pull_locale(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Take the locale from the URL; a near miss in case redirects, anything else is 404."""
+    tag = (values or {}).pop("lang", "")
+    info = i18n.BY_TAG.get(tag)
+    if info is None:
+        fixed = i18n.match_tag(tag) if tag.lower() in {t.lower() for t in i18n.BY_TAG} else None
+        if fixed is not None and request.method == "GET":
+            path = request.full_path if request.query_string else request.path
+            abort(redirect("/" + fixed.tag + path[len(tag) + 1:].rstrip("?"), code=301))
+        abort(404)
+    g.locale_info = info
+
+
+@bp.url_defaults
+def add_locale(endpoint: str, values: dict[str, Any]) -> None:
+    """url_for() keeps the current locale unless told otherwise."""
+    values.setdefault("lang", i18n.current().tag)
+
+
+@bp.after_request
+def cache_public(response: Response) -> Response:
+    """Public pages are the same for everyone: shared caches may keep them briefly."""
+    response.headers.setdefault("Cache-Control", PUBLIC_CACHE)
+    response.headers["Content-Language"] = i18n.current().tag
+    return response
+
+
+def country_lines(country: str) -> list[presenters.ServiceView]:
+    """The deployment country's hotlines and emergency numbers, most important first."""
+    p = search.Params(categories=["hotline", "emergency"], per_page=20)
+    ids = search.search(p, home_country=country).ids
+    services = [s for s in load_services(ids) if s.country == country]
+    return [presenters.present(s) for s in services]
+
+
+def demo_loaded() -> bool:
+    """Whether fictional demo listings are in the directory (a banner says so)."""
+    return get_meta("demo_loaded") == "1"
+
+
+@bp.app_context_processor
+def directory_context() -> dict[str, Any]:
+    """Facts every page shows: the demo banner and the quick-exit target."""
+    return {
+        "demo_loaded": demo_loaded() if request.blueprint == "public" else False,
+        "exit_url": current_app.config["HAVEN_EXIT_URL"],
+        "app_name": current_app.config["HAVEN_APP_NAME"],
+        "category_terms": taxonomy.CATEGORY_TERMS,
+        "population_terms": taxonomy.POPULATION_TERMS,
+    }
+
+
+@bp.route("/")
+def home() -> str:
+    """Country hotlines first, then search and category tiles."""
+    country = current_app.config["HAVEN_COUNTRY"]
+    return render_template("directory/home.html", lines=country_lines(country),
+                           country=country)
+
+
+@bp.route("/search")
+def results() -> tuple[str, int] | str:
+    """Search results with filters; works with JavaScript off."""
+    try:
+        params = search.parse(request.args)
+    except search.BadQuery as exc:
+        return render_template("directory/results.html", params=None, error=exc, result=None,
+                               services=[], languages=_language_options()), 400
+    result = search.search(params, home_country=current_app.config["HAVEN_COUNTRY"])
+    now = dt.datetime.now(dt.UTC)
+    services = [presenters.present(s, now=now, distance_km=result.distances.get(s.id))
+                for s in load_services(result.ids)]
+    matched = [str(taxonomy.BY_CODE[(taxonomy.CATEGORIES, c)].label)
+               for c in result.matched_categories]
+    return render_template("directory/results.html", params=params, result=result,
+                           services=services, matched=matched, error=None,
+                           languages=_language_options())
+
+
+def _language_options() -> list[tuple[str, str]]:
+    from webapp.models import Language
+
+    codes = db.session.scalars(select(Language.code).distinct()).all()
+    loc = i18n.current().babel
+    return sorted(((c, presenters.language_name(c, loc)) for c in codes), key=lambda x: x[1])
+
+
+@bp.route("/services/<service_id>")
+def detail(service_id: str) -> str:
+    """One service: call, text, hours, languages, verification date."""
+    found = load_services([service_id[:64]])
+    if not found:
+        abort(404)
+    return render_template("directory/detail.html", s=presenters.present(found[0]))
+
+
+@bp.route("/hotlines")
+def hotlines() -> str:
+    """Every country's verified lines, grouped by country."""
+    p = search.Params(categories=["hotline", "emergency"], per_page=search.MAX_PER_PAGE)
+    ids: list[str] = []
+    while True:
+        res = search.search(p)
+        ids += res.ids
+        if p.page >= res.pages:
+            break
+        p.page += 1
+    groups: dict[str, list[presenters.ServiceView]] = {}
+    for s in load_services(ids):
+        if s.country:
+            groups.setdefault(s.country, []).append(presenters.present(s))
+    return render_template("directory/hotlines.html", groups=sorted(groups.items()))
+
+
+@bp.route("/signs")
+def signs() -> str:
+    """Recognise the signs: ILO indicators and the Palermo elements, for a lay reader."""
+    return render_template("pages/signs.html")
+
+
+@bp.route("/privacy")
+def privacy() -> str:
+    """What Haven does not collect."""
+    return render_template("pages/privacy.html")
+
+
+@bp.route("/about")
+def about() -> str:
+    """About Haven, and what the language labels mean."""
+    return render_template("pages/about.html")
+
+
+@bp.route("/languages")
+def languages() -> str:
+    """The language picker as a page, with each catalogue's review status."""
+    return render_template("pages/languages.html")
+
+
+@bp.app_template_global()
+def switch_url(tag: str) -> str:
+    """This same page in another locale (the language switcher's links)."""
+    if request.blueprint != "public" or request.endpoint is None:
+        return url_for("public.home", lang=tag)
+    args = {**(request.view_args or {}), **request.args.to_dict(flat=False), "lang": tag}
+    return url_for(request.endpoint, **args)
+
+
+@bp.app_template_global()
+def page_url(page: int) -> str:
+    """The current results page with another page number (keeps repeated filters)."""
+    args: dict[str, Any] = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return url_for("public.results", **args)
+
+
+@bp.app_template_global()
+def country_name(code: str) -> str:
+    """A country's (or the EU's) name in the reader's language."""
+    from babel import Locale
+
+    return Locale.parse(i18n.current().babel).territories.get(code, code)

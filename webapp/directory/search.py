@@ -1,0 +1,370 @@
+"""Directory search: one set of semantics for the pages, the API and (mirrored) offline.
+
+A query is folded into terms; each term expands to index tokens (itself, typo neighbours,
+longer words it begins, and the category it names in any shipped locale). SQL then ranks
+services by how many terms they cover, then by weight, identically on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, bindparam, case, exists, false, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from webapp.directory import geo, hours, indexer, taxonomy, vocab
+from webapp.directory import text as textmod
+from webapp.extensions import db
+from webapp.models import (
+    Language,
+    Location,
+    OpenSlot,
+    SearchToken,
+    Service,
+    ServiceAtLocation,
+    TaxonomyTerm,
+    service_terms,
+)
+
+MAX_QUERY = 200
+MAX_PER_PAGE = 100
+DEFAULT_RADIUS_KM = 50.0
+VISIBLE_STATUSES = ("active", "temporarily closed")
+F_EXACT, F_PREFIX, F_TYPO1, F_TYPO2 = 1.0, 0.7, 0.6, 0.45
+
+
+class BadQuery(ValueError):
+    """A search parameter that cannot be used; names the parameter."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.message = message
+
+
+@dataclass
+class Params:
+    """What was asked: text, filters and page."""
+
+    q: str = ""
+    categories: list[str] = field(default_factory=list)
+    populations: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    free: bool = False
+    open_now: bool = False
+    always_open: bool = False
+    near: tuple[float, float] | None = None
+    near_label: str = ""
+    radius_km: float = DEFAULT_RADIUS_KM
+    term_ids: list[str] = field(default_factory=list)
+    modified_after: dt.datetime | None = None
+    page: int = 1
+    per_page: int = 20
+
+    def is_empty(self) -> bool:
+        """True when nothing at all narrows the directory."""
+        return not (self.q or self.categories or self.populations or self.languages
+                    or self.free or self.open_now or self.always_open or self.near
+                    or self.term_ids or self.modified_after)
+
+
+@dataclass
+class Result:
+    """One page of ranked service ids, the total, and what the query was understood as."""
+
+    ids: list[str]
+    total: int
+    page: int
+    per_page: int
+    distances: dict[str, float] = field(default_factory=dict)
+    matched_categories: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        """How many pages the total fills (at least one)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def _flag(args: Any, name: str) -> bool:
+    value = (args.get(name) or "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise BadQuery(name, "use 1 or 0")
+
+
+def int_param(args: Any, name: str, default: int, low: int, high: int) -> int:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise BadQuery(name, "must be a whole number") from exc
+    if not low <= value <= high:
+        raise BadQuery(name, f"must be between {low} and {high}")
+    return value
+
+
+def _codes(args: Any, name: str, allowed: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for raw in args.getlist(name):
+        for code in raw.split(","):
+            code = code.strip()
+            if not code:
+                continue
+            if code not in allowed:
+                raise BadQuery(name, f"unknown value {code[:40]!r}")
+            out.append(code)
+    return out
+
+
+def parse(args: Any) -> Params:
+    """Read search parameters from a query string (pages and API alike)."""
+    p = Params()
+    q = (args.get("q") or args.get("search") or "").strip()
+    if len(q) > MAX_QUERY:
+        raise BadQuery("q", f"at most {MAX_QUERY} characters")
+    if any(ord(c) < 32 for c in q):
+        raise BadQuery("q", "contains control characters")
+    p.q = q
+    p.categories = _codes(args, "category", taxonomy.CATEGORY_CODES)
+    p.populations = _codes(args, "population", taxonomy.POPULATION_CODES)
+    for raw in args.getlist("language"):
+        for code in raw.split(","):
+            code = code.strip().lower()
+            if code:
+                if len(code) > 20 or not all(ch.isalnum() or ch == "-" for ch in code):
+                    raise BadQuery("language", "not a language code")
+                p.languages.append(code)
+    p.free = _flag(args, "free")
+    p.open_now = _flag(args, "open_now")
+    p.always_open = _flag(args, "always_open")
+    near = (args.get("near") or "").strip()
+    if near:
+        if len(near) > 100:
+            raise BadQuery("near", "too long")
+        point = geo.parse_point(near)
+        if point is None:
+            point = known_places().get(" ".join(textmod.tokens(near)))
+            if point is None:
+                raise BadQuery("near", "give 'latitude,longitude' or a known city name")
+        p.near, p.near_label = point, near
+    p.radius_km = float(int_param(args, "radius", int(DEFAULT_RADIUS_KM), 1, 500))
+    p.page = int_param(args, "page", 1, 1, 100000)
+    p.per_page = int_param(args, "per_page", 20, 1, MAX_PER_PAGE)
+    tid = (args.get("taxonomy_term_id") or "").strip()
+    if tid:
+        p.term_ids = [t.strip() for t in tid.split(",") if t.strip()]
+    after = (args.get("modified_after") or "").strip()
+    if after:
+        try:
+            parsed = dt.datetime.fromisoformat(after.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise BadQuery("modified_after", "use an ISO 8601 date or date-time") from exc
+        if parsed.tzinfo:
+            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        p.modified_after = parsed
+    return p
+
+
+def known_places() -> dict[str, tuple[float, float]]:
+    """Folded city names in the directory -> the centre of their (public) points."""
+    version = indexer.get_meta("data_version") or ""
+    return _places(version, db.engine.url.render_as_string(hide_password=True))
+
+
+@functools.lru_cache(maxsize=8)
+def _places(version: str, engine_key: str) -> dict[str, tuple[float, float]]:
+    rows = db.session.execute(
+        select(Location.city, func.avg(Location.public_latitude),
+               func.avg(Location.public_longitude))
+        .where(Location.city.is_not(None), Location.public_latitude.is_not(None))
+        .group_by(Location.city)
+    ).all()
+    return {" ".join(textmod.tokens(city)): (float(lat), float(lng)) for city, lat, lng in rows}
+
+
+def expand(q: str) -> tuple[list[tuple[str, int, float]], list[str], int]:
+    """Query text -> (token, term index, factor) rows, matched categories, number of terms."""
+    raw = textmod.tokens(q)
+    terms = textmod.query_terms(q)
+    words = vocab.current()
+    rows: list[tuple[str, int, float]] = []
+    matched: list[str] = []
+    phrases = vocab.phrase_categories(raw)
+    for i, term in enumerate(terms):
+        rows.append((term, i, F_EXACT))
+        cats = vocab.categories_for(term)
+        cats |= {code for code, toks in phrases.items() if term in toks}
+        for code in sorted(cats):
+            rows.append((indexer.CAT_PREFIX + code, i, F_EXACT))
+            if code not in matched:
+                matched.append(code)
+        if len(term) >= 3:
+            rows.extend((w, i, F_PREFIX) for w in words.prefixed(term))
+        rows.extend((w, i, F_TYPO1 if d == 1 else F_TYPO2) for w, d in words.near(term))
+    n = len(terms)
+    if terms:
+        rows.append((indexer.exact_key(q), n, F_EXACT))  # a whole-name match covers one more
+    return rows, matched, n
+
+
+def _filters(p: Params, now: dt.datetime) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [Service.status.in_(VISIBLE_STATUSES)]
+
+    def has_term(taxonomy_name: str, codes: list[str]) -> ColumnElement[bool]:
+        return exists().where(
+            service_terms.c.service_id == Service.id,
+            service_terms.c.term_id == TaxonomyTerm.id,
+            TaxonomyTerm.taxonomy_name == taxonomy_name,
+            TaxonomyTerm.code.in_(codes),
+        )
+
+    if p.categories:
+        conds.append(has_term(taxonomy.CATEGORIES, p.categories))
+    if p.populations:
+        conds.append(has_term(taxonomy.POPULATIONS, p.populations))
+    if p.term_ids:
+        conds.append(exists().where(service_terms.c.service_id == Service.id,
+                                    service_terms.c.term_id.in_(p.term_ids)))
+    if p.languages:
+        conds.append(exists().where(Language.service_id == Service.id,
+                                    Language.code.in_(p.languages)))
+    if p.free:
+        conds.append(Service.free.is_(True))
+    if p.always_open:
+        conds.append(Service.always_open.is_(True))
+    if p.modified_after:
+        conds.append(Service.last_modified > p.modified_after)
+    if p.open_now:
+        conds.append(_open_now(now))
+    return conds
+
+
+def _open_now(now: dt.datetime) -> ColumnElement[bool]:
+    """Open at this instant, each zone's local weekday and minute computed in Python."""
+    zones = db.session.scalars(select(OpenSlot.tz_name).distinct()).all()
+    per_zone = []
+    for key in zones:
+        try:
+            tz = hours.zone(key, None)
+        except hours.HoursError:
+            continue
+        weekday, minute = hours.local_position(tz, now)
+        per_zone.append(and_(OpenSlot.tz_name == key, OpenSlot.weekday == weekday,
+                             OpenSlot.opens_min <= minute, OpenSlot.closes_min > minute))
+    if not per_zone:
+        return false()
+    return exists().where(OpenSlot.service_id == Service.id, or_(*per_zone))
+
+
+def _distance_subquery(p: Params) -> Any:
+    if p.near is None:
+        raise ValueError("no point to measure from")
+    lat, lng = p.near
+    min_lat, max_lat, min_lng, max_lng = geo.bounding_box(lat, lng, p.radius_km)
+    k = math.cos(math.radians(lat))
+    dist2 = (func.power(Location.public_latitude - lat, 2)
+             + func.power((Location.public_longitude - lng) * k, 2))
+    return (
+        select(ServiceAtLocation.service_id.label("sid"), func.min(dist2).label("d2"))
+        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .where(Location.public_latitude.between(min_lat, max_lat),
+               Location.public_longitude.between(min_lng, max_lng))
+        .group_by(ServiceAtLocation.service_id)
+        .subquery()
+    )
+
+
+def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None) -> Result:
+    """Run a search and return one page of ranked service ids."""
+    now = now or dt.datetime.now(dt.UTC)
+    conds = _filters(p, now)
+    matched: list[str] = []
+    offset = (p.page - 1) * p.per_page
+    home = case((Service.country == home_country, 0), else_=1) if home_country else None
+    dist = _distance_subquery(p) if p.near else None
+    if p.q:
+        rows, matched, _terms = expand(p.q)
+        if not rows:
+            return Result([], 0, p.page, p.per_page, matched_categories=matched)
+        per_term = _per_term_scores(rows)
+        scored = (
+            select(per_term.c.sid, func.count().label("cov"), func.sum(per_term.c.s).label("score"))
+            .group_by(per_term.c.sid)
+            .subquery()
+        )
+        stmt = select(Service.id, func.count().over().label("total")).join(
+            scored, scored.c.sid == Service.id
+        )
+        order: list[Any] = [scored.c.cov.desc(), scored.c.score.desc()]
+    else:
+        stmt = select(Service.id, func.count().over().label("total"))
+        order = []
+    if dist is not None:
+        stmt = stmt.join(dist, dist.c.sid == Service.id)
+        order.append(dist.c.d2.asc())
+    if home is not None:
+        order.append(home.asc())
+    order += [Service.rank_hint.desc(), Service.name.asc(), Service.id.asc()]
+    stmt = stmt.where(*conds).order_by(*order).limit(p.per_page).offset(offset)
+    result = db.session.execute(stmt).all()
+    ids = [r[0] for r in result]
+    total = int(result[0][1]) if result else (_count(stmt) if offset else 0)
+    distances: dict[str, float] = {}
+    if p.near and ids:
+        distances = _exact_distances(ids, p.near)
+    return Result(ids, total, p.page, p.per_page, distances, matched)
+
+
+def _count(stmt: Any) -> int:
+    """Total rows when the page asked for is past the end (the window count is empty)."""
+    inner = stmt.limit(None).offset(None).order_by(None).subquery()
+    return int(db.session.scalar(select(func.count()).select_from(inner)) or 0)
+
+
+def _per_term_scores(rows: list[tuple[str, int, float]]) -> Any:
+    """(sid, term, best score) for every query term a service matches."""
+    best: dict[str, tuple[int, float]] = {}
+    for token, term, factor in rows:
+        prev = best.get(token)
+        if prev is None or factor > prev[1]:
+            best[token] = (term, factor)
+    term_case = {tok: t for tok, (t, _f) in best.items()}
+    factor_case = {tok: f for tok, (_t, f) in best.items()}
+    tokens = list(best)
+    term_expr = case(term_case, value=SearchToken.token, else_=-1)
+    factor_expr = case(factor_case, value=SearchToken.token, else_=0.0)
+    inner = (
+        select(SearchToken.service_id.label("sid"), term_expr.label("term"),
+               (SearchToken.weight * factor_expr).label("s"))
+        .where(SearchToken.token.in_(bindparam("toks", tokens, expanding=True)))
+        .subquery()
+    )
+    return (
+        select(inner.c.sid, inner.c.term, func.max(inner.c.s).label("s"))
+        .group_by(inner.c.sid, inner.c.term)
+        .subquery()
+    )
+
+
+def _exact_distances(ids: list[str], point: tuple[float, float]) -> dict[str, float]:
+    rows = db.session.execute(
+        select(ServiceAtLocation.service_id, Location.public_latitude, Location.public_longitude)
+        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .where(ServiceAtLocation.service_id.in_(ids), Location.public_latitude.is_not(None))
+    ).all()
+    out: dict[str, float] = {}
+    for sid, lat, lng in rows:
+        if lat is None or lng is None:
+            continue
+        d = geo.haversine_km(point[0], point[1], lat, lng)
+        out[sid] = min(d, out.get(sid, d))
+    return out
+

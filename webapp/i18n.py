@@ -1,0 +1,114 @@
+"""The shipped locales and how a request picks one (from the URL prefix)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, g
+from flask_babel import get_locale as babel_get_locale
+
+
+@dataclass(frozen=True)
+class LocaleInfo:
+    """One shipped locale: its BCP 47 tag, its name in itself, direction and review status."""
+
+    tag: str  # BCP 47, as it appears in URLs and in <html lang>
+    babel: str  # the Babel/gettext identifier (directory name under translations/)
+    native: str
+    english: str
+    direction: str  # "ltr" or "rtl"
+    status: str  # "source", "machine" (machine-translated, not yet reviewed) or "reviewed"
+
+
+# Every catalog except the English source was machine-translated and awaits review by a
+# native speaker; the picker says so (see #2, item 11). Change a row's status to "reviewed"
+# only when a person has reviewed the whole catalog.
+LOCALES: tuple[LocaleInfo, ...] = (
+    LocaleInfo("en", "en", "English", "English", "ltr", "source"),
+    LocaleInfo("es", "es", "Español", "Spanish", "ltr", "machine"),
+    LocaleInfo("fr", "fr", "Français", "French", "ltr", "machine"),
+    LocaleInfo("pt", "pt", "Português", "Portuguese", "ltr", "machine"),
+    LocaleInfo("ar", "ar", "العربية", "Arabic", "rtl", "machine"),
+    LocaleInfo("fa", "fa", "فارسی", "Persian", "rtl", "machine"),
+    LocaleInfo("ro", "ro", "Română", "Romanian", "ltr", "machine"),
+    LocaleInfo("sq", "sq", "Shqip", "Albanian", "ltr", "machine"),
+    LocaleInfo("uk", "uk", "Українська", "Ukrainian", "ltr", "machine"),
+    LocaleInfo("ru", "ru", "Русский", "Russian", "ltr", "machine"),
+    LocaleInfo("vi", "vi", "Tiếng Việt", "Vietnamese", "ltr", "machine"),
+    LocaleInfo("zh-Hans", "zh_Hans", "简体中文", "Chinese (Simplified)", "ltr", "machine"),
+    LocaleInfo("hi", "hi", "हिन्दी", "Hindi", "ltr", "machine"),
+    LocaleInfo("ti", "ti", "ትግርኛ", "Tigrinya", "ltr", "machine"),
+)
+BY_TAG: dict[str, LocaleInfo] = {loc.tag: loc for loc in LOCALES}
+BY_BABEL: dict[str, LocaleInfo] = {loc.babel: loc for loc in LOCALES}
+DEFAULT = BY_TAG["en"]
+
+
+def best_match(accept_language: str | None) -> LocaleInfo:
+    """Pick a shipped locale from an Accept-Language header (q-values, prefixes, zh scripts)."""
+    if not accept_language:
+        return DEFAULT
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept_language.split(",")):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip()
+        q = 1.0
+        for param in pieces[1:]:
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if tag and q > 0:
+            ranked.append((-q, index, tag))
+    for _q, _i, tag in sorted(ranked):
+        found = match_tag(tag)
+        if found:
+            return found
+    return DEFAULT
+
+
+def match_tag(tag: str) -> LocaleInfo | None:
+    """Map a browser language tag onto a shipped locale, or None."""
+    low = tag.lower().replace("_", "-")
+    for loc in LOCALES:
+        if loc.tag.lower() == low:
+            return loc
+    primary = low.split("-")[0]
+    if primary == "zh":
+        # Traditional-script readers are better served by English than by a wrong script.
+        if any(x in low for x in ("hant", "-tw", "-hk", "-mo")):
+            return None
+        return BY_TAG["zh-Hans"]
+    return BY_TAG.get(primary)
+
+
+def current() -> LocaleInfo:
+    """The locale of this request (English outside a locale prefix)."""
+    info = g.get("locale_info")
+    return info if isinstance(info, LocaleInfo) else DEFAULT
+
+
+def select_babel_locale() -> str:
+    """Flask-Babel 4 locale selector: the URL prefix decides, never a cookie."""
+    return current().babel
+
+
+def init_app(app: Flask) -> None:
+    """Expose locale helpers to templates."""
+
+    @app.context_processor
+    def locale_context() -> dict[str, object]:
+        loc = current()
+        return {"locale": loc, "LOCALES": LOCALES}
+
+    @app.before_request
+    def _reset_locale() -> None:
+        # Non-prefixed routes (API, errors outside a locale) fall back to English.
+        g.setdefault("locale_info", DEFAULT)
+
+
+def babel_locale_tag() -> str:
+    """The active Babel locale as a string (for formatting helpers)."""
+    return str(babel_get_locale() or "en")

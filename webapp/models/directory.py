@@ -1,0 +1,272 @@
+"""The directory, aligned with Open Referral HSDS 3.0 (plus Haven's documented extensions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+
+UUID_LEN = 36
+
+service_terms = Table(
+    "service_term",
+    db.metadata,
+    Column("service_id", String(UUID_LEN), ForeignKey("service.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("term_id", String(UUID_LEN), ForeignKey("taxonomy_term.id", ondelete="CASCADE"),
+           primary_key=True),
+    Index("ix_service_term_term", "term_id", "service_id"),
+)
+
+
+class Organization(db.Model):  # type: ignore[name-defined,misc]
+    """An HSDS organization."""
+
+    __tablename__ = "organization"
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    website: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    services: Mapped[list[Service]] = relationship(back_populates="organization")
+
+
+class Taxonomy(db.Model):  # type: ignore[name-defined,misc]
+    """An HSDS taxonomy (Haven publishes haven-categories and haven-populations)."""
+
+    __tablename__ = "taxonomy"
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    uri: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[str | None] = mapped_column(String(50))
+
+
+class TaxonomyTerm(db.Model):  # type: ignore[name-defined,misc]
+    """An HSDS taxonomy term with a stable code."""
+
+    __tablename__ = "taxonomy_term"
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    taxonomy_id: Mapped[str | None] = mapped_column(ForeignKey("taxonomy.id"))
+    taxonomy_name: Mapped[str] = mapped_column(String(200), index=True)
+    code: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    taxonomy: Mapped[Taxonomy | None] = relationship()
+
+
+class Service(db.Model):  # type: ignore[name-defined,misc]
+    """An HSDS service, with the derived columns search filters on."""
+
+    __tablename__ = "service"
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    alternate_name: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(30), default="active")
+    interpretation_services: Mapped[str | None] = mapped_column(Text)
+    application_process: Mapped[str | None] = mapped_column(Text)
+    fees_description: Mapped[str | None] = mapped_column(Text)
+    eligibility_description: Mapped[str | None] = mapped_column(Text)
+    minimum_age: Mapped[float | None] = mapped_column(Float)
+    maximum_age: Mapped[float | None] = mapped_column(Float)
+    alert: Mapped[str | None] = mapped_column(Text)
+    assured_date: Mapped[dt.date | None] = mapped_column(Date)
+    last_modified: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    # Haven extensions (exported as haven_* properties; see services_data/README.md)
+    source_language: Mapped[str] = mapped_column(String(20), default="en")
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_url: Mapped[str | None] = mapped_column(Text)
+    source_quote: Mapped[str | None] = mapped_column(Text)
+    rank_hint: Mapped[int] = mapped_column(Integer, default=0)
+    # Derived at import, for filters
+    free: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    always_open: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+
+    organization: Mapped[Organization | None] = relationship(back_populates="services")
+    terms: Mapped[list[TaxonomyTerm]] = relationship(secondary=service_terms)
+    phones: Mapped[list[Phone]] = relationship(
+        back_populates="service", cascade="all, delete-orphan", order_by="Phone.position"
+    )
+    schedules: Mapped[list[Schedule]] = relationship(
+        back_populates="service", cascade="all, delete-orphan", order_by="Schedule.position"
+    )
+    languages: Mapped[list[Language]] = relationship(
+        back_populates="service", cascade="all, delete-orphan", order_by="Language.position"
+    )
+    translations: Mapped[list[ServiceTranslation]] = relationship(
+        back_populates="service", cascade="all, delete-orphan"
+    )
+    locations: Mapped[list[ServiceAtLocation]] = relationship(
+        back_populates="service", cascade="all, delete-orphan"
+    )
+
+
+class ServiceTranslation(db.Model):  # type: ignore[name-defined,misc]
+    """Haven extension: a service's name, description and eligibility in one locale."""
+
+    __tablename__ = "service_translation"
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    locale: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    eligibility_description: Mapped[str | None] = mapped_column(Text)
+    service: Mapped[Service] = relationship(back_populates="translations")
+
+
+class Location(db.Model):  # type: ignore[name-defined,misc]
+    """An HSDS location with its (first) address inline.
+
+    For a confidential location, address_* and latitude/longitude never leave the database:
+    every output reads public_latitude/public_longitude (about 1 km coarse) and the city.
+    """
+
+    __tablename__ = "location"
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organization.id"))
+    location_type: Mapped[str] = mapped_column(String(20), default="physical")
+    name: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    public_latitude: Mapped[float | None] = mapped_column(Float, index=True)
+    public_longitude: Mapped[float | None] = mapped_column(Float)
+    address_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    address_1: Mapped[str | None] = mapped_column(Text)
+    address_2: Mapped[str | None] = mapped_column(Text)
+    postal_code: Mapped[str | None] = mapped_column(String(40))
+    city: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(String(2))
+
+
+class ServiceAtLocation(db.Model):  # type: ignore[name-defined,misc]
+    """An HSDS service_at_location link."""
+
+    __tablename__ = "service_at_location"
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), index=True
+    )
+    location_id: Mapped[str] = mapped_column(ForeignKey("location.id"), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    service: Mapped[Service] = relationship(back_populates="locations")
+    location: Mapped[Location] = relationship()
+
+
+class Phone(db.Model):  # type: ignore[name-defined,misc]
+    """An HSDS phone: voice, SMS, WhatsApp (type), with the languages answered on it."""
+
+    __tablename__ = "phone"
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    number: Mapped[str] = mapped_column(String(100))
+    extension: Mapped[float | None] = mapped_column(Float)
+    type: Mapped[str] = mapped_column(String(20), default="voice")
+    description: Mapped[str | None] = mapped_column(Text)
+    language_codes: Mapped[str] = mapped_column(Text, default="")
+    service: Mapped[Service] = relationship(back_populates="phones")
+
+
+class Schedule(db.Model):  # type: ignore[name-defined,misc]
+    """An HSDS weekly schedule row; haven_timezone keeps the IANA zone for open-now."""
+
+    __tablename__ = "schedule"
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    freq: Mapped[str | None] = mapped_column(String(10))
+    byday: Mapped[str | None] = mapped_column(String(40))
+    opens_at: Mapped[str | None] = mapped_column(String(20))
+    closes_at: Mapped[str | None] = mapped_column(String(20))
+    tz_offset: Mapped[float | None] = mapped_column(Float)
+    tz_name: Mapped[str | None] = mapped_column(String(64))
+    valid_from: Mapped[str | None] = mapped_column(String(20))
+    valid_to: Mapped[str | None] = mapped_column(String(20))
+    description: Mapped[str | None] = mapped_column(Text)
+    service: Mapped[Service] = relationship(back_populates="schedules")
+
+
+class OpenSlot(db.Model):  # type: ignore[name-defined,misc]
+    """Derived: one opening interval in the service's local week (for the open-now filter)."""
+
+    __tablename__ = "open_slot"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
+    tz_name: Mapped[str] = mapped_column(String(64))
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    opens_min: Mapped[int] = mapped_column(Integer)
+    closes_min: Mapped[int] = mapped_column(Integer)  # exclusive, at most 1440
+    __table_args__ = (Index("ix_open_slot_lookup", "tz_name", "weekday", "opens_min"),
+                      Index("ix_open_slot_service", "service_id"))
+
+
+class Language(db.Model):  # type: ignore[name-defined,misc]
+    """An HSDS language spoken at a service."""
+
+    __tablename__ = "language"
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    code: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    service: Mapped[Service] = relationship(back_populates="languages")
+
+
+class SearchToken(db.Model):  # type: ignore[name-defined,misc]
+    """Derived inverted index: a normalised token and its weight for one service."""
+
+    __tablename__ = "search_token"
+    token: Mapped[str] = mapped_column(String(200), primary_key=True)
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    weight: Mapped[float] = mapped_column(Float)
+    __table_args__ = (Index("ix_search_token_service", "service_id"),)
+
+
+class SearchVocab(db.Model):  # type: ignore[name-defined,misc]
+    """Derived: every distinct token with its document frequency (for typo tolerance)."""
+
+    __tablename__ = "search_vocab"
+    token: Mapped[str] = mapped_column(String(200), primary_key=True)
+    df: Mapped[int] = mapped_column(Integer)
+
+
+class Meta(db.Model):  # type: ignore[name-defined,misc]
+    """Key/value facts about the data (its version, whether demo data is loaded)."""
+
+    __tablename__ = "haven_meta"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
