@@ -44,3 +44,10 @@ def parse_point(text: str) -> tuple[float, float] | None:
     if not (-90 <= lat <= 90 and -180 <= lng <= 180) or not all(map(math.isfinite, (lat, lng))):
         return None
     return lat, lng
+
+
+def planar_km(lat0: float, lng0: float, lat: float, lng: float) -> float:
+    """Equirectangular distance (within 0.1% under ~500 km); SQL can compute it too."""
+    k = math.cos(math.radians(lat0))
+    dlat, dlng = lat - lat0, (lng - lng0) * k
+    return math.sqrt(dlat * dlat + dlng * dlng) * math.radians(1) * EARTH_KM

@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
-
 from werkzeug.wrappers import Response as WResponse
 
 from webapp import i18n

@@ -269,9 +269,10 @@ def _distance_subquery(p: Params) -> Any:
         raise ValueError("no point to measure from")
     lat, lng = p.near
     min_lat, max_lat, min_lng, max_lng = geo.bounding_box(lat, lng, p.radius_km)
+    # The same flat-earth measure as geo.planar_km, so ranks and shown distances agree.
     k = math.cos(math.radians(lat))
-    dist2 = (func.power(Location.public_latitude - lat, 2)
-             + func.power((Location.public_longitude - lng) * k, 2))
+    dist2 = ((Location.public_latitude - lat) * (Location.public_latitude - lat)
+             + (Location.public_longitude - lng) * k * (Location.public_longitude - lng) * k)
     return (
         select(ServiceAtLocation.service_id.label("sid"), func.min(dist2).label("d2"))
         .join(Location, Location.id == ServiceAtLocation.location_id)
@@ -319,7 +320,7 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
     total = int(result[0][1]) if result else (_count(stmt) if offset else 0)
     distances: dict[str, float] = {}
     if p.near and ids:
-        distances = _exact_distances(ids, p.near)
+        distances = _distances(ids, p.near)
     return Result(ids, total, p.page, p.per_page, distances, matched)
 
 
@@ -354,7 +355,8 @@ def _per_term_scores(rows: list[tuple[str, int, float]]) -> Any:
     )
 
 
-def _exact_distances(ids: list[str], point: tuple[float, float]) -> dict[str, float]:
+def _distances(ids: list[str], point: tuple[float, float]) -> dict[str, float]:
+    """Kilometres from the point to each service's nearest public location."""
     rows = db.session.execute(
         select(ServiceAtLocation.service_id, Location.public_latitude, Location.public_longitude)
         .join(Location, Location.id == ServiceAtLocation.location_id)
@@ -364,7 +366,7 @@ def _exact_distances(ids: list[str], point: tuple[float, float]) -> dict[str, fl
     for sid, lat, lng in rows:
         if lat is None or lng is None:
             continue
-        d = geo.haversine_km(point[0], point[1], lat, lng)
+        d = geo.planar_km(point[0], point[1], lat, lng)
         out[sid] = min(d, out.get(sid, d))
     return out
 

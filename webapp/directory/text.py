@@ -29,7 +29,9 @@ _LATIN_EXTRA = str.maketrans({"đ": "d", "ł": "l", "ø": "o", "æ": "ae", "œ":
                               "ё": "е", "ı": "i"})
 _STRIP_BASES = re.compile(r"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_WORD = re.compile(r"\w+", re.UNICODE)
+# \w misses the vowel signs and viramas of Indic scripts (categories Mc/Mn): include the
+# Indic and Thai blocks whole (minus the danda marks) so "डॉक्टर" stays one word.
+_WORD = re.compile(r"[\w\u0300-\u036f\u0900-\u0963\u0966-\u0dff\u0e00-\u0e7f]+")
 _ARABIC_ARTICLE = re.compile(r"^(?:و?ال|بال|لل)(?=\w{3,})")
 
 STOPWORDS = frozenset(

@@ -1,0 +1,216 @@
+"""Fixtures: app (fresh, seeded database per test), client, runner, PostgreSQL, browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from werkzeug.serving import make_server
+
+from webapp import create_app
+from webapp.extensions import db
+
+IN_CI = os.environ.get("CI") == "true"
+BACKEND = os.environ.get("HAVEN_TEST_DB", "sqlite")
+
+
+def missing(what: str) -> None:
+    """In CI a missing component is a failure; on a laptop, a skip that says why."""
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI", pytrace=False)
+    pytest.skip(f"{what} is not available")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Postgres:
+    """A throwaway PostgreSQL cluster on loopback, for the length of the test session."""
+
+    def __init__(self, base: Path) -> None:
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not bins:
+            raise FileNotFoundError("PostgreSQL server binaries (apt-get install postgresql)")
+        self.bin = bins[-1].parent
+        self.dir = base / "pgdata"
+        self.port = _free_port()
+        self.dir.mkdir(parents=True)
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:  # the server refuses to run as root
+            shutil.chown(self.dir, "postgres")
+            shutil.chown(base, "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self._run(str(self.bin / "initdb"), "-D", str(self.dir), "-A", "trust", "-U", "haven",
+                  "-E", "UTF8", "--locale=C.UTF-8")
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir), "-l", str(self.dir / "log"),
+                  "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+                  "-c fsync=off -c synchronous_commit=off -c full_page_writes=off", "-w", "start")
+
+    def _run(self, *cmd: str) -> None:
+        subprocess.run([*self.as_user, *cmd], check=True, capture_output=True)
+
+    def url(self, name: str) -> str:
+        return f"postgresql+psycopg://haven@127.0.0.1:{self.port}/{name}"
+
+    def sql(self, statement: str) -> None:
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=haven dbname=postgres",
+                             autocommit=True) as conn:
+            conn.execute(statement)  # type: ignore[arg-type]
+
+    def stop(self) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir), "-m", "immediate", "stop")
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
+    """The session's PostgreSQL server (a failure in CI when it cannot start)."""
+    # Not under pytest's 0700 tmp folders: the server runs as the postgres user.
+    base = Path(tempfile.mkdtemp(prefix="haven-pg-"))
+    try:
+        pg = Postgres(base)
+    except (FileNotFoundError, subprocess.CalledProcessError) as exc:
+        missing(f"PostgreSQL ({exc})")
+        raise
+    yield pg
+    pg.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def base_config(url: str) -> dict[str, Any]:
+    """Settings for a test app on the given database."""
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "HAVEN_SEED_ON_START": False,
+        "HAVEN_COUNTRY": "US",
+    }
+
+
+def seeded_template(url: str) -> None:
+    """Migrate and seed one database from services_data/."""
+    from flask_migrate import upgrade
+
+    from webapp.cli import seed_if_empty
+
+    app = create_app(base_config(url))
+    with app.app_context():
+        upgrade()
+        seed_if_empty(app)
+        db.engine.dispose()
+
+
+class Templates:
+    """Seeded template databases, built once per session, cloned per test."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.sqlite: Path | None = None
+        self.pg_ready = False
+
+    def sqlite_url(self) -> str:
+        if self.sqlite is None:
+            self.sqlite = self.base / "template.sqlite3"
+            seeded_template(f"sqlite:///{self.sqlite}")
+        target = self.base / f"{uuid.uuid4().hex}.sqlite3"
+        shutil.copy(self.sqlite, target)
+        return f"sqlite:///{target}"
+
+    def pg_url(self, pg: Postgres) -> str:
+        if not self.pg_ready:
+            pg.sql("CREATE DATABASE haven_template")
+            seeded_template(pg.url("haven_template"))
+            self.pg_ready = True
+        name = "t_" + uuid.uuid4().hex[:12]
+        pg.sql(f"CREATE DATABASE {name} TEMPLATE haven_template")
+        return pg.url(name)
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    """Template databases for this session."""
+    return Templates(tmp_path_factory.mktemp("db"))
+
+
+def make_app(backend: str, templates: Templates, request: pytest.FixtureRequest,
+             **overrides: Any) -> Flask:
+    """A fresh app on a fresh copy of the seeded database of one backend."""
+    if backend == "postgresql":
+        url = templates.pg_url(request.getfixturevalue("postgres"))
+    else:
+        url = templates.sqlite_url()
+    app = create_app({**base_config(url), **overrides})
+    request.addfinalizer(lambda: _dispose(app))
+    return app
+
+
+def _dispose(app: Flask) -> None:
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(templates: Templates, request: pytest.FixtureRequest) -> Flask:
+    """An app with a freshly seeded database (SQLite, or PostgreSQL with HAVEN_TEST_DB)."""
+    return make_app(BACKEND, templates, request)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_app(templates: Templates, request: pytest.FixtureRequest) -> Flask:
+    """The same test on SQLite and on PostgreSQL (parity)."""
+    return make_app(request.param, templates, request)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """A CLI runner for app."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve app on a free loopback port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian Chromium driven by Playwright (never a downloaded browser)."""
+    if not Path("/usr/bin/chromium").exists():
+        missing("Chromium at /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield b
+        b.close()
