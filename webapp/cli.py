@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.config import ROOT
 from webapp.directory import hsds, importer, indexer
@@ -35,11 +36,8 @@ def import_cmd(path: Path) -> None:
 
     Everything is validated first; one bad record and nothing is written.
     """
-    records = importer.read_records(path) if path.exists() else None
-    if records is None:
-        _fail(f"{path}: no such file or folder")
-        return
     try:
+        records = importer.read_records(path)
         with click.progressbar(length=len(records), label="Validating",
                                file=sys.stderr) as bar:
             rows = importer.build_rows(records, current_app.config["HSDS_SCHEMA_DIR"],
@@ -47,6 +45,11 @@ def import_cmd(path: Path) -> None:
         importer.ensure_taxonomies()
         count = importer.write_rows(rows)
         db.session.commit()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        _fail(f"nothing was imported: the database refused it ({exc.__class__.__name__}: "
+              f"{str(exc.orig if hasattr(exc, 'orig') else exc)[:300]})")
+        return
     except importer.ImportError_ as exc:
         db.session.rollback()
         shown = exc.errors[:50]
@@ -54,6 +57,8 @@ def import_cmd(path: Path) -> None:
         _fail("nothing was imported:\n  " + "\n  ".join(shown)
               + (f"\n  … and {more} more" if more > 0 else ""))
         return
+    for warning in rows.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"Imported {count} service(s) from {path}.")
 
 

@@ -72,6 +72,7 @@ class Rows:
     translations: list[dict[str, Any]] = field(default_factory=list)
     sals: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def read_records(path: Path) -> list[Record]:
@@ -156,8 +157,6 @@ def _check_semantics(rec: dict[str, Any]) -> list[str]:
         if lat is None or lng is None:
             if (lat is None) != (lng is None):
                 errs.append(f"field '{where}': latitude and longitude go together")
-        elif not (-90 <= lat <= 90 and -180 <= lng <= 180):
-            errs.append(f"field '{where}': latitude/longitude out of range")
         if conf is True:
             for addr in loc.get("addresses") or []:
                 street = str(addr.get("address_1") or "").strip().casefold()
@@ -215,9 +214,12 @@ def _collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> li
     costs = rec.get("cost_options") or []
     free = any(c.get("amount") == 0 or _FREE_WORDS.search(str(c.get("option") or ""))
                for c in costs) or bool(_FREE_WORDS.search(str(rec.get("fees_description") or "")))
-    scheds = list(rec.get("schedules") or [])
-    for sal in rec.get("service_at_locations") or []:
-        scheds.extend(sal.get("schedules") or [])
+    by_id: dict[str, dict[str, Any]] = {}
+    for s in [*(rec.get("schedules") or []),
+              *(x for sal in rec.get("service_at_locations") or []
+                for x in sal.get("schedules") or [])]:
+        by_id.setdefault(s["id"], s)  # the same schedule may be listed at both levels
+    scheds = list(by_id.values())
     svc_row = {
         "id": sid, "organization_id": org_id, "name": rec["name"],
         "alternate_name": rec.get("alternate_name"), "description": rec.get("description", ""),
@@ -249,7 +251,8 @@ def _collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> li
         svc_row["timezone"] = svc_row["timezone"] or hours.zone_key(tz_name, s.get("timezone"))
     svc_row["always_open"] = bool(all_slots) and hours.covers_whole_week(all_slots)
     rows.services.append(svc_row)
-    for pos, p in enumerate(rec.get("phones") or []):
+    phones = {p["id"]: p for p in reversed(rec.get("phones") or [])}
+    for pos, p in enumerate(reversed(phones.values())):
         codes = ",".join(str(lang.get("code")) for lang in p.get("languages") or []
                          if lang.get("code"))
         rows.phones.append({"id": p["id"], "service_id": sid, "position": pos,
@@ -294,6 +297,11 @@ def _collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> li
                     addrs[0] if addrs else {})
         area = loc.get("haven_area") or {}
         lat, lng = loc.get("latitude"), loc.get("longitude")
+        if lat is not None and lng is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            # The official HSDS example carries 100/101: keep the record, drop the point.
+            rows.warnings.append(f"location {loc['id']}: latitude/longitude out of range; "
+                                 "imported without a point")
+            lat = lng = None
         conf = bool(loc.get("confidential"))
         plat, plng = lat, lng
         if conf and lat is not None and lng is not None:

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole suite: lint, types, then every test on SQLite (browser tests included) and the
+# database tests again on PostgreSQL (a throwaway cluster the tests start themselves).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+.venv/bin/ruff check .
+.venv/bin/mypy
+echo "== pytest on SQLite (all tests)"
+.venv/bin/pytest -q -p no:cacheprovider "$@"
+echo "== pytest on PostgreSQL (database tests)"
+HAVEN_TEST_DB=postgresql .venv/bin/pytest -q -p no:cacheprovider -m "not browser" \
+  tests/test_search.py tests/test_hsds.py tests/test_confidential.py tests/test_directory_pages.py

@@ -1,0 +1,90 @@
+"""Directory pages as a reader sees them, in every shipped locale."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from webapp.i18n import LOCALES
+
+
+@pytest.mark.parametrize("loc", LOCALES, ids=lambda loc: loc.tag)
+def test_every_locale_home(client: FlaskClient, loc: object) -> None:
+    """Each locale's home has lang/dir from the locale, the US hotline first, exit, switcher."""
+    html = client.get(f"/{loc.tag}/").get_data(as_text=True)  # type: ignore[attr-defined]
+    assert f'<html lang="{loc.tag}" dir="{loc.direction}">' in html  # type: ignore[attr-defined]
+    first_tel = re.search(r'href="tel:([^"]+)"', html)
+    assert first_tel
+    assert first_tel.group(1) in ("911", "18883737888")
+    assert '<bdi dir="ltr">1-888-373-7888</bdi>' in html
+    assert 'id="quick-exit"' in html
+    for other in LOCALES:
+        assert f'hreflang="{other.tag}"' in html
+
+
+def test_home_country_follows_config(templates: object, request: pytest.FixtureRequest) -> None:
+    """HAVEN_COUNTRY=GB leads with the UK helpline and 999."""
+    from tests.conftest import BACKEND, make_app
+
+    app = make_app(BACKEND, templates, request, HAVEN_COUNTRY="GB")  # type: ignore[arg-type]
+    html = app.test_client().get("/en/").get_data(as_text=True)
+    assert "08000 121 700" in html
+    assert "999" in html
+    assert "1-888-373-7888" not in html
+
+
+def test_demo_listing_is_labelled(client: FlaskClient) -> None:
+    """Demo results say "Example listing", and a banner says demo data is loaded."""
+    html = client.get("/en/search?category=shelter").get_data(as_text=True)
+    assert "demo-banner" in html
+    assert html.count("Example listing") >= 5
+    assert "555-01" in html
+
+
+def test_detail_page(app: Flask, client: FlaskClient) -> None:
+    """Detail: tap to call, languages, hours, verified date and the stale warning."""
+    html = client.get("/en/search?q=Fresno+Immigrant+Legal+Clinic").get_data(as_text=True)
+    href = re.search(r'href="(/en/services/[^"]+)"', html)
+    assert href
+    page = client.get(href.group(1)).get_data(as_text=True)
+    assert 'href="tel:' in page
+    assert "Languages spoken" in page
+    assert "Opening hours" in page
+    assert ("Verified on" in page or "Not yet verified" in page)
+    found_stale = False
+    for m in re.finditer(r'href="(/en/services/[^"]+)"', client.get(
+            "/en/search?per_page=100&q=example").get_data(as_text=True)):
+        if "more than a year ago" in client.get(m.group(1)).get_data(as_text=True):
+            found_stale = True
+            break
+    assert found_stale
+
+
+def test_rtl_page_keeps_numbers_ltr(client: FlaskClient) -> None:
+    """In Arabic every phone number sits in <bdi dir="ltr">."""
+    html = client.get("/ar/hotlines").get_data(as_text=True)
+    assert 'dir="rtl"' in html
+    numbers = re.findall(r'href="(?:tel|sms):[^"]+"><span>[^<]*</span> (<bdi[^>]*>)', html)
+    assert numbers
+    assert all(b == '<bdi dir="ltr">' for b in numbers)
+
+
+def test_unknown_locale_and_service_are_404(client: FlaskClient) -> None:
+    """Unknown locales and services get a 404 page, not a crash; near misses redirect."""
+    assert client.get("/xx/").status_code == 404
+    assert client.get("/en/services/nope").status_code == 404
+    resp = client.get("/zh-hans/signs")
+    assert resp.status_code == 301
+    assert resp.headers["Location"].endswith("/zh-Hans/signs")
+
+
+def test_pages_without_javascript(client: FlaskClient) -> None:
+    """The quick exit is a real link and search is a GET form: both work with JS off."""
+    html = client.get("/en/").get_data(as_text=True)
+    assert re.search(r'<a class="exit" id="quick-exit" href="https://', html)
+    assert 'method="get"' in html
+    for path in ("signs", "privacy", "about", "languages", "hotlines"):
+        assert client.get(f"/en/{path}").status_code == 200
