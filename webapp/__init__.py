@@ -31,6 +31,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.autoescape = True
 
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            _sqlite_foreign_keys(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     babel.init_app(app, locale_selector=i18n.select_babel_locale)
     i18n.init_app(app)
@@ -46,3 +49,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     compression.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _sqlite_foreign_keys(engine: Any) -> None:
+    """SQLite enforces foreign keys only when asked: ask, so it behaves like PostgreSQL."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()

@@ -328,9 +328,11 @@ def build_rows(records: Iterable[Record], schema_dir: str,
     errors: list[str] = []
     rows = Rows()
     seen: dict[str, str] = {}
+    records_list = list(records)
     known_terms = {t.id: t.code for t in taxonomy.ALL_TERMS}
     known_terms.update({tid: "" for tid in db.session.scalars(select(TaxonomyTerm.id))})
-    for rec in records:
+    known_orgs = set(db.session.scalars(select(Organization.id)))
+    for rec in records_list:
         problems: list[str] = []
         if not isinstance(rec.data, dict):
             problems.append("is not a JSON object (expected an HSDS service)")
@@ -348,6 +350,18 @@ def build_rows(records: Iterable[Record], schema_dir: str,
         errors.extend(f"{rec.label()}: {p}" for p in problems)
         if progress:
             progress(1)
+    # References to organizations that neither the batch nor the database has: a service's
+    # is an error; a location's (unused by Haven) is dropped so the link stays consistent.
+    known_orgs |= set(rows.organizations)
+    labels = {r.data.get("id"): r.label() for r in records_list if isinstance(r.data, dict)}
+    for svc in rows.services:
+        if svc["organization_id"] and svc["organization_id"] not in known_orgs:
+            errors.append(f"{labels.get(svc['id'], svc['id'])}: field 'organization_id': "
+                          f"unknown organization {svc['organization_id']} (include the "
+                          "organization object)")
+    for loc in rows.locations.values():
+        if loc["organization_id"] not in known_orgs:
+            loc["organization_id"] = None
     if errors:
         raise ImportError_(errors)
     return rows
