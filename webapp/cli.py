@@ -112,16 +112,19 @@ def seed_cmd() -> None:
 
 def _pybabel(*args: str) -> None:
     cmd = [sys.executable, "-m", "babel.messages.frontend", *args]
-    result = subprocess.run(cmd, check=False, capture_output=True, text=True)  # noqa: S603
+    # Run from the project root with relative paths, so catalogue comments do not depend on
+    # where the checkout lives (the stale-.pot test compares them byte for byte).
+    result = subprocess.run(cmd, check=False, capture_output=True, text=True,  # noqa: S603
+                            cwd=ROOT)
     if result.returncode:
         _fail(f"pybabel {args[0]} failed:\n{result.stderr}")
 
 
 def extract_pot(target: Path) -> None:
     """Write the template catalogue for the current code to target."""
-    _pybabel("extract", "-F", str(TRANSLATIONS / "babel.cfg"), "-k", "_l",
+    _pybabel("extract", "-F", "translations/babel.cfg", "-k", "_l",
              "--add-comments=Translators:", "--sort-by-file", "--no-wrap",
-             "--omit-header", "-o", str(target), str(ROOT / "webapp"))
+             "--omit-header", "-o", str(target), "webapp")
 
 
 @translate_cli.command("extract")
@@ -136,7 +139,7 @@ def update_cmd() -> None:
     """Extract, then merge new strings into every locale's messages.po."""
     extract_pot(TRANSLATIONS / "messages.pot")
     _pybabel("update", "-i", str(TRANSLATIONS / "messages.pot"), "-d", str(TRANSLATIONS),
-             "--no-wrap", "--omit-header")
+             "--no-wrap")
     click.echo("Updated every catalogue; translate the new entries, then compile.")
 
 
