@@ -16,14 +16,6 @@ def coarse_point(lat: float, lng: float) -> tuple[float, float]:
             round(round(lng / COARSE_STEP) * COARSE_STEP, 2))
 
 
-def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
 def bounding_box(lat: float, lng: float, radius_km: float) -> tuple[float, float, float, float]:
     """(min_lat, max_lat, min_lng, max_lng) enclosing a circle; SQL prefilters with it."""
     dlat = math.degrees(radius_km / EARTH_KM)

@@ -1,9 +1,10 @@
 """Import HSDS 3.0 services: validate everything first, then write all of it or nothing."""
 
+# read_records, Record and ImportError_ live in sources.py; re-exported for callers.
+
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -13,7 +14,8 @@ from typing import Any
 from flask_babel import force_locale
 from sqlalchemy import delete, insert, select, update
 
-from webapp.directory import csvpackage, geo, hours, hsds, indexer, taxonomy
+from webapp.directory import geo, hours, hsds, indexer, taxonomy
+from webapp.directory.sources import ImportError_, Record, read_records
 from webapp.extensions import db
 from webapp.models import (
     Language,
@@ -33,30 +35,6 @@ _LOCALE_KEY = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _FREE_WORDS = re.compile(r"\b(free|gratis|gratuit|gratuito|no cost)\b", re.IGNORECASE)
 
 
-class ImportError_(ValueError):
-    """One or more records cannot be imported; nothing was written."""
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("\n".join(errors))
-        self.errors = errors
-
-
-@dataclass
-class Record:
-    """One service object and where it came from (for error messages)."""
-
-    source: str
-    index: int
-    data: Any
-
-    def label(self) -> str:
-        """'file: record N (id …, "name")' for error messages."""
-        rid = self.data.get("id", "?") if isinstance(self.data, dict) else "?"
-        name = self.data.get("name") if isinstance(self.data, dict) else None
-        extra = f', "{name}"' if isinstance(name, str) else ""
-        return f"{self.source}: record {self.index} (id {rid}{extra})"
-
-
 @dataclass
 class Rows:
     """Everything one import writes, table by table."""
@@ -73,34 +51,6 @@ class Rows:
     sals: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def read_records(path: Path) -> list[Record]:
-    """Service objects from a JSON file (one, a list, or an HSDS page), a folder, or CSV."""
-    if path.is_dir():
-        if csvpackage.is_datapackage(path):
-            try:
-                services = csvpackage.load_services(path)
-            except csvpackage.CsvError as exc:
-                raise ImportError_([f"{path}: {exc}"]) from exc
-            return [Record(f"{path}/services.csv", i + 1, s) for i, s in enumerate(services)]
-        out: list[Record] = []
-        for child in sorted(path.iterdir()):
-            if child.suffix == ".json" or (child.is_dir() and csvpackage.is_datapackage(child)):
-                out.extend(read_records(child))
-        if not out:
-            raise ImportError_([f"{path}: no .json files or services.csv found"])
-        return out
-    if not path.is_file():
-        raise ImportError_([f"{path}: no such file or folder"])
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImportError_([f"{path}: not valid JSON: {exc}"]) from exc
-    if isinstance(doc, dict) and isinstance(doc.get("contents"), list):
-        doc = doc["contents"]
-    items = doc if isinstance(doc, list) else [doc]
-    return [Record(str(path), i + 1, item) for i, item in enumerate(items)]
 
 
 def _ts(value: Any) -> dt.datetime:
@@ -183,6 +133,14 @@ def _check_semantics(rec: dict[str, Any]) -> list[str]:
     return errs
 
 
+def _unique_by_id(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the first of several objects sharing an id (HSDS files repeat nested objects)."""
+    by_id: dict[str, dict[str, Any]] = {}
+    for item in items:
+        by_id.setdefault(item["id"], item)
+    return list(by_id.values())
+
+
 def _term_row(term: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
     tax_name = str(term.get("taxonomy") or "")
     tax_row = None
@@ -214,12 +172,10 @@ def _collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> li
     costs = rec.get("cost_options") or []
     free = any(c.get("amount") == 0 or _FREE_WORDS.search(str(c.get("option") or ""))
                for c in costs) or bool(_FREE_WORDS.search(str(rec.get("fees_description") or "")))
-    by_id: dict[str, dict[str, Any]] = {}
-    for s in [*(rec.get("schedules") or []),
-              *(x for sal in rec.get("service_at_locations") or []
-                for x in sal.get("schedules") or [])]:
-        by_id.setdefault(s["id"], s)  # the same schedule may be listed at both levels
-    scheds = list(by_id.values())
+    # The same schedule may be listed on the service and on its service_at_location.
+    scheds = _unique_by_id([*(rec.get("schedules") or []),
+                            *(x for sal in rec.get("service_at_locations") or []
+                              for x in sal.get("schedules") or [])])
     svc_row = {
         "id": sid, "organization_id": org_id, "name": rec["name"],
         "alternate_name": rec.get("alternate_name"), "description": rec.get("description", ""),
@@ -251,8 +207,7 @@ def _collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> li
         svc_row["timezone"] = svc_row["timezone"] or hours.zone_key(tz_name, s.get("timezone"))
     svc_row["always_open"] = bool(all_slots) and hours.covers_whole_week(all_slots)
     rows.services.append(svc_row)
-    phones = {p["id"]: p for p in reversed(rec.get("phones") or [])}
-    for pos, p in enumerate(reversed(phones.values())):
+    for pos, p in enumerate(_unique_by_id(rec.get("phones") or [])):
         codes = ",".join(str(lang.get("code")) for lang in p.get("languages") or []
                          if lang.get("code"))
         rows.phones.append({"id": p["id"], "service_id": sid, "position": pos,
@@ -432,3 +387,7 @@ def ensure_taxonomies() -> None:
                                 "name": str(t.label), "description": t.description}
     _upsert(Taxonomy, list(rows.taxonomies.values()))
     _upsert(TaxonomyTerm, list(rows.terms.values()))
+
+
+__all__ = ["ImportError_", "Record", "Rows", "build_rows", "ensure_taxonomies", "import_path",
+           "read_records", "write_rows"]
