@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -18,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.serving import make_server
 
+from tests.pg import Postgres
 from webapp import create_app
 from webapp.extensions import db
 
@@ -30,51 +30,6 @@ def missing(what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is required in CI", pytrace=False)
     pytest.skip(f"{what} is not available")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Postgres:
-    """A throwaway PostgreSQL cluster on loopback, for the length of the test session."""
-
-    def __init__(self, base: Path) -> None:
-        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-        if not bins:
-            raise FileNotFoundError("PostgreSQL server binaries (apt-get install postgresql)")
-        self.bin = bins[-1].parent
-        self.dir = base / "pgdata"
-        self.port = _free_port()
-        self.dir.mkdir(parents=True)
-        self.as_user: list[str] = []
-        if os.geteuid() == 0:  # the server refuses to run as root
-            shutil.chown(self.dir, "postgres")
-            shutil.chown(base, "postgres")
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-        self._run(str(self.bin / "initdb"), "-D", str(self.dir), "-A", "trust", "-U", "haven",
-                  "-E", "UTF8", "--locale=C.UTF-8")
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir), "-l", str(self.dir / "log"),
-                  "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-                  "-c fsync=off -c synchronous_commit=off -c full_page_writes=off", "-w", "start")
-
-    def _run(self, *cmd: str) -> None:
-        subprocess.run([*self.as_user, *cmd], check=True, capture_output=True)
-
-    def url(self, name: str) -> str:
-        return f"postgresql+psycopg://haven@127.0.0.1:{self.port}/{name}"
-
-    def sql(self, statement: str) -> None:
-        import psycopg
-
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=haven dbname=postgres",
-                             autocommit=True) as conn:
-            conn.execute(statement)  # type: ignore[arg-type]
-
-    def stop(self) -> None:
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir), "-m", "immediate", "stop")
 
 
 @pytest.fixture(scope="session")

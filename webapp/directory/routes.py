@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WResponse
 
@@ -29,6 +30,22 @@ root = Blueprint("root", __name__)
 bp = Blueprint("public", __name__, url_prefix="/<lang>")
 
 PUBLIC_CACHE = "public, max-age=300"
+
+# A bad filter is named in the reader's language, by the label its form field carries.
+PARAM_LABELS = {
+    "q": _l("What do you need?"),
+    "search": _l("What do you need?"),
+    "category": _l("Kind of help"),
+    "population": _l("For"),
+    "language": _l("Language spoken"),
+    "free": _l("Free of charge"),
+    "open_now": _l("Open now"),
+    "always_open": _l("Open 24/7"),
+    "near": _l("Near (a city, or latitude,longitude)"),
+    "radius": _l("Near (a city, or latitude,longitude)"),
+    "page": _l("Pages"),
+    "per_page": _l("Pages"),
+}
 
 
 @root.route("/")
@@ -107,8 +124,9 @@ def results() -> tuple[str, int] | str:
     try:
         params = search.parse(request.args)
     except search.BadQuery as exc:
-        return render_template("directory/results.html", params=None, error=exc, result=None,
-                               services=[], languages=_language_options()), 400
+        label = str(PARAM_LABELS.get(exc.param, exc.param))
+        return render_template("directory/results.html", params=None, error=label,
+                               result=None, services=[], languages=_language_options()), 400
     result = search.search(params, home_country=current_app.config["HAVEN_COUNTRY"])
     now = dt.datetime.now(dt.UTC)
     services = [presenters.present(s, now=now, distance_km=result.distances.get(s.id))

@@ -1,0 +1,67 @@
+"""Generate N HSDS services from the demo region, for benchmarks (not shipped data).
+
+Every id is re-derived (uuid5) so copies never collide; names gain words from a synthetic
+vocabulary so the search index grows like a real directory's would, and points are spread
+over the demo region.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+NS = uuid.UUID("8a6b1f0e-3c61-4c51-9d7e-2f7c1d0b9a11")
+KEEP_IDS = {"taxonomy_term", "organization"}  # shared objects keep their ids
+SYLLABLES = ["ka", "lo", "mi", "ra", "to", "ne", "su", "vi", "de", "po", "li", "an", "or",
+             "es", "ti", "mo", "ba", "ru", "fe", "go"]
+
+
+def synthetic_words(rng: random.Random, count: int) -> list[str]:
+    """Pronounceable made-up words: they grow the vocabulary without matching real queries."""
+    words = set()
+    while len(words) < count:
+        words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+def _reid(obj: Any, i: int, parent_key: str = "") -> Any:
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if k in KEEP_IDS:
+                out[k] = v
+            elif k in ("id", "service_id", "location_id") and isinstance(v, str):
+                out[k] = str(uuid.uuid5(NS, f"{i}:{v}"))
+            else:
+                out[k] = _reid(v, i, k)
+        return out
+    if isinstance(obj, list):
+        return [_reid(v, i, parent_key) for v in obj]
+    return obj
+
+
+def generate(n: int, seed: int = 7) -> list[dict[str, Any]]:
+    """n HSDS service records (with nested organization, locations, phones, schedules)."""
+    rng = random.Random(seed)
+    templates = json.loads((ROOT / "services_data" / "demo-region.json").read_text("utf-8"))
+    vocab = synthetic_words(rng, max(500, n // 20))
+    out = []
+    for i in range(n):
+        rec = _reid(copy.deepcopy(templates[i % len(templates)]), i)
+        extra = " ".join(rng.choice(vocab) for _ in range(2))
+        rec["name"] = f"{rec['name']} {extra.title()} {i}"
+        rec["description"] = f"{rec.get('description') or ''} {rng.choice(vocab)}"
+        if i % 4:  # a quarter keep their translations
+            rec.pop("haven_translations", None)
+        for sal in rec.get("service_at_locations", []) or []:
+            loc = sal.get("location") or {}
+            if isinstance(loc.get("latitude"), (int, float)):
+                loc["latitude"] = round(loc["latitude"] + rng.uniform(-0.3, 0.3), 6)
+                loc["longitude"] = round(loc["longitude"] + rng.uniform(-0.3, 0.3), 6)
+        out.append(rec)
+    return out

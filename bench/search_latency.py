@@ -1,0 +1,154 @@
+"""Server search latency (p50/p95) at 1k/10k/100k generated services, SQLite and PostgreSQL,
+beside a naive SQL LIKE query over the same rows.
+
+Run: PYTHONPATH=. .venv/bin/python bench/search_latency.py [--sizes 1000,10000,100000]
+     [--backends sqlite,postgresql] [--repeat 5]
+
+Both sides answer the same questions the same way a page does: one page of 20 ids plus the
+total. Haven's side goes through search.parse + search.search (vocabulary expansion, typos,
+category words, ranking); the naive side is `lower(name) LIKE '%q%' OR lower(description)
+LIKE '%q%'` ordered by name, which finds fewer things (no typos, no other languages) and is
+only here as the baseline the issue names. Import time is printed too, but not tuned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from flask_migrate import upgrade
+from sqlalchemy import func, or_, select
+from werkzeug.datastructures import MultiDict
+
+from bench.gen_services import generate
+from webapp import create_app
+from webapp.directory import importer, search
+from webapp.directory.sources import Record
+from webapp.extensions import db
+from webapp.models import Service
+
+QUERIES: list[dict[str, str]] = [
+    {"q": "shelter"}, {"q": "sheltr"}, {"q": "legal aid"}, {"q": "abogado"},
+    {"q": "محامي"}, {"q": "律师"}, {"q": "притулок"}, {"q": "conseling"},
+    {"q": "counselling women"}, {"q": "medical"}, {"q": "Fresno"}, {"q": "safe haven house"},
+    {"q": "hotline", "open": "1"}, {"q": "lawyer", "lang": "es"},
+    {"q": "shelter", "near": "34.05,-118.24"}, {"category": "shelter", "population": "women"},
+    {"q": "food", "free": "1"}, {"q": "immigration visa"}, {"q": "kalomi"}, {"q": "xyzzy"},
+]
+
+
+def naive_text(args: dict[str, str]) -> str:
+    """The text a LIKE baseline can search for (filters have no LIKE equivalent)."""
+    return (args.get("q") or args.get("category") or "").lower()
+
+
+def time_haven(args: dict[str, str]) -> float:
+    start = time.perf_counter()
+    search.search(search.parse(MultiDict(args)), home_country="US")
+    return (time.perf_counter() - start) * 1000
+
+
+def time_like(args: dict[str, str]) -> float:
+    pattern = f"%{naive_text(args)}%"
+    cond = or_(func.lower(Service.name).like(pattern),
+               func.lower(Service.description).like(pattern))
+    start = time.perf_counter()
+    db.session.scalars(select(Service.id).where(cond).order_by(Service.name).limit(20)).all()
+    db.session.scalar(select(func.count()).select_from(Service).where(cond))
+    return (time.perf_counter() - start) * 1000
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def load(app: Any, n: int) -> float:
+    """Import n generated services through the real importer; returns seconds."""
+    with app.app_context():
+        upgrade()
+        importer.ensure_taxonomies()
+        db.session.commit()
+        start = time.perf_counter()
+        recs = generate(n)
+        for i in range(0, n, 5000):
+            batch = [Record("generated", j, r) for j, r in enumerate(recs[i:i + 5000], i)]
+            importer.write_rows(importer.build_rows(batch, app.config["HSDS_SCHEMA_DIR"]))
+            db.session.commit()
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            db.session.execute(db.text("ANALYZE"))
+            db.session.commit()
+        else:
+            db.session.execute(db.text("ANALYZE"))
+        return time.perf_counter() - start
+
+
+def measure(app: Any, repeat: int) -> dict[str, tuple[float, float]]:
+    out: dict[str, tuple[float, float]] = {}
+    with app.app_context():
+        for q in QUERIES:  # warm caches (vocabulary, page cache) once
+            time_haven(q)
+            time_like(q)
+        for name, fn in (("haven", time_haven), ("like", time_like)):
+            samples = [fn(q) for _ in range(repeat) for q in QUERIES]
+            out[name] = (statistics.median(samples), pct(samples, 0.95))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--repeat", type=int, default=5)
+    a = parser.parse_args()
+    sizes = [int(x) for x in a.sizes.split(",")]
+    rows = []
+    base = Path(tempfile.mkdtemp(prefix="haven-bench-"))
+    pg = None
+    try:
+        for backend in a.backends.split(","):
+            if backend == "postgresql":
+                from tests.pg import Postgres
+
+                pg = Postgres(Path(tempfile.mkdtemp(prefix="haven-bench-pg-")))
+            for n in sizes:
+                if backend == "postgresql":
+                    assert pg is not None
+                    pg.sql(f"CREATE DATABASE b{n}")
+                    url = pg.url(f"b{n}")
+                else:
+                    url = f"sqlite:///{base / f'b{n}.sqlite3'}"
+                app = create_app({"SQLALCHEMY_DATABASE_URI": url, "HAVEN_SEED_ON_START": False})
+                secs = load(app, n)
+                res = measure(app, a.repeat)
+                with app.app_context():
+                    db.engine.dispose()
+                h, lk = res["haven"], res["like"]
+                rows.append((backend, n, secs, h[0], h[1], lk[0], lk[1]))
+                print(f"{backend:10} {n:>7} import {secs:7.1f}s  haven p50 {h[0]:7.2f} ms "
+                      f"p95 {h[1]:7.2f} ms | LIKE p50 {lk[0]:7.2f} ms p95 {lk[1]:7.2f} ms "
+                      f"| p95 ratio {lk[1] / h[1]:5.1f}x", flush=True)
+    finally:
+        if pg is not None:
+            pg.stop()
+            shutil.rmtree(pg.dir.parent, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)
+    print(f"\n{dt.date.today()} {platform.machine()} {platform.python_version()}, "
+          f"{len(QUERIES)} queries x {a.repeat}")
+    print("| backend | services | import | Haven p50 | Haven p95 | LIKE p50 | LIKE p95 |"
+          " LIKE p95 / Haven p95 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for b, n, s, hp50, hp95, lp50, lp95 in rows:
+        print(f"| {b} | {n:,} | {s:.0f} s | {hp50:.1f} ms | {hp95:.1f} ms | {lp50:.1f} ms | "
+              f"{lp95:.1f} ms | {lp95 / hp95:.1f}× |")
+
+
+if __name__ == "__main__":
+    main()
