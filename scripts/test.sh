@@ -10,4 +10,5 @@ echo "== pytest on SQLite (all tests)"
 .venv/bin/pytest -q -p no:cacheprovider "$@"
 echo "== pytest on PostgreSQL (database tests)"
 HAVEN_TEST_DB=postgresql .venv/bin/pytest -q -p no:cacheprovider -m "not browser" \
-  tests/test_search.py tests/test_hsds.py tests/test_confidential.py tests/test_directory_pages.py
+  tests/test_search.py tests/test_hsds.py tests/test_confidential.py tests/test_directory_pages.py \
+  tests/test_tips.py tests/test_staff.py

@@ -50,5 +50,12 @@ class Postgres:
                              autocommit=True) as conn:
             conn.execute(statement)  # type: ignore[arg-type]
 
+    def dump(self, url: str) -> bytes:
+        """pg_dump of one database (plain SQL, data included)."""
+        name = url.rsplit("/", 1)[-1]
+        return subprocess.run(
+            [str(self.bin / "pg_dump"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "haven",
+             "--inserts", name], check=True, capture_output=True).stdout
+
     def stop(self) -> None:
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir), "-m", "immediate", "stop")

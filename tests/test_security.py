@@ -38,7 +38,12 @@ def test_headers_on_every_route(app: Flask, extra: str) -> None:
             csp = resp.headers["Content-Security-Policy"]
             assert "'unsafe-inline'" not in csp
             assert "default-src 'none'" in csp
-            assert "Set-Cookie" not in resp.headers, url
+            cookie = resp.headers.get("Set-Cookie")
+            if url.startswith("/staff"):  # the staff session only: strict, HttpOnly, /staff
+                assert cookie is None or all(f in cookie for f in (
+                    "HttpOnly", "SameSite=Strict", "Path=/staff", "Secure")), url
+            else:
+                assert cookie is None, url
             resp.close()
 
 

@@ -41,10 +41,17 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from webapp import cli, compression, errors
     from webapp.directory import api, routes
+    from webapp.tips import labels
+    from webapp.tips import routes as tip_routes
 
     app.register_blueprint(routes.root)
     app.register_blueprint(routes.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(tip_routes.bp)
+    from webapp import staff
+
+    app.register_blueprint(staff.register())
+    labels.init_app(app)
     errors.init_app(app)
     compression.init_app(app)
     cli.init_app(app)

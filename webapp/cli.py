@@ -21,6 +21,8 @@ from webapp.models import Service
 
 services_cli = AppGroup("services", help="Import, export and seed directory data (HSDS 3.0).")
 translate_cli = AppGroup("translate", help="Extract, update and compile translations.")
+keys_cli = AppGroup("keys", help="The organisation key that protects tips.")
+staff_cli = AppGroup("staff", help="Staff accounts for the tip inbox.")
 
 TRANSLATIONS = ROOT / "translations"
 
@@ -165,3 +167,59 @@ def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(services_cli)
     app.cli.add_command(translate_cli)
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(staff_cli)
+
+
+@keys_cli.command("init")
+@click.option("--passphrase", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="The staff passphrase that unlocks tips (asked for if not given).")
+@click.option("--rotate", is_flag=True, help="Make a new key even though one exists.")
+def keys_init_cmd(passphrase: str, rotate: bool) -> None:
+    """Create the organisation key pair; the private key is stored only under the passphrase.
+
+    Tips already stored stay readable with the key they were sealed to.
+    """
+    from webapp.models import OrgKey
+    from webapp.tips import crypto, services
+
+    if len(passphrase) < 12:
+        _fail("the passphrase must have at least 12 characters")
+    if db.session.scalar(select(func.count()).select_from(OrgKey)) and not rotate:
+        _fail("an organisation key already exists (use --rotate to make a new one)")
+    strength = current_app.config["HAVEN_PASSPHRASE_KDF"]
+    if strength == "interactive":
+        argon = crypto.pwhash.argon2id
+        ops, mem = argon.OPSLIMIT_INTERACTIVE, argon.MEMLIMIT_INTERACTIVE
+    else:
+        ops, mem = crypto.PASSPHRASE_OPS, crypto.PASSPHRASE_MEM
+    made = crypto.make_org_key(passphrase, ops, mem)
+    db.session.add(OrgKey(public_key=made.public_key, sealed_private=made.sealed_private,
+                          kdf_salt=made.salt, kdf_ops=made.ops, kdf_mem=made.mem,
+                          created_hour=services.hour()))
+    db.session.commit()
+    click.echo("Organisation key created. Keep the passphrase safe: no tip can be read without it.")
+
+
+@staff_cli.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "reviewer"]), default="reviewer",
+              show_default=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user_cmd(username: str, role: str, password: str) -> None:
+    """Create a staff account and print its TOTP secret (enrol it in an authenticator app)."""
+    import re
+
+    from webapp.models import StaffUser
+    from webapp.staff import auth
+
+    if not re.fullmatch(r"[A-Za-z0-9._-]{3,64}", username):
+        _fail("the username must be 3 to 64 letters, digits, dots or dashes")
+    if len(password) < 12:
+        _fail("the password must have at least 12 characters")
+    if db.session.scalar(select(StaffUser).where(StaffUser.username == username)):
+        _fail(f"a user named {username!r} already exists")
+    user, secret = auth.create_user(username, password, role)
+    uri = auth.totp_for(user).provisioning_uri(name=username,
+                                               issuer_name=current_app.config["HAVEN_APP_NAME"])
+    click.echo(f"Created {role} {username!r}.\nTOTP secret (shown once): {secret}\n{uri}")

@@ -22,10 +22,30 @@ def _sqlalchemy_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "haven.sqlite3")
 
 
+def _secret_key(instance_path: str) -> str:
+    """SECRET_KEY from the environment, else one kept in instance/secret_key (made once, 0600).
+
+    It signs staff sessions and wraps TOTP secrets; it never protects tip content.
+    """
+    env = os.environ.get("SECRET_KEY", "").strip()
+    if env:
+        return env
+    path = Path(instance_path) / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
+        return key
+
+
 def load_config(instance_path: str) -> dict[str, Any]:
     """Return the settings for one app; tests override any of them."""
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+        "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(instance_path),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "HAVEN_COUNTRY": os.environ.get("HAVEN_COUNTRY", "US").upper(),
@@ -44,6 +64,19 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Strict",
         "SESSION_COOKIE_SECURE": os.environ.get("HAVEN_INSECURE_COOKIES") != "1",
+        "SESSION_COOKIE_PATH": "/staff",
+        "SESSION_COOKIE_NAME": "haven_staff",
         "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_CHECK_DEFAULT": False,  # checked on the staff blueprint only (see #3, item 9)
+        # Behind a reverse proxy, the header naming the client (used only for rate limiting,
+        # through an hourly-rotating keyed hash): e.g. X-Forwarded-For.
+        "HAVEN_PROXY_HEADER": os.environ.get("HAVEN_PROXY_HEADER", ""),
+        # How long an unlocked organisation key stays in server memory.
+        "HAVEN_UNLOCK_MINUTES": int(os.environ.get("HAVEN_UNLOCK_MINUTES", "15")),
+        # Argon2id strength for the organisation passphrase: "moderate" (256 MiB) in production.
+        "HAVEN_PASSPHRASE_KDF": os.environ.get("HAVEN_PASSPHRASE_KDF", "moderate"),
+        # Tips one client may send per hour; wrong receipts one client may try per 15 minutes.
+        "HAVEN_TIPS_PER_HOUR": int(os.environ.get("HAVEN_TIPS_PER_HOUR", "20")),
+        "HAVEN_RECEIPT_TRIES": int(os.environ.get("HAVEN_RECEIPT_TRIES", "5")),
         "JSON_SORT_KEYS": False,
     }

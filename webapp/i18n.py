@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from flask import Flask, g
+from flask import Blueprint, Flask, abort, g, redirect, request
 from flask_babel import get_locale as babel_get_locale
 
 
@@ -112,3 +113,37 @@ def init_app(app: Flask) -> None:
 def babel_locale_tag() -> str:
     """The active Babel locale as a string (for formatting helpers)."""
     return str(babel_get_locale() or "en")
+
+
+# Blueprints whose routes live under /<locale>/ (the demo banner and switcher apply to them).
+LOCALIZED: set[str] = set()
+
+
+def locale_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint under /<lang>/: the URL picks the locale; url_for keeps it."""
+    bp = Blueprint(name, import_name, url_prefix="/<lang>")
+    LOCALIZED.add(name)
+
+    @bp.url_value_preprocessor
+    def pull_locale(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        # A near miss in case redirects (/ZH-hans/ -> /zh-Hans/); anything else is 404.
+        tag = (values or {}).pop("lang", "")
+        info = BY_TAG.get(tag)
+        if info is None:
+            fixed = match_tag(tag) if tag.lower() in {t.lower() for t in BY_TAG} else None
+            if fixed is not None and request.method == "GET":
+                path = request.full_path if request.query_string else request.path
+                abort(redirect("/" + fixed.tag + path[len(tag) + 1:].rstrip("?"), code=301))
+            abort(404)
+        g.locale_info = info
+
+    @bp.url_defaults
+    def add_locale(endpoint: str, values: dict[str, Any]) -> None:
+        values.setdefault("lang", current().tag)
+
+    @bp.after_request
+    def content_language(response: Any) -> Any:
+        response.headers["Content-Language"] = current().tag
+        return response
+
+    return bp

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
+import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -84,14 +89,100 @@ SECURITY_HEADERS = {
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+CLIENT_TAG = "haven.client_tag"
+
+
+class RotatingTagger:
+    """Keyed hash of a client address under a random key that changes every hour.
+
+    The key lives only in memory and is replaced, not kept, so yesterday's tags cannot be
+    recomputed from anything (see #3, item 5). Only rate limiting uses the tag.
+    """
+
+    def __init__(self, period: float = 3600.0) -> None:
+        self.period = period
+        self._epoch = -1
+        self._key = b""
+        self._lock = threading.Lock()
+
+    def epoch(self) -> int:
+        """Which key period we are in."""
+        return int(time.time() // self.period)
+
+    def tag(self, address: str) -> str:
+        """A short opaque tag for an address, stable within the hour."""
+        with self._lock:
+            now = self.epoch()
+            if now != self._epoch:
+                self._epoch, self._key = now, secrets.token_bytes(32)
+            key = self._key
+        return hmac.new(key, address.encode(), hashlib.blake2b).hexdigest()[:32]
+
+
+tagger = RotatingTagger()
+
+
+class RateLimiter:
+    """Sliding-window counts per (purpose, client tag), in memory only, never on disk."""
+
+    def __init__(self, max_keys: int = 100_000) -> None:
+        self._hits: dict[tuple[str, str], list[float]] = {}
+        self._lock = threading.Lock()
+        self._epoch = -1
+        self.max_keys = max_keys
+
+    def hit(self, purpose: str, tag: str, limit: int, window: float) -> float:
+        """Count one event; returns 0 when allowed, else seconds until the next is allowed."""
+        now = time.monotonic()
+        with self._lock:
+            if tagger.epoch() != self._epoch:  # tags changed with the key: old counts are moot
+                self._hits.clear()
+                self._epoch = tagger.epoch()
+            if len(self._hits) >= self.max_keys:
+                self._hits.clear()
+            times = [t for t in self._hits.get((purpose, tag), []) if t > now - window]
+            if len(times) >= limit:
+                self._hits[(purpose, tag)] = times
+                return max(1.0, times[0] + window - now)
+            times.append(now)
+            self._hits[(purpose, tag)] = times
+            return 0.0
+
+    def blocked(self, purpose: str, tag: str, limit: int, window: float) -> bool:
+        """Whether this client has used up its allowance (without counting a new event)."""
+        now = time.monotonic()
+        with self._lock:
+            times = [t for t in self._hits.get((purpose, tag), []) if t > now - window]
+        return len(times) >= limit
+
+    def reset(self) -> None:
+        """Forget everything (tests)."""
+        with self._lock:
+            self._hits.clear()
+
+
+limiter = RateLimiter()
+
+
+def client_tag() -> str:
+    """This request's rotating client tag ('' when the server gave no address)."""
+    return str(request.environ.get(CLIENT_TAG, ""))
+
+
 class StripClientIdentity:
     """WSGI middleware: the app never sees the client's address or user agent."""
 
-    def __init__(self, wsgi_app: WSGIApp) -> None:
+    def __init__(self, wsgi_app: WSGIApp, proxy_header: str = "") -> None:
         self.wsgi_app = wsgi_app
+        # Behind a reverse proxy the client is the last hop the proxy appended.
+        self.proxy_key = ("HTTP_" + proxy_header.upper().replace("-", "_")) if proxy_header else ""
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        """Blank every identifying key, then hand over to the app."""
+        """Tag the client for rate limiting, blank every identifying key, hand over."""
+        address = environ.get("REMOTE_ADDR", "")
+        if self.proxy_key and environ.get(self.proxy_key):
+            address = str(environ[self.proxy_key]).split(",")[-1].strip()
+        environ[CLIENT_TAG] = tagger.tag(address) if address else ""
         for key in IDENTIFYING_ENVIRON_KEYS:
             environ.pop(key, None)
         # Werkzeug and some extensions expect REMOTE_ADDR to exist; give them nothing real.
@@ -99,11 +190,15 @@ class StripClientIdentity:
         return self.wsgi_app(environ, start_response)
 
 
+# Staff pages, tip receipts and the tip thread are never kept by any cache (see #3, item 9).
+NO_STORE_PREFIXES = ("/staff", "/api/private")
+
+
 def apply_headers(response: Response) -> Response:
     """Set the security headers on every response, error pages included."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.path.startswith(("/staff", "/api/private")):
+    if request.path.startswith(NO_STORE_PREFIXES) or "/tip/" in request.path:
         response.headers["Cache-Control"] = "no-store"
     if request.path == "/":
         response.vary.add("Accept-Language")
@@ -117,6 +212,7 @@ def quiet_logging() -> None:
 
 def init_app(app: Flask) -> None:
     """Wrap the WSGI app and register the header hook."""
-    app.wsgi_app = StripClientIdentity(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = StripClientIdentity(  # type: ignore[method-assign]
+        app.wsgi_app, app.config.get("HAVEN_PROXY_HEADER", ""))
     app.after_request(apply_headers)
     quiet_logging()

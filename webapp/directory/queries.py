@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from webapp.directory import presenters, search
 from webapp.extensions import db
 from webapp.models import Service, ServiceAtLocation
 
@@ -23,3 +24,10 @@ def load_services(ids: list[str]) -> list[Service]:
     ).all()
     by_id = {s.id: s for s in rows}
     return [by_id[i] for i in ids if i in by_id]
+
+
+def country_lines(country: str) -> list[presenters.ServiceView]:
+    """A country's hotlines and emergency numbers (verified data), most important first."""
+    p = search.Params(categories=["hotline", "emergency"], per_page=20)
+    ids = search.search(p, home_country=country).ids
+    return [presenters.present(s) for s in load_services(ids) if s.country == country]

@@ -10,7 +10,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    g,
     redirect,
     render_template,
     request,
@@ -23,11 +22,11 @@ from werkzeug.wrappers import Response as WResponse
 from webapp import i18n
 from webapp.directory import presenters, search, taxonomy
 from webapp.directory.indexer import get_meta
-from webapp.directory.queries import load_services
+from webapp.directory.queries import country_lines, load_services
 from webapp.extensions import db
 
 root = Blueprint("root", __name__)
-bp = Blueprint("public", __name__, url_prefix="/<lang>")
+bp = i18n.locale_blueprint("public", __name__)
 
 PUBLIC_CACHE = "public, max-age=300"
 
@@ -57,40 +56,11 @@ def pick_locale() -> WResponse:
     return resp
 
 
-@bp.url_value_preprocessor
-def pull_locale(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """Take the locale from the URL; a near miss in case redirects, anything else is 404."""
-    tag = (values or {}).pop("lang", "")
-    info = i18n.BY_TAG.get(tag)
-    if info is None:
-        fixed = i18n.match_tag(tag) if tag.lower() in {t.lower() for t in i18n.BY_TAG} else None
-        if fixed is not None and request.method == "GET":
-            path = request.full_path if request.query_string else request.path
-            abort(redirect("/" + fixed.tag + path[len(tag) + 1:].rstrip("?"), code=301))
-        abort(404)
-    g.locale_info = info
-
-
-@bp.url_defaults
-def add_locale(endpoint: str, values: dict[str, Any]) -> None:
-    """url_for() keeps the current locale unless told otherwise."""
-    values.setdefault("lang", i18n.current().tag)
-
-
 @bp.after_request
 def cache_public(response: Response) -> Response:
     """Public pages are the same for everyone: shared caches may keep them briefly."""
     response.headers.setdefault("Cache-Control", PUBLIC_CACHE)
-    response.headers["Content-Language"] = i18n.current().tag
     return response
-
-
-def country_lines(country: str) -> list[presenters.ServiceView]:
-    """The deployment country's hotlines and emergency numbers, most important first."""
-    p = search.Params(categories=["hotline", "emergency"], per_page=20)
-    ids = search.search(p, home_country=country).ids
-    services = [s for s in load_services(ids) if s.country == country]
-    return [presenters.present(s) for s in services]
 
 
 def demo_loaded() -> bool:
@@ -102,7 +72,7 @@ def demo_loaded() -> bool:
 def directory_context() -> dict[str, Any]:
     """Facts every page shows: the demo banner and the quick-exit target."""
     return {
-        "demo_loaded": demo_loaded() if request.blueprint == "public" else False,
+        "demo_loaded": demo_loaded() if request.blueprint in i18n.LOCALIZED else False,
         "exit_url": current_app.config["HAVEN_EXIT_URL"],
         "app_name": current_app.config["HAVEN_APP_NAME"],
         "category_terms": taxonomy.CATEGORY_TERMS,
@@ -200,7 +170,7 @@ def languages() -> str:
 @bp.app_template_global()
 def switch_url(tag: str) -> str:
     """This same page in another locale (the language switcher's links)."""
-    if request.blueprint != "public" or request.endpoint is None:
+    if request.blueprint not in i18n.LOCALIZED or request.endpoint is None:
         return url_for("public.home", lang=tag)
     args = {**(request.view_args or {}), **request.args.to_dict(flat=False), "lang": tag}
     return url_for(request.endpoint, **args)

@@ -17,8 +17,25 @@ from webapp.models.directory import (
     TaxonomyTerm,
     service_terms,
 )
+from webapp.models.staff import AuditEntry, StaffUser
+from webapp.models.tips import (
+    IdempotencyKey,
+    OrgKey,
+    Tip,
+    TipMessage,
+    TipNote,
+    TipPhoto,
+)
 
 __all__ = [
+    "AuditEntry",
+    "IdempotencyKey",
+    "OrgKey",
+    "StaffUser",
+    "Tip",
+    "TipMessage",
+    "TipNote",
+    "TipPhoto",
     "Language",
     "Location",
     "Meta",

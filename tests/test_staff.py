@@ -1,0 +1,174 @@
+"""The staff inbox: sign-in with TOTP, roles, CSRF, unlock, audit log, statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pyotp
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from tests.tips_helpers import Staff, csrf, keyed, send_tip, sign_in
+from webapp.extensions import db
+from webapp.models import AuditEntry, StaffUser, Tip
+
+
+@pytest.fixture
+def staff(app: Flask) -> dict[str, Staff]:
+    """An organisation key and an admin and a reviewer."""
+    app.config["HAVEN_PASSPHRASE_KDF"] = "interactive"
+    return keyed(app)
+
+
+def staff_urls(app: Flask) -> list[tuple[str, str]]:
+    """(method, url) for every staff route, placeholders filled."""
+    out = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("staff.") and rule.endpoint != "staff.login":
+            url = re.sub(r"<[^>]+>", "0" * 32, rule.rule)
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                out.append((method, url))
+    return out
+
+
+def test_every_staff_route_refuses_without_login(app: Flask, client: FlaskClient) -> None:
+    """No staff route answers anything but a redirect to sign-in (GET) or a refusal (POST)."""
+    urls = staff_urls(app)
+    assert len(urls) >= 12
+    for method, url in urls:
+        resp = client.open(url, method=method)
+        assert resp.status_code in (302, 400), (method, url, resp.status_code)
+        if resp.status_code == 302:
+            assert "/staff/login" in resp.headers["Location"]
+        assert resp.headers["Cache-Control"] == "no-store"
+
+
+def test_sign_in_needs_password_and_totp(app: Flask, client: FlaskClient,
+                                         staff: dict[str, Staff]) -> None:
+    """Wrong password or wrong code: refused with one message; the right pair: in."""
+    who = staff["reviewer"]
+    code = pyotp.TOTP(who.secret).now()
+    for password, totp in ((who.password, "000000"), ("wrong password!", code)):
+        resp = client.post("/staff/login", data={"csrf_token": csrf(client, "/staff/login"),
+                                                 "username": who.username, "password": password,
+                                                 "code": totp})
+        assert resp.status_code == 400 and "Wrong username, password or code" in resp.get_data(
+            as_text=True)
+    no_csrf = client.post("/staff/login", data={"username": who.username,
+                                                "password": who.password, "code": code})
+    assert no_csrf.status_code == 400
+    sign_in(client, who)
+    assert client.get("/staff/").status_code == 200
+
+
+def test_session_cookie_is_strict(app: Flask, client: FlaskClient,
+                                  staff: dict[str, Staff]) -> None:
+    """The staff session cookie: HttpOnly, SameSite=Strict, path /staff, Secure by default."""
+    resp = client.get("/staff/login")
+    cookie = resp.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/staff" in cookie
+    assert "Secure" in cookie
+    assert "Set-Cookie" not in client.get("/en/").headers
+
+
+def test_reviewer_cannot_create_users_or_read_the_audit_log(app: Flask, client: FlaskClient,
+                                                             staff: dict[str, Staff]) -> None:
+    """Admin-only pages refuse a reviewer; an admin can create an account."""
+    sign_in(client, staff["reviewer"])
+    assert client.get("/staff/users").status_code == 403
+    assert client.post("/staff/users", data={"username": "mallory", "password": "x" * 20,
+                                             "role": "admin"}).status_code == 403
+    assert client.get("/staff/audit").status_code == 403
+    admin = app.test_client()
+    sign_in(admin, staff["admin"])
+    resp = admin.post("/staff/users", data={"csrf_token": csrf(admin, "/staff/users"),
+                                            "username": "bea", "password": "a long password 1",
+                                            "role": "reviewer"})
+    assert resp.status_code == 200 and "otpauth://" in resp.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(StaffUser.role).where(StaffUser.username == "bea")) \
+            == "reviewer"
+        assert db.session.scalar(select(StaffUser.id).where(StaffUser.username == "mallory")) \
+            is None
+
+
+def test_unlock_and_audit_log(app: Flask, client: FlaskClient, staff: dict[str, Staff]) -> None:
+    """A wrong passphrase does not unlock; every action is logged without tip content."""
+    send_tip(app.test_client(), what="AUDIT-SENTINEL text")
+    sign_in(client, staff["admin"])
+    bad = client.post("/staff/unlock", data={"csrf_token": csrf(client, "/staff/unlock"),
+                                             "passphrase": "not the passphrase"})
+    assert bad.status_code == 400
+    sign_in(client, staff["admin"], unlock=True)
+    with app.app_context():
+        tip_id = db.session.scalar(select(Tip.id))
+    assert "AUDIT-SENTINEL" in client.get(f"/staff/tips/{tip_id}").get_data(as_text=True)
+    client.post("/staff/lock", data={"csrf_token": csrf(client, "/staff/")})
+    assert "AUDIT-SENTINEL" not in client.get(f"/staff/tips/{tip_id}").get_data(as_text=True)
+    with app.app_context():
+        actions = [e.action for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        details = " ".join(e.detail for e in db.session.scalars(select(AuditEntry)))
+    assert {"login", "unlock_failed", "unlock", "tip_read", "lock"} <= set(actions)
+    assert "AUDIT-SENTINEL" not in details
+    log = client.get("/staff/audit").get_data(as_text=True)
+    assert "unlock_failed" in log
+
+
+def test_unlock_expires(app: Flask, client: FlaskClient, staff: dict[str, Staff]) -> None:
+    """The key is held for a limited time only."""
+    app.config["HAVEN_UNLOCK_MINUTES"] = 0
+    send_tip(app.test_client(), what="EXPIRY-SENTINEL")
+    sign_in(client, staff["reviewer"], unlock=True)
+    with app.app_context():
+        tip_id = db.session.scalar(select(Tip.id))
+    assert "EXPIRY-SENTINEL" not in client.get(f"/staff/tips/{tip_id}").get_data(as_text=True)
+
+
+def test_inbox_filters(app: Flask, client: FlaskClient, staff: dict[str, Staff]) -> None:
+    """Filter by kind and status; newest first."""
+    public = app.test_client()
+    send_tip(public, what="one")
+    send_tip(public, what="two", kinds=["child", "sexual"])
+    sign_in(client, staff["reviewer"])
+    assert client.get("/staff/?kind=child").get_data(as_text=True).count("/staff/tips/") == 1
+    assert client.get("/staff/?kind=labour").get_data(as_text=True).count("/staff/tips/") == 1
+    assert client.get("/staff/?status=closed").get_data(as_text=True).count("/staff/tips/") == 0
+    assert client.get("/staff/?assignee=none").get_data(as_text=True).count("/staff/tips/") == 2
+
+
+def test_stats_hide_small_counts(app: Flask, client: FlaskClient, staff: dict[str, Staff]) -> None:
+    """Counts from 1 to 4 show as <5; the charts are SVG drawn on the server."""
+    public = app.test_client()
+    for _ in range(6):
+        send_tip(public, what="x")
+    send_tip(public, what="y", kinds=["child"])
+    sign_in(client, staff["reviewer"])
+    html = client.get("/staff/stats").get_data(as_text=True)
+    assert "<svg" in html and "&lt;5" in html
+    assert re.search(r"<th scope=\"row\">[^<]*labour[^<]*</th><td>6</td>", html, re.I) or \
+        "<td>6</td>" in html
+    assert "<td>1</td>" not in html and "<td>2</td>" not in html
+
+
+def test_stats_median_first_response(app: Flask, staff: dict[str, Staff]) -> None:
+    """The median is over hours from receipt to first staff message, shown from 5 answers."""
+    from webapp.staff.stats import bars, compute, shown
+
+    assert [shown(n) for n in (0, 1, 4, 5, 12)] == ["0", "<5", "<5", "5", "12"]
+    b = bars([("a", 3), ("b", 10), ("c", 5)])
+    assert b[0].height == 0 and b[1].height == 120.0 and b[2].height == 60.0
+    public = app.test_client()
+    for _ in range(5):
+        send_tip(public, what="x")
+    with app.app_context():
+        tips = db.session.scalars(select(Tip)).all()
+        for tip, wait in zip(tips[:4], (1, 3, 5, 40), strict=True):
+            tip.first_response_hour = tip.created_hour + dt.timedelta(hours=wait)
+        db.session.commit()
+        assert compute()["median_hours"] is None  # 4 answered: not shown yet
+        tips[4].first_response_hour = tips[4].created_hour + dt.timedelta(hours=2)
+        db.session.commit()
+        assert compute()["median_hours"] == 3

@@ -1,0 +1,30 @@
+"""The staff inbox: login with password + TOTP, unlock, read and act on tips, statistics."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, request
+
+from webapp import i18n
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@bp.before_request
+def staff_locale() -> None:
+    """Staff pages speak the browser's language (no cookie needed for that)."""
+    g.locale_info = i18n.best_match(request.headers.get("Accept-Language"))
+
+
+@bp.context_processor
+def staff_context() -> dict[str, object]:
+    """Who is signed in, and the token-only form the navigation's sign-out button needs."""
+    from webapp.staff import auth, forms
+
+    return {"staff_user": auth.current_user(), "empty_form": forms.EmptyForm()}
+
+
+def register() -> Blueprint:
+    """Import the route modules (they attach to bp) and return the blueprint."""
+    from webapp.staff import inbox, routes, stats  # noqa: F401
+
+    return bp

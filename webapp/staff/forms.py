@@ -1,0 +1,84 @@
+"""Staff forms. Flask-WTF adds a CSRF token to every one (see #3, item 9)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Regexp
+
+from webapp.models.tips import STATUSES
+from webapp.tips.forms import MAX_TEXT, no_control_chars
+from webapp.tips.labels import STATUS_LABELS
+
+REQUIRED = _l("This field is required.")
+TOO_LONG = _l("This is too long: at most %(max)d characters.")
+
+
+class LoginForm(FlaskForm):
+    """Username, password and the 6-digit code from the authenticator app."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(REQUIRED),
+                                                       Length(max=64, message=TOO_LONG)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED),
+                                                         Length(max=200, message=TOO_LONG)])
+    code = StringField(_l("Code from your authenticator app"), validators=[
+        DataRequired(REQUIRED), Regexp(r"^\d{6}$", message=_l("The code has 6 digits."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})
+
+
+class UnlockForm(FlaskForm):
+    """The organisation passphrase."""
+
+    passphrase = PasswordField(_l("Organisation passphrase"), validators=[
+        DataRequired(REQUIRED), Length(max=500, message=TOO_LONG)])
+
+
+class EmptyForm(FlaskForm):
+    """Only the CSRF token (lock, log out)."""
+
+
+class StatusForm(FlaskForm):
+    """Move a tip along."""
+
+    status = SelectField(_l("Status"),
+                         choices=[SelectChoice(s, STATUS_LABELS[s]) for s in STATUSES],
+                         validators=[DataRequired(REQUIRED)])
+
+
+class AssignForm(FlaskForm):
+    """Give a tip to a colleague (choices filled in by the view)."""
+
+    assignee = SelectField(_l("Assigned to"), choices=[], validate_choice=True)
+
+
+def _text(label: object) -> TextAreaField:
+    return TextAreaField(label, validators=[DataRequired(REQUIRED),
+                                            Length(max=MAX_TEXT, message=TOO_LONG),
+                                            no_control_chars])
+
+
+class NoteForm(FlaskForm):
+    """An internal note."""
+
+    note = _text(_l("Add an internal note (never shown to the tipster)"))
+
+
+class MessageForm(FlaskForm):
+    """A message the tipster reads with the receipt."""
+
+    message = _text(_l("Message to the tipster (they read it with their receipt)"))
+
+
+class UserForm(FlaskForm):
+    """A new staff account (admins only)."""
+
+    username = StringField(_l("Username"), validators=[
+        DataRequired(REQUIRED), Regexp(r"^[A-Za-z0-9._-]{3,64}$",
+                                       message=_l("3 to 64 letters, digits, dots or dashes."))])
+    password = PasswordField(_l("Password"), validators=[
+        DataRequired(REQUIRED), Length(min=12, max=200,
+                                       message=_l("At least 12 characters."))])
+    role = SelectField(_l("Role"), choices=[SelectChoice("reviewer", _l("Reviewer")),
+                                            SelectChoice("admin", _l("Administrator"))])

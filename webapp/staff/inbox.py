@@ -1,0 +1,182 @@
+"""The inbox: list and filter tips, read one (after unlocking), act on it, export it."""
+
+from __future__ import annotations
+
+from flask import Response, abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from nacl.public import PrivateKey
+from sqlalchemy import select
+from werkzeug.wrappers import Response as WResponse
+from wtforms.fields.choices import SelectChoice
+
+from webapp.extensions import db
+from webapp.models import StaffUser, Tip
+from webapp.models.tips import KINDS, STATUSES
+from webapp.staff import auth, bp, forms, pdf
+from webapp.tips import crypto, services
+
+PER_PAGE = 50
+
+
+def unlocked_key() -> PrivateKey | None:
+    """The organisation key if this session unlocked it and it has not expired."""
+    try:
+        return crypto.vault.get(session.get("vault"))
+    except crypto.LockedError:
+        return None
+
+
+def _staff_choices() -> list[SelectChoice]:
+    people = db.session.scalars(select(StaffUser).where(StaffUser.active.is_(True))
+                                .order_by(StaffUser.username)).all()
+    return [SelectChoice("", _("Nobody")), *(SelectChoice(str(p.id), p.username) for p in people)]
+
+
+def staff_names() -> dict[int, str]:
+    """Staff id -> username."""
+    return {uid: name for uid, name in db.session.execute(
+        select(StaffUser.id, StaffUser.username)).all()}
+
+
+@bp.route("/")
+@auth.login_required
+def inbox() -> str:
+    """Newest first; filter by kind, status and assignee. Metadata only: no unlock needed."""
+    stmt = select(Tip).order_by(Tip.created_hour.desc(), Tip.id)
+    kind = request.args.get("kind", "")
+    status = request.args.get("status", "")
+    assignee = request.args.get("assignee", "")
+    if kind in KINDS:
+        stmt = stmt.where(Tip.kinds.contains(kind))
+    if status in STATUSES:
+        stmt = stmt.where(Tip.status == status)
+    if assignee == "me":
+        user = auth.current_user()
+        stmt = stmt.where(Tip.assignee_id == (user.id if user else -1))
+    elif assignee == "none":
+        stmt = stmt.where(Tip.assignee_id.is_(None))
+    tips = db.session.scalars(stmt.limit(PER_PAGE)).all()
+    names = staff_names()
+    return render_template("staff/inbox.html", tips=tips, names=names, kind=kind, status=status,
+                           assignee=assignee, kinds=KINDS, unlocked=unlocked_key() is not None,
+                           empty=forms.EmptyForm())
+
+
+def _tip(tip_id: str) -> Tip:
+    tip = db.session.get(Tip, tip_id[:32])
+    if tip is None:
+        abort(404)
+    return tip
+
+
+@bp.route("/tips/<tip_id>")
+@auth.login_required
+def tip_view(tip_id: str) -> str:
+    """One tip: content, photos, thread and notes need the unlocked key."""
+    tip = _tip(tip_id)
+    key = unlocked_key()
+    thread = notes = None
+    if key is not None:
+        thread = services.open_for_staff(tip, key)
+        notes = services.read_notes(tip, key)
+        auth.audit("tip_read", tip.id)
+    assign = forms.AssignForm(assignee=str(tip.assignee_id or ""))
+    assign.assignee.choices = _staff_choices()
+    return render_template("staff/tip.html", tip=tip, thread=thread, notes=notes,
+                           status_form=forms.StatusForm(status=tip.status), assign_form=assign,
+                           note_form=forms.NoteForm(), message_form=forms.MessageForm(),
+                           names=staff_names())
+
+
+def _back(tip: Tip) -> WResponse:
+    return redirect(url_for("staff.tip_view", tip_id=tip.id))
+
+
+def _need_key() -> PrivateKey:
+    key = unlocked_key()
+    if key is None:
+        abort(403)
+    return key
+
+
+@bp.route("/tips/<tip_id>/status", methods=["POST"])
+@auth.login_required
+def set_status(tip_id: str) -> WResponse:
+    """Move the tip along (received → in review → referred → closed)."""
+    tip = _tip(tip_id)
+    form = forms.StatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    tip.status = form.status.data
+    tip.updated_hour = services.hour()
+    db.session.commit()
+    auth.audit("status", tip.id, f"status={tip.status}")
+    return _back(tip)
+
+
+@bp.route("/tips/<tip_id>/assign", methods=["POST"])
+@auth.login_required
+def assign(tip_id: str) -> WResponse:
+    """Give the tip to a colleague (or to nobody)."""
+    tip = _tip(tip_id)
+    form = forms.AssignForm()
+    form.assignee.choices = _staff_choices()
+    if not form.validate_on_submit():
+        abort(400)
+    tip.assignee_id = int(form.assignee.data) if form.assignee.data else None
+    db.session.commit()
+    auth.audit("assign", tip.id, f"assignee={tip.assignee_id}")
+    return _back(tip)
+
+
+@bp.route("/tips/<tip_id>/note", methods=["POST"])
+@auth.login_required
+def note(tip_id: str) -> WResponse:
+    """An internal note (the tipster never sees it)."""
+    tip = _tip(tip_id)
+    _need_key()
+    form = forms.NoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = auth.current_user()
+    services.add_note(tip, user.id if user else 0, form.note.data or "")
+    auth.audit("note", tip.id)
+    return _back(tip)
+
+
+@bp.route("/tips/<tip_id>/message", methods=["POST"])
+@auth.login_required
+def message(tip_id: str) -> WResponse:
+    """A message the tipster reads with their receipt."""
+    tip = _tip(tip_id)
+    key = _need_key()
+    form = forms.MessageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.add_message(services.open_for_staff(tip, key), "staff", form.message.data or "", [])
+    auth.audit("message", tip.id)
+    return _back(tip)
+
+
+@bp.route("/tips/<tip_id>/photos/<photo_id>")
+@auth.login_required
+def photo(tip_id: str, photo_id: str) -> Response:
+    """A decrypted photo (never cached)."""
+    thread = services.open_for_staff(_tip(tip_id), _need_key())
+    found = thread.photo(photo_id[:32])
+    if found is None:
+        abort(404)
+    auth.audit("photo_viewed", thread.tip.id)
+    data, media = found
+    return Response(data, mimetype=media, headers={"Content-Disposition": "inline"})
+
+
+@bp.route("/tips/<tip_id>/export.pdf")
+@auth.login_required
+def export_pdf(tip_id: str) -> Response:
+    """One tip as a PDF for a referral to law enforcement."""
+    thread = services.open_for_staff(_tip(tip_id), _need_key())
+    body = pdf.tip_pdf(thread)
+    auth.audit("export_pdf", thread.tip.id)
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="tip-{thread.tip.id[:8]}.pdf"'})
