@@ -30,7 +30,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSPHRASE = "benchmark passphrase 123"
+PASSPHRASE = "benchmark passphrase 123"  # noqa: S105 - a throwaway bench database
 
 
 def free_port() -> int:
