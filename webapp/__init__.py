@@ -49,6 +49,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(tip_routes.bp)
     from webapp import staff
+    from webapp.posters import routes as poster_routes
+
+    app.register_blueprint(poster_routes.bp)
 
     app.register_blueprint(staff.register())
     labels.init_app(app)

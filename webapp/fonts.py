@@ -80,3 +80,28 @@ def missing_scripts(locale_tags: list[str]) -> list[str]:
         except MissingFont:
             out.append(script)
     return out
+
+
+@functools.cache
+def _cmap(path: str) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    kwargs = {"fontNumber": 0} if path.endswith(".ttc") else {}
+    with TTFont(path, lazy=True, **kwargs) as font:  # type: ignore[arg-type]
+        return frozenset(font.getBestCmap() or {})
+
+
+IGNORABLE = {0x200C, 0x200D, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F}
+
+
+def uncovered(text: str, scripts: list[str]) -> list[str]:
+    """Characters of text that none of these scripts' fonts can draw (as U+XXXX)."""
+    maps = [_cmap(str(font_files(s)[0])) for s in scripts]
+    out = []
+    for ch in dict.fromkeys(text):
+        cp = ord(ch)
+        if ch.isspace() or cp in IGNORABLE:
+            continue
+        if not any(cp in m for m in maps):
+            out.append(f"U+{cp:04X}")
+    return out

@@ -1,0 +1,209 @@
+"""Posters read back: rasterised with pdftoppm, QR decoded with zbar, text with pdftotext."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from tests.conftest import missing
+from webapp import fonts
+from webapp.i18n import LOCALES
+from webapp.posters import render
+
+FORMATS = list(render.FORMATS)
+HEADLINE = "Are you being forced to work or to sell sex? You are not alone."
+HOTLINE_DIGITS = "18883737888"  # US national hotline, from hotlines.csv via services_data
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tools() -> None:
+    """poppler and zbar are real requirements: missing in CI is a failure."""
+    for tool in ("pdftoppm", "pdftotext", "pdffonts"):
+        if shutil.which(tool) is None:
+            missing(f"{tool} (apt-get install poppler-utils)")
+    try:
+        import pyzbar.pyzbar  # noqa: F401
+    except (ImportError, OSError):
+        missing("zbar (apt-get install libzbar0; pip install pyzbar)")
+
+
+def plain(text: str) -> str:
+    """Text for comparison: NFKC, no marks, no spaces, no bidi controls."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch)
+                   not in ("Mn", "Cf"))
+
+
+def read_back(pdf: bytes, tmp: Path) -> tuple[list[str], str]:
+    """(decoded QR payloads of every page at 150 dpi, pdftotext output)."""
+    from PIL import Image
+    from pyzbar.pyzbar import decode
+
+    src = tmp / "p.pdf"
+    src.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "150", str(src), str(tmp / "page")], check=True)
+    found: list[str] = []
+    for page in sorted(tmp.glob("page*.png")):
+        with Image.open(page) as img:
+            found += [d.data.decode() for d in decode(img)]
+    text = subprocess.run(["pdftotext", str(src), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    return found, text
+
+
+def headline(app: Flask, babel_id: str) -> str:
+    with app.test_request_context(), force_locale(babel_id):
+        return str(_(HEADLINE))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("loc", LOCALES, ids=lambda loc: loc.tag)
+def test_every_format_in_every_locale_reads_back(app: Flask, client: FlaskClient, fmt: str,
+                                                 loc: Any, tmp_path: Path) -> None:
+    """Each QR decodes to the expected URL; the hotline and the localised words are there."""
+    resp = client.get(f"/{loc.tag}/posters/poster.pdf",
+                      query_string={"languages": loc.tag, "format": fmt, "target": "tip",
+                                    "country": "US"})
+    assert resp.status_code == 200, resp.data[:300]
+    codes, text = read_back(resp.data, tmp_path)
+    assert codes, "no QR code decoded"
+    assert set(codes) == {f"http://localhost/{loc.tag}/tip"}
+    flat = plain(text)
+    assert HOTLINE_DIGITS in re.sub(r"\D", "", text)
+    if fmt in ("a4", "letter", "a5", "tearoff"):
+        assert plain(headline(app, loc.babel)) in flat
+    else:
+        with app.test_request_context(), force_locale(loc.babel):
+            assert plain(_("Need help? Call or scan:")) in flat
+
+
+def test_three_languages_rtl_and_complex_script(client: FlaskClient, app: Flask,
+                                                tmp_path: Path) -> None:
+    """en + ar + hi on one poster: all three headlines, one QR, fonts embedded."""
+    resp = client.get("/en/posters/poster.pdf?languages=ar,hi,en&format=a4&target=legal-aid")
+    codes, text = read_back(resp.data, tmp_path)
+    assert codes == ["http://localhost/ar/search?category=legal-aid"]
+    for babel_id in ("ar", "hi", "en"):
+        assert plain(headline(app, babel_id)) in plain(text)
+    fonts_out = subprocess.run(["pdffonts", str(tmp_path / "p.pdf")], capture_output=True,
+                               text=True, check=True).stdout
+    rows = [ln for ln in fonts_out.splitlines()[2:] if ln.strip()]
+    assert rows and all(" yes " in ln for ln in rows)  # every font embedded (subset)
+
+
+def test_arabic_headline_is_joined(app: Flask) -> None:
+    """Shaped Arabic uses contextual forms: glyph ids differ from the letters shaped alone."""
+    import uharfbuzz as hb
+
+    regular, _bold = fonts.font_files("arabic")
+    blob = hb.Blob.from_file_path(str(regular))
+    font = hb.Font(hb.Face(blob))
+    word = headline(app, "ar").split()[3]  # a word of several joining letters
+
+    def gids(text: str) -> list[int]:
+        buf = hb.Buffer()
+        buf.add_str(text)
+        buf.guess_segment_properties()
+        hb.shape(font, buf, {})
+        return [i.codepoint for i in buf.glyph_infos]
+
+    joined = gids(word)
+    isolated = [g for ch in word for g in gids(ch)]
+    assert 0 not in joined and len(joined) == len(isolated)
+    assert joined != list(reversed(isolated)) and joined != isolated
+
+
+def test_no_missing_glyph_ever_reaches_a_pdf(app: Flask) -> None:
+    """A character no installed font has is refused instead of printed as a box."""
+    spec = render.Spec("a4", "http://x/en/", (render.Block(
+        "en", "Help \U0001fae8", "b", "s", "c", (render.Line("Call", "911"),)),))
+    with pytest.raises(render.MissingGlyphs):
+        render.render_pdf(spec)
+
+
+def test_state_notice_letter_16pt_three_languages(client: FlaskClient, tmp_path: Path) -> None:
+    """California mode: Letter, every text run at least 16 pt, en + es + one more."""
+    resp = client.get("/en/posters/poster.pdf?languages=en,es,vi&format=letter&mode=ca")
+    assert resp.status_code == 200
+    from fpdf import FPDF  # noqa: F401 (fpdf2 writes "BT /F1 16.00 Tf" runs)
+
+    src = tmp_path / "n.pdf"
+    src.write_bytes(resp.data)
+    info = subprocess.run(["pdfinfo", str(src)], capture_output=True, text=True).stdout
+    assert "612 x 792 pts" in info  # US Letter
+    sizes = [float(x) for x in re.findall(rb"/F\d+ ([\d.]+) Tf", _inflate(resp.data))]
+    assert sizes and min(sizes) >= 16.0
+    codes, text = read_back(resp.data, tmp_path)
+    digits = re.sub(r"\D", "", text)
+    assert "233733" in digits and HOTLINE_DIGITS in digits
+    assert "Bạn bị ép" in text and "¿Te obligan" in text
+
+
+def _inflate(pdf: bytes) -> bytes:
+    import zlib
+
+    out = b""
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            out += zlib.decompress(m.group(1))
+        except zlib.error:
+            continue
+    return out
+
+
+@pytest.mark.parametrize(("query", "expect"), [
+    ("languages=en,es,vi&format=a4&mode=ca", "A4 is narrower than 8.5 inches"),
+    ("languages=vi,es,en&format=letter&mode=ca", "English, Spanish and one more"),
+    ("languages=en,es,ar,fr", "choose 1 to 3"),
+    ("languages=xx", "not a shipped language"),
+    ("format=a3", "not a format we print"),
+    ("target=nowhere", "not a page the code can open"),
+    ("country=ZZ", "no verified hotline"),
+    ("organisation=" + "x" * 81, "at most 80 characters"),
+])
+def test_bad_parameters_get_a_400_naming_them(client: FlaskClient, query: str,
+                                              expect: str) -> None:
+    """Each refusal says which parameter and why."""
+    resp = client.get("/en/posters/poster.pdf?" + query)
+    assert resp.status_code == 400 and expect in resp.get_data(as_text=True)
+
+
+def test_png_and_svg_outputs(client: FlaskClient, tmp_path: Path) -> None:
+    """The same URL as .png (300 dpi) and .svg; the PNG's QR decodes."""
+    from PIL import Image
+    from pyzbar.pyzbar import decode
+
+    png = client.get("/en/posters/poster.png?languages=en&format=a5")
+    assert png.status_code == 200 and png.mimetype == "image/png"
+    with Image.open(io.BytesIO(png.data)) as img:
+        assert img.size[0] == pytest.approx(148 / 25.4 * 300, abs=3)
+        assert [d.data.decode() for d in decode(img)] == ["http://localhost/en/"]
+    svg = client.get("/en/posters/poster.svg?languages=en&format=a5")
+    assert svg.status_code == 200 and b"<svg" in svg.data[:500]
+
+
+def test_builder_page(client: FlaskClient) -> None:
+    """The builder shows a preview image of the very same URL."""
+    html = client.get("/ar/posters?languages=ar,en&format=cards").get_data(as_text=True)
+    assert 'dir="rtl"' in html and "/ar/posters/poster.png?languages=ar,en&amp;format=cards" \
+        in html
+
+
+def test_qr_module_size() -> None:
+    """At the smallest printed size the modules are at least 0.5 mm."""
+    url = "http://localhost/zh-Hans/search?category=children-youth"
+    _png, modules = render.qr_png(url)
+    for minimum in (render.TAB_QR_MM, render.MIN_QR_MM["cards"], render.MIN_QR_MM["poster"]):
+        size = render.qr_size(url, minimum)
+        assert size >= minimum and size / modules >= 0.5

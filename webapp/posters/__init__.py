@@ -1,0 +1,1 @@
+"""QR outreach posters, cards and stickers in every shipped language."""
