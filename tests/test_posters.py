@@ -207,3 +207,55 @@ def test_qr_module_size() -> None:
     for minimum in (render.TAB_QR_MM, render.MIN_QR_MM["cards"], render.MIN_QR_MM["poster"]):
         size = render.qr_size(url, minimum)
         assert size >= minimum and size / modules >= 0.5
+
+
+def test_campaign_short_link_counts_scans_per_day_only(app: Flask, client: FlaskClient,
+                                                       tmp_path: Path) -> None:
+    """/p/<code> redirects and counts per day; staff see it; the QR prints the short link."""
+    from sqlalchemy import select
+
+    from tests.tips_helpers import csrf, keyed, sign_in
+    from webapp.extensions import db
+    from webapp.models import CampaignDay
+
+    app.config["HAVEN_PASSPHRASE_KDF"] = "interactive"
+    app.config["HAVEN_ORG_NAME"] = "Example Outreach"
+    who = keyed(app)["reviewer"]
+    staff = app.test_client()
+    sign_in(staff, who)
+    resp = staff.post("/staff/campaigns", data={"csrf_token": csrf(staff, "/staff/campaigns"),
+                                                "label": "Bus station", "language": "es",
+                                                "target": "tip"})
+    html = resp.get_data(as_text=True)
+    code = re.search(r"<code>/p/([a-z0-9]+)</code>", html).group(1)  # type: ignore[union-attr]
+    assert "organisation=Example+Outreach" in html and f"campaign={code}" in html
+    for _scan in range(3):
+        hop = client.get(f"/p/{code}", environ_base={"REMOTE_ADDR": "203.0.113.5"},
+                         headers={"User-Agent": "ScanAgent"})
+        assert hop.status_code == 302 and hop.headers["Location"] == "/es/tip"
+        assert hop.headers["Cache-Control"] == "no-store" and "Set-Cookie" not in hop.headers
+    assert client.get("/p/nothere").status_code == 404
+    with app.app_context():
+        rows = db.session.execute(select(CampaignDay.code, CampaignDay.day,
+                                         CampaignDay.scans)).all()
+    assert len(rows) == 1 and rows[0].scans == 3  # one row: code, day, count — nothing else
+    assert ">3<" in staff.get("/staff/campaigns").get_data(as_text=True)
+    pdf = client.get(f"/es/posters/poster.pdf?languages=es&campaign={code}")
+    codes, _text = read_back(pdf.data, tmp_path)
+    assert codes == [f"http://localhost/p/{code}"]
+
+
+def test_bulk_build_renders_one_poster_per_country(app: Flask, tmp_path: Path) -> None:
+    """`flask posters build` writes a PDF per country with verified hotlines."""
+    runner = app.test_cli_runner()
+    out = tmp_path / "out"
+    res = runner.invoke(args=["posters", "build", "--languages", "en,es", "--format", "letter",
+                              "--out", str(out), "--base-url", "https://help.example.org"])
+    assert res.exit_code == 0, res.output
+    files = sorted(p.name for p in out.glob("*.pdf"))
+    assert "US-letter.pdf" in files and len(files) >= 10
+    codes, text = read_back((out / "US-letter.pdf").read_bytes(), tmp_path)
+    assert codes == ["https://help.example.org/en/"]
+    bad = runner.invoke(args=["posters", "build", "--languages", "en,es,ar,fr", "--out",
+                              str(out), "--base-url", "https://x.example"])
+    assert bad.exit_code != 0 and "choose 1 to 3" in bad.output

@@ -52,6 +52,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from webapp.posters import routes as poster_routes
 
     app.register_blueprint(poster_routes.bp)
+    app.register_blueprint(poster_routes.short)
 
     app.register_blueprint(staff.register())
     labels.init_app(app)

@@ -23,6 +23,7 @@ services_cli = AppGroup("services", help="Import, export and seed directory data
 translate_cli = AppGroup("translate", help="Extract, update and compile translations.")
 keys_cli = AppGroup("keys", help="The organisation key that protects tips.")
 staff_cli = AppGroup("staff", help="Staff accounts for the tip inbox.")
+posters_cli = AppGroup("posters", help="Print outreach posters, cards and stickers.")
 
 TRANSLATIONS = ROOT / "translations"
 
@@ -169,6 +170,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(translate_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(posters_cli)
 
 
 @keys_cli.command("init")
@@ -223,3 +225,36 @@ def create_user_cmd(username: str, role: str, password: str) -> None:
     uri = auth.totp_for(user).provisioning_uri(name=username,
                                                issuer_name=current_app.config["HAVEN_APP_NAME"])
     click.echo(f"Created {role} {username!r}.\nTOTP secret (shown once): {secret}\n{uri}")
+
+
+@posters_cli.command("build")
+@click.option("--languages", default="en", show_default=True, help="1 to 3 tags, e.g. en,es,ar")
+@click.option("--format", "fmt", default="a4", show_default=True,
+              help="a4, letter, a5, cards, stickers or tearoff")
+@click.option("--target", default="home", show_default=True, help="home, tip or a category")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path))
+@click.option("--base-url", default="", help="Address printed in the QR code "
+              "(default: HAVEN_PUBLIC_URL)")
+def posters_build_cmd(languages: str, fmt: str, target: str, out: Path, base_url: str) -> None:
+    """Render one poster per country with verified hotlines, into OUT/<country>-<format>.pdf."""
+    from werkzeug.exceptions import BadRequest
+
+    from webapp.posters import render, routes
+
+    base = (base_url or current_app.config.get("HAVEN_PUBLIC_URL") or "").rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        _fail("give --base-url (or set HAVEN_PUBLIC_URL): the address the QR code opens")
+    args = {"languages": languages, "format": fmt, "target": target}
+    with current_app.test_request_context(base_url=base):
+        countries = routes.countries()
+        try:
+            routes.parse({**args, "country": countries[0] if countries else ""})
+        except BadRequest as exc:
+            _fail(getattr(exc, "haven_message", str(exc)))
+        out.mkdir(parents=True, exist_ok=True)
+        with click.progressbar(countries, label="Rendering") as bar:
+            for country in bar:
+                req = routes.parse({**args, "country": country})
+                pdf = render.render_pdf(routes.spec_for(req, base))
+                (out / f"{country}-{fmt}.pdf").write_bytes(pdf)
+    click.echo(f"Wrote {len(countries)} posters to {out}")

@@ -50,6 +50,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "HAVEN_COUNTRY": os.environ.get("HAVEN_COUNTRY", "US").upper(),
         "HAVEN_APP_NAME": os.environ.get("HAVEN_APP_NAME", "Haven"),
+        # The organisation's name, preset on staff posters; the address printed in QR codes.
+        "HAVEN_ORG_NAME": os.environ.get("HAVEN_ORG_NAME", ""),
+        "HAVEN_PUBLIC_URL": os.environ.get("HAVEN_PUBLIC_URL", ""),
         "HAVEN_DATA_DIR": os.environ.get("HAVEN_DATA_DIR", str(ROOT / "services_data")),
         "HAVEN_SEED_ON_START": os.environ.get("HAVEN_SEED_ON_START", "1") == "1",
         # Where the quick-exit button goes: a neutral, common page.

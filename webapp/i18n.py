@@ -99,6 +99,10 @@ def select_babel_locale() -> str:
 def init_app(app: Flask) -> None:
     """Expose locale helpers to templates."""
 
+    from flask_babel import format_date
+
+    app.jinja_env.globals["format_date"] = format_date
+
     @app.context_processor
     def locale_context() -> dict[str, object]:
         loc = current()

@@ -17,6 +17,7 @@ from webapp.models.directory import (
     TaxonomyTerm,
     service_terms,
 )
+from webapp.models.posters import Campaign, CampaignDay
 from webapp.models.staff import AuditEntry, StaffUser
 from webapp.models.tips import (
     IdempotencyKey,
@@ -29,6 +30,8 @@ from webapp.models.tips import (
 
 __all__ = [
     "AuditEntry",
+    "Campaign",
+    "CampaignDay",
     "IdempotencyKey",
     "OrgKey",
     "StaffUser",

@@ -6,17 +6,28 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
+from werkzeug.wrappers import Response as WResponse
 
 from webapp import fonts, i18n
 from webapp.directory import taxonomy
 from webapp.directory.queries import country_lines
-from webapp.posters import render
+from webapp.posters import campaigns, render
 
 bp = i18n.locale_blueprint("posters", __name__)
+short = Blueprint("short", __name__)
 
 MAX_LINES = 3
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
@@ -33,6 +44,7 @@ class Request:
     country: str
     organisation: str
     state_notice: bool
+    campaign: str = ""
 
 
 class BadPoster(BadRequest):
@@ -84,16 +96,25 @@ def parse(args: Any) -> Request:
         if raw[:2] != ["en", "es"] or len(raw) != 3:
             raise BadPoster(_("languages: the California notice needs English, Spanish and "
                               "one more language, in that order."))
+    campaign = (args.get("campaign") or "").strip().lower()
+    if campaign and campaigns.resolve(campaign) is None:
+        raise BadPoster(_("campaign: “%(value)s” is not a campaign code.", value=campaign[:16]))
     missing = fonts.missing_scripts(raw)
     if missing:
         raise BadPoster(_("languages: no font for %(scripts)s is installed on this server.",
                           scripts=", ".join(missing)))
-    return Request(raw, fmt, target, country, org, notice)
+    return Request(raw, fmt, target, country, org, notice, campaign)
 
 
-def target_url(req: Request) -> str:
-    """A short URL with no tracking parameters, in the first language."""
-    base = current_app.config.get("HAVEN_PUBLIC_URL") or request.host_url.rstrip("/")
+def public_base() -> str:
+    """The site's address as printed: HAVEN_PUBLIC_URL, else the address this request used."""
+    return str(current_app.config.get("HAVEN_PUBLIC_URL") or request.host_url).rstrip("/")
+
+
+def target_url(req: Request, base: str) -> str:
+    """A short URL with no tracking parameters, in the first language (or a campaign code)."""
+    if req.campaign:
+        return f"{base}/p/{req.campaign}"
     tag = req.tags[0]
     if req.target == "home":
         return f"{base}/{tag}/"
@@ -102,7 +123,7 @@ def target_url(req: Request) -> str:
     return f"{base}/{tag}/search?category={req.target}"
 
 
-def spec_for(req: Request) -> render.Spec:
+def spec_for(req: Request, base: str | None = None) -> render.Spec:
     """Translate the words into each language and collect the country's numbers."""
     blocks = []
     for tag in req.tags:
@@ -122,7 +143,8 @@ def spec_for(req: Request) -> render.Spec:
                 call=_("Need help? Call or scan:"),
                 lines=tuple(lines),
             ))
-    return render.Spec(req.format, target_url(req), tuple(blocks), req.organisation,
+    return render.Spec(req.format, target_url(req, base or public_base()), tuple(blocks),
+                       req.organisation,
                        req.state_notice)
 
 
@@ -177,3 +199,15 @@ def format_label(name: str) -> str:
         "stickers": _("Restroom stickers (8 per page)"),
         "tearoff": _("Poster with tear-off tabs"),
     }[name]
+
+
+@short.route("/p/<code>")
+def campaign_link(code: str) -> WResponse:
+    """A printed short link: count today's scan (aggregate only) and go to its page."""
+    camp = campaigns.resolve(code)
+    if camp is None:
+        abort(404)
+    campaigns.count_scan(camp)
+    resp = redirect(camp.target, code=302)
+    resp.headers["Cache-Control"] = "no-store"  # every scan reaches the server once
+    return resp
