@@ -259,3 +259,33 @@ def test_bulk_build_renders_one_poster_per_country(app: Flask, tmp_path: Path) -
     bad = runner.invoke(args=["posters", "build", "--languages", "en,es,ar,fr", "--out",
                               str(out), "--base-url", "https://x.example"])
     assert bad.exit_code != 0 and "choose 1 to 3" in bad.output
+
+
+def test_arabic_headline_in_the_pdf_uses_joined_forms(client: FlaskClient, app: Flask,
+                                                      tmp_path: Path) -> None:
+    """Measured in the PDF: the word's width is HarfBuzz's joined width, not the isolated sum."""
+    import uharfbuzz as hb
+
+    src = tmp_path / "ar.pdf"
+    src.write_bytes(client.get("/ar/posters/poster.pdf?languages=ar&format=a4").data)
+    out = subprocess.run(["pdftotext", "-bbox", str(src), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    boxes = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" '
+                       r'yMax="[\d.]+">([^<]*)</word>', out)
+    word = "العمل"
+    assert word in headline(app, "ar")
+    found = [float(x1) - float(x0) for x0, x1, t in boxes if t in (word, word[::-1])]
+    assert found, "the word was not found in the PDF"
+    _regular, bold = fonts.font_files("arabic")
+    font = hb.Font(hb.Face(hb.Blob.from_file_path(str(bold))))
+
+    def width(text: str) -> float:
+        buf = hb.Buffer()
+        buf.add_str(text)
+        buf.guess_segment_properties()
+        hb.shape(font, buf, {})
+        return sum(p.x_advance for p in buf.glyph_positions) / font.face.upem * 30  # 30 pt
+
+    joined, isolated = width(word), sum(width(ch) for ch in word)
+    assert abs(isolated - joined) > 5
+    assert found[0] == pytest.approx(joined, abs=0.5)
