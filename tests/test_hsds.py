@@ -27,10 +27,15 @@ def count(app: Flask) -> int:
 def test_import_official_example(app: Flask, runner: FlaskCliRunner) -> None:
     """The official service_full.json imports and is then served by the API."""
     before = count(app)
+    doc = json.loads(EXAMPLE.read_text())
+    client = app.test_client()
+    search_url = "/api/hsds/services?search=" + doc["name"]
+    assert doc["id"] not in json.dumps(client.get(search_url).json)  # index built before
     result = runner.invoke(args=["services", "import", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
     assert count(app) == before + 1
-    doc = json.loads(EXAMPLE.read_text())
+    first = client.get(search_url).json["contents"][0]  # the in-memory index was refreshed
+    assert first["id"] == doc["id"]
     got = app.test_client().get(f"/api/hsds/services/{doc['id']}").json
     assert got["name"] == doc["name"]
     with app.app_context():

@@ -127,3 +127,27 @@ def test_coarse_point_is_about_a_kilometre() -> None:
     c = geo.coarse_point(lat, lng)
     assert c == (36.74, -119.78)
     assert geo.planar_km(lat, lng, *c) < 1.0
+
+
+ORACLE_EXTRAS = [
+    ("", {"per_page": "100"}), ("", {"page": "2", "per_page": "7"}),
+    ("shelter", {"page": "2", "per_page": "3"}), ("", {"near": "Fresno", "radius": "400"}),
+    ("legal", {"near": "34.05,-118.24", "per_page": "50"}),
+    ("", {"category": "medical", "open_now": "1"}), ("help", {"free": "1", "language": "es"}),
+    ("", {"modified_after": "2026-01-01"}), ("zzzzqqq", {}),
+]
+
+
+def test_memory_index_matches_the_sql_engine(any_app: Flask) -> None:
+    """The in-memory index answers every vector (and more) exactly as SQL over search_token."""
+    cases = [(v["q"], v["params"]) for v in VECTORS] + ORACLE_EXTRAS
+    now = dt.datetime(2026, 11, 18, 18, 0, tzinfo=dt.UTC)
+    with any_app.test_request_context():
+        for q, params in cases:
+            p = search.parse(MultiDict({"q": q, **params}))
+            for home in ("", "US", "GB"):
+                mem = search.search(p, home_country=home, now=now)
+                sql = search.search_sql(p, home_country=home, now=now)
+                assert (mem.ids, mem.total, mem.matched_categories) == \
+                    (sql.ids, sql.total, sql.matched_categories), (q, params, home)
+                assert mem.distances == pytest.approx(sql.distances)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, exists, false, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from webapp.directory import geo, hours, indexer, taxonomy, vocab
+from webapp.directory import geo, hours, indexer, memindex, taxonomy, vocab
 from webapp.directory import text as textmod
 from webapp.extensions import db
 from webapp.models import (
@@ -284,7 +284,89 @@ def _distance_subquery(p: Params) -> Any:
 
 
 def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None) -> Result:
-    """Run a search and return one page of ranked service ids."""
+    """Run a search and return one page of ranked service ids (from the in-memory index)."""
+    now = now or dt.datetime.now(dt.UTC)
+    idx = memindex.current()
+    allowed: set[int] | None = None
+
+    def narrow(found: set[int]) -> None:
+        nonlocal allowed
+        allowed = found if allowed is None else allowed & found
+
+    if p.categories:
+        narrow(set().union(*(idx.terms.get((taxonomy.CATEGORIES, c), set())
+                             for c in p.categories)))
+    if p.populations:
+        narrow(set().union(*(idx.terms.get((taxonomy.POPULATIONS, c), set())
+                             for c in p.populations)))
+    if p.term_ids:
+        narrow(idx.any_of(idx.term_ids, p.term_ids))
+    if p.languages:
+        narrow(idx.any_of(idx.languages, p.languages))
+    if p.free:
+        narrow(idx.free)
+    if p.always_open:
+        narrow(idx.always_open)
+    if p.modified_after:
+        after = p.modified_after
+        narrow({o for o, m in enumerate(idx.modified) if m > after})
+    if p.open_now:
+        narrow(idx.open_at(now))
+    matched: list[str] = []
+    cov: dict[int, int] = {}
+    score: dict[int, float] = {}
+    if p.q:
+        rows, matched, _terms = expand(p.q)
+        best: dict[str, tuple[int, float]] = {}
+        for token, term, factor in rows:
+            prev = best.get(token)
+            if prev is None or factor > prev[1]:
+                best[token] = (term, factor)
+        per: dict[int, dict[int, float]] = {}
+        for token, (term, factor) in best.items():
+            found = idx.postings.get(token)
+            if found is None:
+                continue
+            for o, w in zip(found[0], found[1], strict=True):
+                if allowed is not None and o not in allowed:
+                    continue
+                s = w * factor
+                d = per.get(o)
+                if d is None:
+                    per[o] = {term: s}
+                elif s > d.get(term, -1.0):
+                    d[term] = s
+        for o, d in per.items():
+            cov[o] = len(d)
+            score[o] = sum(d.values())
+        candidates: set[int] | list[int] = list(per)
+    else:
+        candidates = allowed if allowed is not None else range(len(idx.ids))  # type: ignore[assignment]
+    dist: dict[int, float] = {}
+    if p.near:
+        lat, lng = p.near
+        dist = idx.within(lat, lng, geo.bounding_box(lat, lng, p.radius_km))
+        candidates = [o for o in candidates if o in dist]
+
+    def key(o: int) -> tuple[Any, ...]:
+        k: tuple[Any, ...] = (-cov.get(o, 0), -score.get(o, 0.0)) if p.q else ()
+        if p.near:
+            k += (dist[o],)
+        if home_country:
+            k += (0 if idx.country[o] == home_country else 1,)
+        return (*k, o)
+
+    ordered = sorted(candidates, key=key)
+    offset = (p.page - 1) * p.per_page
+    ids = [idx.ids[o] for o in ordered[offset:offset + p.per_page]]
+    distances: dict[str, float] = {}
+    if p.near and ids:
+        distances = _distances(ids, p.near)
+    return Result(ids, len(ordered), p.page, p.per_page, distances, matched)
+
+
+def search_sql(p: Params, *, home_country: str = "", now: dt.datetime | None = None) -> Result:
+    """The same search answered by SQL over search_token (the reference the index must match)."""
     now = now or dt.datetime.now(dt.UTC)
     conds = _filters(p, now)
     matched: list[str] = []

@@ -1,0 +1,177 @@
+"""The search index held in memory, rebuilt when the data version changes (see #2, item 7).
+
+The database keeps the inverted index (search_token) as the source of truth, and the SQL
+engine in search.py still answers from it directly: tests run both and require the same ids in
+the same order. Pages and the API use this copy, because a GROUP BY over every posting of a
+broad query (every shelter among 100k services) costs far more than summing the same postings
+over Python arrays. Ordering ties are broken by each service's place in the database's own
+ORDER BY rank_hint DESC, name, id, so each backend's collation still decides name order.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+import threading
+from array import array
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from webapp.directory import hours, indexer
+from webapp.extensions import db
+from webapp.models import (
+    Language,
+    Location,
+    OpenSlot,
+    SearchToken,
+    Service,
+    ServiceAtLocation,
+    TaxonomyTerm,
+    service_terms,
+)
+
+VISIBLE_STATUSES = ("active", "temporarily closed")
+
+
+@dataclass
+class MemIndex:
+    """Everything ranking and filtering need, by service ordinal (its tie-break rank)."""
+
+    version: str | None
+    ids: list[str] = field(default_factory=list)
+    ordinal: dict[str, int] = field(default_factory=dict)
+    country: list[str | None] = field(default_factory=list)
+    modified: list[dt.datetime] = field(default_factory=list)
+    postings: dict[str, tuple[array[int], array[float]]] = field(default_factory=dict)
+    terms: dict[tuple[str, str], set[int]] = field(default_factory=dict)  # (taxonomy, code)
+    term_ids: dict[str, set[int]] = field(default_factory=dict)
+    languages: dict[str, set[int]] = field(default_factory=dict)
+    free: set[int] = field(default_factory=set)
+    always_open: set[int] = field(default_factory=set)
+    lat_sorted: list[float] = field(default_factory=list)  # public points, sorted by latitude
+    points: list[tuple[float, float, int]] = field(default_factory=list)
+    open_cache: dict[tuple[int, int], set[int]] = field(default_factory=dict)
+
+    def any_of(self, table: dict[str, set[int]], keys: list[str]) -> set[int]:
+        """Ordinals having at least one of keys."""
+        out: set[int] = set()
+        for k in keys:
+            out |= table.get(k, set())
+        return out
+
+    def open_at(self, now: dt.datetime) -> set[int]:
+        """Ordinals open at this minute (each zone's local time), cached for the minute."""
+        minute = int(now.timestamp() // 60)
+        key = (minute, 0)
+        found = self.open_cache.get(key)
+        if found is not None:
+            return found
+        out: set[int] = set()
+        for zone in db.session.scalars(select(OpenSlot.tz_name).distinct()):
+            try:
+                tz = hours.zone(zone, None)
+            except hours.HoursError:
+                continue
+            weekday, local = hours.local_position(tz, now)
+            rows = db.session.scalars(select(OpenSlot.service_id).where(
+                OpenSlot.tz_name == zone, OpenSlot.weekday == weekday,
+                OpenSlot.opens_min <= local, OpenSlot.closes_min > local))
+            out.update(self.ordinal[s] for s in rows if s in self.ordinal)
+        self.open_cache = {key: out}
+        return out
+
+    def within(self, lat: float, lng: float, box: tuple[float, float, float, float],
+               ) -> dict[int, float]:
+        """Ordinal -> smallest squared planar distance (degrees) among points in the box."""
+        min_lat, max_lat, min_lng, max_lng = box
+        k = math.cos(math.radians(lat))
+        out: dict[int, float] = {}
+        lo = bisect.bisect_left(self.lat_sorted, min_lat)
+        hi = bisect.bisect_right(self.lat_sorted, max_lat)
+        for plat, plng, o in self.points[lo:hi]:
+            if min_lng <= plng <= max_lng:
+                d2 = (plat - lat) * (plat - lat) + (plng - lng) * k * (plng - lng) * k
+                if o not in out or d2 < out[o]:
+                    out[o] = d2
+        return out
+
+
+_lock = threading.Lock()
+_cache: dict[str, MemIndex] = {}
+
+
+def current() -> MemIndex:
+    """The index for the data now in the database."""
+    version = indexer.get_meta("data_version")
+    key = db.engine.url.render_as_string(hide_password=True)
+    found = _cache.get(key)
+    if found is not None and found.version == version:
+        return found
+    with _lock:
+        found = _cache.get(key)
+        if found is None or found.version != version:
+            found = build(version)
+            _cache[key] = found
+        return found
+
+
+def build(version: str | None) -> MemIndex:
+    """Read the derived tables once."""
+    idx = MemIndex(version)
+    rows = db.session.execute(
+        select(Service.id, Service.country, Service.last_modified, Service.free,
+               Service.always_open)
+        .where(Service.status.in_(VISIBLE_STATUSES))
+        .order_by(Service.rank_hint.desc(), Service.name.asc(), Service.id.asc())).all()
+    for o, (sid, country, modified, free, always) in enumerate(rows):
+        idx.ids.append(sid)
+        idx.ordinal[sid] = o
+        idx.country.append(country)
+        idx.modified.append(modified)
+        if free:
+            idx.free.add(o)
+        if always:
+            idx.always_open.add(o)
+    ords = idx.ordinal
+    grouped: dict[str, tuple[array[int], array[float]]] = {}
+    result = db.session.execute(select(SearchToken.token, SearchToken.service_id,
+                                       SearchToken.weight)
+                                .execution_options(yield_per=50_000))
+    for token, sid, weight in result:
+        posting = ords.get(sid)
+        if posting is None:
+            continue
+        pair = grouped.get(token)
+        if pair is None:
+            pair = grouped[token] = (array("i"), array("d"))
+        pair[0].append(posting)
+        pair[1].append(float(weight))
+    idx.postings = grouped
+    for sid, tid, tax, code in db.session.execute(
+            select(service_terms.c.service_id, TaxonomyTerm.id, TaxonomyTerm.taxonomy_name,
+                   TaxonomyTerm.code)
+            .join(TaxonomyTerm, TaxonomyTerm.id == service_terms.c.term_id)):
+        tagged = ords.get(sid)
+        if tagged is not None:
+            idx.terms.setdefault((tax, code), set()).add(tagged)
+            idx.term_ids.setdefault(tid, set()).add(tagged)
+    for sid, code in db.session.execute(select(Language.service_id, Language.code)):
+        speaker = ords.get(sid)
+        if speaker is not None and code:
+            idx.languages.setdefault(code, set()).add(speaker)
+    pts = []
+    for sid, lat, lng in db.session.execute(
+            select(ServiceAtLocation.service_id, Location.public_latitude,
+                   Location.public_longitude)
+            .join(Location, Location.id == ServiceAtLocation.location_id)
+            .where(Location.public_latitude.is_not(None),
+                   Location.public_longitude.is_not(None))):
+        placed = ords.get(sid)
+        if placed is not None and lat is not None and lng is not None:
+            pts.append((float(lat), float(lng), placed))
+    pts.sort()
+    idx.points = pts
+    idx.lat_sorted = [p[0] for p in pts]
+    return idx
