@@ -53,6 +53,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(poster_routes.bp)
     app.register_blueprint(poster_routes.short)
+    from webapp.pwa import routes as pwa_routes
+
+    app.register_blueprint(pwa_routes.bp)
+    app.register_blueprint(pwa_routes.root)
+
+    @app.url_defaults
+    def hashed_static(endpoint: str, values: dict[str, Any]) -> None:
+        # Static URLs carry their content hash, so the service worker can keep them forever.
+        if endpoint == "static" and "filename" in values:
+            values.setdefault("v", pwa_routes.static_hash(values["filename"]))
 
     app.register_blueprint(staff.register())
     labels.init_app(app)

@@ -50,6 +50,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "HAVEN_COUNTRY": os.environ.get("HAVEN_COUNTRY", "US").upper(),
         "HAVEN_APP_NAME": os.environ.get("HAVEN_APP_NAME", "Haven"),
+        # A deployment may install under a discreet name (home screen, task switcher).
+        "HAVEN_SHORT_NAME": os.environ.get("HAVEN_SHORT_NAME", ""),
         # The organisation's name, preset on staff posters; the address printed in QR codes.
         "HAVEN_ORG_NAME": os.environ.get("HAVEN_ORG_NAME", ""),
         "HAVEN_PUBLIC_URL": os.environ.get("HAVEN_PUBLIC_URL", ""),

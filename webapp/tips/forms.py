@@ -48,6 +48,13 @@ def text(label: Any, limit: int = MAX_TEXT, area: bool = True) -> Any:
     ], render_kw={"autocomplete": "off", "maxlength": limit})
 
 
+def at_least_one(_form: Form, field: Any) -> None:
+    """One or more boxes ticked. (DataRequired would put `required` on every checkbox, and a
+    browser would then refuse the form until all six were ticked.)"""
+    if not field.data:
+        raise ValidationError(_l("Please tick at least one box."))
+
+
 class MultiCheckboxField(SelectMultipleField):
     """Several checkboxes, several may apply."""
 
@@ -65,7 +72,7 @@ class TipForm(Form):
     kinds = MultiCheckboxField(
         _l("What did you see? Tick all that apply."),
         choices=[SelectChoice(v, label) for v, label in KIND_CHOICES],
-        validators=[DataRequired(message=_l("Please tick at least one box."))])
+        validators=[at_least_one])
     what = TextAreaField(_l("What happened? Describe what you saw or heard."), validators=[
         DataRequired(message=_l("Please describe what you saw.")),
         Length(max=MAX_TEXT, message=_l("This is too long: at most %(max)d characters.")),

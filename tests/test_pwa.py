@@ -1,0 +1,245 @@
+"""Offline-first PWA in real Chromium: install, offline pages, offline search, tip queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from tests.conftest import missing
+from tests.tips_helpers import keyed
+from webapp.directory import search
+from webapp.extensions import db
+from webapp.models import Service, Tip
+
+pytestmark = pytest.mark.browser
+VECTORS = json.loads((Path(__file__).parent / "search_vectors.json").read_text("utf-8"))
+ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--no-first-run", "--disable-sync",
+        "--disable-component-update"]
+
+
+@pytest.fixture
+def app(app: Flask) -> Flask:
+    """The seeded app with a key (tips can be stored) and a neutral exit we fulfil."""
+    app.config["HAVEN_PASSPHRASE_KDF"] = "interactive"
+    app.config["HAVEN_EXIT_URL"] = "https://neutral.example/"
+    keyed(app)
+    return app
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    """A fresh browser context with service workers allowed."""
+    ctx = browser.new_context(service_workers="allow")
+    ctx.route("https://neutral.example/**",
+              lambda route: route.fulfill(status=200, body="<title>Weather</title>",
+                                          content_type="text/html"))
+    yield ctx
+    ctx.close()
+
+
+def wait_js(page: Any, expression: str, timeout: float = 30.0) -> None:
+    """Poll an expression (wait_for_function evaluates strings, which the CSP forbids)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.1)
+
+
+def ready(page: Any, base: str, lang: str) -> None:
+    """Open a locale's home page and wait until the worker controls it and saved the shell."""
+    page.goto(f"{base}/{lang}/")
+    wait_js(page, "!!navigator.serviceWorker.controller && "
+                  "navigator.serviceWorker.controller.state === 'activated'")
+    wait_js(page, f"document.documentElement.getAttribute('data-offline-ready') === '{lang}'")
+
+
+def test_installable_in_a_persistent_context(live_server: str) -> None:
+    """Chromium reports no installability errors for the manifest and worker."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path("/usr/bin/chromium").exists():
+        missing("Chromium at /usr/bin/chromium")
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(profile, executable_path="/usr/bin/chromium",
+                                                    args=ARGS)
+        page = ctx.new_page()
+        ready(page, live_server, "en")
+        cdp = ctx.new_cdp_session(page)
+        errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+        manifest = cdp.send("Page.getAppManifest")
+        ctx.close()
+    assert errors == []
+    assert manifest["errors"] == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_every_shell_page_reloads_offline(app: Flask, context: Any, live_server: str,
+                                          lang: str) -> None:
+    """With the network off, each saved page opens; search and detail come from the bundle."""
+    page = context.new_page()
+    ready(page, live_server, lang)
+    with app.app_context():
+        sid = db.session.scalar(select(Service.id).where(Service.is_demo.is_(True))
+                                .order_by(Service.id).limit(1))
+    context.set_offline(True)
+    for path in ("/", "/signs", "/self-check", "/privacy", "/tip", "/offline", "/forget"):
+        page.goto(f"{live_server}/{lang}{path}")
+        assert page.get_attribute("html", "lang") == lang, path
+        assert page.locator("main h1").count() == 1, path
+    page.goto(f"{live_server}/{lang}/search?q=shelter")
+    page.wait_for_selector("[data-offline=search][data-ready='1']")
+    assert page.locator("#offline-results li.card").count() > 0
+    page.goto(f"{live_server}/{lang}/services/{sid}")
+    page.wait_for_selector("[data-offline=service][data-ready='1']")
+    assert page.locator("#svc-phones a").count() > 0
+    page.goto(f"{live_server}/{lang}/hotlines")  # never visited: the offline page says so
+    assert page.locator("main h1").count() == 1
+    context.set_offline(False)
+
+
+def server_ids(app: Flask, q: str, params: dict[str, str], now: dt.datetime | None = None
+               ) -> tuple[list[str], int]:
+    with app.test_request_context():
+        p = search.parse(MultiDict({"q": q, "per_page": "50", **params}))
+        res = search.search(p, home_country=app.config["HAVEN_COUNTRY"], now=now)
+        return res.ids, res.total
+
+
+def test_shared_vectors_offline_in_the_browser(app: Flask, context: Any,
+                                               live_server: str) -> None:
+    """Each shared vector, searched offline on the phone, gives the server's ids and total."""
+    page = context.new_page()
+    ready(page, live_server, "en")
+    context.set_offline(True)
+    page.goto(f"{live_server}/en/offline/search")
+    page.wait_for_selector("[data-offline=search][data-ready='1']")
+    now = dt.datetime(2026, 11, 18, 18, 0, tzinfo=dt.UTC)
+    cases = [(v["q"], v["params"]) for v in VECTORS] + [
+        ("", {"category": "medical", "open_now": "1"}), ("clinic", {"open_now": "1"})]
+    queries = [{"qs": "?" + "&".join(f"{k}={v}" for k, v in {"q": q, "per_page": "50",
+                                                             **params}.items())}
+               for q, params in cases]
+    got = page.evaluate("""async ([queries, nowMs]) => {
+        const dir = await HavenOffline.directory(document.querySelector('[data-bundle]')
+                                                 .getAttribute('data-bundle'));
+        return queries.map(x => { const t0 = performance.now();
+            const r = dir.search(HavenOffline.paramsFrom(x.qs), new Date(nowMs));
+            return {ids: r.ids, total: r.total, ms: performance.now() - t0}; });
+    }""", [queries, now.timestamp() * 1000])
+    context.set_offline(False)
+    assert sum(1 for a in got if a["ids"]) > 0.8 * len(cases)  # the comparison is not vacuous
+    for (q, params), answer in zip(cases, got, strict=True):
+        want = server_ids(app, q, params, now)
+        assert (answer["ids"], answer["total"]) == (want[0], want[1]), (q, params)
+
+
+def test_tip_written_offline_is_stored_exactly_once(app: Flask, context: Any,
+                                                    live_server: str) -> None:
+    """Offline: kept on the phone. Online again: sent; reloads and double flushes store one."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    ready(page, live_server, "en")
+    page.goto(f"{live_server}/en/tip")
+    context.set_offline(True)
+    page.goto(f"{live_server}/en/tip")
+    page.check("input[value=labour]")
+    page.fill("textarea[name=what]", "OFFLINE-SENTINEL seen at the docks")
+    page.click("#tip-form button[type=submit]")
+    try:
+        page.wait_for_selector("#tip-queued:not([hidden])", timeout=10000)
+    except Exception as exc:
+        raise AssertionError([errors, page.evaluate("navigator.onLine"), page.url,
+                              page.evaluate("!!window.HavenTips"),
+                              page.evaluate("HavenQueue.all().then(a => JSON.stringify(a))"
+                                            ".catch(e => 'ERR ' + e)"),
+                              page.evaluate("(() => { const f = document.getElementById("
+                                            "'tip-form'); const out = []; new FormData(f)"
+                                            ".forEach((v, k) => out.push(k)); return out; })()"),
+                              page.evaluate("HavenQueue.add({key: 'x', action: 'a', fields: "
+                                            "[['a','b']], photos: []}).then(() => 'ok', e => "
+                                            "'ERR ' + e)")]) from exc
+    page.wait_for_selector("#tip-queue li.queued-queued")
+    page.reload()
+    page.wait_for_selector("#tip-queue li.queued-queued")
+    context.set_offline(False)
+    page.evaluate("Promise.all([HavenTips.flush(), HavenTips.flush(), HavenQueue.flush()])")
+    page.reload()
+    page.evaluate("HavenTips.flush()")
+    page.wait_for_selector("#tip-queue li.queued-sent", timeout=15000)
+    assert "Sent. Your receipt number:" in page.inner_text("#tip-queue")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Tip)) == 1
+    page.click("#tip-queue li.queued-sent button")
+    page.wait_for_selector("#tip-queue", state="hidden")
+
+
+def test_forget_this_device_leaves_nothing(context: Any, live_server: str) -> None:
+    """One tap: no cache, no database, no worker; then the neutral site."""
+    page = context.new_page()
+    ready(page, live_server, "en")
+    page.evaluate("HavenQueue.add({key: 'k1', action: '/en/tip', fields: [], photos: []})")
+    page.goto(f"{live_server}/en/forget")
+    page.click("#forget-device")
+    page.wait_for_url("https://neutral.example/")
+    check = context.new_page()
+    check.route(f"{live_server}/probe", lambda r: r.fulfill(status=200, body="<p>probe</p>",
+                                                            content_type="text/html"))
+    check.goto(f"{live_server}/probe")
+    state = check.evaluate("""async () => ({
+        caches: await caches.keys(),
+        dbs: (await indexedDB.databases()).map(d => d.name),
+        workers: (await navigator.serviceWorker.getRegistrations()).length })""")
+    assert state == {"caches": [], "dbs": [], "workers": 0}
+
+
+PUBLIC = ["/", "/search?q=shelter", "/signs", "/self-check", "/privacy", "/about", "/languages",
+          "/hotlines", "/tip", "/tip/status", "/posters", "/offline", "/forget",
+          "/offline/search", "/offline/service"]
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_axe_finds_no_wcag_a_or_aa_violations(app: Flask, browser: Any, live_server: str,
+                                              lang: str) -> None:
+    """axe-core (wcag2a + wcag2aa) on every public page, and one service detail."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    with app.app_context():
+        sid = db.session.scalar(select(Service.id).order_by(Service.id).limit(1))
+    ctx = browser.new_context(service_workers="block")
+    page = ctx.new_page()
+    axe = Axe()
+    found = {}
+    for path in [*PUBLIC, f"/services/{sid}"]:
+        page.goto(f"{live_server}/{lang}{path}")
+        result = axe.run(page, options={"runOnly": {"type": "tag",
+                                                    "values": ["wcag2a", "wcag2aa"]}})
+        if result.violations_count:
+            found[path] = [(v["id"], len(v["nodes"])) for v in result.response["violations"]]
+    ctx.close()
+    assert not found, found
+
+
+def test_axe_check_would_catch_a_violation(browser: Any, live_server: str) -> None:
+    """The accessibility check is live: an image without alt text is reported."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    ctx = browser.new_context(service_workers="block")
+    page = ctx.new_page()
+    page.goto(f"{live_server}/en/about")
+    page.evaluate("document.querySelector('main').appendChild(document.createElement('img'))")
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a"]}})
+    ctx.close()
+    assert "image-alt" in [v["id"] for v in result.response["violations"]]

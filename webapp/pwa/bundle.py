@@ -1,0 +1,98 @@
+"""The offline bundle: everything offline search and the detail view need, for one locale.
+
+Built from the same in-memory index the server searches with, so the browser ranks with the
+same tokens and weights. Nothing confidential goes in: points are the public (coarse) ones and
+no street address is read at all. Services come in the server's tie-break order, so an array
+index is the tie-break. Tokens are shared through one table: the vocabulary (sorted, as the
+server's typo and prefix lookups see it) first, then the category and exact-name tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from webapp import i18n
+from webapp.directory import indexer, memindex, search, taxonomy, vocab
+from webapp.directory.queries import load_services
+from webapp.extensions import db
+from webapp.models import OpenSlot
+
+WEIGHTS = [indexer.W_EXACT_NAME, indexer.W_CATEGORY, indexer.W_NAME, indexer.W_CITY,
+           indexer.W_ORG, indexer.W_ELIGIBILITY, indexer.W_DESCRIPTION]
+FLAG_FREE, FLAG_ALWAYS, FLAG_DEMO = 1, 2, 4
+
+
+def build(tag: str, home_country: str) -> dict[str, Any]:
+    """The bundle for one locale (a plain dict; JSON-encoded by the caller)."""
+    from webapp.directory import text
+
+    idx = memindex.current()
+    words = vocab.current().words
+    table: dict[str, int] = {w: i for i, w in enumerate(words)}
+    extra: list[str] = []
+    per_service: list[list[int]] = [[] for _ in idx.ids]
+    weight_class = {w: i for i, w in enumerate(WEIGHTS)}
+    for token in sorted(idx.postings):
+        ords, weights = idx.postings[token]
+        if token not in table:
+            table[token] = len(words) + len(extra)
+            extra.append(token)
+        t = table[token]
+        for o, w in zip(ords, weights, strict=True):
+            per_service[o] += [t, weight_class[w]]  # a new weight must be added to WEIGHTS
+    slots: dict[str, tuple[str, list[list[int]]]] = {}
+    for sid, tz, wd, opens, closes in db.session.execute(
+            select(OpenSlot.service_id, OpenSlot.tz_name, OpenSlot.weekday, OpenSlot.opens_min,
+                   OpenSlot.closes_min).order_by(OpenSlot.service_id, OpenSlot.weekday,
+                                                 OpenSlot.opens_min)):
+        slots.setdefault(sid, (tz, []))[1].append([wd, opens, closes])
+    records = []
+    loc = i18n.BY_TAG[tag]
+    cat_index = {c: i for i, c in enumerate(taxonomy.CATEGORY_CODES)}
+    pop_index = {c: i for i, c in enumerate(taxonomy.POPULATION_CODES)}
+    for start in range(0, len(idx.ids), 500):
+        for s in load_services(idx.ids[start:start + 500]):
+            o = idx.ordinal[s.id]
+            tr = next((t for t in s.translations if t.locale == loc.tag), None)
+            name = (tr.name if tr and tr.name else None) or s.name
+            desc = (tr.description if tr and tr.description else None) or s.description or ""
+            cats = [cat_index[t.code] for t in s.terms if t.taxonomy_name == taxonomy.CATEGORIES
+                    and t.code in cat_index]
+            pops = [pop_index[t.code] for t in s.terms if t.taxonomy_name == taxonomy.POPULATIONS
+                    and t.code in pop_index]
+            flags = (FLAG_FREE if s.free else 0) | (FLAG_ALWAYS if s.always_open else 0) | (
+                FLAG_DEMO if s.is_demo else 0)
+            points, city = [], ""
+            for sal in s.locations:
+                place = sal.location
+                city = city or place.city or place.region or ""
+                if place.public_latitude is not None and place.public_longitude is not None:
+                    points.append([place.public_latitude, place.public_longitude])
+            phones = [[p.type, p.number] for p in s.phones]
+            records.append((o, [s.id, name, desc[:240], sorted(cats), sorted(pops),
+                                sorted({lang.code for lang in s.languages if lang.code}), flags,
+                                s.country or "", city, points, phones,
+                                list(slots.get(s.id, ("", []))),
+                                per_service[o],
+                                s.assured_date.isoformat() if s.assured_date else ""]))
+    records.sort(key=lambda r: r[0])
+    category_words = [[cw.code, list(cw.tokens)] for cw in vocab.CATEGORY_WORDS]
+    body = {
+        "lang": tag, "home": home_country, "w": WEIGHTS, "nv": len(words),
+        "tok": [*words, *extra], "cw": category_words, "sw": sorted(text.STOPWORDS),
+        "cat": list(taxonomy.CATEGORY_CODES), "pop": list(taxonomy.POPULATION_CODES),
+        "s": [r[1] for r in records],
+        "places": {k: [v[0], v[1]] for k, v in search.known_places().items()},
+    }
+    body["v"] = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False)
+                               .encode()).hexdigest()[:16]
+    return body
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    """Compact JSON."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()

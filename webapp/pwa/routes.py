@@ -1,0 +1,171 @@
+"""Manifest, service worker, offline bundle and the pages that work with no connection."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import threading
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+
+from webapp import i18n
+from webapp.config import ROOT
+from webapp.directory import indexer
+from webapp.extensions import db
+from webapp.pwa import bundle
+
+bp = i18n.locale_blueprint("pwa", __name__)
+root = Blueprint("pwa_root", __name__)
+
+STATIC = ROOT / "static"
+_lock = threading.Lock()
+_bundles: dict[tuple[str, str, str, str], tuple[bytes, bytes, str]] = {}
+
+
+def asset_version() -> str:
+    """A hash of every static file: changes whenever a shipped asset changes."""
+    h = hashlib.sha256()
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(STATIC).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def static_hash(filename: str) -> str:
+    """A short content hash for one static file (for cache-busting URLs)."""
+    path = (STATIC / filename).resolve()
+    if STATIC not in path.parents or not path.is_file():
+        return "0"
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+
+def shell_urls(tag: str) -> list[str]:
+    """What the service worker keeps for one locale: the pages that must work offline."""
+    pages = [url_for("public.home", lang=tag), url_for("pwa.offline_search", lang=tag),
+             url_for("pwa.offline_service", lang=tag), url_for("public.signs", lang=tag),
+             url_for("pwa.self_check", lang=tag), url_for("public.privacy", lang=tag),
+             url_for("tips.form", lang=tag), url_for("pwa.offline", lang=tag),
+             url_for("pwa.forget", lang=tag), url_for("pwa.directory", lang=tag),
+             url_for("pwa.manifest", lang=tag)]
+    assets = [url_for("static", filename=f) for f in
+              ("css/haven.css", "js/haven.js", "js/queue.js", "js/offline.js",
+               "icons/haven.svg", "icons/icon-192.png")]
+    return pages + assets
+
+
+def cached_bundle(tag: str) -> tuple[bytes, bytes, str]:
+    """(json, gzip, etag) for a locale, rebuilt when the data changes."""
+    key = (db.engine.url.render_as_string(hide_password=True),
+           indexer.get_meta("data_version") or "", tag, current_app.config["HAVEN_COUNTRY"])
+    found = _bundles.get(key)
+    if found is None:
+        with _lock:
+            body = bundle.build(tag, current_app.config["HAVEN_COUNTRY"])
+            raw = bundle.encode(body)
+            found = (raw, gzip.compress(raw, 9), body["v"])
+            _bundles.clear()  # keep one version per process; locales rebuild on demand
+            _bundles[key] = found
+    return found
+
+
+@bp.route("/offline/directory.json")
+def directory() -> Response:
+    """The offline bundle, versioned by content hash (ETag); revalidated, never stale."""
+    raw, packed, version = cached_bundle(i18n.current().tag)
+    etag = f'"{version}"'
+    if request.headers.get("If-None-Match") == etag:
+        resp = Response(status=304)
+    elif "gzip" in request.headers.get("Accept-Encoding", ""):
+        resp = Response(packed, mimetype="application/json")
+        resp.headers["Content-Encoding"] = "gzip"
+    else:
+        resp = Response(raw, mimetype="application/json")
+    resp.headers["ETag"] = etag
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.vary.add("Accept-Encoding")
+    return resp
+
+
+@bp.route("/manifest.webmanifest")
+def manifest() -> Response:
+    """A manifest per locale; the name can be discreet (HAVEN_APP_NAME / HAVEN_SHORT_NAME)."""
+    loc = i18n.current()
+    cfg = current_app.config
+    doc = {
+        "name": cfg["HAVEN_APP_NAME"],
+        "short_name": cfg.get("HAVEN_SHORT_NAME") or cfg["HAVEN_APP_NAME"],
+        "description": _("Find help near you: shelters, legal aid, counselling, medical care "
+                         "and hotlines."),
+        "start_url": f"/{loc.tag}/",
+        "scope": "/",
+        "id": f"/{loc.tag}/",
+        "lang": loc.tag,
+        "dir": loc.direction,
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#123c69",
+        "icons": [
+            {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192",
+             "type": "image/png", "purpose": "any"},
+            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512",
+             "type": "image/png", "purpose": "any"},
+            {"src": url_for("static", filename="icons/icon-maskable-512.png"),
+             "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
+        ],
+    }
+    resp = Response(json.dumps(doc, ensure_ascii=False), mimetype="application/manifest+json")
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+@bp.route("/offline/shell.json")
+def shell() -> Response:
+    """The URLs the service worker precaches for this locale."""
+    resp = Response(json.dumps(shell_urls(i18n.current().tag)), mimetype="application/json")
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+@root.route("/sw.js")
+def service_worker() -> Response:
+    """The service worker, at the root so it controls every locale."""
+    source = (STATIC / "js" / "sw.js").read_text("utf-8")
+    body = source.replace("__VERSION__", asset_version())
+    resp = Response(body, mimetype="application/javascript")
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+@bp.route("/offline")
+def offline() -> str:
+    """Shown for a page that was never saved on this phone."""
+    return render_template("pwa/offline.html")
+
+
+@bp.route("/offline/search")
+def offline_search() -> str:
+    """The results page, filled in by the phone from the offline bundle."""
+    return render_template("pwa/search.html")
+
+
+@bp.route("/offline/service")
+def offline_service() -> str:
+    """The detail page, filled in by the phone from the offline bundle."""
+    return render_template("pwa/service.html")
+
+
+@bp.route("/self-check")
+def self_check() -> str:
+    """Could this be trafficking? Answered on the phone; nothing is sent or kept."""
+    return render_template("pwa/self_check.html")
+
+
+@bp.route("/forget")
+def forget() -> str:
+    """Forget this device: clear everything Haven stored on it."""
+    return render_template("pwa/forget.html")
+
+
