@@ -105,11 +105,22 @@ def measure(app: Any, repeat: int) -> dict[str, tuple[float, float]]:
     return out
 
 
+def per_query(app: Any) -> None:
+    """Each query's worst of 5 runs (to find what dominates the p95)."""
+    with app.app_context():
+        memindex.current()
+        for q in QUERIES:
+            worst = max(time_haven(q) for _ in range(5))
+            print(f"   {worst:8.2f} ms  {q}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", default="", help="keep SQLite files here and reuse them")
+    parser.add_argument("--per-query", action="store_true", help="print each query's p95")
     a = parser.parse_args()
     sizes = [int(x) for x in a.sizes.split(",")]
     rows = []
@@ -127,9 +138,15 @@ def main() -> None:
                     pg.sql(f"CREATE DATABASE b{n}")
                     url = pg.url(f"b{n}")
                 else:
-                    url = f"sqlite:///{base / f'b{n}.sqlite3'}"
+                    folder = Path(a.keep) if a.keep else base
+                    folder.mkdir(parents=True, exist_ok=True)
+                    url = f"sqlite:///{folder / f'b{n}.sqlite3'}"
                 app = create_app({"SQLALCHEMY_DATABASE_URI": url, "HAVEN_SEED_ON_START": False})
-                secs = load(app, n)
+                reuse = bool(a.keep) and backend == "sqlite" and (Path(a.keep) /
+                                                                  f"b{n}.sqlite3").exists()
+                secs = 0.0 if reuse else load(app, n)
+                if a.per_query:
+                    per_query(app)
                 res = measure(app, a.repeat)
                 with app.app_context():
                     db.engine.dispose()

@@ -53,6 +53,7 @@ class MemIndex:
     lat_sorted: list[float] = field(default_factory=list)  # public points, sorted by latitude
     points: list[tuple[float, float, int]] = field(default_factory=list)
     open_cache: dict[tuple[int, int], set[int]] = field(default_factory=dict)
+    slots: dict[tuple[str, int], list[tuple[int, int, int]]] = field(default_factory=dict)
 
     def any_of(self, table: dict[str, set[int]], keys: list[str]) -> set[int]:
         """Ordinals having at least one of keys."""
@@ -69,16 +70,18 @@ class MemIndex:
         if found is not None:
             return found
         out: set[int] = set()
-        for zone in db.session.scalars(select(OpenSlot.tz_name).distinct()):
-            try:
-                tz = hours.zone(zone, None)
-            except hours.HoursError:
+        positions: dict[str, tuple[int, int] | None] = {}
+        for (zone, weekday), entries in self.slots.items():
+            if zone not in positions:
+                try:
+                    positions[zone] = hours.local_position(hours.zone(zone, None), now)
+                except hours.HoursError:
+                    positions[zone] = None
+            pos = positions[zone]
+            if pos is None or pos[0] != weekday:
                 continue
-            weekday, local = hours.local_position(tz, now)
-            rows = db.session.scalars(select(OpenSlot.service_id).where(
-                OpenSlot.tz_name == zone, OpenSlot.weekday == weekday,
-                OpenSlot.opens_min <= local, OpenSlot.closes_min > local))
-            out.update(self.ordinal[s] for s in rows if s in self.ordinal)
+            local = pos[1]
+            out.update(o for opens, closes, o in entries if opens <= local < closes)
         self.open_cache = {key: out}
         return out
 
@@ -136,10 +139,11 @@ def build(version: str | None) -> MemIndex:
             idx.always_open.add(o)
     ords = idx.ordinal
     grouped: dict[str, tuple[array[int], array[float]]] = {}
-    result = db.session.execute(select(SearchToken.token, SearchToken.service_id,
-                                       SearchToken.weight)
-                                .execution_options(yield_per=50_000))
-    for token, sid, weight in result:
+    # The biggest table: read through the driver's cursor (a few times faster than Core rows).
+    table = SearchToken.__table__.name
+    cursor = db.session.connection().exec_driver_sql(
+        f"SELECT token, service_id, weight FROM {table}")  # noqa: S608 - a fixed table name
+    for token, sid, weight in cursor:
         posting = ords.get(sid)
         if posting is None:
             continue
@@ -161,6 +165,12 @@ def build(version: str | None) -> MemIndex:
         speaker = ords.get(sid)
         if speaker is not None and code:
             idx.languages.setdefault(code, set()).add(speaker)
+    for sid, zone, weekday, opens, closes in db.session.execute(
+            select(OpenSlot.service_id, OpenSlot.tz_name, OpenSlot.weekday, OpenSlot.opens_min,
+                   OpenSlot.closes_min)):
+        slotted = ords.get(sid)
+        if slotted is not None:
+            idx.slots.setdefault((zone, weekday), []).append((opens, closes, slotted))
     pts = []
     for sid, lat, lng in db.session.execute(
             select(ServiceAtLocation.service_id, Location.public_latitude,

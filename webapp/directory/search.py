@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import heapq
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -322,47 +323,53 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
             prev = best.get(token)
             if prev is None or factor > prev[1]:
                 best[token] = (term, factor)
-        per: dict[int, dict[int, float]] = {}
+        per_term: dict[int, dict[int, float]] = {}
         for token, (term, factor) in best.items():
             found = idx.postings.get(token)
             if found is None:
                 continue
+            top = per_term.setdefault(term, {})
+            get = top.get
             for o, w in zip(found[0], found[1], strict=True):
-                if allowed is not None and o not in allowed:
-                    continue
                 s = w * factor
-                d = per.get(o)
-                if d is None:
-                    per[o] = {term: s}
-                elif s > d.get(term, -1.0):
-                    d[term] = s
-        for o, d in per.items():
-            cov[o] = len(d)
-            score[o] = sum(d.values())
-        candidates: set[int] | list[int] = list(per)
+                if s > get(o, -1.0):
+                    top[o] = s
+        for top in per_term.values():
+            if allowed is not None:
+                top = {o: s for o, s in top.items() if o in allowed}
+            for o, s in top.items():
+                cov[o] = cov.get(o, 0) + 1
+                score[o] = score.get(o, 0.0) + s
+        candidates: Any = cov.keys()
     else:
-        candidates = allowed if allowed is not None else range(len(idx.ids))  # type: ignore[assignment]
+        candidates = allowed if allowed is not None else range(len(idx.ids))
     dist: dict[int, float] = {}
     if p.near:
         lat, lng = p.near
         dist = idx.within(lat, lng, geo.bounding_box(lat, lng, p.radius_km))
         candidates = [o for o in candidates if o in dist]
+    country = idx.country
 
     def key(o: int) -> tuple[Any, ...]:
-        k: tuple[Any, ...] = (-cov.get(o, 0), -score.get(o, 0.0)) if p.q else ()
+        k: tuple[Any, ...] = (-cov[o], -score[o]) if p.q else ()
         if p.near:
             k += (dist[o],)
         if home_country:
-            k += (0 if idx.country[o] == home_country else 1,)
+            k += (0 if country[o] == home_country else 1,)
         return (*k, o)
 
-    ordered = sorted(candidates, key=key)
+    total = len(candidates)
     offset = (p.page - 1) * p.per_page
-    ids = [idx.ids[o] for o in ordered[offset:offset + p.per_page]]
+    end = offset + p.per_page
+    if end * 4 < total:  # a top-k heap beats sorting everything for the first pages
+        ordered = heapq.nsmallest(end, candidates, key=key)
+    else:
+        ordered = sorted(candidates, key=key)
+    ids = [idx.ids[o] for o in ordered[offset:end]]
     distances: dict[str, float] = {}
     if p.near and ids:
         distances = _distances(ids, p.near)
-    return Result(ids, len(ordered), p.page, p.per_page, distances, matched)
+    return Result(ids, total, p.page, p.per_page, distances, matched)
 
 
 def search_sql(p: Params, *, home_country: str = "", now: dt.datetime | None = None) -> Result:
