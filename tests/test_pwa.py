@@ -243,3 +243,31 @@ def test_axe_check_would_catch_a_violation(browser: Any, live_server: str) -> No
     result = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a"]}})
     ctx.close()
     assert "image-alt" in [v["id"] for v in result.response["violations"]]
+
+
+def test_new_version_activates_and_the_page_says_so(app: Flask, context: Any,
+                                                    live_server: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A changed worker takes over without a reload loop; the open page shows a notice."""
+    from webapp.pwa import routes
+
+    page = context.new_page()
+    ready(page, live_server, "en")
+    assert page.is_hidden("#sw-updated")
+    monkeypatch.setattr(routes, "asset_version", lambda: "new-version-1")
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+    wait_js(page, "!document.getElementById('sw-updated').hidden")
+    wait_js(page, "navigator.serviceWorker.controller.scriptURL.endsWith('/sw.js') && "
+                  "navigator.serviceWorker.controller.state === 'activated'")
+
+
+def test_no_store_pages_are_never_kept(app: Flask, context: Any, live_server: str) -> None:
+    """A tip thread page visited online is not there offline: the offline page answers."""
+    page = context.new_page()
+    ready(page, live_server, "en")
+    page.goto(f"{live_server}/en/tip/status")
+    assert page.locator("input[name=receipt]").count() == 1
+    context.set_offline(True)
+    page.goto(f"{live_server}/en/tip/status")
+    assert page.locator("input[name=receipt]").count() == 0
+    context.set_offline(False)

@@ -134,7 +134,17 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") { return; }
   var url = new URL(request.url);
   if (url.origin !== self.location.origin || NEVER.test(url.pathname)) { return; }
-  if (url.pathname.indexOf("/tip/") !== -1) { return; }
+  if (url.pathname.indexOf("/tip/") !== -1) {  // receipts and threads: network only, never kept
+    if (request.mode === "navigate") {
+      event.respondWith(fetch(request).catch(function () {
+        var m = url.pathname.match(/^\/([A-Za-z-]{2,10})\//);
+        return caches.match("/" + (m ? m[1] : "en") + "/offline").then(function (r) {
+          return r || new Response("Offline", { status: 503 });
+        });
+      }));
+    }
+    return;
+  }
   if (url.pathname.indexOf("/static/") === 0) { event.respondWith(cacheFirst(request)); return; }
   if (/\/offline\/directory\.json$/.test(url.pathname)) {
     event.respondWith(staleWhileRevalidate(event)); return;

@@ -17,6 +17,7 @@ import threading
 from array import array
 from dataclasses import dataclass, field
 
+import numpy as np
 from sqlalchemy import select
 
 from webapp.directory import hours, indexer
@@ -54,6 +55,34 @@ class MemIndex:
     points: list[tuple[float, float, int]] = field(default_factory=list)
     open_cache: dict[tuple[int, int], set[int]] = field(default_factory=dict)
     slots: dict[tuple[str, int], list[tuple[int, int, int]]] = field(default_factory=dict)
+    arrays: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    home_cache: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def posting_arrays(self, token: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """A token's (ordinals, weights) as numpy arrays (made on first use)."""
+        found = self.arrays.get(token)
+        if found is None:
+            raw = self.postings.get(token)
+            if raw is None:
+                return None
+            found = (np.frombuffer(raw[0], dtype=np.int32), np.frombuffer(raw[1]))
+            self.arrays[token] = found
+        return found
+
+    def mask(self, ordinals: set[int] | range) -> np.ndarray:
+        """A boolean array over all services from a set of ordinals."""
+        out = np.zeros(len(self.ids), dtype=bool)
+        if ordinals:
+            out[np.fromiter(ordinals, dtype=np.int64, count=len(ordinals))] = True
+        return out
+
+    def is_home(self, country: str) -> np.ndarray:
+        """True where a service is in the given country."""
+        found = self.home_cache.get(country)
+        if found is None:
+            found = np.array([c == country for c in self.country], dtype=bool)
+            self.home_cache[country] = found
+        return found
 
     def any_of(self, table: dict[str, set[int]], keys: list[str]) -> set[int]:
         """Ordinals having at least one of keys."""

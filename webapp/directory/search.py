@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import heapq
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import and_, bindparam, case, exists, false, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -314,8 +314,9 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
     if p.open_now:
         narrow(idx.open_at(now))
     matched: list[str] = []
-    cov: dict[int, int] = {}
-    score: dict[int, float] = {}
+    n = len(idx.ids)
+    keep = idx.mask(allowed) if allowed is not None else None
+    cov = score = None
     if p.q:
         rows, matched, _terms = expand(p.q)
         best: dict[str, tuple[int, float]] = {}
@@ -323,49 +324,47 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
             prev = best.get(token)
             if prev is None or factor > prev[1]:
                 best[token] = (term, factor)
-        per_term: dict[int, dict[int, float]] = {}
+        by_term: dict[int, list[tuple[str, float]]] = {}
         for token, (term, factor) in best.items():
-            found = idx.postings.get(token)
-            if found is None:
-                continue
-            top = per_term.setdefault(term, {})
-            get = top.get
-            for o, w in zip(found[0], found[1], strict=True):
-                s = w * factor
-                if s > get(o, -1.0):
-                    top[o] = s
-        for top in per_term.values():
-            if allowed is not None:
-                top = {o: s for o, s in top.items() if o in allowed}
-            for o, s in top.items():
-                cov[o] = cov.get(o, 0) + 1
-                score[o] = score.get(o, 0.0) + s
-        candidates: Any = cov.keys()
+            by_term.setdefault(term, []).append((token, factor))
+        cov = np.zeros(n, dtype=np.int32)
+        score = np.zeros(n)
+        for term in sorted(by_term):
+            top = np.full(n, -1.0)
+            for token, factor in by_term[term]:
+                found = idx.posting_arrays(token)
+                if found is not None:  # a token's ordinals are unique: plain fancy indexing
+                    ords, weights = found
+                    top[ords] = np.maximum(top[ords], weights * factor)
+            hit = top >= 0
+            cov += hit
+            score += np.where(hit, top, 0.0)
+        selected = cov > 0
+        if keep is not None:
+            selected &= keep
     else:
-        candidates = allowed if allowed is not None else range(len(idx.ids))
-    dist: dict[int, float] = {}
+        selected = keep if keep is not None else np.ones(n, dtype=bool)
+    dist = None
     if p.near:
         lat, lng = p.near
-        dist = idx.within(lat, lng, geo.bounding_box(lat, lng, p.radius_km))
-        candidates = [o for o in candidates if o in dist]
-    country = idx.country
-
-    def key(o: int) -> tuple[Any, ...]:
-        k: tuple[Any, ...] = (-cov[o], -score[o]) if p.q else ()
-        if p.near:
-            k += (dist[o],)
-        if home_country:
-            k += (0 if country[o] == home_country else 1,)
-        return (*k, o)
-
-    total = len(candidates)
+        within = idx.within(lat, lng, geo.bounding_box(lat, lng, p.radius_km))
+        dist = np.full(n, np.inf)
+        if within:
+            dist[np.fromiter(within.keys(), dtype=np.int64, count=len(within))] = \
+                np.fromiter(within.values(), dtype=float, count=len(within))
+        selected &= np.isfinite(dist)
+    cands = np.flatnonzero(selected)
+    keys: list[np.ndarray] = [cands]  # np.lexsort: the last key sorts first
+    if home_country:
+        keys.append((~idx.is_home(home_country))[cands])
+    if dist is not None:
+        keys.append(dist[cands])
+    if score is not None and cov is not None:
+        keys += [-score[cands], -cov[cands]]
+    ordered = cands[np.lexsort(keys)] if len(keys) > 1 else cands
+    total = int(len(cands))
     offset = (p.page - 1) * p.per_page
-    end = offset + p.per_page
-    if end * 4 < total:  # a top-k heap beats sorting everything for the first pages
-        ordered = heapq.nsmallest(end, candidates, key=key)
-    else:
-        ordered = sorted(candidates, key=key)
-    ids = [idx.ids[o] for o in ordered[offset:end]]
+    ids = [idx.ids[int(o)] for o in ordered[offset:offset + p.per_page]]
     distances: dict[str, float] = {}
     if p.near and ids:
         distances = _distances(ids, p.near)
