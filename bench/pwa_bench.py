@@ -74,6 +74,10 @@ def throttled_page(ctx: Any) -> tuple[Any, Any]:
 
 
 def fcp(page: Any) -> float:
+    try:
+        wait_js(page, "performance.getEntriesByName('first-contentful-paint').length > 0", 10)
+    except TimeoutError:
+        return -1.0
     return float(page.evaluate(
         "(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: -1})"
         ".startTime"))
@@ -85,11 +89,18 @@ def home_figures(pw: Any, base: str) -> dict[str, float]:
                                                     args=ARGS)
         page, cdp = throttled_page(ctx)
         sizes: dict[str, int] = {}
+        kinds: dict[str, str] = {}
+        cdp.on("Network.responseReceived",
+               lambda e: kinds.__setitem__(e["requestId"], f'{e["type"]} {e["response"]["url"]}'))
         cdp.on("Network.loadingFinished",
                lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])))
         page.goto(base + "/en/", wait_until="load")
         first_fcp = fcp(page)
         first_bytes = sum(sizes.values())
+        critical = sum(n for rid, n in sizes.items()
+                       if kinds.get(rid, "").split(" ")[0] in ("Document", "Stylesheet"))
+        for rid, n in sorted(sizes.items(), key=lambda x: -x[1]):
+            print(f"    {n:7d} B  {kinds.get(rid, rid)}")
         # wait for the worker to save the shell (that traffic is not part of the first render)
         wait_js(page, "document.documentElement.getAttribute('data-offline-ready') === 'en'")
         ctx.set_offline(True)
@@ -98,7 +109,8 @@ def home_figures(pw: Any, base: str) -> dict[str, float]:
         offline_ms = (time.perf_counter() - start) * 1000
         offline_fcp = fcp(page)
         ctx.close()
-    return {"first_bytes": first_bytes, "first_fcp": first_fcp, "offline_reload": offline_ms,
+    return {"first_bytes": first_bytes, "critical": critical, "first_fcp": first_fcp,
+            "offline_reload": offline_ms,
             "offline_fcp": offline_fcp}
 
 
@@ -153,7 +165,8 @@ def main() -> None:
         server, base = serve(f"sqlite:///{tmp / 'seed.sqlite3'}", seed=True)
         with sync_playwright() as pw:
             home = home_figures(pw, base)
-            print(f"home first visit: {home['first_bytes']:.0f} B on the wire, FCP "
+            print(f"home first visit: {home['first_bytes']:.0f} B on the wire in all, "
+                  f"{home['critical']:.0f} B of it HTML+CSS (what the first render needs), FCP "
                   f"{home['first_fcp']:.0f} ms (slow 3G, CPU x4); offline repeat visit: load "
                   f"{home['offline_reload']:.0f} ms, FCP {home['offline_fcp']:.0f} ms", flush=True)
             if not a.no_lighthouse:
