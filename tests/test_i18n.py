@@ -51,7 +51,8 @@ def test_pofilter_finds_nothing(tmp_path: Path) -> None:
     """translate-toolkit's pofilter (it always exits 0, so its output is what we test)."""
     out = tmp_path / "pofilter"
     subprocess.run([sys.executable, "-m", "translate.filters.pofilter", "--progress=none",
-                    "-t", "printf", "-t", "xmltags", "-t", "nplurals", "-t", "untranslated",
+                    "-t", "printf", "-t", "xmltags", "-t", "numbers", "-t", "nplurals",
+                    "-t", "untranslated",
                     "-t", "isfuzzy", str(TRANSLATIONS), str(out)], check=True,
                    capture_output=True)
     problems = [str(p) for p in out.rglob("*.po") if len(polib.pofile(str(p))) > 0]

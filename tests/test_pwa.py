@@ -15,7 +15,6 @@ from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from tests.conftest import missing
 from tests.tips_helpers import keyed
 from webapp.directory import search
 from webapp.extensions import db
@@ -64,15 +63,12 @@ def ready(page: Any, base: str, lang: str) -> None:
     wait_js(page, f"document.documentElement.getAttribute('data-offline-ready') === '{lang}'")
 
 
-def test_installable_in_a_persistent_context(live_server: str) -> None:
+def test_installable_in_a_persistent_context(browser: Any, live_server: str) -> None:
     """Chromium reports no installability errors for the manifest and worker."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path("/usr/bin/chromium").exists():
-        missing("Chromium at /usr/bin/chromium")
-    with tempfile.TemporaryDirectory() as profile, sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(profile, executable_path="/usr/bin/chromium",
-                                                    args=ARGS)
+    with tempfile.TemporaryDirectory() as profile:
+        # The session's Playwright (a second sync_playwright() cannot run beside it).
+        ctx = browser.browser_type.launch_persistent_context(
+            profile, executable_path="/usr/bin/chromium", args=ARGS)
         page = ctx.new_page()
         ready(page, live_server, "en")
         cdp = ctx.new_cdp_session(page)

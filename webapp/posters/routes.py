@@ -16,7 +16,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response as WResponse
@@ -92,7 +92,8 @@ def parse(args: Any) -> Request:
     if notice:
         if fmt not in ("letter", "tearoff"):
             raise BadPoster(_("format: the California notice must be US Letter or larger; "
-                              "A4 is narrower than 8.5 inches."))
+                              "A4 is narrower than %(width)s inches.",
+                              width=format_decimal(8.5)))
         if raw[:2] != ["en", "es"] or len(raw) != 3:
             raise BadPoster(_("languages: the California notice needs English, Spanish and "
                               "one more language, in that order."))
