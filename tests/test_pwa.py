@@ -267,3 +267,28 @@ def test_no_store_pages_are_never_kept(app: Flask, context: Any, live_server: st
     page.goto(f"{live_server}/en/tip/status")
     assert page.locator("input[name=receipt]").count() == 0
     context.set_offline(False)
+
+
+def test_near_me_offline_uses_the_phone_position_only(app: Flask, browser: Any,
+                                                      live_server: str) -> None:
+    """Offline, 'use my location' sorts by distance on the phone; no request carries it."""
+    ctx = browser.new_context(service_workers="allow", geolocation={"latitude": 36.74,
+                                                                   "longitude": -119.79},
+                              permissions=["geolocation"])
+    page = ctx.new_page()
+    ready(page, live_server, "en")
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url))
+    ctx.set_offline(True)
+    page.goto(f"{live_server}/en/search?q=shelter")
+    page.wait_for_selector("[data-offline=search][data-ready='1']")
+    page.click("#near-me")
+    wait_js(page, "location.search.indexOf('near=36.740') !== -1")
+    first = page.inner_text("#offline-results li.card h3")
+    ctx.set_offline(False)
+    ctx.close()
+    ids, _total = server_ids(app, "shelter", {"near": "36.74,-119.79"})
+    with app.app_context():
+        name = db.session.get(Service, ids[0]).name  # type: ignore[union-attr]
+    assert first == name
+    assert seen and not [u for u in seen if "36.7" in u]  # the position never left

@@ -321,9 +321,9 @@
   }
 
   var searchShell = document.querySelector("[data-offline=search]");
-  if (searchShell) {
-    directory(searchShell.getAttribute("data-bundle")).then(function (dir) {
+  function renderOffline(dir) {
       var res = dir.search(paramsFrom(location.search)), list = document.getElementById("offline-results");
+      list.textContent = "";
       searchShell.querySelector(".total").textContent = searchShell.getAttribute("data-t-total").replace("{n}", String(res.total));
       if (!res.total) { list.appendChild(el("li", searchShell.getAttribute("data-t-none"))); }
       res.rows.forEach(function (s) {
@@ -336,6 +336,23 @@
         list.appendChild(li);
       });
       searchShell.setAttribute("data-ready", "1");
+  }
+  if (searchShell) {
+    directory(searchShell.getAttribute("data-bundle")).then(function (dir) {
+      renderOffline(dir);
+      var nearMe = document.getElementById("near-me");
+      if (nearMe && "geolocation" in navigator) {
+        nearMe.hidden = false;
+        nearMe.addEventListener("click", function () {
+          // The position is used here only: it is put in this page's address, never sent.
+          navigator.geolocation.getCurrentPosition(function (pos) {
+            var u = new URLSearchParams(location.search);
+            u.set("near", pos.coords.latitude.toFixed(3) + "," + pos.coords.longitude.toFixed(3));
+            history.replaceState(null, "", location.pathname + "?" + u.toString());
+            renderOffline(dir);
+          }, function () {}, { maximumAge: 600000, timeout: 15000 });
+        });
+      }
     });
   }
 
