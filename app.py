@@ -36,6 +36,11 @@ def main() -> None:
         upgrade()
         if app.config["HAVEN_SEED_ON_START"] and seed_if_empty(app):
             print("Loaded the default directory from services_data/.")  # noqa: T201
+        # Build the search index now, so the first visitor does not wait for it.
+        from webapp.directory import memindex, vocab
+
+        memindex.current()
+        vocab.current()
     port = int(os.environ.get("PORT", "5000"))
     print(f"Haven is serving on http://127.0.0.1:{port}/")  # noqa: T201
     run_simple("127.0.0.1", port, app, request_handler=NoAddressHandler, threaded=True)
