@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from werkzeug.datastructures import MultiDict
 
-from webapp.directory import geo, search, text
+from webapp.directory import geo, search, search_sql, text
 from webapp.directory.queries import load_services
 
 VECTORS = json.loads((Path(__file__).parent / "search_vectors.json").read_text("utf-8"))
@@ -147,7 +147,7 @@ def test_memory_index_matches_the_sql_engine(any_app: Flask) -> None:
             p = search.parse(MultiDict({"q": q, **params}))
             for home in ("", "US", "GB"):
                 mem = search.search(p, home_country=home, now=now)
-                sql = search.search_sql(p, home_country=home, now=now)
+                sql = search_sql.search(p, home_country=home, now=now)
                 assert (mem.ids, mem.total, mem.matched_categories) == \
                     (sql.ids, sql.total, sql.matched_categories), (q, params, home)
                 assert mem.distances == pytest.approx(sql.distances)

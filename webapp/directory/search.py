@@ -1,40 +1,30 @@
 """Directory search: one set of semantics for the pages, the API and (mirrored) offline.
 
 A query is folded into terms; each term expands to index tokens (itself, typo neighbours,
-longer words it begins, and the category it names in any shipped locale). SQL then ranks
-services by how many terms they cover, then by weight, identically on SQLite and PostgreSQL.
+longer words it begins, and the category it names in any shipped locale). Services rank by
+how many terms they cover, then by weight. The answer comes from the in-memory index
+(memindex.py); search_sql.py gives the same answer in SQL and tests hold the two together.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, bindparam, case, exists, false, func, or_, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import func, select
 
-from webapp.directory import geo, hours, indexer, memindex, taxonomy, vocab
+from webapp.directory import geo, indexer, memindex, taxonomy, vocab
 from webapp.directory import text as textmod
 from webapp.extensions import db
-from webapp.models import (
-    Language,
-    Location,
-    OpenSlot,
-    SearchToken,
-    Service,
-    ServiceAtLocation,
-    TaxonomyTerm,
-    service_terms,
-)
+from webapp.models import Location, ServiceAtLocation
 
 MAX_QUERY = 200
 MAX_PER_PAGE = 100
 DEFAULT_RADIUS_KM = 50.0
-VISIBLE_STATUSES = ("active", "temporarily closed")
+VISIBLE_STATUSES = memindex.VISIBLE_STATUSES
 F_EXACT, F_PREFIX, F_TYPO1, F_TYPO2 = 1.0, 0.7, 0.6, 0.45
 
 
@@ -216,72 +206,14 @@ def expand(q: str) -> tuple[list[tuple[str, int, float]], list[str], int]:
     return rows, matched, n
 
 
-def _filters(p: Params, now: dt.datetime) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = [Service.status.in_(VISIBLE_STATUSES)]
-
-    def has_term(taxonomy_name: str, codes: list[str]) -> ColumnElement[bool]:
-        return exists().where(
-            service_terms.c.service_id == Service.id,
-            service_terms.c.term_id == TaxonomyTerm.id,
-            TaxonomyTerm.taxonomy_name == taxonomy_name,
-            TaxonomyTerm.code.in_(codes),
-        )
-
-    if p.categories:
-        conds.append(has_term(taxonomy.CATEGORIES, p.categories))
-    if p.populations:
-        conds.append(has_term(taxonomy.POPULATIONS, p.populations))
-    if p.term_ids:
-        conds.append(exists().where(service_terms.c.service_id == Service.id,
-                                    service_terms.c.term_id.in_(p.term_ids)))
-    if p.languages:
-        conds.append(exists().where(Language.service_id == Service.id,
-                                    Language.code.in_(p.languages)))
-    if p.free:
-        conds.append(Service.free.is_(True))
-    if p.always_open:
-        conds.append(Service.always_open.is_(True))
-    if p.modified_after:
-        conds.append(Service.last_modified > p.modified_after)
-    if p.open_now:
-        conds.append(_open_now(now))
-    return conds
-
-
-def _open_now(now: dt.datetime) -> ColumnElement[bool]:
-    """Open at this instant, each zone's local weekday and minute computed in Python."""
-    zones = db.session.scalars(select(OpenSlot.tz_name).distinct()).all()
-    per_zone = []
-    for key in zones:
-        try:
-            tz = hours.zone(key, None)
-        except hours.HoursError:
-            continue
-        weekday, minute = hours.local_position(tz, now)
-        per_zone.append(and_(OpenSlot.tz_name == key, OpenSlot.weekday == weekday,
-                             OpenSlot.opens_min <= minute, OpenSlot.closes_min > minute))
-    if not per_zone:
-        return false()
-    return exists().where(OpenSlot.service_id == Service.id, or_(*per_zone))
-
-
-def _distance_subquery(p: Params) -> Any:
-    if p.near is None:
-        raise ValueError("no point to measure from")
-    lat, lng = p.near
-    min_lat, max_lat, min_lng, max_lng = geo.bounding_box(lat, lng, p.radius_km)
-    # The same flat-earth measure as geo.planar_km, so ranks and shown distances agree.
-    k = math.cos(math.radians(lat))
-    dist2 = ((Location.public_latitude - lat) * (Location.public_latitude - lat)
-             + (Location.public_longitude - lng) * k * (Location.public_longitude - lng) * k)
-    return (
-        select(ServiceAtLocation.service_id.label("sid"), func.min(dist2).label("d2"))
-        .join(Location, Location.id == ServiceAtLocation.location_id)
-        .where(Location.public_latitude.between(min_lat, max_lat),
-               Location.public_longitude.between(min_lng, max_lng))
-        .group_by(ServiceAtLocation.service_id)
-        .subquery()
-    )
+def best_factors(rows: list[tuple[str, int, float]]) -> dict[str, tuple[int, float]]:
+    """Each expanded token once: the query term it counts for and its best factor."""
+    best: dict[str, tuple[int, float]] = {}
+    for token, term, factor in rows:
+        prev = best.get(token)
+        if prev is None or factor > prev[1]:
+            best[token] = (term, factor)
+    return best
 
 
 def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None) -> Result:
@@ -319,13 +251,8 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
     cov = score = None
     if p.q:
         rows, matched, _terms = expand(p.q)
-        best: dict[str, tuple[int, float]] = {}
-        for token, term, factor in rows:
-            prev = best.get(token)
-            if prev is None or factor > prev[1]:
-                best[token] = (term, factor)
         by_term: dict[int, list[tuple[str, float]]] = {}
-        for token, (term, factor) in best.items():
+        for token, (term, factor) in best_factors(rows).items():
             by_term.setdefault(term, []).append((token, factor))
         cov = np.zeros(n, dtype=np.int32)
         score = np.zeros(n)
@@ -367,83 +294,11 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
     ids = [idx.ids[int(o)] for o in ordered[offset:offset + p.per_page]]
     distances: dict[str, float] = {}
     if p.near and ids:
-        distances = _distances(ids, p.near)
+        distances = distances_km(ids, p.near)
     return Result(ids, total, p.page, p.per_page, distances, matched)
 
 
-def search_sql(p: Params, *, home_country: str = "", now: dt.datetime | None = None) -> Result:
-    """The same search answered by SQL over search_token (the reference the index must match)."""
-    now = now or dt.datetime.now(dt.UTC)
-    conds = _filters(p, now)
-    matched: list[str] = []
-    offset = (p.page - 1) * p.per_page
-    home = case((Service.country == home_country, 0), else_=1) if home_country else None
-    dist = _distance_subquery(p) if p.near else None
-    if p.q:
-        rows, matched, _terms = expand(p.q)
-        if not rows:
-            return Result([], 0, p.page, p.per_page, matched_categories=matched)
-        per_term = _per_term_scores(rows)
-        scored = (
-            select(per_term.c.sid, func.count().label("cov"), func.sum(per_term.c.s).label("score"))
-            .group_by(per_term.c.sid)
-            .subquery()
-        )
-        stmt = select(Service.id, func.count().over().label("total")).join(
-            scored, scored.c.sid == Service.id
-        )
-        order: list[Any] = [scored.c.cov.desc(), scored.c.score.desc()]
-    else:
-        stmt = select(Service.id, func.count().over().label("total"))
-        order = []
-    if dist is not None:
-        stmt = stmt.join(dist, dist.c.sid == Service.id)
-        order.append(dist.c.d2.asc())
-    if home is not None:
-        order.append(home.asc())
-    order += [Service.rank_hint.desc(), Service.name.asc(), Service.id.asc()]
-    stmt = stmt.where(*conds).order_by(*order).limit(p.per_page).offset(offset)
-    result = db.session.execute(stmt).all()
-    ids = [r[0] for r in result]
-    total = int(result[0][1]) if result else (_count(stmt) if offset else 0)
-    distances: dict[str, float] = {}
-    if p.near and ids:
-        distances = _distances(ids, p.near)
-    return Result(ids, total, p.page, p.per_page, distances, matched)
-
-
-def _count(stmt: Any) -> int:
-    """Total rows when the page asked for is past the end (the window count is empty)."""
-    inner = stmt.limit(None).offset(None).order_by(None).subquery()
-    return int(db.session.scalar(select(func.count()).select_from(inner)) or 0)
-
-
-def _per_term_scores(rows: list[tuple[str, int, float]]) -> Any:
-    """(sid, term, best score) for every query term a service matches."""
-    best: dict[str, tuple[int, float]] = {}
-    for token, term, factor in rows:
-        prev = best.get(token)
-        if prev is None or factor > prev[1]:
-            best[token] = (term, factor)
-    term_case = {tok: t for tok, (t, _f) in best.items()}
-    factor_case = {tok: f for tok, (_t, f) in best.items()}
-    tokens = list(best)
-    term_expr = case(term_case, value=SearchToken.token, else_=-1)
-    factor_expr = case(factor_case, value=SearchToken.token, else_=0.0)
-    inner = (
-        select(SearchToken.service_id.label("sid"), term_expr.label("term"),
-               (SearchToken.weight * factor_expr).label("s"))
-        .where(SearchToken.token.in_(bindparam("toks", tokens, expanding=True)))
-        .subquery()
-    )
-    return (
-        select(inner.c.sid, inner.c.term, func.max(inner.c.s).label("s"))
-        .group_by(inner.c.sid, inner.c.term)
-        .subquery()
-    )
-
-
-def _distances(ids: list[str], point: tuple[float, float]) -> dict[str, float]:
+def distances_km(ids: list[str], point: tuple[float, float]) -> dict[str, float]:
     """Kilometres from the point to each service's nearest public location."""
     rows = db.session.execute(
         select(ServiceAtLocation.service_id, Location.public_latitude, Location.public_longitude)
