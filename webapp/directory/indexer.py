@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Generic, TypeVar
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import selectinload
@@ -130,3 +132,29 @@ def get_meta(key: str) -> str | None:
     """Read one Meta value, or None."""
     return db.session.scalar(select(Meta.value).where(Meta.key == key))
 
+
+
+T = TypeVar("T")
+
+
+class PerDataVersion(Generic[T]):
+    """Something built from the derived tables: one per database, rebuilt (once, under a lock)
+    when the data version changes. The search index, the vocabulary and the offline bundles."""
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._lock = threading.Lock()
+        self._held: dict[str, tuple[str | None, T]] = {}
+
+    def get(self) -> T:
+        """The value for the data now in the database."""
+        version = get_meta("data_version")
+        key = db.engine.url.render_as_string(hide_password=True)
+        held = self._held.get(key)
+        if held is None or held[0] != version:
+            with self._lock:
+                held = self._held.get(key)
+                if held is None or held[0] != version:
+                    held = (version, self._build())
+                    self._held[key] = held
+        return held[1]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
-import threading
 from array import array
 from dataclasses import dataclass, field
 
@@ -40,7 +39,6 @@ VISIBLE_STATUSES = ("active", "temporarily closed")
 class MemIndex:
     """Everything ranking and filtering need, by service ordinal (its tie-break rank)."""
 
-    version: str | None
     ids: list[str] = field(default_factory=list)
     ordinal: dict[str, int] = field(default_factory=dict)
     country: list[str | None] = field(default_factory=list)
@@ -53,7 +51,7 @@ class MemIndex:
     always_open: set[int] = field(default_factory=set)
     lat_sorted: list[float] = field(default_factory=list)  # public points, sorted by latitude
     points: list[tuple[float, float, int]] = field(default_factory=list)
-    open_cache: dict[tuple[int, int], set[int]] = field(default_factory=dict)
+    open_minute: tuple[int, set[int]] = (-1, set())  # the minute last asked, and who was open
     slots: dict[tuple[str, int], list[tuple[int, int, int]]] = field(default_factory=dict)
     arrays: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     home_cache: dict[str, np.ndarray] = field(default_factory=dict)
@@ -94,10 +92,8 @@ class MemIndex:
     def open_at(self, now: dt.datetime) -> set[int]:
         """Ordinals open at this minute (each zone's local time), cached for the minute."""
         minute = int(now.timestamp() // 60)
-        key = (minute, 0)
-        found = self.open_cache.get(key)
-        if found is not None:
-            return found
+        if self.open_minute[0] == minute:
+            return self.open_minute[1]
         out: set[int] = set()
         positions: dict[str, tuple[int, int] | None] = {}
         for (zone, weekday), entries in self.slots.items():
@@ -111,7 +107,7 @@ class MemIndex:
                 continue
             local = pos[1]
             out.update(o for opens, closes, o in entries if opens <= local < closes)
-        self.open_cache = {key: out}
+        self.open_minute = (minute, out)
         return out
 
     def within(self, lat: float, lng: float, box: tuple[float, float, float, float],
@@ -130,28 +126,14 @@ class MemIndex:
         return out
 
 
-_lock = threading.Lock()
-_cache: dict[str, MemIndex] = {}
-
-
 def current() -> MemIndex:
     """The index for the data now in the database."""
-    version = indexer.get_meta("data_version")
-    key = db.engine.url.render_as_string(hide_password=True)
-    found = _cache.get(key)
-    if found is not None and found.version == version:
-        return found
-    with _lock:
-        found = _cache.get(key)
-        if found is None or found.version != version:
-            found = build(version)
-            _cache[key] = found
-        return found
+    return _index.get()
 
 
-def build(version: str | None) -> MemIndex:
+def build() -> MemIndex:
     """Read the derived tables once."""
-    idx = MemIndex(version)
+    idx = MemIndex()
     rows = db.session.execute(
         select(Service.id, Service.country, Service.last_modified, Service.free,
                Service.always_open)
@@ -214,3 +196,6 @@ def build(version: str | None) -> MemIndex:
     idx.points = pts
     idx.lat_sorted = [p[0] for p in pts]
     return idx
+
+
+_index = indexer.PerDataVersion(build)

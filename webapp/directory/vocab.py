@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -17,7 +16,6 @@ from webapp.models import SearchVocab
 class Vocabulary:
     """Distinct index tokens, a trigram index over them, and the category word list."""
 
-    version: str | None
     words: list[str] = field(default_factory=list)  # sorted, for prefix lookups
     grams: dict[str, list[str]] = field(default_factory=dict)
 
@@ -51,29 +49,21 @@ class Vocabulary:
         return [(w, d) for d, w in found[:limit]]
 
 
-_lock = threading.Lock()
-_cache: dict[str, Vocabulary] = {}
+def _build() -> Vocabulary:
+    words = sorted(w for w in db.session.scalars(select(SearchVocab.token)) if ":" not in w)
+    grams: dict[str, list[str]] = {}
+    for w in words:
+        for g in text.trigrams(w):
+            grams.setdefault(g, []).append(w)
+    return Vocabulary(words, grams)
+
+
+_vocabulary = indexer.PerDataVersion(_build)
 
 
 def current() -> Vocabulary:
     """The vocabulary for the data now in the database (rebuilt when the data changes)."""
-    version = indexer.get_meta("data_version")
-    key = db.engine.url.render_as_string(hide_password=True)
-    cached = _cache.get(key)
-    if cached is not None and cached.version == version:
-        return cached
-    with _lock:
-        words = sorted(
-            w for w in db.session.scalars(select(SearchVocab.token))
-            if ":" not in w
-        )
-        grams: dict[str, list[str]] = {}
-        for w in words:
-            for g in text.trigrams(w):
-                grams.setdefault(g, []).append(w)
-        vocab = Vocabulary(version, words, grams)
-        _cache[key] = vocab
-        return vocab
+    return _vocabulary.get()
 
 
 @dataclass(frozen=True)

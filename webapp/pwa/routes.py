@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from webapp import i18n
 from webapp.config import ROOT
 from webapp.directory import indexer
-from webapp.extensions import db
 from webapp.pwa import bundle
 
 bp = i18n.locale_blueprint("pwa", __name__)
@@ -21,7 +20,9 @@ root = Blueprint("pwa_root", __name__)
 
 STATIC = ROOT / "static"
 _lock = threading.Lock()
-_bundles: dict[tuple[str, str, str, str], tuple[bytes, bytes, str]] = {}
+# (locale, home country) -> (json, gzip, version), for the data now in the database.
+_bundles: indexer.PerDataVersion[dict[tuple[str, str], tuple[bytes, bytes, str]]] = \
+    indexer.PerDataVersion(dict)
 
 
 def asset_version() -> str:
@@ -58,17 +59,15 @@ def shell_urls(tag: str) -> list[str]:
 
 def cached_bundle(tag: str) -> tuple[bytes, bytes, str]:
     """(json, gzip, etag) for a locale, rebuilt when the data changes."""
-    key = (db.engine.url.render_as_string(hide_password=True),
-           indexer.get_meta("data_version") or "", tag, current_app.config["HAVEN_COUNTRY"])
-    found = _bundles.get(key)
-    if found is None:
+    store = _bundles.get()
+    key = (tag, current_app.config["HAVEN_COUNTRY"])
+    if key not in store:
         with _lock:
-            body = bundle.build(tag, current_app.config["HAVEN_COUNTRY"])
-            raw = bundle.encode(body)
-            found = (raw, gzip.compress(raw, 9), body["v"])
-            _bundles.clear()  # keep one version per process; locales rebuild on demand
-            _bundles[key] = found
-    return found
+            if key not in store:
+                body = bundle.build(*key)
+                raw = bundle.encode(body)
+                store[key] = (raw, gzip.compress(raw, 9), body["v"])
+    return store[key]
 
 
 @bp.route("/offline/directory.json")
