@@ -10,21 +10,14 @@ import re
 import tempfile
 from pathlib import Path
 
-from flask_migrate import upgrade
-
-from webapp import create_app
-from webapp.cli import seed_if_empty
+from bench.common import seeded_app
 from webapp.i18n import LOCALES
 
 
 def main() -> None:
     """Fetch /<locale>/ and every same-origin asset it references, gzip accepted."""
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'b.sqlite3'}",
-                          "HAVEN_SEED_ON_START": False})
-        with app.app_context():
-            upgrade()
-            seed_if_empty(app)
+        app = seeded_app(f"sqlite:///{Path(tmp) / 'b.sqlite3'}")
         client = app.test_client()
         headers = {"Accept-Encoding": "gzip"}
         rows = []

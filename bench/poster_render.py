@@ -11,20 +11,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from flask_migrate import upgrade
-
-from webapp import create_app
-from webapp.cli import seed_if_empty
+from bench.common import seeded_app
 
 
 def main() -> None:
     """Time the shareable URLs as a client would hit them (parse, translate, render)."""
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'p.sqlite3'}",
-                          "HAVEN_SEED_ON_START": False})
-        with app.app_context():
-            upgrade()
-            seed_if_empty(app)
+        app = seeded_app(f"sqlite:///{Path(tmp) / 'p.sqlite3'}")
         client = app.test_client()
         cases = [("A4, en+es+ar, PDF", "pdf", "languages=en,es,ar&format=a4"),
                  ("A4, en+es+ar, PNG 300 dpi", "png", "languages=en,es,ar&format=a4"),

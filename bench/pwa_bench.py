@@ -20,15 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
-from bench.gen_services import generate
-from webapp import create_app
-from webapp.cli import seed_if_empty
-from webapp.directory import importer
-from webapp.directory.sources import Record
-from webapp.extensions import db
+from bench.common import bench_app, import_generated, seeded_app
 
 ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--no-first-run"]
 SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 400 * 1024 / 8,
@@ -38,19 +32,11 @@ QUERIES = ["shelter", "sheltr", "legal aid", "abogado", "محامي", "律师", 
 
 
 def serve(db_url: str, seed: bool, n: int = 0) -> tuple[Any, str]:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "HAVEN_SEED_ON_START": False})
-    with app.app_context():
-        upgrade()
-        if seed:
-            seed_if_empty(app)
-        else:
-            importer.ensure_taxonomies()
-            db.session.commit()
-            recs = generate(n)
-            for i in range(0, n, 5000):
-                batch = [Record("generated", j, r) for j, r in enumerate(recs[i:i + 5000], i)]
-                importer.write_rows(importer.build_rows(batch, app.config["HSDS_SCHEMA_DIR"]))
-                db.session.commit()
+    if seed:
+        app = seeded_app(db_url)
+    else:
+        app = bench_app(db_url)
+        import_generated(app, n)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_port}"

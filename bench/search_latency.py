@@ -23,14 +23,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask_migrate import upgrade
 from sqlalchemy import func, or_, select
 from werkzeug.datastructures import MultiDict
 
-from bench.gen_services import generate
-from webapp import create_app
-from webapp.directory import importer, memindex, search, vocab
-from webapp.directory.sources import Record
+from bench.common import bench_app, import_generated
+from webapp.directory import memindex, search, vocab
 from webapp.extensions import db
 from webapp.models import Service
 
@@ -72,22 +69,9 @@ def pct(values: list[float], q: float) -> float:
 
 def load(app: Any, n: int) -> float:
     """Import n generated services through the real importer; returns seconds."""
-    with app.app_context():
-        upgrade()
-        importer.ensure_taxonomies()
-        db.session.commit()
-        start = time.perf_counter()
-        recs = generate(n)
-        for i in range(0, n, 5000):
-            batch = [Record("generated", j, r) for j, r in enumerate(recs[i:i + 5000], i)]
-            importer.write_rows(importer.build_rows(batch, app.config["HSDS_SCHEMA_DIR"]))
-            db.session.commit()
-        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-            db.session.execute(db.text("ANALYZE"))
-            db.session.commit()
-        else:
-            db.session.execute(db.text("ANALYZE"))
-        return time.perf_counter() - start
+    start = time.perf_counter()
+    import_generated(app, n)
+    return time.perf_counter() - start
 
 
 def measure(app: Any, repeat: int) -> dict[str, tuple[float, float]]:
@@ -143,7 +127,7 @@ def main() -> None:
                     folder = Path(a.keep) if a.keep else base
                     folder.mkdir(parents=True, exist_ok=True)
                     url = f"sqlite:///{folder / f'b{n}.sqlite3'}"
-                app = create_app({"SQLALCHEMY_DATABASE_URI": url, "HAVEN_SEED_ON_START": False})
+                app = bench_app(url)
                 reuse = bool(a.keep) and backend == "sqlite" and (Path(a.keep) /
                                                                   f"b{n}.sqlite3").exists()
                 secs = 0.0 if reuse else load(app, n)

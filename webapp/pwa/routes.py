@@ -52,7 +52,7 @@ def shell_urls(tag: str) -> list[str]:
              url_for("pwa.forget", lang=tag), url_for("pwa.directory", lang=tag),
              url_for("pwa.manifest", lang=tag)]
     assets = [url_for("static", filename=f) for f in
-              ("css/haven.css", "js/haven.js", "js/queue.js", "js/offline.js",
+              ("css/haven.css", "js/haven.js", "js/queue.js", "js/offline.js", "js/search.js",
                "icons/haven.svg", "icons/icon-192.png")]
     return pages + assets
 

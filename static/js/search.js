@@ -1,0 +1,377 @@
+/* Haven offline search: the saved directory searched on the phone, with the server's
+   semantics (a mirror of webapp/directory/text.py and search.py; tests run the same vectors
+   against both). Loaded only on the pages that search or show a service offline. */
+(function () {
+  "use strict";
+  var lang = document.body.getAttribute("data-lang") || "en";
+  var el = window.HavenUI.el;
+  /* ---------- text (mirror of text.py) ---------- */
+  var ARABIC_MARKS = /[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]/g;
+  var ARABIC_FOLD = { "\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",
+    "\u0629": "\u0647", "\u0649": "\u064a", "\u0624": "\u0648", "\u0626": "\u064a", "\u06cc": "\u064a",
+    "\u06a9": "\u0643", "\u0621": "" };
+  var LATIN_EXTRA = { "đ": "d", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ё": "е", "ı": "i", "ς": "σ" };
+  var STRIP_BASES = /[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]/;
+  var CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
+  var WORD = /[\p{L}\p{N}_\u0300-\u036f\u0900-\u0963\u0966-\u0dff\u0e00-\u0e7f]+/gu;
+  var ARTICLE = /^(?:و?ال|بال|لل)(?=[\p{L}\p{N}_]{3,})/u;
+  var STOP = {};
+
+  function mapChars(s, table) {
+    var out = "";
+    for (var ch of s) { out += (ch in table) ? table[ch] : ch; }
+    return out;
+  }
+  function fold(t) {
+    t = mapChars(t.normalize("NFKC").toLowerCase(), LATIN_EXTRA);
+    t = mapChars(t.replace(ARABIC_MARKS, ""), ARABIC_FOLD);
+    var out = [];
+    for (var ch of t.normalize("NFD")) {
+      if (/\p{Mn}/u.test(ch) && out.length && STRIP_BASES.test(out[out.length - 1])) { continue; }
+      out.push(ch);
+    }
+    return out.join("").normalize("NFC");
+  }
+  function cpLen(s) { return Array.from(s).length; }
+  function plain(w) {
+    w = w.replace(/^_+|_+$/g, "");
+    if (cpLen(w) < 2 && !/^\p{Nd}$/u.test(w)) { return []; }
+    return [w.replace(ARTICLE, "")];
+  }
+  function tokens(text) {
+    var out = [], m, folded = fold(text);
+    WORD.lastIndex = 0;
+    while ((m = WORD.exec(folded))) {
+      var word = m[0], pos = 0, c;
+      CJK.lastIndex = 0;
+      while ((c = CJK.exec(word))) {
+        out.push.apply(out, plain(word.slice(pos, c.index)));
+        var run = Array.from(c[0]);
+        if (run.length === 1) { out.push(run[0]); }
+        else { for (var i = 0; i < run.length - 1; i++) { out.push(run[i] + run[i + 1]); } }
+        pos = c.index + c[0].length;
+      }
+      out.push.apply(out, plain(word.slice(pos)));
+    }
+    return out;
+  }
+  function queryTerms(text) {
+    var toks = tokens(text), kept = toks.filter(function (t) { return !STOP[t]; });
+    if (!kept.length) { kept = toks; }
+    return kept.filter(function (t, i) { return kept.indexOf(t) === i; });
+  }
+  function maxTypos(term) {
+    if (/[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/.test(term)) { return 0; }
+    var n = cpLen(term);
+    return n <= 3 ? 0 : n <= 6 ? 1 : 2;
+  }
+  function editDistance(a, b, limit) {
+    a = Array.from(a); b = Array.from(b);
+    if (Math.abs(a.length - b.length) > limit) { return limit + 1; }
+    var prev2 = [], prev = [], i, j;
+    for (j = 0; j <= b.length; j++) { prev.push(j); }
+    for (i = 1; i <= a.length; i++) {
+      var cur = [i], best = i;
+      for (j = 1; j <= b.length; j++) {
+        var cost = a[i - 1] === b[j - 1] ? 0 : 1;
+        var v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) { v = Math.min(v, prev2[j - 2] + 1); }
+        cur.push(v); best = Math.min(best, v);
+      }
+      if (best > limit) { return limit + 1; }
+      prev2 = prev; prev = cur;
+    }
+    return prev[b.length];
+  }
+  function trigrams(term) {
+    var p = Array.from("  " + term + " "), set = new Set();
+    for (var i = 0; i + 2 < p.length; i++) { set.add(p[i] + p[i + 1] + p[i + 2]); }
+    return set;
+  }
+  function cmp(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
+
+  /* ---------- the saved directory ---------- */
+  function Directory(data) {
+    this.d = data; this.words = data.tok.slice(0, data.nv); this.tokIndex = new Map();
+    for (var i = 0; i < data.tok.length; i++) { this.tokIndex.set(data.tok[i], i); }
+    this.single = new Map(); this.phrases = [];
+    data.cw.forEach(function (cw) {
+      if (cw[1].length === 1) {
+        if (!this.single.has(cw[1][0])) { this.single.set(cw[1][0], new Set()); }
+        this.single.get(cw[1][0]).add(cw[0]);
+      } else if (cw[1].length > 1) { this.phrases.push(cw); }
+    }, this);
+    data.sw.forEach(function (w) { STOP[w] = true; });
+    this.postings = new Map();
+    data.s.forEach(function (s, o) {
+      var t = s[12];
+      for (var k = 0; k < t.length; k += 2) {
+        var list = this.postings.get(t[k]);
+        if (!list) { list = []; this.postings.set(t[k], list); }
+        list.push(o, data.w[t[k + 1]]);
+      }
+    }, this);
+    this.grams = null;
+  }
+  Directory.prototype.prefixed = function (term) {
+    var w = this.words, lo = 0, hi = w.length, out = [];
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (w[mid] < term) { lo = mid + 1; } else { hi = mid; } }
+    for (var i = lo; i < w.length && w[i].indexOf(term) === 0 && out.length < 12; i++) {
+      if (w[i] !== term) { out.push(w[i]); }
+    }
+    return out;
+  };
+  Directory.prototype.near = function (term) {
+    var allowance = maxTypos(term);
+    if (!allowance) { return []; }
+    if (!this.grams) {
+      this.grams = new Map();
+      this.words.forEach(function (word) {
+        trigrams(word).forEach(function (g) {
+          if (!this.grams.has(g)) { this.grams.set(g, []); }
+          this.grams.get(g).push(word);
+        }, this);
+      }, this);
+    }
+    var counts = new Map(), tg = trigrams(term);
+    tg.forEach(function (g) {
+      (this.grams.get(g) || []).forEach(function (word) { counts.set(word, (counts.get(word) || 0) + 1); });
+    }, this);
+    var need = Math.max(1, tg.size - 3 * allowance), found = [];
+    counts.forEach(function (shared, word) {
+      if (shared >= need && word !== term) {
+        var d = editDistance(term, word, allowance);
+        if (d <= allowance) { found.push([d, word]); }
+      }
+    });
+    found.sort(function (a, b) { return a[0] - b[0] || cmp(a[1], b[1]); });
+    return found.slice(0, 8).map(function (f) { return [f[1], f[0]]; });
+  };
+  Directory.prototype.categoriesFor = function (term) {
+    if (this.single.has(term)) { return new Set(this.single.get(term)); }
+    var allowance = maxTypos(term), found = new Set();
+    if (allowance) {
+      this.single.forEach(function (codes, word) {
+        if (Math.abs(cpLen(word) - cpLen(term)) <= allowance && editDistance(term, word, allowance) <= allowance) {
+          codes.forEach(function (c) { found.add(c); });
+        }
+      });
+    }
+    return found;
+  };
+  Directory.prototype.expand = function (q) {
+    var raw = tokens(q), terms = queryTerms(q), rows = [], matched = [], phrases = new Map();
+    this.phrases.forEach(function (cw) {
+      var n = cw[1].length;
+      for (var i = 0; i + n <= raw.length; i++) {
+        if (raw.slice(i, i + n).join("\u0000") === cw[1].join("\u0000")) {
+          if (!phrases.has(cw[0])) { phrases.set(cw[0], new Set()); }
+          cw[1].forEach(function (t) { phrases.get(cw[0]).add(t); });
+        }
+      }
+    });
+    terms.forEach(function (term, i) {
+      rows.push([term, i, 1.0]);
+      var cats = this.categoriesFor(term);
+      phrases.forEach(function (toks, code) { if (toks.has(term)) { cats.add(code); } });
+      Array.from(cats).sort().forEach(function (code) {
+        rows.push(["cat:" + code, i, 1.0]);
+        if (matched.indexOf(code) === -1) { matched.push(code); }
+      });
+      if (cpLen(term) >= 3) { this.prefixed(term).forEach(function (w) { rows.push([w, i, 0.7]); }); }
+      this.near(term).forEach(function (wd) { rows.push([wd[0], i, wd[1] === 1 ? 0.6 : 0.45]); });
+    }, this);
+    if (terms.length) { rows.push(["name:" + Array.from(raw.join(" ")).slice(0, 190).join(""), terms.length, 1.0]); }
+    return { rows: rows, matched: matched };
+  };
+
+  function localPosition(tz, now) {
+    var m = /^UTC([+-]\d+)$/.exec(tz);
+    if (m) {
+      var t = new Date(now.getTime() + parseInt(m[1], 10) * 60000);
+      return [(t.getUTCDay() + 6) % 7, t.getUTCHours() * 60 + t.getUTCMinutes()];
+    }
+    var parts = {};
+    new Intl.DateTimeFormat("en-US", { timeZone: tz, weekday: "short", hour: "numeric",
+      minute: "numeric", hourCycle: "h23" }).formatToParts(now).forEach(function (p) { parts[p.type] = p.value; });
+    var wd = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].indexOf(parts.weekday);
+    return [wd, (parseInt(parts.hour, 10) % 24) * 60 + parseInt(parts.minute, 10)];
+  }
+  function openAt(s, now) {
+    var slots = s[11];
+    if (!slots || !slots[0]) { return false; }
+    var pos = localPosition(slots[0], now);
+    return slots[1].some(function (x) { return x[0] === pos[0] && x[1] <= pos[1] && pos[1] < x[2]; });
+  }
+  function box(lat, lng, km) {  // geo.bounding_box
+    var dLat = (km / 6371.0088) * 180 / Math.PI, c = Math.max(0.01, Math.cos(lat * Math.PI / 180));
+    var dLng = Math.min(180, dLat / c);
+    return [lat - dLat, lat + dLat, lng - dLng, lng + dLng];
+  }
+
+  /* p: {q, category[], population[], language[], free, always_open, open_now, near:[lat,lng], radius, page, per_page} */
+  Directory.prototype.search = function (p, now) {
+    var d = this.d, S = d.s, allowed = null, self = this;
+    function narrow(set) { allowed = allowed === null ? set : new Set(Array.from(allowed).filter(function (o) { return set.has(o); })); }
+    function having(idx, codes, table) {
+      var want = codes.map(function (c) { return table.indexOf(c); }), set = new Set();
+      S.forEach(function (s, o) { if (s[idx].some(function (x) { return want.indexOf(x) !== -1; })) { set.add(o); } });
+      return set;
+    }
+    function where(fn) { var set = new Set(); S.forEach(function (s, o) { if (fn(s)) { set.add(o); } }); return set; }
+    if (p.category && p.category.length) { narrow(having(3, p.category, d.cat)); }
+    if (p.population && p.population.length) { narrow(having(4, p.population, d.pop)); }
+    if (p.language && p.language.length) { narrow(where(function (s) { return s[5].some(function (l) { return p.language.indexOf(l) !== -1; }); })); }
+    if (p.free) { narrow(where(function (s) { return s[6] & 1; })); }
+    if (p.always_open) { narrow(where(function (s) { return s[6] & 2; })); }
+    if (p.open_now) { narrow(where(function (s) { return openAt(s, now || new Date()); })); }
+    var cov = new Map(), score = new Map(), matched = [], cands;
+    if (p.q) {
+      var ex = this.expand(p.q), best = new Map();
+      matched = ex.matched;
+      ex.rows.forEach(function (r) {
+        var prev = best.get(r[0]);
+        if (!prev || r[2] > prev[1]) { best.set(r[0], [r[1], r[2]]); }
+      });
+      var per = new Map();
+      best.forEach(function (tf, token) {
+        var ti = self.tokIndex.get(token), list = ti === undefined ? null : self.postings.get(ti);
+        if (!list) { return; }
+        for (var k = 0; k < list.length; k += 2) {
+          var o = list[k];
+          if (allowed !== null && !allowed.has(o)) { continue; }
+          var sc = list[k + 1] * tf[1], m = per.get(o);
+          if (!m) { m = new Map(); per.set(o, m); }
+          if (!m.has(tf[0]) || sc > m.get(tf[0])) { m.set(tf[0], sc); }
+        }
+      });
+      per.forEach(function (m, o) {
+        var sum = 0; m.forEach(function (v) { sum += v; });
+        cov.set(o, m.size); score.set(o, sum);
+      });
+      cands = Array.from(per.keys());
+    } else {
+      cands = allowed !== null ? Array.from(allowed) : S.map(function (s, o) { return o; });
+    }
+    var dist = new Map();
+    if (!p.near && p.nearText) {
+      var place = d.places[tokens(p.nearText).join(" ")];
+      if (!place) { return { ids: [], total: 0, matched: matched, rows: [], unknownPlace: true }; }
+      p = Object.assign({}, p, { near: place });
+    }
+    if (p.near) {
+      var lat = p.near[0], lng = p.near[1], b = box(lat, lng, p.radius || 50), k2 = Math.cos(lat * Math.PI / 180);
+      S.forEach(function (s, o) {
+        s[9].forEach(function (pt) {
+          if (pt[0] >= b[0] && pt[0] <= b[1] && pt[1] >= b[2] && pt[1] <= b[3]) {
+            var d2 = (pt[0] - lat) * (pt[0] - lat) + (pt[1] - lng) * k2 * (pt[1] - lng) * k2;
+            if (!dist.has(o) || d2 < dist.get(o)) { dist.set(o, d2); }
+          }
+        });
+      });
+      cands = cands.filter(function (o) { return dist.has(o); });
+    }
+    var home = d.home;
+    cands.sort(function (a, b) {
+      if (p.q) {
+        var c = cov.get(b) - cov.get(a); if (c) { return c; }
+        var s = score.get(b) - score.get(a); if (s) { return s; }
+      }
+      if (p.near) { var dd = dist.get(a) - dist.get(b); if (dd) { return dd; } }
+      if (home) { var h = (S[a][7] === home ? 0 : 1) - (S[b][7] === home ? 0 : 1); if (h) { return h; } }
+      return a - b;
+    });
+    var per_page = p.per_page || 20, page = p.page || 1;
+    return { ids: cands.slice((page - 1) * per_page, page * per_page).map(function (o) { return S[o][0]; }),
+      total: cands.length, matched: matched, rows: cands.slice((page - 1) * per_page, page * per_page).map(function (o) { return S[o]; }) };
+  };
+
+  function paramsFrom(search) {
+    var u = new URLSearchParams(search), p = { q: (u.get("q") || u.get("search") || "").trim() };
+    ["category", "population", "language"].forEach(function (n) {
+      p[n] = [];
+      u.getAll(n).forEach(function (v) { v.split(",").forEach(function (x) { if (x.trim()) { p[n].push(x.trim()); } }); });
+    });
+    ["free", "always_open", "open_now"].forEach(function (n) { p[n] = ["1", "true", "yes", "on"].indexOf((u.get(n) || "").toLowerCase()) !== -1; });
+    var near = (u.get("near") || "").match(/^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/);
+    if (near) { p.near = [parseFloat(near[1]), parseFloat(near[2])]; }
+    else if ((u.get("near") || "").trim()) { p.nearText = u.get("near").trim(); }
+    p.radius = parseInt(u.get("radius") || "50", 10) || 50;
+    p.page = parseInt(u.get("page") || "1", 10) || 1;
+    p.per_page = Math.min(100, parseInt(u.get("per_page") || "20", 10) || 20);
+    return p;
+  }
+
+  var loading = null;
+  function directory(url) {
+    if (!loading) {
+      loading = fetch(url).then(function (r) { return r.json(); }).then(function (data) { return new Directory(data); });
+    }
+    return loading;
+  }
+  window.HavenOffline = { directory: directory, paramsFrom: paramsFrom, fold: fold, tokens: tokens };
+
+  function phoneLink(ph, label) {
+    var a = el("a", null, "call call-" + ph[0]);
+    a.href = (ph[0] === "sms" || ph[0] === "text" ? "sms:" : "tel:") + ph[1].replace(/[^\d+]/g, "");
+    a.appendChild(el("span", label + " "));
+    var b = el("bdi", ph[1]); b.setAttribute("dir", "ltr"); a.appendChild(b);
+    return a;
+  }
+
+  var searchShell = document.querySelector("[data-offline=search]");
+  function renderOffline(dir) {
+      var res = dir.search(paramsFrom(location.search)), list = document.getElementById("offline-results");
+      list.textContent = "";
+      searchShell.querySelector(".total").textContent = searchShell.getAttribute("data-t-total").replace("{n}", String(res.total));
+      if (!res.total) { list.appendChild(el("li", searchShell.getAttribute("data-t-none"))); }
+      res.rows.forEach(function (s) {
+        var li = el("li", null, "card"), h = el("h3"), a = el("a", s[1]);
+        a.href = "/" + lang + "/services/" + s[0]; h.appendChild(a); li.appendChild(h);
+        if (s[6] & 4) { li.appendChild(el("p", searchShell.getAttribute("data-t-demo"), "demo")); }
+        if (s[6] & 2) { li.appendChild(el("p", searchShell.getAttribute("data-t-open"), "open")); }
+        if (s[8]) { li.appendChild(el("p", s[8], "meta")); }
+        s[10].slice(0, 2).forEach(function (ph) { li.appendChild(phoneLink(ph, "")); });
+        list.appendChild(li);
+      });
+      searchShell.setAttribute("data-ready", "1");
+  }
+  if (searchShell) {
+    directory(searchShell.getAttribute("data-bundle")).then(function (dir) {
+      renderOffline(dir);
+      var nearMe = document.getElementById("near-me");
+      if (nearMe && "geolocation" in navigator) {
+        nearMe.hidden = false;
+        nearMe.addEventListener("click", function () {
+          // The position is used here only: it is put in this page's address, never sent.
+          navigator.geolocation.getCurrentPosition(function (pos) {
+            var u = new URLSearchParams(location.search);
+            u.set("near", pos.coords.latitude.toFixed(3) + "," + pos.coords.longitude.toFixed(3));
+            history.replaceState(null, "", location.pathname + "?" + u.toString());
+            renderOffline(dir);
+          }, function () {}, { maximumAge: 600000, timeout: 15000 });
+        });
+      }
+    });
+  }
+
+  var serviceShell = document.querySelector("[data-offline=service]");
+  if (serviceShell) {
+    var id = location.pathname.split("/services/")[1] || new URLSearchParams(location.search).get("id") || "";
+    directory(serviceShell.getAttribute("data-bundle")).then(function (dir) {
+      var s = dir.d.s.find(function (x) { return x[0] === id; });
+      if (!s) { document.getElementById("svc-desc").textContent = serviceShell.getAttribute("data-t-missing"); return; }
+      document.getElementById("svc-name").textContent = s[1];
+      document.getElementById("svc-demo").hidden = !(s[6] & 4);
+      document.getElementById("svc-desc").textContent = s[2];
+      document.getElementById("svc-city").textContent = s[8];
+      var box2 = document.getElementById("svc-phones");
+      s[10].forEach(function (ph) {
+        box2.appendChild(phoneLink(ph, serviceShell.getAttribute(ph[0] === "sms" || ph[0] === "text" ? "data-t-text" : "data-t-call")));
+      });
+      if (s[13]) { document.getElementById("svc-verified").textContent = serviceShell.getAttribute("data-t-verified").replace("{date}", s[13]); }
+      serviceShell.setAttribute("data-ready", "1");
+    });
+  }
+
+})();
