@@ -84,4 +84,15 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "HAVEN_TIPS_PER_HOUR": int(os.environ.get("HAVEN_TIPS_PER_HOUR", "20")),
         "HAVEN_RECEIPT_TRIES": int(os.environ.get("HAVEN_RECEIPT_TRIES", "5")),
         "JSON_SORT_KEYS": False,
+        # Whether search engines may index the public pages: on, off, or auto (off while the
+        # fictional demo listings are loaded, on otherwise). Staff and tip pages never are.
+        "HAVEN_INDEXING": _indexing(os.environ.get("HAVEN_INDEXING", "auto")),
     }
+
+
+def _indexing(value: str) -> str:
+    """on | off | auto, or a clear refusal naming the setting (see #13)."""
+    value = value.strip().lower() or "auto"
+    if value not in ("on", "off", "auto"):
+        raise ValueError(f"HAVEN_INDEXING must be on, off or auto, not {value!r}")
+    return value

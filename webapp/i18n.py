@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, Flask, abort, g, redirect, request
@@ -102,6 +103,7 @@ def init_app(app: Flask) -> None:
     from flask_babel import format_date
 
     app.jinja_env.globals["format_date"] = format_date
+    app.jinja_env.filters["listformat"] = format_list
 
     @app.context_processor
     def locale_context() -> dict[str, object]:
@@ -112,6 +114,13 @@ def init_app(app: Flask) -> None:
     def _reset_locale() -> None:
         # Non-prefixed routes (API, errors outside a locale) fall back to English.
         g.setdefault("locale_info", DEFAULT)
+
+
+def format_list(items: Iterable[object]) -> str:
+    """Join items the reader's way ("a, b and c"; Arabic "أ، ب و ج"), not with Latin commas."""
+    from babel.lists import format_list as babel_list
+
+    return babel_list([str(i) for i in items], style="standard", locale=current().babel)
 
 
 def babel_locale_tag() -> str:

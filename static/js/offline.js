@@ -10,15 +10,19 @@
   /* ---------- self-check: computed here, nothing sent or kept ---------- */
   var check = document.getElementById("self-check"), go = document.getElementById("sc-go");
   if (check && go) {
-    go.hidden = false;
-    go.addEventListener("click", function () {
+    var shown = false;
+    function answer() {
       var ticked = check.querySelectorAll("input:checked"), urgent = check.querySelectorAll("input[data-urgent='1']:checked");
-      var answer = ticked.length === 0 ? "none" : ticked.length < 3 ? "some" : "many";
+      var key = ticked.length === 0 ? "none" : ticked.length < 3 ? "some" : "many";
       document.querySelectorAll(".sc-answer").forEach(function (a) {
-        var key = a.getAttribute("data-answer");
-        a.hidden = !(key === answer || (key === "urgent" && urgent.length > 0));
+        var k = a.getAttribute("data-answer");
+        a.hidden = !(k === key || (k === "urgent" && urgent.length > 0));
       });
-    });
+    }
+    go.hidden = false;
+    go.addEventListener("click", function () { shown = true; answer(); });
+    // once shown, the answer follows every tick (see #13: a ticked answer changes the result)
+    check.addEventListener("change", function () { if (shown) { answer(); } });
   }
 
   /* ---------- service worker ---------- */

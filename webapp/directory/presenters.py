@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from babel.dates import format_date, get_day_names
 from flask_babel import gettext as _
@@ -61,6 +63,18 @@ class ServiceView:
     country: str | None
     src_lang: str | None  # language of untranslated fields (alert, hours notes), if not ours
     distance_km: float | None = None
+
+    @property
+    def source_host(self) -> str:
+        """The source's site, short enough for a phone ("humantraffickinghotline.org")."""
+        host = urlsplit(self.source_url or "").hostname or self.source_url or ""
+        return host.removeprefix("www.")
+
+
+def sort_key(text: str) -> str:
+    """A reader-neutral sort key: accents and case folded (so É sorts with E)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold())
+                   if not unicodedata.combining(c))
 
 
 def dial_href(number: str, kind: str) -> str:

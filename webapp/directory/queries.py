@@ -31,3 +31,21 @@ def country_lines(country: str) -> list[presenters.ServiceView]:
     p = search.Params(categories=["hotline", "emergency"], per_page=20)
     ids = search.search(p, home_country=country).ids
     return [presenters.present(s) for s in load_services(ids) if s.country == country]
+
+
+def first_lines(lines: list[presenters.ServiceView]) -> tuple[list[presenters.ServiceView],
+                                                             list[presenters.ServiceView]]:
+    """(the emergency number and the national hotline, every other line) for a first screen.
+
+    Only sourced, real lines go first; example listings and the rest fold under "More
+    hotlines" (see #13, item 6: help was two and a half screens down).
+    """
+    first: list[presenters.ServiceView] = []
+    for category in ("emergency", "hotline"):
+        pick = next((s for s in lines if not s.is_demo and s not in first
+                     and any(code == category for code, _label in s.categories)), None)
+        if pick is not None:
+            first.append(pick)
+    rest = [s for s in lines if s not in first]
+    rest.sort(key=lambda s: s.is_demo)  # real lines before examples; stable otherwise
+    return first, rest

@@ -22,11 +22,13 @@ from werkzeug.wrappers import Response as WResponse
 from webapp import i18n
 from webapp.directory import presenters, search, taxonomy
 from webapp.directory.indexer import get_meta
-from webapp.directory.queries import country_lines, load_services
+from webapp.directory.queries import country_lines, first_lines, load_services
 from webapp.extensions import db
+from webapp.pwa.signs import SIGNS
 
 root = Blueprint("root", __name__)
 bp = i18n.locale_blueprint("public", __name__)
+bp.add_app_template_global(first_lines, "first_lines")
 
 PUBLIC_CACHE = "public, max-age=300"
 
@@ -68,10 +70,38 @@ def demo_loaded() -> bool:
     return get_meta("demo_loaded") == "1"
 
 
+# Blueprints whose pages a search engine may list; tips, staff and offline shells never.
+INDEXABLE_BLUEPRINTS = {"public", "posters"}
+
+
+def indexable() -> bool:
+    """Whether this page may be indexed: a deployment choice (HAVEN_INDEXING), see #13."""
+    if request.blueprint not in INDEXABLE_BLUEPRINTS:
+        return False
+    setting = current_app.config["HAVEN_INDEXING"]
+    return setting == "on" or (setting == "auto" and not demo_loaded())
+
+
+@root.route("/robots.txt")
+def robots() -> Response:
+    """Plain text; staff, API, short links and tip pages are always disallowed."""
+    lines = ["User-agent: *", "Disallow: /staff/", "Disallow: /api/", "Disallow: /p/",
+             "Disallow: /sw.js"]
+    lines += [f"Disallow: /{loc.tag}/tip" for loc in i18n.LOCALES]
+    lines += [f"Disallow: /{loc.tag}/offline" for loc in i18n.LOCALES]
+    setting = current_app.config["HAVEN_INDEXING"]
+    if setting == "off" or (setting == "auto" and demo_loaded()):
+        lines.append("Disallow: /")
+    resp = Response("\n".join(lines) + "\n", mimetype="text/plain")
+    resp.headers["Cache-Control"] = PUBLIC_CACHE
+    return resp
+
+
 @bp.app_context_processor
 def directory_context() -> dict[str, Any]:
-    """Facts every page shows: the demo banner and the quick-exit target."""
+    """Facts every page shows: the demo banner, the quick-exit target, indexing."""
     return {
+        "indexable": indexable(),
         "demo_loaded": demo_loaded() if request.blueprint in i18n.LOCALIZED else False,
         "exit_url": current_app.config["HAVEN_EXIT_URL"],
         "app_name": current_app.config["HAVEN_APP_NAME"],
@@ -136,17 +166,25 @@ def hotlines() -> str:
         if p.page >= res.pages:
             break
         p.page += 1
+    home = current_app.config["HAVEN_COUNTRY"]
     groups: dict[str, list[presenters.ServiceView]] = {}
+    examples: list[presenters.ServiceView] = []
     for s in load_services(ids):
-        if s.country:
-            groups.setdefault(s.country, []).append(presenters.present(s))
-    return render_template("directory/hotlines.html", groups=sorted(groups.items()))
+        view = presenters.present(s)
+        if s.is_demo:
+            examples.append(view)  # never under the "checked against a source" promise
+        elif s.country:
+            groups.setdefault(s.country, []).append(view)
+    # The home country first, then the others by their name in the reader's language.
+    order = sorted(groups, key=lambda c: (c != home, presenters.sort_key(country_name(c))))
+    return render_template("directory/hotlines.html", groups=[(c, groups[c]) for c in order],
+                           examples=examples)
 
 
 @bp.route("/signs")
 def signs() -> str:
     """Recognise the signs: ILO indicators and the Palermo elements, for a lay reader."""
-    return render_template("pages/signs.html")
+    return render_template("pages/signs.html", signs=SIGNS)
 
 
 @bp.route("/privacy")

@@ -14,6 +14,7 @@ from webapp import i18n
 from webapp.config import ROOT
 from webapp.directory import indexer
 from webapp.pwa import bundle
+from webapp.pwa.signs import SIGNS
 
 bp = i18n.locale_blueprint("pwa", __name__)
 root = Blueprint("pwa_root", __name__)
@@ -159,7 +160,7 @@ def offline_service() -> str:
 @bp.route("/self-check")
 def self_check() -> str:
     """Could this be trafficking? Answered on the phone; nothing is sent or kept."""
-    return render_template("pwa/self_check.html")
+    return render_template("pwa/self_check.html", signs=SIGNS)
 
 
 @bp.route("/forget")
