@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, abort, g, redirect, request
@@ -102,8 +102,12 @@ def init_app(app: Flask) -> None:
 
     from flask_babel import format_date
 
+    from webapp import bidi
+
     app.jinja_env.globals["format_date"] = format_date
     app.jinja_env.filters["listformat"] = format_list
+    app.jinja_env.filters["isolate"] = bidi.isolate_html
+    app.jinja_env.globals["locale_by_tag"] = BY_TAG.get
 
     @app.context_processor
     def locale_context() -> dict[str, object]:

@@ -1,17 +1,19 @@
 """Anonymous tips. Every column holding what a person wrote is ciphertext (see #3, item 4).
 
-In clear: the tip's id, the kinds ticked (checkbox codes), status, assignee, and times coarsened
-to the hour. Everything else is sealed: the tip body, photos and messages under the tip's own
-data key (itself sealed to the organisation's public key and, separately, to a key derived from
-the receipt); internal notes sealed to the organisation's key only.
+In clear: the tip's id, the kinds ticked (checkbox codes), status, assignee, whether a reply is
+unread, and times coarsened to the hour. Everything else is sealed: the tip body (with the
+language it was written in), photos and messages under the tip's own data key (itself sealed
+to the organisation's public key and, separately, to a key derived from the receipt); internal
+notes sealed to the organisation's key only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from webapp.extensions import db
 
@@ -50,6 +52,8 @@ class Tip(db.Model):  # type: ignore[name-defined,misc]
     created_hour: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     updated_hour: Mapped[dt.datetime] = mapped_column(DateTime)
     first_response_hour: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # The tipster wrote since staff last opened the tip (a workflow flag, in clear; see #13).
+    unread: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     photos: Mapped[list[TipPhoto]] = relationship(back_populates="tip", order_by="TipPhoto.seq",
                                                   cascade="all, delete-orphan")
     messages: Mapped[list[TipMessage]] = relationship(

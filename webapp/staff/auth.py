@@ -46,8 +46,16 @@ def totp_for(user: StaffUser) -> pyotp.TOTP:
     return pyotp.TOTP(crypto.unseal(_totp_box_key(), user.totp_secret).decode())
 
 
+class CodeAlreadyUsed(Exception):
+    """Password and code were right, but this code already signed someone in (see #13)."""
+
+
 def check_login(username: str, password: str, code: str) -> StaffUser | None:
-    """The user when password and TOTP code are right (and the code was not used before)."""
+    """The user when password and TOTP code are right (and the code was not used before).
+
+    Raises CodeAlreadyUsed when the only thing wrong is a code used once already, so the
+    person is told to wait for the next one instead of doubting their password.
+    """
     user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
     try:
         hasher.verify(user.password_hash if user else _DUMMY, password)
@@ -57,14 +65,21 @@ def check_login(username: str, password: str, code: str) -> StaffUser | None:
         return None
     totp = totp_for(user)
     now = time.time()
+    reused = False
     for offset in (0, -1, 1):  # one step of clock drift either way
         step = int(now // totp.interval) + offset
-        if step > user.last_totp_step and totp.verify(code, for_time=step * totp.interval):
-            user.last_totp_step = step
-            if hasher.check_needs_rehash(user.password_hash):
-                user.password_hash = hasher.hash(password)
-            db.session.commit()
-            return user
+        if not totp.verify(code, for_time=step * totp.interval):
+            continue
+        if step <= user.last_totp_step:
+            reused = True
+            continue
+        user.last_totp_step = step
+        if hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hasher.hash(password)
+        db.session.commit()
+        return user
+    if reused:
+        raise CodeAlreadyUsed
     return None
 
 

@@ -57,9 +57,12 @@ def inbox() -> str:
         stmt = stmt.where(Tip.assignee_id.is_(None))
     tips = db.session.scalars(stmt.limit(PER_PAGE)).all()
     names = staff_names()
+    key = unlocked_key()
+    # Unlocked: each row shows the tip's language and the start of its text (see #13).
+    summaries = {t.id: services.summarise(t, key) for t in tips} if key is not None else {}
     return render_template("staff/inbox.html", tips=tips, names=names, kind=kind, status=status,
-                           assignee=assignee, kinds=KINDS, unlocked=unlocked_key() is not None,
-                           empty=forms.EmptyForm())
+                           assignee=assignee, kinds=KINDS, unlocked=key is not None,
+                           summaries=summaries, empty=forms.EmptyForm())
 
 
 def _tip(tip_id: str) -> Tip:
@@ -80,6 +83,7 @@ def tip_view(tip_id: str) -> str:
         thread = services.open_for_staff(tip, key)
         notes = services.read_notes(tip, key)
         auth.audit("tip_read", tip.id)
+        services.mark_read(tip)
     assign = forms.AssignForm(assignee=str(tip.assignee_id or ""))
     assign.assignee.choices = _staff_choices()
     return render_template("staff/tip.html", tip=tip, thread=thread, notes=notes,

@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Any
 
 from flask_babel import gettext as _
 from fpdf import FPDF
 
-from webapp import fonts
+from webapp import bidi, fonts, i18n
 from webapp.tips.labels import kind_label, status_label
 from webapp.tips.services import Thread
 
 
+class _IsolatingPDF(FPDF):
+    """FPDF whose bidi pass honours LRI…PDI isolates and then drops the control characters.
+
+    fpdf2 resolves isolates correctly but would print them as empty glyphs, which split a
+    number in the PDF's text layer ("0" + "555 123 456") for copy-paste and pdftotext.
+    """
+
+    def _preload_font_styles(self, text: str | None, markdown: bool,  # type: ignore[override]
+                             *args: Any, **kwargs: Any) -> Any:
+        if text:
+            text = text.translate(_NO_ISOLATES)
+        return super()._preload_font_styles(text, markdown, *args, **kwargs)
+
+
+_NO_ISOLATES = {ord(c): None for c in "\u2066\u2067\u2068\u2069"}
+
+
 def _pdf_with_fonts() -> tuple[FPDF, list[str]]:
-    pdf = FPDF(format="A4")
+    pdf = _IsolatingPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     names = []
     for script in fonts.SCRIPT_FILES:
@@ -46,17 +64,26 @@ def tip_pdf(thread: Thread) -> bytes:
         if not value:
             return
         pdf.set_font("latin", "B", 10)
-        pdf.multi_cell(width, 6, label, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 6, label, new_x="LMARGIN", new_y="NEXT",
+                       align="R" if bidi.base_direction(label) == "rtl" else "L")
         pdf.set_font("latin", "", 10)
-        pdf.multi_cell(width, 5, value, new_x="LMARGIN", new_y="NEXT")
+        # What a person wrote: each paragraph set in its own direction, numbers kept in
+        # order (see #13, item 3: "0555 123 456" used to come out as "456 123 0555").
+        for line in value.splitlines() or [""]:
+            align = "R" if bidi.base_direction(line) == "rtl" else "L"
+            pdf.multi_cell(width, 5, bidi.isolate_plain(line) or " ", new_x="LMARGIN",
+                           new_y="NEXT", align=align)
         pdf.ln(2)
 
     heading(_("Tip %(id)s", id=tip.id[:8]))
     c = thread.content
     para(_("Received (hour, UTC)"), tip.created_hour.strftime("%Y-%m-%d %H:00"))
     para(_("Status"), status_label(tip.status))
-    para(_("What did you see? Tick all that apply."), ", ".join(kind_label(k) for k in
-                                                               tip.kind_list()))
+    lang = i18n.BY_TAG.get(str(c.get("language", "")))
+    if lang is not None:
+        para(_("Language"), f"{lang.native} ({lang.english})")
+    para(_("What did you see? Tick all that apply."),
+         i18n.format_list(kind_label(k) for k in tip.kind_list()))
     para(_("What happened? Describe what you saw or heard."), c.get("what", ""))
     para(_("Where? An address, a landmark or a description of the place."), c.get("where", ""))
     para(_("City or town (optional)"), c.get("city", ""))

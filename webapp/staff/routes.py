@@ -23,8 +23,14 @@ def login() -> Response | tuple[str, int] | str:
             return render_template("staff/login.html", form=form,
                                    problem=_("Too many tries. Please wait a minute and try "
                                              "again.")), 429
-        user = auth.check_login(form.username.data or "", form.password.data or "",
-                                form.code.data or "")
+        try:
+            user = auth.check_login(form.username.data or "", form.password.data or "",
+                                    form.code.data or "")
+        except auth.CodeAlreadyUsed:
+            limiter.hit("login", client_tag(), 10, 900)
+            return render_template("staff/login.html", form=form, problem=_(
+                "That code was already used. Wait for the next code in your authenticator "
+                "app, then try again.")), 400
         if user is None:
             limiter.hit("login", client_tag(), 10, 900)
             return render_template("staff/login.html", form=form, problem=_(

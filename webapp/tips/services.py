@@ -187,6 +187,31 @@ def open_for_staff(tip: Tip, private_key: PrivateKey) -> Thread:
     return Thread(tip, crypto.open_sealed(private_key, tip.key_for_org)).load()
 
 
+@dataclass
+class Summary:
+    """What the inbox shows of an unlocked tip: its language and the start of its text."""
+
+    language: str
+    preview: str
+
+
+def summarise(tip: Tip, private_key: PrivateKey, length: int = 120) -> Summary:
+    """The tip's language and a short preview, opening only its body (not the thread)."""
+    content = json.loads(crypto.unseal(crypto.open_sealed(private_key, tip.key_for_org),
+                                       tip.body))
+    text = " ".join(str(content.get("what") or "").split())
+    if len(text) > length:
+        text = text[:length].rsplit(" ", 1)[0] + "…"
+    return Summary(str(content.get("language") or ""), text)
+
+
+def mark_read(tip: Tip) -> None:
+    """Staff have seen the thread: clear the unread flag; commit."""
+    if tip.unread:
+        tip.unread = False
+        db.session.commit()
+
+
 def _next_seq(model: Any, tip_id: str) -> int:
     return int(db.session.scalar(select(func.coalesce(func.max(model.seq), -1))
                                  .where(model.tip_id == tip_id)) or -1) + 1
@@ -207,6 +232,8 @@ def add_message(thread: Thread, author: str, text: str, photos: list[tuple[bytes
     tip.updated_hour = at
     if author == "staff" and tip.first_response_hour is None:
         tip.first_response_hour = at
+    if author == "tipster":
+        tip.unread = True
     db.session.commit()
 
 

@@ -1,0 +1,59 @@
+"""Keeping numbers and codes in order inside right-to-left text (see #13, item 3).
+
+In an Arabic sentence, "0555 123 456" is three numbers separated by spaces: the Unicode
+bidirectional algorithm lays them out right to left ("456 123 0555"), and a plate like
+"8XYZ789" after an Arabic word splits in two (its first digit becomes an Arabic number).
+A callback would dial the wrong number. Every run of digit-bearing tokens is therefore
+isolated left-to-right: `<bdi dir="ltr">` in HTML, LRI…PDI in the PDF.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from markupsafe import Markup, escape
+
+# Tokens that contain a digit (0555, 8XYZ789, +44, (213)), joined by spaces, dashes, dots,
+# slashes or brackets into one run: phone numbers, plates, dates, times.
+_NUMBERISH = r"[+(]?[0-9A-Za-z]*[0-9][0-9A-Za-z]*\)?"
+NUMBER_RUN = re.compile(rf"{_NUMBERISH}(?:[ \-./:]+{_NUMBERISH})*")
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+LRI, PDI = "\u2066", "\u2069"
+
+
+def has_rtl(text: str) -> bool:
+    """Whether the text has any right-to-left letters (Hebrew, Arabic, Persian...)."""
+    return bool(_RTL.search(text))
+
+
+def base_direction(text: str) -> str:
+    """"rtl" or "ltr" from the first strong letter, as dir="auto" decides in a browser."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
+def isolate_html(text: str | None) -> Markup:
+    """Escaped text with each number run in <bdi dir="ltr">, for a dir="auto" element."""
+    if not text:
+        return Markup("")
+    out: list[str] = []
+    last = 0
+    for m in NUMBER_RUN.finditer(text):
+        out.append(str(escape(text[last:m.start()])))
+        out.append(f'<bdi dir="ltr">{escape(m.group(0))}</bdi>')
+        last = m.end()
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))  # noqa: S704 - every piece above was escaped
+
+
+def isolate_plain(text: str) -> str:
+    """The text with each number run wrapped in LRI…PDI when it has RTL letters (for PDFs)."""
+    if not has_rtl(text):
+        return text
+    return NUMBER_RUN.sub(lambda m: LRI + m.group(0) + PDI, text)
