@@ -6,8 +6,15 @@ import os
 
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
-from webapp import create_app
+from webapp import create_app, i18n
+from webapp.config import ROOT
 
+# Compile missing or stale catalogues before anything serves (python app.py or gunicorn
+# 'app:app'): otherwise every locale would silently get English (see #13).
+try:
+    _compiled = i18n.compile_catalogues(ROOT / "translations")
+except i18n.CatalogueError as exc:
+    raise SystemExit(f"Haven cannot start: {exc}") from None
 app = create_app()
 
 
@@ -41,6 +48,8 @@ def main() -> None:
 
         memindex.current()
         vocab.current()
+    if _compiled:
+        print(f"Compiled translations: {', '.join(_compiled)}")  # noqa: T201
     port = int(os.environ.get("PORT", "5000"))
     print(f"Haven is serving on http://127.0.0.1:{port}/")  # noqa: T201
     run_simple("127.0.0.1", port, app, request_handler=NoAddressHandler, threaded=True)

@@ -171,11 +171,19 @@ def test_tip_written_offline_is_stored_exactly_once(app: Flask, context: Any,
     page.reload()
     page.wait_for_selector("#tip-queue li.queued-queued")
     context.set_offline(False)
+    # Back online, the same page (no reload) says "sent" and shows the receipt (see #13).
+    page.wait_for_selector("#tip-queue li.queued-sent", timeout=20000)
+    assert "Sent. Your receipt number:" in page.inner_text("#tip-queue")
+    receipt = page.inner_text("#tip-queue .receipt-inline")
+    assert len(receipt.replace("\u00a0", "").replace(" ", "")) == 16, receipt
+    box = page.eval_on_selector("#tip-queue .receipt-inline",
+                                "e => [e.getClientRects().length, e.getBoundingClientRect().width]")
+    assert box[0] == 1, box  # one line, not 12 + 4
+    assert page.is_hidden("#tip-queued")  # no longer "saved on this phone"
     page.evaluate("Promise.all([HavenTips.flush(), HavenTips.flush(), HavenQueue.flush()])")
     page.reload()
     page.evaluate("HavenTips.flush()")
     page.wait_for_selector("#tip-queue li.queued-sent", timeout=15000)
-    assert "Sent. Your receipt number:" in page.inner_text("#tip-queue")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Tip)) == 1
     page.click("#tip-queue li.queued-sent button")

@@ -149,8 +149,10 @@ def update_cmd() -> None:
 @translate_cli.command("compile")
 def compile_cmd() -> None:
     """Compile every messages.po into messages.mo (the .mo files are not committed)."""
-    _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
-    click.echo("Compiled translations.")
+    from webapp import i18n
+
+    done = i18n.compile_catalogues(TRANSLATIONS, force=True)
+    click.echo(f"Compiled {len(done)} catalogues.")
 
 
 @translate_cli.command("init")
@@ -173,6 +175,18 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(posters_cli)
 
 
+def _migrate_first() -> None:
+    """Bring the schema up to date first: on a fresh install there is none yet (see #13)."""
+    from flask_migrate import upgrade
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        upgrade()
+    except SQLAlchemyError as exc:
+        _fail(f"the database could not be prepared ({exc.__class__.__name__}); check "
+              "DATABASE_URL, then run: flask --app app db upgrade")
+
+
 @keys_cli.command("init")
 @click.option("--passphrase", prompt=True, hide_input=True, confirmation_prompt=True,
               help="The staff passphrase that unlocks tips (asked for if not given).")
@@ -187,6 +201,7 @@ def keys_init_cmd(passphrase: str, rotate: bool) -> None:
 
     if len(passphrase) < 12:
         _fail("the passphrase must have at least 12 characters")
+    _migrate_first()
     if db.session.scalar(select(func.count()).select_from(OrgKey)) and not rotate:
         _fail("an organisation key already exists (use --rotate to make a new one)")
     strength = current_app.config["HAVEN_PASSPHRASE_KDF"]
@@ -219,6 +234,7 @@ def create_user_cmd(username: str, role: str, password: str) -> None:
         _fail("the username must be 3 to 64 letters, digits, dots or dashes")
     if len(password) < 12:
         _fail("the password must have at least 12 characters")
+    _migrate_first()
     if db.session.scalar(select(StaffUser).where(StaffUser.username == username)):
         _fail(f"a user named {username!r} already exists")
     user, secret = auth.create_user(username, password, role)

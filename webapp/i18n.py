@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, abort, g, redirect, request
@@ -125,6 +126,44 @@ def format_list(items: Iterable[object]) -> str:
     from babel.lists import format_list as babel_list
 
     return babel_list([str(i) for i in items], style="standard", locale=current().babel)
+
+
+class CatalogueError(Exception):
+    """A catalogue could not be compiled; the message says which and how to fix it."""
+
+
+def compile_catalogues(directory: Path, force: bool = False) -> list[str]:
+    """Compile each messages.po whose messages.mo is missing or older; return the locales done.
+
+    Run before serving (see #13): a clone whose catalogues were never compiled would otherwise
+    serve English to every locale without a word.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    done = []
+    for loc in LOCALES:
+        if loc.status == "source":
+            continue
+        po = directory / loc.babel / "LC_MESSAGES" / "messages.po"
+        mo = po.with_suffix(".mo")
+        if not po.is_file():
+            raise CatalogueError(f"{po} is missing: the {loc.english} catalogue cannot be built")
+        if not force and mo.is_file() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        try:
+            with po.open("rb") as fh:
+                catalog = read_po(fh, locale=loc.babel)
+            tmp = mo.with_suffix(".mo.tmp")
+            with tmp.open("wb") as out:
+                write_mo(out, catalog)
+            tmp.replace(mo)  # all or nothing: never a half-written catalogue
+        except OSError as exc:
+            raise CatalogueError(
+                f"cannot write {mo} ({exc.strerror}); run `flask --app app translate "
+                "compile` as a user who can") from exc
+        done.append(loc.tag)
+    return done
 
 
 def babel_locale_tag() -> str:

@@ -59,14 +59,24 @@
     var box3 = document.getElementById("tip-queue");
     if (!box3 || !Q) { return; }
     return Q.all().then(function (items) {
-      var list = box3.querySelector("ul");
+      var list = box3.querySelector("ul"), note = document.getElementById("tip-queued");
       list.textContent = "";
       box3.hidden = !items.length;
+      if (note) { note.hidden = !items.some(function (it) { return it.state === "queued"; }); }
       items.forEach(function (it) {
         var li = el("li", null, "queued-" + it.state);
-        var text = it.state === "sent" ? box3.getAttribute("data-t-sent").replace("{receipt}", (it.receipt || "").replace(/(\d{4})(?=\d)/g, "$1 "))
-          : it.state === "refused" ? box3.getAttribute("data-t-refused") : box3.getAttribute("data-t-waiting");
-        li.appendChild(el("span", text + " "));
+        if (it.state === "sent") {  // the receipt on one line, left to right, in any language
+          var parts = box3.getAttribute("data-t-sent").split("{receipt}");
+          var p = el("p", null, "queued-msg");
+          p.appendChild(document.createTextNode(parts[0]));
+          var r = el("bdi", (it.receipt || "").replace(/(\d{4})(?=\d)/g, "$1\u00a0"), "receipt receipt-inline");
+          r.setAttribute("dir", "ltr");
+          p.appendChild(r);
+          p.appendChild(document.createTextNode(parts.slice(1).join("")));
+          li.appendChild(p);
+        } else {
+          li.appendChild(el("p", it.state === "refused" ? box3.getAttribute("data-t-refused") : box3.getAttribute("data-t-waiting"), "queued-msg"));
+        }
         var del = el("button", box3.getAttribute("data-t-delete"));
         del.type = "button";
         del.addEventListener("click", function () { Q.remove(it.key).then(showQueue); });
@@ -98,6 +108,11 @@
       window.addEventListener("online", flushSoon);
       if (navigator.onLine) { flushSoon(); }
     } else if (navigator.onLine) { flushSoon(); }
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.addEventListener("message", function (e) {
+        if (e.data && e.data.type === "tips-flushed") { showQueue(); }
+      });
+    }
     window.HavenTips = { flush: function () { return Q.flush().then(showQueue); }, show: showQueue };
   }
 

@@ -311,13 +311,27 @@
   }
   window.HavenOffline = { directory: directory, paramsFrom: paramsFrom, fold: fold, tokens: tokens };
 
-  function phoneLink(ph, label) {
-    var a = el("a", null, "call call-" + ph[0]);
-    a.href = (ph[0] === "sms" || ph[0] === "text" ? "sms:" : "tel:") + ph[1].replace(/[^\d+]/g, "");
-    a.appendChild(el("span", label + " "));
+  function isText(kind) { return kind === "sms" || kind === "text"; }
+  function phoneLink(ph, shell) {  // labelled like the server's: Call / Text / WhatsApp
+    var kind = ph[0], digits = ph[1].replace(/[^\d+]/g, "");
+    var a = el("a", null, "call call-" + kind);
+    a.href = isText(kind) ? "sms:" + digits : kind === "whatsapp" ? "https://wa.me/" + digits.replace(/^\+/, "") : "tel:" + digits;
+    a.appendChild(el("span", shell.getAttribute(isText(kind) ? "data-t-text" : kind === "whatsapp" ? "data-t-whatsapp" : "data-t-call")));
+    a.appendChild(document.createTextNode(" "));
     var b = el("bdi", ph[1]); b.setAttribute("dir", "ltr"); a.appendChild(b);
     return a;
   }
+  function longDate(iso) {  // "15 September 2026" in the page's language, not 2026-09-15
+    try { return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: "UTC" }).format(new Date(iso + "T00:00:00Z")); }
+    catch (e) { return iso; }
+  }
+  function languageName(code) {
+    try { return new Intl.DisplayNames([lang], { type: "language" }).of(code) || code; } catch (e) { return code; }
+  }
+  function listOf(items) {
+    try { return new Intl.ListFormat(lang, { style: "long", type: "conjunction" }).format(items); } catch (e) { return items.join(", "); }
+  }
+  function hhmm(min) { return ("0" + Math.floor(min / 60)).slice(-2) + ":" + ("0" + (min % 60)).slice(-2); }
 
   var searchShell = document.querySelector("[data-offline=search]");
   function renderOffline(dir) {
@@ -326,12 +340,12 @@
       searchShell.querySelector(".total").textContent = searchShell.getAttribute("data-t-total").replace("{n}", String(res.total));
       if (!res.total) { list.appendChild(el("li", searchShell.getAttribute("data-t-none"))); }
       res.rows.forEach(function (s) {
-        var li = el("li", null, "card"), h = el("h3"), a = el("a", s[1]);
-        a.href = "/" + lang + "/services/" + s[0]; h.appendChild(a); li.appendChild(h);
-        if (s[6] & 4) { li.appendChild(el("p", searchShell.getAttribute("data-t-demo"), "demo")); }
+        var li = el("li", null, "card"), h = el("h2", null, "card-title"), a = el("a", s[1]);
+        a.href = "/" + lang + "/services/" + s[0]; a.setAttribute("dir", "auto"); h.appendChild(a); li.appendChild(h);
+        if (s[6] & 4) { li.setAttribute("data-example", ""); li.appendChild(el("p", searchShell.getAttribute("data-t-demo"), "demo")); }
         if (s[6] & 2) { li.appendChild(el("p", searchShell.getAttribute("data-t-open"), "open")); }
         if (s[8]) { li.appendChild(el("p", s[8], "meta")); }
-        s[10].slice(0, 2).forEach(function (ph) { li.appendChild(phoneLink(ph, "")); });
+        s[10].slice(0, 2).forEach(function (ph) { li.appendChild(phoneLink(ph, searchShell)); });
         list.appendChild(li);
       });
       searchShell.setAttribute("data-ready", "1");
@@ -361,15 +375,32 @@
     directory(serviceShell.getAttribute("data-bundle")).then(function (dir) {
       var s = dir.d.s.find(function (x) { return x[0] === id; });
       if (!s) { document.getElementById("svc-desc").textContent = serviceShell.getAttribute("data-t-missing"); return; }
+      function show(id, text) { var e = document.getElementById(id); if (text !== undefined) { e.textContent = text; } e.hidden = false; return e; }
       document.getElementById("svc-name").textContent = s[1];
-      document.getElementById("svc-demo").hidden = !(s[6] & 4);
+      document.getElementById("svc-name").setAttribute("dir", "auto");
+      if (s[6] & 4) { serviceShell.setAttribute("data-example", ""); show("svc-demo"); }
       document.getElementById("svc-desc").textContent = s[2];
       document.getElementById("svc-city").textContent = s[8];
       var box2 = document.getElementById("svc-phones");
-      s[10].forEach(function (ph) {
-        box2.appendChild(phoneLink(ph, serviceShell.getAttribute(ph[0] === "sms" || ph[0] === "text" ? "data-t-text" : "data-t-call")));
-      });
-      if (s[13]) { document.getElementById("svc-verified").textContent = serviceShell.getAttribute("data-t-verified").replace("{date}", s[13]); }
+      s[10].forEach(function (ph) { box2.appendChild(phoneLink(ph, serviceShell)); });
+      if (s[14]) { show("svc-elig-h"); show("svc-elig", s[14]); }
+      if (s[5].length) { show("svc-langs-h"); show("svc-langs", listOf(s[5].map(languageName))); }
+      var slots = (s[11] && s[11][1]) || [];
+      if (s[6] & 2) { show("svc-always"); }
+      else if (!slots.length) { show("svc-nohours"); }
+      else {
+        var body = document.querySelector("#svc-hours tbody"), days = new Intl.DateTimeFormat(lang, { weekday: "long", timeZone: "UTC" });
+        for (var d = 0; d < 7; d++) {  // 0 = Monday; 2024-01-01 was a Monday
+          var times = slots.filter(function (x) { return x[0] === d; }).map(function (x) { return hhmm(x[1]) + "\u2013" + hhmm(x[2]); });
+          var tr = el("tr"), th = el("th", days.format(new Date(Date.UTC(2024, 0, 1 + d)))), td = el("td");
+          th.setAttribute("scope", "row");
+          var bd = el("bdi", times.length ? times.join(", ") : serviceShell.getAttribute("data-t-closed")); bd.setAttribute("dir", times.length ? "ltr" : "auto");
+          td.appendChild(bd); tr.appendChild(th); tr.appendChild(td); body.appendChild(tr);
+        }
+        show("svc-hours"); show("svc-local");
+      }
+      if (s[13]) { document.getElementById("svc-verified").textContent = serviceShell.getAttribute("data-t-verified").replace("{date}", longDate(s[13])); }
+      else { show("svc-unverified"); }
       serviceShell.setAttribute("data-ready", "1");
     });
   }

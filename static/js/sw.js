@@ -157,5 +157,12 @@ self.addEventListener("fetch", function (event) {
 /* Background Sync: send queued tips (the page registers "haven-tips" only where supported). */
 importScripts("/static/js/queue.js");
 self.addEventListener("sync", function (event) {
-  if (event.tag === "haven-tips") { event.waitUntil(self.HavenQueue.flush()); }
+  if (event.tag === "haven-tips") {
+    // Tell open pages, so a queued tip shows "sent" and its receipt without a reload (#13).
+    event.waitUntil(self.HavenQueue.flush().then(function () {
+      return self.clients.matchAll({ type: "window" }).then(function (all) {
+        all.forEach(function (c) { c.postMessage({ type: "tips-flushed" }); });
+      });
+    }));
+  }
 });

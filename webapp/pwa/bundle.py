@@ -60,6 +60,8 @@ def build(tag: str, home_country: str) -> dict[str, Any]:
             tr = next((t for t in s.translations if t.locale == loc.tag), None)
             name = (tr.name if tr and tr.name else None) or s.name
             desc = (tr.description if tr and tr.description else None) or s.description or ""
+            elig = ((tr.eligibility_description if tr and tr.eligibility_description else None)
+                    or s.eligibility_description or "")
             cats = [cat_index[t.code] for t in s.terms if t.taxonomy_name == taxonomy.CATEGORIES
                     and t.code in cat_index]
             pops = [pop_index[t.code] for t in s.terms if t.taxonomy_name == taxonomy.POPULATIONS
@@ -78,7 +80,8 @@ def build(tag: str, home_country: str) -> dict[str, Any]:
                                 s.country or "", city, points, phones,
                                 list(slots.get(s.id, ("", []))),
                                 per_service[o],
-                                s.assured_date.isoformat() if s.assured_date else ""]))
+                                s.assured_date.isoformat() if s.assured_date else "",
+                                elig[:240]]))
     records.sort(key=lambda r: r[0])
     category_words = [[cw.code, list(cw.tokens)] for cw in vocab.CATEGORY_WORDS]
     body = {

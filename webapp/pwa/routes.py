@@ -50,7 +50,8 @@ def shell_urls(tag: str) -> list[str]:
              url_for("pwa.offline_service", lang=tag), url_for("public.signs", lang=tag),
              url_for("pwa.self_check", lang=tag), url_for("public.privacy", lang=tag),
              url_for("tips.form", lang=tag), url_for("pwa.offline", lang=tag),
-             url_for("pwa.forget", lang=tag), url_for("pwa.directory", lang=tag),
+             url_for("pwa.forget", lang=tag), url_for("public.hotlines", lang=tag),
+             url_for("pwa.directory", lang=tag),
              url_for("pwa.manifest", lang=tag)]
     assets = [url_for("static", filename=f) for f in
               ("css/haven.css", "js/haven.js", "js/queue.js", "js/offline.js", "js/search.js",
