@@ -109,6 +109,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["listformat"] = format_list
     app.jinja_env.filters["isolate"] = bidi.isolate_html
     app.jinja_env.globals["locale_by_tag"] = BY_TAG.get
+    app.jinja_env.globals["language_in_reader"] = language_in_reader
 
     @app.context_processor
     def locale_context() -> dict[str, object]:
@@ -119,6 +120,18 @@ def init_app(app: Flask) -> None:
     def _reset_locale() -> None:
         # Non-prefixed routes (API, errors outside a locale) fall back to English.
         g.setdefault("locale_info", DEFAULT)
+
+
+def language_in_reader(tag: str) -> str:
+    """A shipped language's name in the reader's language ("Spanish", "الإسبانية")."""
+    from babel import Locale, UnknownLocaleError
+
+    info = BY_TAG.get(tag)
+    try:
+        name = Locale.parse(tag.replace("-", "_")).get_display_name(current().babel)
+    except (ValueError, UnknownLocaleError):
+        name = None
+    return name or (info.english if info else tag)
 
 
 def format_list(items: Iterable[object]) -> str:

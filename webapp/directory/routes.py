@@ -52,9 +52,26 @@ PARAM_LABELS = {
 @root.route("/")
 def pick_locale() -> WResponse:
     """Send the visitor to their language, chosen from Accept-Language (no cookie)."""
+    return _to_locale("public.home")
+
+
+@root.route("/tip")
+def pick_locale_tip() -> WResponse:
+    """A poster's code for the tip form: in the phone's language (Accept-Language)."""
+    return _to_locale("tips.form")
+
+
+@root.route("/search")
+def pick_locale_search() -> WResponse:
+    """A poster's code for a kind of help: the results in the phone's language."""
+    return _to_locale("public.results", **request.args.to_dict(flat=False))
+
+
+def _to_locale(endpoint: str, **args: Any) -> WResponse:
     loc = i18n.best_match(request.headers.get("Accept-Language"))
-    resp = redirect(url_for("public.home", lang=loc.tag), code=302)
+    resp = redirect(url_for(endpoint, lang=loc.tag, **args), code=302)
     resp.headers["Cache-Control"] = "no-cache"
+    resp.vary.add("Accept-Language")
     return resp
 
 

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import qrcode
 from fpdf import FPDF
+from fpdf.enums import MethodReturnValue
 from qrcode.constants import ERROR_CORRECT_Q
 
 from webapp import fonts
+from webapp.bidi import IsolatingPDF
 from webapp.i18n import BY_TAG
 
 LRI, PDI = "\u2066", "\u2069"
@@ -89,7 +91,7 @@ def isolate_numbers(text: str) -> str:
     return f"{LRI}{text}{PDI}"
 
 
-class Poster(FPDF):
+class Poster(IsolatingPDF):
     """An FPDF with Haven's fonts registered and shaping on."""
 
     def __init__(self, width: float, height: float, tags: list[str]) -> None:
@@ -111,12 +113,18 @@ class Poster(FPDF):
         self.set_text_shaping(True, direction=loc.direction, language=tag.split("-")[0])
 
     def para(self, tag: str, text: str, size: float, bold: bool = False,
-             width: float = 0, align: str = "") -> None:
-        """A wrapped paragraph in the language's direction."""
+             width: float = 0, align: str = "", dry: bool = False) -> float:
+        """A wrapped paragraph in the language's direction; returns its height in mm.
+
+        With dry=True nothing is drawn: the layout measures before it commits (see #13).
+        """
         self.use(tag, size, bold)
         rtl = BY_TAG[tag].direction == "rtl"
-        self.multi_cell(width or self.epw, size * 0.45, text, align=align or ("R" if rtl else "L"),
-                        new_x="LMARGIN", new_y="NEXT")
+        lines = self.multi_cell(width or self.epw, size * 0.45, text,
+                                align=align or ("R" if rtl else "L"), new_x="LMARGIN",
+                                new_y="NEXT", dry_run=dry, output=MethodReturnValue.LINES)
+        assert isinstance(lines, list)  # noqa: S101 - MethodReturnValue.LINES gives a list
+        return len(lines) * size * 0.45
 
 
 def _qr(pdf: FPDF, url: str, x: float, y: float, size: float) -> None:
@@ -125,27 +133,59 @@ def _qr(pdf: FPDF, url: str, x: float, y: float, size: float) -> None:
     pdf.image(io.BytesIO(png), x=x, y=y, w=size, h=size)
 
 
-def _poster_page(pdf: Poster, spec: Spec, qr_mm: float, bottom: float) -> None:
-    pdf.add_page()
+def _poster_flow(pdf: Poster, spec: Spec, scale: float, qr_mm: float, dry: bool) -> float:
+    """Lay the poster out at one scale (or only measure it); returns the height used.
+
+    Order: organisation, each language's headline and message, then the numbers, each
+    labelled in every language on the sheet and printed large, then the QR code.
+    """
     n = len(spec.blocks)
-    scale = 1.0 if n == 1 else 0.8 if n == 2 else 0.65
     min_pt = 16.0 if spec.state_notice else 9.0
-    headline_pt = max(min_pt, 30 * scale * (pdf.w / 210))
-    body_pt = max(min_pt, 15 * scale * (pdf.w / 210))
+    k = scale * (pdf.w / 210) * (1.0 if n == 1 else 0.8 if n == 2 else 0.65)
+    headline_pt, body_pt = max(min_pt, 30 * k), max(min_pt, 15 * k)
+    label_pt, number_pt = max(min_pt, 13 * k), max(min_pt, 44 * k * (1.0 if n == 1 else 0.85))
+    used = 0.0
     if spec.organisation:
-        pdf.para(spec.blocks[0].tag, spec.organisation, max(min_pt, 12), bold=True)
+        used += pdf.para(spec.blocks[0].tag, spec.organisation, max(min_pt, 12 * k), bold=True,
+                         dry=dry)
     for b in spec.blocks:
-        pdf.para(b.tag, b.headline, headline_pt, bold=True)
-        pdf.para(b.tag, b.body, body_pt)
-        for line in b.lines:
-            pdf.para(b.tag, f"{line.name}: {isolate_numbers(line.number)}", body_pt, bold=True)
-        pdf.ln(2)
+        used += pdf.para(b.tag, b.headline, headline_pt, bold=True, dry=dry)
+        used += pdf.para(b.tag, b.body, body_pt, dry=dry) + 2
+        if not dry:
+            pdf.ln(2)
+    for i in range(len(spec.blocks[0].lines)):
+        for b in spec.blocks:  # the label in every language, each in its own direction
+            used += pdf.para(b.tag, b.lines[i].name, label_pt, bold=True, dry=dry)
+        number = spec.blocks[0].lines[i].number
+        used += pdf.para(spec.blocks[0].tag, isolate_numbers(number), number_pt, bold=True,
+                         align="C", dry=dry) + 2
+        if not dry:
+            pdf.ln(2)
+    used += qr_mm + 3 + max(min_pt, 11) * 0.45 * 2
+    if not dry:
+        y = pdf.get_y() + 2
+        _qr(pdf, spec.url, (pdf.w - qr_mm) / 2, y, qr_mm)
+        pdf.set_y(y + qr_mm + 1)
+        pdf.para(spec.blocks[0].tag, " / ".join(b.scan for b in spec.blocks), max(min_pt, 11),
+                 align="C")
+    return used
+
+
+def _poster_page(pdf: Poster, spec: Spec, qr_mm: float, bottom: float) -> None:
+    """The largest layout that fits the page: on A4 the numbers fill the sheet (see #13)."""
+    pdf.add_page()
     qr_mm = qr_size(spec.url, qr_mm)
-    y = min(pdf.get_y() + 2, bottom - qr_mm - 14)
-    _qr(pdf, spec.url, (pdf.w - qr_mm) / 2, y, qr_mm)
-    pdf.set_y(y + qr_mm + 1)
-    first = spec.blocks[0]
-    pdf.para(first.tag, " / ".join(b.scan for b in spec.blocks), max(min_pt, 11), align="C")
+    room = bottom - pdf.t_margin
+    low, high = 0.5, 2.4
+    for _step in range(7):  # binary search on the scale, measuring with dry runs
+        mid = (low + high) / 2
+        qr = min(qr_mm * max(1.0, mid), 70.0)
+        if _poster_flow(pdf, spec, mid, qr, dry=True) <= room:
+            low = mid
+        else:
+            high = mid
+    qr = min(qr_mm * max(1.0, low), 70.0)
+    _poster_flow(pdf, spec, low, qr, dry=False)
 
 
 def _cut_marks(pdf: FPDF, x: float, y: float, w: float, h: float) -> None:
@@ -179,11 +219,13 @@ def _grid(pdf: Poster, spec: Spec, cols: int, rows: int, w: float, h: float,
             for b in spec.blocks:
                 pdf.set_x(x + qr_mm + 5)
                 pdf.para(b.tag, b.call, 7.5, bold=True, width=text_w)
-            first = spec.blocks[0]
-            for line in first.lines:
+            for i, line in enumerate(spec.blocks[0].lines):
+                for b in spec.blocks:  # labelled in every language on the sheet
+                    pdf.set_x(x + qr_mm + 5)
+                    pdf.para(b.tag, b.lines[i].name, 6.5, width=text_w)
                 pdf.set_x(x + qr_mm + 5)
-                pdf.para(first.tag, f"{line.name}: {isolate_numbers(line.number)}", 8,
-                         bold=True, width=text_w)
+                pdf.para(spec.blocks[0].tag, isolate_numbers(line.number), 9.5, bold=True,
+                         width=text_w)
 
 
 def _tearoff(pdf: Poster, spec: Spec) -> None:
@@ -197,17 +239,17 @@ def _tearoff(pdf: Poster, spec: Spec) -> None:
     pdf.line(5, top, pdf.w - 5, top)
     png, _ = qr_png(spec.url)
     tab_qr = min(qr_size(spec.url, TAB_QR_MM), w - 1)
-    first = spec.blocks[0]
-    number = first.lines[0].number if first.lines else ""
+    numbers = [line.number for line in spec.blocks[0].lines][:2]  # every tab, both numbers
     for i in range(tabs):
         x = 5 + i * w
         if i:
             pdf.line(x, top, x, pdf.h - 2)
         pdf.image(io.BytesIO(png), x=x + (w - tab_qr) / 2, y=top + 2, w=tab_qr, h=tab_qr)
         with pdf.rotation(90, x + w / 2, top + 38):
-            pdf.set_font("latin", "B", 9)  # digits: every Latin font has them
+            pdf.set_font("latin", "B", 8.5)  # digits: every Latin font has them
             pdf.set_text_shaping(True, direction="ltr")
-            pdf.text(x + w / 2 - 12, top + 40, number)
+            for j, number in enumerate(numbers):
+                pdf.text(x + w / 2 - 14, top + 37 + j * 4.2, number)
     pdf.set_dash_pattern()
 
 

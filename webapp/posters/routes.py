@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -23,13 +24,13 @@ from werkzeug.wrappers import Response as WResponse
 
 from webapp import fonts, i18n
 from webapp.directory import taxonomy
-from webapp.directory.queries import country_lines
+from webapp.directory.queries import country_lines, first_lines
 from webapp.posters import campaigns, render
 
 bp = i18n.locale_blueprint("posters", __name__)
 short = Blueprint("short", __name__)
 
-MAX_LINES = 3
+MAX_LINES = 4
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 TARGETS = ("home", "tip", *taxonomy.CATEGORY_CODES)
 
@@ -45,6 +46,7 @@ class Request:
     organisation: str
     state_notice: bool
     campaign: str = ""
+    numbers: tuple[str, ...] = ()  # digits of the numbers to print, in order
 
 
 class BadPoster(BadRequest):
@@ -66,14 +68,66 @@ def countries() -> list[str]:
         select(Service.country).where(Service.is_demo.is_(False)).distinct()) if c)
 
 
+def _values(args: Any, name: str) -> list[str]:
+    """A list parameter, repeated (checkboxes) or comma-separated (share URLs)."""
+    getlist = getattr(args, "getlist", None)
+    raw = getlist(name) if getlist else [args.get(name) or ""]
+    return [v.strip() for item in raw for v in str(item or "").split(",") if v.strip()]
+
+
+def language_by_name(value: str) -> i18n.LocaleInfo | None:
+    """A shipped language from its tag ("zh", "zh-Hans"), its own name ("Español") or its
+    English name ("Spanish"), so an NGO never has to know the codes (see #13, item 7)."""
+    found = i18n.match_tag(value)
+    if found is not None:
+        return found
+    low = value.casefold()
+    return next((loc for loc in i18n.LOCALES
+                 if low in (loc.native.casefold(), loc.english.casefold())), None)
+
+
+def digits(number: str) -> str:
+    """A phone number's digits, as a poster URL names it (numbers=911,18883737888)."""
+    return re.sub(r"\D", "", number)
+
+
+def country_numbers(country: str) -> list[tuple[str, str, str, str, bool]]:
+    """(digits, number, kind, role, picked by default) for a country's real lines, in order.
+
+    role: "emergency" for the emergency service's first number, "helpline" for a hotline,
+    "other" for the emergency service's further numbers. The default pick is the emergency
+    number and the country's trafficking hotline, as the home page shows them first.
+    """
+    lines = country_lines(country)
+    first, _rest = first_lines(lines)
+    out: list[tuple[str, str, str, str, bool]] = []
+    for s in lines:
+        if s.is_demo:
+            continue
+        emergency = any(code == "emergency" for code, _label in s.categories)
+        for i, p in enumerate(s.phones):
+            if p.kind not in ("voice", "sms", "text"):
+                continue
+            role = ("emergency" if i == 0 else "other") if emergency else "helpline"
+            default = s in first and i == 0
+            if digits(p.number) not in {o[0] for o in out}:
+                out.append((digits(p.number), p.number, p.kind, role, default))
+    return out
+
+
 def parse(args: Any) -> Request:
     """Validate the query; every refusal says which parameter and why."""
-    raw = [t.strip() for t in (args.get("languages") or i18n.current().tag).split(",") if t.strip()]
+    raw_langs = _values(args, "languages") or [i18n.current().tag]
+    choices = ", ".join(f"{loc.native} ({loc.tag})" for loc in i18n.LOCALES)
+    raw = []
+    for value in raw_langs:
+        loc = language_by_name(value)
+        if loc is None:
+            raise BadPoster(_("languages: “%(value)s” is not a shipped language. Choose from: "
+                              "%(choices)s.", value=value[:20], choices=choices))
+        raw.append(loc.tag)
     if not 1 <= len(raw) <= 3 or len(set(raw)) != len(raw):
         raise BadPoster(_("languages: choose 1 to 3 different languages."))
-    for tag in raw:
-        if tag not in i18n.BY_TAG:
-            raise BadPoster(_("languages: “%(value)s” is not a shipped language.", value=tag[:20]))
     fmt = args.get("format", "a4")
     if fmt not in render.FORMATS:
         raise BadPoster(_("format: “%(value)s” is not a format we print.", value=fmt[:20]))
@@ -85,6 +139,19 @@ def parse(args: Any) -> Request:
     if country not in countries():
         raise BadPoster(_("country: “%(value)s” has no verified hotline in this directory.",
                           value=country[:8]))
+    known = country_numbers(country)
+    wanted = [digits(v) for v in _values(args, "numbers")]
+    if not wanted:
+        wanted = [d for d, _n, _k, _r, default in known if default]
+        if args.get("mode") == "ca":  # § 52.6 names the hotline's text line too
+            wanted += [d for d, _n, kind, role, _x in known
+                       if role == "helpline" and kind in ("sms", "text")][:1]
+    for d in wanted:
+        if d not in {k[0] for k in known}:
+            raise BadPoster(_("numbers: “%(value)s” is not a verified number for this country.",
+                              value=d[:20]))
+    if not 1 <= len(wanted) <= MAX_LINES or len(set(wanted)) != len(wanted):
+        raise BadPoster(_("numbers: choose 1 to %(max)d different numbers.", max=MAX_LINES))
     org = (args.get("organisation") or "").strip()
     if len(org) > 80 or CONTROL.search(org):
         raise BadPoster(_("organisation: at most 80 characters, no control characters."))
@@ -104,7 +171,20 @@ def parse(args: Any) -> Request:
     if missing:
         raise BadPoster(_("languages: no font for %(scripts)s is installed on this server.",
                           scripts=", ".join(missing)))
-    return Request(raw, fmt, target, country, org, notice, campaign)
+    return Request(raw, fmt, target, country, org, notice, campaign, tuple(wanted))
+
+
+def share_query(req: Request) -> str:
+    """The canonical share URL query: codes, not names (languages=en,es&numbers=911,...)."""
+    args = {"languages": ",".join(req.tags), "format": req.format, "target": req.target,
+            "country": req.country, "numbers": ",".join(req.numbers)}
+    if req.organisation:
+        args["organisation"] = req.organisation
+    if req.state_notice:
+        args["mode"] = "ca"
+    if req.campaign:
+        args["campaign"] = req.campaign
+    return urlencode(args)
 
 
 def public_base() -> str:
@@ -113,28 +193,35 @@ def public_base() -> str:
 
 
 def target_url(req: Request, base: str) -> str:
-    """A short URL with no tracking parameters, in the first language (or a campaign code)."""
+    """A short URL with no language in it: the reader's phone picks the language (its
+    Accept-Language) when the code is scanned, as the poster promises (see #13, item 7)."""
     if req.campaign:
         return f"{base}/p/{req.campaign}"
-    tag = req.tags[0]
     if req.target == "home":
-        return f"{base}/{tag}/"
+        return f"{base}/"
     if req.target == "tip":
-        return f"{base}/{tag}/tip"
-    return f"{base}/{tag}/search?category={req.target}"
+        return f"{base}/tip"
+    return f"{base}/search?category={req.target}"
+
+
+def number_label(role: str, kind: str) -> str:
+    """What a printed number is for, in the current language."""
+    if role == "emergency":
+        return _("Emergency")
+    word = _("Confidential helpline") if role == "helpline" else _("Other numbers")
+    return f"{word} · {_('Text')}" if kind in ("sms", "text") else word
 
 
 def spec_for(req: Request, base: str | None = None) -> render.Spec:
-    """Translate the words into each language and collect the country's numbers."""
+    """Translate the words into each language and collect the numbers the NGO picked."""
+    known = {d: (number, kind, role) for d, number, kind, role, _x in
+             country_numbers(req.country)}
     blocks = []
     for tag in req.tags:
         info = i18n.BY_TAG[tag]
         with force_locale(info.babel):
-            lines: list[render.Line] = []
-            for s in country_lines(req.country):
-                for p in s.phones:
-                    if p.kind in ("voice", "sms", "text") and len(lines) < MAX_LINES:
-                        lines.append(render.Line(p.label, p.number))
+            lines = tuple(render.Line(number_label(known[d][2], known[d][1]), known[d][0])
+                          for d in req.numbers)
             blocks.append(render.Block(
                 tag=tag,
                 headline=_("Are you being forced to work or to sell sex? You are not alone."),
@@ -142,11 +229,10 @@ def spec_for(req: Request, base: str | None = None) -> render.Spec:
                        "your name."),
                 scan=_("Scan for help in your language"),
                 call=_("Need help? Call or scan:"),
-                lines=tuple(lines),
+                lines=lines,
             ))
     return render.Spec(req.format, target_url(req, base or public_base()), tuple(blocks),
-                       req.organisation,
-                       req.state_notice)
+                       req.organisation, req.state_notice)
 
 
 @bp.route("/posters")
@@ -157,10 +243,17 @@ def builder() -> tuple[str, int]:
         error = None
     except BadPoster as exc:
         req, error = None, exc.haven_message
-    query = request.query_string.decode()[:500]
+    query = share_query(req) if req and request.args else ""
+    country = req.country if req else (request.args.get("country") or
+                                       current_app.config["HAVEN_COUNTRY"]).upper()
+    numbers = country_numbers(country) if country in countries() else []
+    picked = set(req.numbers) if req else {d for d, *_r, default in numbers if default}
+    chosen = set(req.tags) if req else {i18n.current().tag}
     return render_template("posters/builder.html", req=req, error=error, query=query,
                            formats=list(render.FORMATS), targets=TARGETS,
-                           countries=countries(), category_terms=taxonomy.CATEGORY_TERMS), \
+                           countries=countries(), category_terms=taxonomy.CATEGORY_TERMS,
+                           numbers=numbers, picked=picked, chosen=chosen,
+                           country=country, number_label=number_label), \
         (400 if error and request.args else 200)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from io import BytesIO
-from typing import Any
 
 from flask_babel import gettext as _
 from fpdf import FPDF
@@ -13,25 +12,8 @@ from webapp.tips.labels import kind_label, status_label
 from webapp.tips.services import Thread
 
 
-class _IsolatingPDF(FPDF):
-    """FPDF whose bidi pass honours LRI…PDI isolates and then drops the control characters.
-
-    fpdf2 resolves isolates correctly but would print them as empty glyphs, which split a
-    number in the PDF's text layer ("0" + "555 123 456") for copy-paste and pdftotext.
-    """
-
-    def _preload_font_styles(self, text: str | None, markdown: bool,  # type: ignore[override]
-                             *args: Any, **kwargs: Any) -> Any:
-        if text:
-            text = text.translate(_NO_ISOLATES)
-        return super()._preload_font_styles(text, markdown, *args, **kwargs)
-
-
-_NO_ISOLATES = {ord(c): None for c in "\u2066\u2067\u2068\u2069"}
-
-
 def _pdf_with_fonts() -> tuple[FPDF, list[str]]:
-    pdf = _IsolatingPDF(format="A4")
+    pdf = bidi.IsolatingPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     names = []
     for script in fonts.SCRIPT_FILES:
