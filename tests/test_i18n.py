@@ -77,3 +77,30 @@ def test_pages_render_translated(client: object, loc: object) -> None:
     html = client.get(f"/{loc.tag}/").get_data(as_text=True)  # type: ignore[attr-defined]
     assert headline in html
     assert "Help is available" not in html
+
+
+@pytest.mark.parametrize("loc", CATALOGS, ids=lambda loc: loc.tag)
+def test_register(loc: object) -> None:
+    """One voice per language: no form the translator's guide rules out (translations/GUIDE.md),
+    e.g. tú in es, 你 in zh-Hans, a masculine singular imperative on the exit button in ar/ti."""
+    from tests.register import never_forms, violations
+
+    babel = loc.babel  # type: ignore[attr-defined]
+    assert babel in never_forms(), f"translations/GUIDE.md has no row for {babel}"
+    po = polib.pofile(str(po_path(babel)))
+    texts = [(e.msgid, e.msgstr) for e in po if e.msgstr and not e.obsolete]
+    found = violations(babel, texts)
+    assert not found, "\n".join(f"{w!r} in {t!r}" for w, _m, t in found[:10])
+
+
+@pytest.mark.parametrize(("babel", "text", "word"), [
+    ("es", "¿Ya enviaste un aviso? Consúltalo con tu número.", "tu"),
+    ("zh_Hans", "你的收据", "你"),
+    ("ar", "غادر بسرعة", "غادر"),
+    ("ti", "ቀልጢፍካ ውጻእ", "ውጻእ"),
+])
+def test_register_check_catches_a_planted_form(babel: str, text: str, word: str) -> None:
+    """The check is not empty: a planted familiar/masculine form is found."""
+    from tests.register import violations
+
+    assert [w for w, _m, _t in violations(babel, [("x", text)])] == [word]
