@@ -209,27 +209,30 @@ def test_forget_this_device_leaves_nothing(context: Any, live_server: str) -> No
     assert state == {"caches": [], "dbs": [], "workers": 0}
 
 
-PUBLIC = ["/", "/search?q=shelter", "/signs", "/self-check", "/privacy", "/about", "/languages",
-          "/hotlines", "/tip", "/tip/status", "/posters", "/offline", "/forget",
-          "/offline/search", "/offline/service"]
+# wcag2a + wcag2aa, and heading-order (a best-practice rule: results once jumped h1 -> h3).
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]},
+               "rules": {"heading-order": {"enabled": True}}}
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_axe_finds_no_wcag_a_or_aa_violations(app: Flask, browser: Any, live_server: str,
                                               lang: str) -> None:
-    """axe-core (wcag2a + wcag2aa) on every public page, and one service detail."""
+    """axe-core (wcag2a, wcag2aa, heading-order) on every public page and three listings."""
     from axe_playwright_python.sync_playwright import Axe
 
-    with app.app_context():
-        sid = db.session.scalar(select(Service.id).order_by(Service.id).limit(1))
+    from tests.pages import public_paths
+
     ctx = browser.new_context(service_workers="block")
     page = ctx.new_page()
     axe = Axe()
     found = {}
-    for path in [*PUBLIC, f"/services/{sid}"]:
+    for path in public_paths(app):
         page.goto(f"{live_server}/{lang}{path}")
-        result = axe.run(page, options={"runOnly": {"type": "tag",
-                                                    "values": ["wcag2a", "wcag2aa"]}})
+        if path.startswith("/offline/search"):
+            page.goto(f"{live_server}/{lang}/offline/search?q=shelter")
+            wait_js(page, "document.querySelector('[data-offline=search]')"
+                          ".getAttribute('data-ready') === '1'")
+        result = axe.run(page, options=AXE_OPTIONS)
         if result.violations_count:
             found[path] = [(v["id"], len(v["nodes"])) for v in result.response["violations"]]
     ctx.close()
@@ -244,9 +247,12 @@ def test_axe_check_would_catch_a_violation(browser: Any, live_server: str) -> No
     page = ctx.new_page()
     page.goto(f"{live_server}/en/about")
     page.evaluate("document.querySelector('main').appendChild(document.createElement('img'))")
-    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a"]}})
+    page.evaluate("document.querySelector('main').appendChild(document.createElement('h4'))"
+                  ".textContent = 'skipped levels'")
+    result = Axe().run(page, options=AXE_OPTIONS)
     ctx.close()
-    assert "image-alt" in [v["id"] for v in result.response["violations"]]
+    found = [v["id"] for v in result.response["violations"]]
+    assert "image-alt" in found and "heading-order" in found
 
 
 def test_new_version_activates_and_the_page_says_so(app: Flask, context: Any,

@@ -1,0 +1,33 @@
+"""Every public page, found from the URL map, so a new page is born with the phone checks (#13)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Service
+
+# Blueprints whose pages anyone can open (no staff sign-in, no receipt).
+PUBLIC_BLUEPRINTS = ("public", "pwa", "tips", "posters")
+SKIP_SUFFIXES = (".json", ".pdf", ".png", ".svg", ".webmanifest")
+
+
+def public_paths(app: Flask) -> list[str]:
+    """Paths under /<lang>/ for every public GET page, plus searches and three listings."""
+    paths: set[str] = set()
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.split(".")[0]
+        if blueprint in PUBLIC_BLUEPRINTS and set(rule.arguments) == {"lang"} \
+                and "GET" in (rule.methods or ()) and not rule.rule.endswith(SKIP_SUFFIXES):
+            paths.add(rule.rule.removeprefix("/<lang>"))
+    paths |= {"/search?q=shelter", "/search?category=hotline", "/search?q=legal&near=Fresno"}
+    with app.app_context():
+        demo = db.session.scalar(select(Service.id).where(Service.is_demo.is_(True))
+                                 .order_by(Service.id).limit(1))
+        real = db.session.scalar(select(Service.id).where(Service.is_demo.is_(False))
+                                 .where(Service.country == "US").order_by(Service.id).limit(1))
+        shelter = db.session.scalar(select(Service.id).where(Service.name.like("%Haven House%"))
+                                    .order_by(Service.id).limit(1))
+    paths |= {f"/services/{sid}" for sid in (demo, real, shelter) if sid}
+    return sorted(paths)
