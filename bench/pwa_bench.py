@@ -128,9 +128,21 @@ def search_figures(pw: Any, base: str) -> dict[str, float]:
             "bundle_gzip_per_service": len(gzip.compress(raw, 9)) / n, "services": n}
 
 
-def lighthouse(base: str) -> dict[str, float]:
+def lighthouse_pages(base: str) -> list[str]:
+    """Home, a results page and a detail page, in English and Arabic (see #13)."""
+    import re
+    import urllib.request
+
+    with urllib.request.urlopen(base + "/en/search?q=shelter") as resp:
+        detail = re.search(r'href="/en(/services/[^"]+)"', resp.read().decode())
+    assert detail, "no service on the results page"
+    return [f"/{lang}{path}" for lang in ("en", "ar")
+            for path in ("/", "/search?q=shelter", detail.group(1))]
+
+
+def lighthouse(base: str, path: str = "/en/") -> dict[str, float]:
     out = subprocess.run(
-        ["npx", "-y", "lighthouse@12", base + "/en/", "--quiet", "--output=json",
+        ["npx", "-y", "lighthouse@12", base + path, "--quiet", "--output=json",
          "--only-categories=performance,accessibility,best-practices", "--form-factor=mobile",
          "--chrome-flags=--headless=new --no-sandbox --disable-dev-shm-usage"],
         env={**__import__("os").environ, "CHROME_PATH": "/usr/bin/chromium"},
@@ -156,9 +168,10 @@ def main() -> None:
                   f"{home['first_fcp']:.0f} ms (slow 3G, CPU x4); offline repeat visit: load "
                   f"{home['offline_reload']:.0f} ms, FCP {home['offline_fcp']:.0f} ms", flush=True)
             if not a.no_lighthouse:
-                print("lighthouse 12 mobile:", lighthouse(base), flush=True)
+                for path in lighthouse_pages(base):
+                    print(f"lighthouse 12 mobile {path}:", lighthouse(base, path), flush=True)
             server.shutdown()
-            for n in [int(x) for x in a.sizes.split(",")]:
+            for n in [int(x) for x in a.sizes.split(",") if x]:
                 server, base = serve(f"sqlite:///{tmp / f'g{n}.sqlite3'}", seed=False, n=n)
                 fig = search_figures(pw, base)
                 server.shutdown()

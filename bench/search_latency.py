@@ -74,6 +74,12 @@ def load(app: Any, n: int) -> float:
     return time.perf_counter() - start
 
 
+def count_services(app: Any) -> int:
+    """How many services the database really holds (the bench refuses a wrong count)."""
+    with app.app_context():
+        return int(db.session.scalar(select(func.count()).select_from(Service)) or 0)
+
+
 def measure(app: Any, repeat: int) -> dict[str, tuple[float, float]]:
     out: dict[str, tuple[float, float]] = {}
     with app.app_context():
@@ -127,10 +133,16 @@ def main() -> None:
                     folder = Path(a.keep) if a.keep else base
                     folder.mkdir(parents=True, exist_ok=True)
                     url = f"sqlite:///{folder / f'b{n}.sqlite3'}"
-                app = bench_app(url)
+                # Decide before bench_app() migrates, which creates the file: a new --keep
+                # folder used to be "reused" empty and measured an empty database (see #13).
                 reuse = bool(a.keep) and backend == "sqlite" and (Path(a.keep) /
                                                                   f"b{n}.sqlite3").exists()
+                app = bench_app(url)
                 secs = 0.0 if reuse else load(app, n)
+                held = count_services(app)
+                if held != n:
+                    raise SystemExit(f"{url} holds {held} services, not {n}: delete it or "
+                                     "give --keep a new folder")
                 res = measure(app, a.repeat)
                 if a.per_query:
                     per_query(app)
