@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import polib
 import pytest
@@ -99,6 +100,10 @@ def data_strings(app: Flask) -> list[str]:
         for table in db.metadata.sorted_tables:
             for row in db.session.execute(select(table)):
                 found.update(v for v in row if isinstance(v, str) and len(v) > 1)
+                # a source's site name ("modernslaveryhelpline.org") is shown on its own
+                found.update(urlsplit(v).hostname.removeprefix("www.") for v in row
+                             if isinstance(v, str) and v.startswith("http")
+                             and urlsplit(v).hostname)
     en = Locale.parse("en")
     for names in (en.territories, en.languages, en.scripts):
         found.update(names.values())

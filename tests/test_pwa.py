@@ -298,7 +298,7 @@ def test_near_me_offline_uses_the_phone_position_only(app: Flask, browser: Any,
     page.wait_for_selector("[data-offline=search][data-ready='1']")
     page.click("#near-me")
     wait_js(page, "location.search.indexOf('near=36.740') !== -1")
-    first = page.inner_text("#offline-results li.card h3")
+    first = page.inner_text("#offline-results li.card h2")
     ctx.set_offline(False)
     ctx.close()
     ids, _total = server_ids(app, "shelter", {"near": "36.74,-119.79"})

@@ -22,6 +22,7 @@ from tests.tips_helpers import (
     keyed,
     receipt_of,
     send_tip,
+    shown_text,
     sign_in,
 )
 from webapp.extensions import db
@@ -91,7 +92,7 @@ def test_tip_is_sealed_at_rest_and_staff_can_read_it(app: Flask, client: FlaskCl
     assert "SENTINEL" not in locked and "locked" in locked
     assert staff_client.get(f"/staff/tips/{tip_id}/export.pdf").status_code == 403
     sign_in(staff_client, staff["reviewer"], unlock=True)
-    page = staff_client.get(f"/staff/tips/{tip_id}").get_data(as_text=True)
+    page = shown_text(staff_client.get(f"/staff/tips/{tip_id}").get_data(as_text=True))
     assert SENTINEL in page and "call 0000 SENT" in page
     with app.app_context():
         photo_id = db.session.scalar(select(TipPhoto.id))
@@ -149,7 +150,8 @@ def test_receipt_check_and_thread(app: Flask, client: FlaskClient,
     assert wrong.status_code == 400 and "does not match" in wrong.get_data(as_text=True)
     assert receipt in wrong.get_data(as_text=True)
     ok = client.post("/en/tip/confirm", data={"idempotency_key": key, "receipt": receipt})
-    assert ok.status_code == 200 and "Receipt saved" in ok.get_data(as_text=True)
+    assert ok.status_code == 200 and "you wrote it down correctly" in ok.get_data(as_text=True)
+    assert "Receipt saved" not in ok.get_data(as_text=True)  # nothing was saved (#13)
 
     thread = client.post("/en/tip/status", data={"receipt": receipt.replace(" ", "-")})
     html = thread.get_data(as_text=True)
@@ -175,7 +177,7 @@ def test_receipt_check_and_thread(app: Flask, client: FlaskClient,
     reply = client.post("/en/tip/reply", data={"receipt": receipt, "message": "Route 9, gate 2",
                                                "photos": [(io.BytesIO(jpeg()), "r.jpg")]},
                         content_type="multipart/form-data")
-    assert reply.status_code == 200 and "Route 9, gate 2" in reply.get_data(as_text=True)
+    assert reply.status_code == 200 and "Route 9, gate 2" in shown_text(reply.get_data(as_text=True))
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(TipMessage)) == 3
         first = db.session.scalar(select(Tip.first_response_hour))
@@ -287,7 +289,7 @@ def test_script_tags_render_escaped_in_the_inbox(app: Flask, client: FlaskClient
     sign_in(staff_client, staff["reviewer"], unlock=True)
     with app.app_context():
         tip_id = db.session.scalar(select(Tip.id))
-    html = staff_client.get(f"/staff/tips/{tip_id}").get_data(as_text=True)
+    html = shown_text(staff_client.get(f"/staff/tips/{tip_id}").get_data(as_text=True))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
 
 

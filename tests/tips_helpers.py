@@ -111,3 +111,9 @@ def sign_in(client: FlaskClient, who: Staff, unlock: bool = False) -> None:
         token = csrf(client, "/staff/unlock")
         resp = client.post("/staff/unlock", data={"csrf_token": token, "passphrase": PASSPHRASE})
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+
+
+def shown_text(html: str) -> str:
+    """A page's HTML without the direction isolates around numbers (<bdi dir="ltr">), as a
+    person reads it: "call 0000 SENT" rather than "call <bdi ...>0000</bdi> SENT"."""
+    return re.sub(r'<bdi dir="ltr">|</bdi>', "", html)

@@ -176,16 +176,26 @@ def _poster_page(pdf: Poster, spec: Spec, qr_mm: float, bottom: float) -> None:
     pdf.add_page()
     qr_mm = qr_size(spec.url, qr_mm)
     room = bottom - pdf.t_margin
-    low, high = 0.5, 2.4
-    for _step in range(7):  # binary search on the scale, measuring with dry runs
-        mid = (low + high) / 2
-        qr = min(qr_mm * max(1.0, mid), 70.0)
-        if _poster_flow(pdf, spec, mid, qr, dry=True) <= room:
-            low = mid
-        else:
-            high = mid
-    qr = min(qr_mm * max(1.0, low), 70.0)
-    _poster_flow(pdf, spec, low, qr, dry=False)
+
+    def qr_at(scale: float) -> float:
+        return min(qr_mm * max(1.0, scale), 70.0)
+
+    # Text height grows about with the square of the scale (bigger type, and more lines at the
+    # same width), so a few measured steps converge; each step is a dry run (no drawing).
+    scale, best = 1.0, 0.0
+    for _step in range(4):
+        used = _poster_flow(pdf, spec, scale, qr_at(scale), dry=True)
+        if used <= room:
+            best = max(best, scale)
+            if used > room * 0.95:
+                break
+        scale *= (room / used) ** 0.5 * (0.99 if used > room else 1.0)
+    if best == 0.0:  # never fitted: shrink until it does (long texts in three languages)
+        scale = min(scale, 1.0)
+        while scale > 0.3 and _poster_flow(pdf, spec, scale, qr_at(scale), dry=True) > room:
+            scale *= 0.9
+        best = scale
+    _poster_flow(pdf, spec, best, qr_at(best), dry=False)
 
 
 def _cut_marks(pdf: FPDF, x: float, y: float, w: float, h: float) -> None:
