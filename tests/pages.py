@@ -1,6 +1,10 @@
-"""Every public page, found from the URL map, so a new page is born with the phone checks (#13)."""
+"""Every public page, found from the URL map, so a new page is born with the phone checks (#13);
+and waiting on a page in the browser tests."""
 
 from __future__ import annotations
+
+import time
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -31,3 +35,12 @@ def public_paths(app: Flask) -> list[str]:
                                     .order_by(Service.id).limit(1))
     paths |= {f"/services/{sid}" for sid in (demo, real, shelter) if sid}
     return sorted(paths)
+
+
+def wait_js(page: Any, expression: str, timeout: float = 30.0) -> None:
+    """Poll an expression (wait_for_function evaluates strings, which the CSP forbids)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.1)

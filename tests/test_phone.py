@@ -8,7 +8,6 @@ sit inside an element marked as an example; staff must see an Arabic tipster's n
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +15,7 @@ import pyotp
 import pytest
 from flask import Flask
 
-from tests.pages import public_paths
+from tests.pages import public_paths, wait_js
 from tests.tips_helpers import PASSPHRASE, keyed
 
 pytestmark = pytest.mark.browser
@@ -42,15 +41,6 @@ def phone(browser: Any) -> Iterator[Any]:
     ctx.route("https://neutral.example/**", lambda r: r.fulfill(status=200, body="ok"))
     yield ctx.new_page()
     ctx.close()
-
-
-def wait_js(page: Any, expression: str, timeout: float = 30.0) -> None:
-    """Poll an expression (wait_for_function would need eval, which the CSP forbids)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        time.sleep(0.1)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -188,7 +178,7 @@ def test_every_example_number_is_marked(app: Flask, browser: Any, live_server: s
 def test_staff_see_arabic_numbers_in_order(app: Flask, browser: Any, live_server: str) -> None:
     """Laid out in the browser, "0555 123 456" reads 0555, 123, 456 from left to right, and
     "8XYZ789" stays whole, in the inbox preview and on the tip page."""
-    staff = app.config["HAVEN_STAFF"]["reviewer"]
+    staff = app.config["HAVEN_STAFF"]["admin"]
     ctx = browser.new_context(viewport=PHONE)
     page = ctx.new_page()
     page.goto(f"{live_server}/ar/tip")
@@ -217,6 +207,16 @@ def test_staff_see_arabic_numbers_in_order(app: Flask, browser: Any, live_server
     inbox = page.evaluate(positions, ".preview-text")
     page.click(".tip-row a")
     tip = page.evaluate(positions, "dd.text")
+    tip_url = page.url
+    wide = {}
+    for url in (f"{live_server}/staff/", tip_url, f"{live_server}/staff/stats",
+                f"{live_server}/staff/campaigns", f"{live_server}/staff/audit",
+                f"{live_server}/staff/users"):
+        page.goto(url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            wide[url] = width
+    assert not wide, wide  # staff pages are mobile-first too
     page.set_content('<p dir="rtl">الرقم 0555 123 456 ولوحتها 8XYZ789 قرب</p>')
     plain = page.evaluate(positions, "p")
     ctx.close()

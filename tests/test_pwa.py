@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from tests.pages import wait_js
 from tests.tips_helpers import keyed
 from webapp.directory import search
 from webapp.extensions import db
@@ -44,15 +44,6 @@ def context(browser: Any) -> Iterator[Any]:
                                           content_type="text/html"))
     yield ctx
     ctx.close()
-
-
-def wait_js(page: Any, expression: str, timeout: float = 30.0) -> None:
-    """Poll an expression (wait_for_function evaluates strings, which the CSP forbids)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        time.sleep(0.1)
 
 
 def ready(page: Any, base: str, lang: str) -> None:
