@@ -44,7 +44,7 @@ def main() -> None:
         if app.config["HAVEN_SEED_ON_START"] and seed_if_empty(app):
             print("Loaded the default directory from services_data/.")  # noqa: T201
         # Build the search index now, so the first visitor does not wait for it.
-        from webapp.directory import memindex, vocab
+        from webapp.search import memindex, vocab
 
         memindex.current()
         vocab.current()

@@ -8,8 +8,8 @@ from flask_migrate import upgrade
 from bench.gen_services import generate
 from webapp import create_app
 from webapp.cli import seed_if_empty
-from webapp.directory import importer
-from webapp.directory.sources import Record
+from webapp.exchange import importer
+from webapp.exchange.sources import Record
 from webapp.extensions import db
 
 

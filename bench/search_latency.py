@@ -27,9 +27,9 @@ from sqlalchemy import func, or_, select
 from werkzeug.datastructures import MultiDict
 
 from bench.common import bench_app, import_generated
-from webapp.directory import memindex, search, vocab
 from webapp.extensions import db
 from webapp.models import Service
+from webapp.search import memindex, search, vocab
 
 QUERIES: list[dict[str, str]] = [
     {"q": "shelter"}, {"q": "sheltr"}, {"q": "legal aid"}, {"q": "abogado"},

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
-from webapp.directory import hsds
+from webapp.exchange import hsds
 from webapp.extensions import db
 from webapp.models import Service
 

@@ -16,9 +16,9 @@ from werkzeug.datastructures import MultiDict
 
 from tests.pages import wait_js
 from tests.tips_helpers import keyed
-from webapp.directory import search
 from webapp.extensions import db
 from webapp.models import Service, Tip
+from webapp.search import search
 
 pytestmark = pytest.mark.browser
 VECTORS = json.loads((Path(__file__).parent / "search_vectors.json").read_text("utf-8"))

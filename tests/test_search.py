@@ -11,8 +11,9 @@ import pytest
 from flask import Flask
 from werkzeug.datastructures import MultiDict
 
-from webapp.directory import geo, search, search_sql, text
+from webapp.directory import geo
 from webapp.directory.queries import load_services
+from webapp.search import search, search_sql, text
 
 VECTORS = json.loads((Path(__file__).parent / "search_vectors.json").read_text("utf-8"))
 

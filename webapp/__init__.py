@@ -40,7 +40,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
 
     from webapp import cli, compression, errors
-    from webapp.directory import api, routes
+    from webapp.directory import routes
+    from webapp.exchange import api
     from webapp.tips import labels
     from webapp.tips import routes as tip_routes
 

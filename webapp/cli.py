@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.config import ROOT
-from webapp.directory import hsds, importer, indexer
+from webapp.exchange import hsds, importer
 from webapp.extensions import db
 from webapp.models import Service
+from webapp.search import indexer
 
 services_cli = AppGroup("services", help="Import, export and seed directory data (HSDS 3.0).")
 translate_cli = AppGroup("translate", help="Extract, update and compile translations.")

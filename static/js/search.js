@@ -1,5 +1,5 @@
 /* Haven offline search: the saved directory searched on the phone, with the server's
-   semantics (a mirror of webapp/directory/text.py and search.py; tests run the same vectors
+   semantics (a mirror of webapp/search/text.py and search.py; tests run the same vectors
    against both). Loaded only on the pages that search or show a service offline. */
 (function () {
   "use strict";

@@ -1,1 +1,1 @@
-"""The directory area: search, pages, the HSDS API, import and export."""
+"""The public directory pages and the domain helpers they share: taxonomy, hours, geography."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from webapp.directory import presenters, search
+from webapp.directory import presenters
 from webapp.extensions import db
 from webapp.models import Service, ServiceAtLocation
+from webapp.search import search
 
 
 def load_services(ids: list[str]) -> list[Service]:

@@ -20,11 +20,12 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WResponse
 
 from webapp import i18n
-from webapp.directory import presenters, search, taxonomy
-from webapp.directory.indexer import get_meta
+from webapp.directory import presenters, taxonomy
 from webapp.directory.queries import country_lines, first_lines, load_services
 from webapp.extensions import db
 from webapp.pwa.signs import SIGNS
+from webapp.search import search
+from webapp.search.indexer import get_meta
 
 root = Blueprint("root", __name__)
 bp = i18n.locale_blueprint("public", __name__)

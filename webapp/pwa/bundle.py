@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import select
 
 from webapp import i18n
-from webapp.directory import indexer, memindex, search, taxonomy, vocab
+from webapp.directory import taxonomy
 from webapp.directory.queries import load_services
 from webapp.extensions import db
 from webapp.models import OpenSlot
+from webapp.search import indexer, memindex, search, vocab
 
 WEIGHTS = [indexer.W_EXACT_NAME, indexer.W_CATEGORY, indexer.W_NAME, indexer.W_CITY,
            indexer.W_ORG, indexer.W_ELIGIBILITY, indexer.W_DESCRIPTION]
@@ -28,7 +29,7 @@ FLAG_FREE, FLAG_ALWAYS, FLAG_DEMO = 1, 2, 4
 
 def build(tag: str, home_country: str) -> dict[str, Any]:
     """The bundle for one locale (a plain dict; JSON-encoded by the caller)."""
-    from webapp.directory import text
+    from webapp.search import text
 
     idx = memindex.current()
     words = vocab.current().words

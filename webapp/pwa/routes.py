@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 
 from webapp import i18n
 from webapp.config import ROOT
-from webapp.directory import indexer
 from webapp.pwa import bundle
 from webapp.pwa.signs import SIGNS
+from webapp.search import indexer
 
 bp = i18n.locale_blueprint("pwa", __name__)
 root = Blueprint("pwa_root", __name__)

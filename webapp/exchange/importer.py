@@ -14,8 +14,9 @@ from typing import Any
 from flask_babel import force_locale
 from sqlalchemy import delete, insert, select, update
 
-from webapp.directory import geo, hours, hsds, indexer, taxonomy
-from webapp.directory.sources import ImportError_, Record, read_records
+from webapp.directory import geo, hours, taxonomy
+from webapp.exchange import hsds
+from webapp.exchange.sources import ImportError_, Record, read_records
 from webapp.extensions import db
 from webapp.models import (
     Language,
@@ -30,6 +31,7 @@ from webapp.models import (
     TaxonomyTerm,
     service_terms,
 )
+from webapp.search import indexer
 
 _LOCALE_KEY = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _FREE_WORDS = re.compile(r"\b(free|gratis|gratuit|gratuito|no cost)\b", re.IGNORECASE)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from webapp.directory import csvpackage
+from webapp.exchange import csvpackage
 
 
 class ImportError_(ValueError):

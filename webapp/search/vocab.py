@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from webapp.directory import indexer, taxonomy, text
+from webapp.directory import taxonomy
 from webapp.extensions import db
 from webapp.models import SearchVocab
+from webapp.search import indexer, text
 
 
 @dataclass

@@ -15,14 +15,6 @@ from sqlalchemy import and_, bindparam, case, exists, false, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from webapp.directory import geo, hours, taxonomy
-from webapp.directory.search import (
-    VISIBLE_STATUSES,
-    Params,
-    Result,
-    best_factors,
-    distances_km,
-    expand,
-)
 from webapp.extensions import db
 from webapp.models import (
     Language,
@@ -33,6 +25,14 @@ from webapp.models import (
     ServiceAtLocation,
     TaxonomyTerm,
     service_terms,
+)
+from webapp.search.search import (
+    VISIBLE_STATUSES,
+    Params,
+    Result,
+    best_factors,
+    distances_km,
+    expand,
 )
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import select
 
-from webapp.directory import hours, indexer
+from webapp.directory import hours
 from webapp.extensions import db
 from webapp.models import (
     Language,
@@ -31,6 +31,7 @@ from webapp.models import (
     TaxonomyTerm,
     service_terms,
 )
+from webapp.search import indexer
 
 VISIBLE_STATUSES = ("active", "temporarily closed")
 

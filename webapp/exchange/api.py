@@ -7,10 +7,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from sqlalchemy import func, select
 
-from webapp.directory import hsds, search
 from webapp.directory.queries import load_services as _load
+from webapp.exchange import hsds
 from webapp.extensions import db
 from webapp.models import TaxonomyTerm
+from webapp.search import search
 
 bp = Blueprint("hsds_api", __name__, url_prefix="/api/hsds")
 

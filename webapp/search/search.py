@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 
-from webapp.directory import geo, indexer, memindex, taxonomy, vocab
-from webapp.directory import text as textmod
+from webapp.directory import geo, taxonomy
 from webapp.extensions import db
 from webapp.models import Location, ServiceAtLocation
+from webapp.search import indexer, memindex, vocab
+from webapp.search import text as textmod
 
 MAX_QUERY = 200
 MAX_PER_PAGE = 100

@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import selectinload
 
-from webapp.directory import hours, text
+from webapp.directory import hours
 from webapp.extensions import db
 from webapp.models import (
     Meta,
@@ -20,6 +20,7 @@ from webapp.models import (
     Service,
     ServiceAtLocation,
 )
+from webapp.search import text
 
 # How much a match in each field counts. A category or an exact name outranks any word.
 W_EXACT_NAME = 60.0
