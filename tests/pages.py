@@ -13,18 +13,23 @@ from webapp.extensions import db
 from webapp.models import Service
 
 # Blueprints whose pages anyone can open (no staff sign-in, no receipt).
-PUBLIC_BLUEPRINTS = ("public", "pwa", "tips", "posters")
+PUBLIC_BLUEPRINTS = ("public", "pwa", "tips", "posters", "reports")
 SKIP_SUFFIXES = (".json", ".pdf", ".png", ".svg", ".webmanifest")
 
 
 def public_paths(app: Flask) -> list[str]:
     """Paths under /<lang>/ for every public GET page, plus searches and three listings."""
     paths: set[str] = set()
+    per_listing: set[str] = set()  # pages about one listing, e.g. /services/<service_id>/report
     for rule in app.url_map.iter_rules():
         blueprint = rule.endpoint.split(".")[0]
-        if blueprint in PUBLIC_BLUEPRINTS and set(rule.arguments) == {"lang"} \
-                and "GET" in (rule.methods or ()) and not rule.rule.endswith(SKIP_SUFFIXES):
+        if blueprint not in PUBLIC_BLUEPRINTS or "GET" not in (rule.methods or ()) \
+                or rule.rule.endswith(SKIP_SUFFIXES):
+            continue
+        if set(rule.arguments) == {"lang"}:
             paths.add(rule.rule.removeprefix("/<lang>"))
+        elif set(rule.arguments) == {"lang", "service_id"}:
+            per_listing.add(rule.rule.removeprefix("/<lang>"))
     paths |= {"/search?q=shelter", "/search?category=hotline", "/search?q=legal&near=Fresno"}
     with app.app_context():
         demo = db.session.scalar(select(Service.id).where(Service.is_demo.is_(True))
@@ -33,7 +38,8 @@ def public_paths(app: Flask) -> list[str]:
                                  .where(Service.country == "US").order_by(Service.id).limit(1))
         shelter = db.session.scalar(select(Service.id).where(Service.name.like("%Haven House%"))
                                     .order_by(Service.id).limit(1))
-    paths |= {f"/services/{sid}" for sid in (demo, real, shelter) if sid}
+    paths |= {rule.replace("<service_id>", sid) for rule in per_listing
+              for sid in (demo, real, shelter) if sid}
     return sorted(paths)
 
 

@@ -20,6 +20,7 @@ from tests.tips_helpers import (
     form_key,
     jpeg,
     keyed,
+    raw_database,
     receipt_of,
     send_tip,
     shown_text,
@@ -44,17 +45,6 @@ def staff(app: Flask) -> dict[str, Staff]:
 def count(app: Flask, model: Any) -> int:
     with app.app_context():
         return int(db.session.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def raw_database(app: Flask, request: pytest.FixtureRequest) -> bytes:
-    """Every byte of the database as stored: the SQLite file (+WAL) or a pg_dump."""
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    with app.app_context():
-        db.engine.dispose()
-    if url.startswith("sqlite:///"):
-        path = Path(url[len("sqlite:///"):])
-        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
-    return request.getfixturevalue("postgres").dump(url)  # type: ignore[no-any-return]
 
 
 def test_tip_form_page(client: FlaskClient, staff: dict[str, Staff]) -> None:

@@ -6,12 +6,16 @@ import io
 import re
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyotp
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
+
+from webapp.extensions import db
 
 PASSPHRASE = "correct horse battery staple"
 ADMIN_PW = "admin password 123"
@@ -117,3 +121,14 @@ def shown_text(html: str) -> str:
     """A page's HTML without the direction isolates around numbers (<bdi dir="ltr">), as a
     person reads it: "call 0000 SENT" rather than "call <bdi ...>0000</bdi> SENT"."""
     return re.sub(r'<bdi dir="ltr">|</bdi>', "", html)
+
+
+def raw_database(app: Flask, request: pytest.FixtureRequest) -> bytes:
+    """Every byte of the database as stored: the SQLite file (+WAL) or a pg_dump."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    with app.app_context():
+        db.engine.dispose()
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    return request.getfixturevalue("postgres").dump(url)  # type: ignore[no-any-return]

@@ -291,6 +291,11 @@ def demo_services() -> list[dict]:
             if i % 10 == 5:
                 svc["phones"].append({"id": uid(sid, "p2"), "number": number,
                                       "type": "whatsapp"})
+            slug = name.lower().replace(" ", "-")
+            if i % 3 == 0 and not confidential:  # reserved example domains (RFC 2606)
+                svc["url"] = f"https://example.org/{slug}"
+            if i % 3 != 2:
+                svc["email"] = f"{slug}@example.org"
             if i % 8 == 1:
                 svc["alert"] = "Example alert: intake is by phone only this month."
             if code in TRANSLATED_KIND["es"] and i % 2 == 1:

@@ -49,6 +49,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(routes.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(tip_routes.bp)
+    from webapp.reports import routes as report_routes
+
+    app.register_blueprint(report_routes.bp)
     from webapp import staff
     from webapp.posters import routes as poster_routes
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.config import ROOT
-from webapp.exchange import hsds, importer
+from webapp.exchange import hsds, importer, preview, sheets
 from webapp.extensions import db
 from webapp.models import Service
 from webapp.search import indexer
@@ -35,35 +35,95 @@ def _fail(message: str) -> None:
 
 @services_cli.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
-def import_cmd(path: Path) -> None:
-    """Import HSDS 3.0 JSON (one service, a list, or a folder) or a CSV datapackage.
+@click.option("--dry-run", is_flag=True, help="Check and show what would change; write nothing.")
+def import_cmd(path: Path, dry_run: bool) -> None:
+    """Import HSDS 3.0 JSON (one service, a list, or a folder), a CSV datapackage, or a
+    spreadsheet (.csv or .xlsx, one row per service; `services template` prints the headers).
 
-    Everything is validated first; one bad record and nothing is written.
+    Everything is validated first; one bad record or row and nothing is written.
     """
+    if path.suffix.lower() in (".csv", ".xlsx") and not path.is_dir():
+        _import_sheet(path, dry_run)
+        return
     try:
         records = importer.read_records(path)
         with click.progressbar(length=len(records), label="Validating",
                                file=sys.stderr) as bar:
             rows = importer.build_rows(records, current_app.config["HSDS_SCHEMA_DIR"],
                                        progress=bar.update)
+        if dry_run:
+            db.session.rollback()
+            click.echo(f"{len(rows.services)} service(s) in {path} are valid; nothing was "
+                       "written (dry run).")
+            return
         importer.ensure_taxonomies()
         count = importer.write_rows(rows)
         db.session.commit()
     except SQLAlchemyError as exc:
         db.session.rollback()
-        _fail(f"nothing was imported: the database refused it ({exc.__class__.__name__}: "
-              f"{str(exc.orig if hasattr(exc, 'orig') else exc)[:300]})")
+        _refused_by_database(exc)
         return
     except importer.ImportError_ as exc:
         db.session.rollback()
-        shown = exc.errors[:50]
-        more = len(exc.errors) - len(shown)
-        _fail("nothing was imported:\n  " + "\n  ".join(shown)
-              + (f"\n  … and {more} more" if more > 0 else ""))
+        _refused(exc.errors)
         return
     for warning in rows.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"Imported {count} service(s) from {path}.")
+
+
+def _refused(errors: list[str]) -> None:
+    shown = errors[:50]
+    more = len(errors) - len(shown)
+    _fail("nothing was imported:\n  " + "\n  ".join(shown)
+          + (f"\n  … and {more} more" if more > 0 else ""))
+
+
+def _refused_by_database(exc: SQLAlchemyError) -> None:
+    _fail(f"nothing was imported: the database refused it ({exc.__class__.__name__}: "
+          f"{str(exc.orig if hasattr(exc, 'orig') else exc)[:300]})")
+
+
+def _import_sheet(path: Path, dry_run: bool) -> None:
+    """A spreadsheet: preview every row (new / changed / unchanged / error), then write."""
+    try:
+        plan = preview.plan(path)
+        rows = preview.validate(plan, current_app.config["HSDS_SCHEMA_DIR"])
+    except importer.ImportError_ as exc:
+        db.session.rollback()
+        _refused(exc.errors)
+        return
+    for r in plan.rows:
+        extra = f": {', '.join(r.changed)}" if r.changed and r.status == "changed" else ""
+        click.echo(f"row {r.number} (file line {r.number + 1})  {r.status:<9}  {r.name}{extra}")
+    summary = (f"{plan.count('new')} new, {plan.count('changed')} changed, "
+               f"{plan.count('unchanged')} unchanged, {plan.count('error')} with errors")
+    db.session.rollback()
+    if plan.errors or rows is None:
+        _refused(plan.errors)
+        return
+    if dry_run:
+        click.echo(f"{summary}; nothing was written (dry run).")
+        return
+    try:
+        count = preview.apply(rows)
+    except SQLAlchemyError as exc:
+        _refused_by_database(exc)
+        return
+    click.echo(f"{summary}; imported {count} service(s) from {path.name}.")
+
+
+@services_cli.command("template")
+@click.argument("path", type=click.Path(path_type=Path), required=False)
+def template_cmd(path: Path | None) -> None:
+    """Write the spreadsheet template (the column headers and one example row) as CSV to
+    PATH, or print it."""
+    text = sheets.template_csv()
+    if path is None:
+        click.echo(text, nl=False)
+        return
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote the template to {path}.")
 
 
 @services_cli.command("export")

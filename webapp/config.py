@@ -83,6 +83,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # Tips one client may send per hour; wrong receipts one client may try per 15 minutes.
         "HAVEN_TIPS_PER_HOUR": int(os.environ.get("HAVEN_TIPS_PER_HOUR", "20")),
         "HAVEN_RECEIPT_TRIES": int(os.environ.get("HAVEN_RECEIPT_TRIES", "5")),
+        # Reports of a wrong listing one client may send per hour (see #9, item 4).
+        "HAVEN_REPORTS_PER_HOUR": int(os.environ.get("HAVEN_REPORTS_PER_HOUR", "20")),
         "JSON_SORT_KEYS": False,
         # Whether search engines may index the public pages: on, off, or auto (off while the
         # fictional demo listings are loaded, on otherwise). Staff and tip pages never are.

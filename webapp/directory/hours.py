@@ -112,3 +112,81 @@ def is_open(all_slots: Iterable[Slot], tz: dt.tzinfo, now: dt.datetime) -> bool:
 def format_minutes(minutes: int) -> str:
     """Minutes after midnight as HH:MM (24:00 for midnight at the end of a day)."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+_OSM_DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+_OSM_RANGE = re.compile(r"^(\d{1,2}:\d{2})-(\d{1,2}:\d{2})$")
+
+
+def _osm_days(text: str) -> list[int]:
+    days: list[int] = []
+    for part in text.split(","):
+        ends = part.strip().split("-")
+        if len(ends) > 2 or any(e.strip() not in _OSM_DAYS for e in ends):
+            raise HoursError(f"not a day or day range: {part.strip()!r} (use Mo Tu We Th Fr "
+                             "Sa Su, e.g. Mo-Fr or Mo,We)")
+        first = _OSM_DAYS.index(ends[0].strip())
+        last = _OSM_DAYS.index(ends[-1].strip())
+        days.extend((first + i) % 7 for i in range((last - first) % 7 + 1))
+    return days
+
+
+def parse_opening_hours(text: str) -> dict[int, list[tuple[str, str]]]:
+    """The common OpenStreetMap opening_hours forms: weekday -> [(opens, closes)].
+
+    '24/7'; 'Mo-Fr 09:00-17:00; Sa 10:00-14:00'; 'Mo,We 09:00-12:00,13:00-17:00';
+    '09:00-17:00' (every day); 'Su off'. A later rule replaces an earlier one for its days,
+    as in OpenStreetMap. Anything else (public holidays, months) is refused by name.
+    """
+    week: dict[int, list[tuple[str, str]]] = {d: [] for d in range(7)}
+    text = text.strip()
+    if not text:
+        return week
+    if text == "24/7":
+        return {d: [("00:00", "24:00")] for d in range(7)}
+    for rule in (r.strip() for r in text.split(";")):
+        if not rule:
+            continue
+        head, _, rest = rule.partition(" ")
+        if head[:1].isdigit():
+            days, times = list(range(7)), rule
+        else:
+            days, times = _osm_days(head), rest.strip()
+        if times.lower() in ("off", "closed"):
+            ranges: list[tuple[str, str]] = []
+        else:
+            ranges = []
+            for span in times.split(","):
+                m = _OSM_RANGE.match(span.strip())
+                if not m:
+                    raise HoursError(f"not a time range: {span.strip() or rule!r} (write "
+                                     "09:00-17:00)")
+                parse_minutes(m.group(1))
+                parse_minutes(m.group(2), closing=True)
+                ranges.append((m.group(1).zfill(5), m.group(2).zfill(5)))
+        for d in days:
+            week[d] = list(ranges)
+    return week
+
+
+def format_opening_hours(week: dict[int, list[tuple[str, str]]]) -> str:
+    """The inverse of parse_opening_hours, days with the same times grouped ('Mo-Fr ...')."""
+    if all(week.get(d) == [("00:00", "24:00")] for d in range(7)):
+        return "24/7"
+    groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
+    for d in range(7):
+        if week.get(d):
+            groups.setdefault(tuple(week[d]), []).append(d)
+    rules = []
+    for ranges, days in groups.items():
+        runs: list[list[int]] = []
+        for d in days:
+            if runs and runs[-1][-1] == d - 1:
+                runs[-1].append(d)
+            else:
+                runs.append([d])
+        sel = ",".join(_OSM_DAYS[r[0]] if len(r) == 1 else
+                       f"{_OSM_DAYS[r[0]]}{',' if len(r) == 2 else '-'}{_OSM_DAYS[r[-1]]}"
+                       for r in runs)
+        rules.append(f"{sel} {','.join(f'{o}-{c}' for o, c in ranges)}")
+    return "; ".join(rules)

@@ -18,6 +18,7 @@ from webapp.models import Service
 
 STALE_AFTER = dt.timedelta(days=365)
 _DIGITS = re.compile(r"[^\d+]")
+_EMAIL = re.compile(r"[^@\s?&,;:<>\"'/]+@[^@\s?&,;:<>\"'/]+\.[^@\s?&,;:<>\"'/]+")
 
 
 @dataclass
@@ -58,17 +59,40 @@ class ServiceView:
     verified: str | None
     stale: bool
     free: bool
-    url: str | None
+    url: str | None  # only http(s); anything else is never linked (see #9, item 8)
+    email: str | None
     source_url: str | None
     country: str | None
     src_lang: str | None  # language of untranslated fields (alert, hours notes), if not ours
     distance_km: float | None = None
 
     @property
+    def url_label(self) -> str:
+        """The website without its scheme or a bare trailing slash, as people write it."""
+        parts = urlsplit(self.url or "")
+        return ((parts.hostname or "").removeprefix("www.") + parts.path).rstrip("/")
+
+    @property
     def source_host(self) -> str:
         """The source's site, short enough for a phone ("humantraffickinghotline.org")."""
         host = urlsplit(self.source_url or "").hostname or self.source_url or ""
         return host.removeprefix("www.")
+
+
+def web_link(url: str | None) -> str | None:
+    """The address if a browser may follow it from our page: http or https with a host."""
+    parts = urlsplit((url or "").strip())
+    if parts.scheme.lower() in ("http", "https") and parts.hostname:
+        return parts.geturl()
+    return None
+
+
+def mail_address(email: str | None) -> str | None:
+    """A plain address for a mailto: link (one @, no spaces, no header tricks)."""
+    text = (email or "").strip()
+    if _EMAIL.fullmatch(text):
+        return text
+    return None
 
 
 def sort_key(text: str) -> str:
@@ -177,6 +201,7 @@ def present(service: Service, *, now: dt.datetime | None = None,
             place["address"] = ", ".join(x for x in (l_.address_1, l_.address_2) if x)
             place["postal_code"] = l_.postal_code
         places.append(place)
+    org = service.organization
     verified = None
     stale = False
     if service.assured_date:
@@ -192,6 +217,8 @@ def present(service: Service, *, now: dt.datetime | None = None,
         languages=[language_name(lang.code, loc.babel) for lang in service.languages],
         places=places, hours=_hours(service, loc.babel), always_open=service.always_open,
         open_now=is_open_now(service, now), verified=verified, stale=stale, free=service.free,
-        url=service.url, source_url=service.source_url, country=service.country,
+        url=web_link(service.url or (org.website if org else None)),
+        email=mail_address(service.email or (org.email if org else None)),
+        source_url=service.source_url, country=service.country,
         src_lang=src if src != loc.tag else None, distance_km=distance_km,
     )

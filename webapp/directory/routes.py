@@ -107,6 +107,7 @@ def robots() -> Response:
              "Disallow: /sw.js"]
     lines += [f"Disallow: /{loc.tag}/tip" for loc in i18n.LOCALES]
     lines += [f"Disallow: /{loc.tag}/offline" for loc in i18n.LOCALES]
+    lines.append("Disallow: /*/report")  # the "something wrong?" forms (see #9)
     setting = current_app.config["HAVEN_INDEXING"]
     if setting == "off" or (setting == "auto" and demo_loaded()):
         lines.append("Disallow: /")

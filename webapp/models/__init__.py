@@ -18,6 +18,7 @@ from webapp.models.directory import (
     service_terms,
 )
 from webapp.models.posters import Campaign, CampaignDay
+from webapp.models.reports import ListingReport
 from webapp.models.staff import AuditEntry, StaffUser
 from webapp.models.tips import (
     IdempotencyKey,
@@ -40,6 +41,7 @@ __all__ = [
     "TipNote",
     "TipPhoto",
     "Language",
+    "ListingReport",
     "Location",
     "Meta",
     "OpenSlot",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Response,
@@ -25,7 +24,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from webapp import i18n
 from webapp.directory.queries import country_lines
-from webapp.security import client_tag, limiter
+from webapp.security import client_tag, limiter, same_origin_posts_only
 from webapp.tips import forms, images, services
 
 bp = i18n.locale_blueprint("tips", __name__)
@@ -44,16 +43,7 @@ def photo_message(code: str) -> str:
     }.get(code, _("A file is not a JPEG, PNG or WebP photo."))
 
 
-@bp.before_request
-def same_origin_posts_only() -> None:
-    """Refuse a POST that a page on another site made a browser send."""
-    if request.method != "POST":
-        return
-    origin = request.headers.get("Origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.host:
-        abort(403)
-    if request.headers.get("Sec-Fetch-Site") == "cross-site":
-        abort(403)
+bp.before_request(same_origin_posts_only)
 
 
 @bp.after_request
