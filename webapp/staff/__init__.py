@@ -25,6 +25,7 @@ def staff_context() -> dict[str, object]:
 
 def register() -> Blueprint:
     """Import the route modules (they attach to bp) and return the blueprint."""
+    from webapp.editor import routes as editor_routes  # noqa: F401
     from webapp.staff import campaigns, inbox, reports, routes, stats  # noqa: F401
 
     return bp
