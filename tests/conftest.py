@@ -18,6 +18,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.serving import make_server
 
 from tests.pg import Postgres
+from tests.tips_helpers import Staff, keyed
 from webapp import create_app
 from webapp.extensions import db
 
@@ -169,3 +170,10 @@ def browser() -> Iterator[Any]:
         )
         yield b
         b.close()
+
+
+@pytest.fixture
+def staff(app: Flask) -> dict[str, Staff]:
+    """An organisation key (fast Argon2id for tests) and two staff accounts: admin, reviewer."""
+    app.config["HAVEN_PASSPHRASE_KDF"] = "interactive"
+    return keyed(app)

@@ -10,15 +10,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from tests.test_sheets import ROWS, found, write
-from tests.tips_helpers import Staff, csrf, keyed, sign_in
+from tests.tips_helpers import Staff, csrf, sign_in
 from webapp.extensions import db
 from webapp.models import AuditEntry, Service
-
-
-@pytest.fixture
-def staff(app: Flask) -> dict[str, Staff]:
-    app.config["HAVEN_PASSPHRASE_KDF"] = "interactive"
-    return keyed(app)
 
 
 def count(app: Flask) -> int:

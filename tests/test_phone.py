@@ -211,7 +211,8 @@ def test_staff_see_arabic_numbers_in_order(app: Flask, browser: Any, live_server
     wide = {}
     for url in (f"{live_server}/staff/", tip_url, f"{live_server}/staff/stats",
                 f"{live_server}/staff/campaigns", f"{live_server}/staff/audit",
-                f"{live_server}/staff/users"):
+                f"{live_server}/staff/users", f"{live_server}/staff/reports",
+                f"{live_server}/staff/directory/import"):
         page.goto(url)
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > PHONE["width"]:

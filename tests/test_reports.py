@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.tips_helpers import Staff, csrf, keyed, raw_database, sign_in
+from tests.tips_helpers import Staff, csrf, raw_database, sign_in
 from webapp.directory.presenters import mail_address, web_link
 from webapp.extensions import db
 from webapp.models import AuditEntry, ListingReport, Service, StaffUser
@@ -19,13 +19,6 @@ from webapp.models import AuditEntry, ListingReport, Service, StaffUser
 SENTINEL_IP = "203.0.113.91"
 SENTINEL_XFF = "198.51.100.44"
 SENTINEL_UA = "ReporterAgent/9.1 (haven-test)"
-
-
-@pytest.fixture
-def staff(app: Flask) -> dict[str, Staff]:
-    """Staff accounts (fast Argon2id for tests)."""
-    app.config["HAVEN_PASSPHRASE_KDF"] = "interactive"
-    return keyed(app)
 
 
 def listing(app: Flask, **where: object) -> Service:

@@ -6,21 +6,13 @@ import datetime as dt
 import re
 
 import pyotp
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.tips_helpers import Staff, csrf, keyed, send_tip, sign_in
+from tests.tips_helpers import Staff, csrf, send_tip, sign_in
 from webapp.extensions import db
 from webapp.models import AuditEntry, StaffUser, Tip
-
-
-@pytest.fixture
-def staff(app: Flask) -> dict[str, Staff]:
-    """An organisation key and an admin and a reviewer."""
-    app.config["HAVEN_PASSPHRASE_KDF"] = "interactive"
-    return keyed(app)
 
 
 def staff_urls(app: Flask) -> list[tuple[str, str]]:

@@ -13,20 +13,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.tips_helpers import Staff, csrf, form_key, keyed, receipt_of, sign_in
+from tests.tips_helpers import Staff, csrf, form_key, receipt_of, sign_in
 from webapp.bidi import NUMBER_RUN, isolate_html, isolate_plain
 from webapp.extensions import db
 from webapp.models import Tip
 
 ARABIC_TIP = ("رأيت رجلاً يتصل من الرقم 0555 123 456 وسيارة لوحتها 8XYZ789 قرب المحطة.\n"
               "العمال لا يغادرون المزرعة أبداً.")
-
-
-@pytest.fixture
-def staff(app: Flask) -> dict[str, Staff]:
-    """An organisation key and two staff accounts."""
-    app.config["HAVEN_PASSPHRASE_KDF"] = "interactive"
-    return keyed(app)
 
 
 def send_arabic_tip(client: FlaskClient) -> str:

@@ -19,7 +19,6 @@ from tests.tips_helpers import (
     Staff,
     form_key,
     jpeg,
-    keyed,
     raw_database,
     receipt_of,
     send_tip,
@@ -33,13 +32,6 @@ SENTINEL = "SENTINEL-PHRASE-7f3a9c ورشة"
 SENTINEL_IP = "203.0.113.77"
 SENTINEL_XFF = "198.51.100.23"
 SENTINEL_UA = "SentinelAgent/4.2 (haven-test)"
-
-
-@pytest.fixture
-def staff(app: Flask) -> dict[str, Staff]:
-    """An organisation key (fast Argon2id for tests) and two staff accounts."""
-    app.config["HAVEN_PASSPHRASE_KDF"] = "interactive"
-    return keyed(app)
 
 
 def count(app: Flask, model: Any) -> int:
