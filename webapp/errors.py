@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -27,6 +27,13 @@ def handle_http(exc: HTTPException) -> tuple[Response | str, int]:
     }
     title = titles.get(code, _("Something went wrong on our side."))
     return render_template("errors/error.html", code=code, title=title, detail=detail), code
+
+
+def too_many(wait: float) -> Response:
+    """429 for a public form (tips, receipts, reports) with Retry-After; cheap: no lookups."""
+    resp = make_response(render_template("tips/limited.html"), 429)
+    resp.headers["Retry-After"] = str(int(wait) + 1)
+    return resp
 
 
 def handle_unexpected(exc: Exception) -> tuple[Response | str, int]:

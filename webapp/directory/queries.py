@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -25,6 +26,14 @@ def load_services(ids: list[str]) -> list[Service]:
     ).all()
     by_id = {s.id: s for s in rows}
     return [by_id[i] for i in ids if i in by_id]
+
+
+def service_or_404(service_id: str) -> Service:
+    """One service with everything a page shows, or a 404 (ids are capped at 64 characters)."""
+    found = load_services([service_id[:64]])
+    if not found:
+        abort(404)
+    return found[0]
 
 
 def country_lines(country: str) -> list[presenters.ServiceView]:

@@ -8,7 +8,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     redirect,
     render_template,
@@ -21,7 +20,12 @@ from werkzeug.wrappers import Response as WResponse
 
 from webapp import i18n
 from webapp.directory import presenters, taxonomy
-from webapp.directory.queries import country_lines, first_lines, load_services
+from webapp.directory.queries import (
+    country_lines,
+    first_lines,
+    load_services,
+    service_or_404,
+)
 from webapp.extensions import db
 from webapp.pwa.signs import SIGNS
 from webapp.search import search
@@ -92,12 +96,16 @@ def demo_loaded() -> bool:
 INDEXABLE_BLUEPRINTS = {"public", "posters"}
 
 
-def indexable() -> bool:
-    """Whether this page may be indexed: a deployment choice (HAVEN_INDEXING), see #13."""
-    if request.blueprint not in INDEXABLE_BLUEPRINTS:
-        return False
+def indexing_on() -> bool:
+    """Whether search engines may list public pages: a deployment choice (HAVEN_INDEXING),
+    'auto' meaning not while the fictional demo listings are loaded (see #13)."""
     setting = current_app.config["HAVEN_INDEXING"]
     return setting == "on" or (setting == "auto" and not demo_loaded())
+
+
+def indexable() -> bool:
+    """Whether this page may be indexed: an indexable area, with indexing on."""
+    return request.blueprint in INDEXABLE_BLUEPRINTS and indexing_on()
 
 
 @root.route("/robots.txt")
@@ -108,8 +116,7 @@ def robots() -> Response:
     lines += [f"Disallow: /{loc.tag}/tip" for loc in i18n.LOCALES]
     lines += [f"Disallow: /{loc.tag}/offline" for loc in i18n.LOCALES]
     lines.append("Disallow: /*/report")  # the "something wrong?" forms (see #9)
-    setting = current_app.config["HAVEN_INDEXING"]
-    if setting == "off" or (setting == "auto" and demo_loaded()):
+    if not indexing_on():
         lines.append("Disallow: /")
     resp = Response("\n".join(lines) + "\n", mimetype="text/plain")
     resp.headers["Cache-Control"] = PUBLIC_CACHE
@@ -168,10 +175,8 @@ def _language_options() -> list[tuple[str, str]]:
 @bp.route("/services/<service_id>")
 def detail(service_id: str) -> str:
     """One service: call, text, hours, languages, verification date."""
-    found = load_services([service_id[:64]])
-    if not found:
-        abort(404)
-    return render_template("directory/detail.html", s=presenters.present(found[0]))
+    return render_template("directory/detail.html",
+                           s=presenters.present(service_or_404(service_id)))
 
 
 @bp.route("/hotlines")

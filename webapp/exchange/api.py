@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request, url
 from sqlalchemy import func, select
 
 from webapp.directory.queries import load_services as _load
+from webapp.directory.queries import service_or_404
 from webapp.exchange import hsds
 from webapp.extensions import db
 from webapp.models import TaxonomyTerm
@@ -76,10 +77,7 @@ def services() -> Response:
 @bp.route("/services/<service_id>")
 def service(service_id: str) -> Response:
     """One service, fully nested."""
-    found = _load([service_id[:64]])
-    if not found:
-        abort(404)
-    return jsonify(hsds.service_json(found[0]))
+    return jsonify(hsds.service_json(service_or_404(service_id)))
 
 
 @bp.route("/taxonomy_terms")

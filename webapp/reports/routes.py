@@ -6,11 +6,12 @@ slowed by the rotating client tag, which lives only in memory (see #3 items 5 an
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, make_response, render_template, request
+from flask import Response, current_app, render_template, request
 
 from webapp import i18n
 from webapp.directory import presenters
-from webapp.directory.queries import load_services
+from webapp.directory.queries import service_or_404
+from webapp.errors import too_many
 from webapp.reports import forms, services
 from webapp.security import client_tag, limiter, same_origin_posts_only
 
@@ -26,25 +27,16 @@ def private(response: Response) -> Response:
     return response
 
 
-def _listing(service_id: str) -> presenters.ServiceView:
-    found = load_services([service_id[:64]])
-    if not found:
-        abort(404)
-    return presenters.present(found[0])
-
-
 @bp.route("/services/<service_id>/report", methods=["GET", "POST"])
 def report(service_id: str) -> Response | tuple[str, int]:
     """Show the form; on POST keep the report and thank the reader."""
-    s = _listing(service_id)
+    s = presenters.present(service_or_404(service_id))
     form = forms.ReportForm(request.form if request.method == "POST" else None)
     if request.method == "GET":
         return render_template("reports/form.html", s=s, form=form), 200
     limit = current_app.config["HAVEN_REPORTS_PER_HOUR"]
     if limiter.blocked("report", client_tag(), limit, 3600):
-        resp = make_response(render_template("tips/limited.html"), 429)
-        resp.headers["Retry-After"] = "60"
-        return resp
+        return too_many(60)
     if not form.validate():
         return render_template("reports/form.html", s=s, form=form), 400
     limiter.hit("report", client_tag(), limit, 3600)

@@ -14,7 +14,6 @@ from flask import (
     abort,
     current_app,
     jsonify,
-    make_response,
     render_template,
     request,
     url_for,
@@ -24,6 +23,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from webapp import i18n
 from webapp.directory.queries import country_lines
+from webapp.errors import too_many
 from webapp.security import client_tag, limiter, same_origin_posts_only
 from webapp.tips import forms, images, services
 
@@ -62,12 +62,6 @@ def _page(template: str, status: int = 200, **ctx: Any) -> tuple[str, int]:
                            **ctx), status
 
 
-def _too_many(wait: float) -> Response:
-    resp = make_response(render_template("tips/limited.html"), 429)  # cheap: no lookups
-    resp.headers["Retry-After"] = str(int(wait) + 1)
-    return resp
-
-
 @bp.route("/tip", methods=["GET"])
 def form() -> tuple[str, int]:
     """The blank form, with a fresh one-time key."""
@@ -101,7 +95,7 @@ def submit() -> Response | tuple[str, int] | tuple[Response, int]:
             return _receipt_response(earlier, 200)
     limit = current_app.config["HAVEN_TIPS_PER_HOUR"]
     if limiter.blocked("tip", client_tag(), limit, 3600):  # refuse a flood before any work
-        return _too_many(60)
+        return too_many(60)
     if f.website.data:
         return _page("tips/form.html", 400, form=f, problem=_(
             "Please leave the last field empty; it is there to stop automated spam."))
@@ -119,7 +113,7 @@ def submit() -> Response | tuple[str, int] | tuple[Response, int]:
         return _page("tips/form.html", 400, form=f, problem=photo_message(exc.code))
     wait = limiter.hit("tip", client_tag(), limit, 3600)
     if wait:
-        return _too_many(wait)
+        return too_many(wait)
     content = {name: (getattr(f, name).data or "").strip() for name in
                ("what", "where", "country", "city", "when", "people", "places", "contact")}
     content["language"] = i18n.current().tag
@@ -160,12 +154,12 @@ def status() -> Response | tuple[str, int]:
     if not f.validate():
         return _page("tips/status_form.html", 400, form=f)
     if limiter.blocked("receipt", client_tag(), current_app.config["HAVEN_RECEIPT_TRIES"], 900):
-        return _too_many(60)
+        return too_many(60)
     thread = services.open_with_receipt(f.receipt.data)
     if thread is None:
         wait = _tries_left()  # only wrong receipts count
         if wait:
-            return _too_many(wait)
+            return too_many(wait)
         return _page("tips/status_form.html", 400, form=f, problem=_(
             "No tip has this receipt number. Check the 16 digits and try again."))
     return _thread(thread, forms.ReplyForm(data={"receipt": f.receipt.data}))
@@ -183,11 +177,11 @@ def reply() -> tuple[str, int] | Response:
                                                            request.form])
     f = forms.ReplyForm(data)
     if limiter.blocked("receipt", client_tag(), current_app.config["HAVEN_RECEIPT_TRIES"], 900):
-        return _too_many(60)
+        return too_many(60)
     thread = services.open_with_receipt(f.receipt.data or "")
     if thread is None:
         wait = _tries_left()
-        return _too_many(wait) if wait else _page("tips/status_form.html", 400,
+        return too_many(wait) if wait else _page("tips/status_form.html", 400,
                                                   form=forms.ReceiptForm())
     files = [p for p in request.files.getlist("photos") if p and p.filename]
     if not f.validate() or not (f.message.data or "").strip() and not files:
