@@ -56,9 +56,7 @@ def import_cmd(path: Path, dry_run: bool) -> None:
             click.echo(f"{len(rows.services)} service(s) in {path} are valid; nothing was "
                        "written (dry run).")
             return
-        importer.ensure_taxonomies()
-        count = importer.write_rows(rows)
-        db.session.commit()
+        count = importer.commit_rows(rows)
     except SQLAlchemyError as exc:
         db.session.rollback()
         _refused_by_database(exc)
@@ -106,7 +104,7 @@ def _import_sheet(path: Path, dry_run: bool) -> None:
         click.echo(f"{summary}; nothing was written (dry run).")
         return
     try:
-        count = preview.apply(rows)
+        count = importer.commit_rows(rows)
     except SQLAlchemyError as exc:
         _refused_by_database(exc)
         return

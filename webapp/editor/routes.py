@@ -9,7 +9,7 @@ from flask import Response, abort, current_app, make_response, render_template
 from flask_babel import gettext as _
 
 from webapp.editor import forms, services
-from webapp.exchange import preview, sheets
+from webapp.exchange import importer, sheets
 from webapp.extensions import db
 from webapp.staff import auth, bp
 
@@ -70,7 +70,7 @@ def sheet_import_confirm() -> tuple[str, int]:
     if rows is None:
         db.session.rollback()
         return _page(400, plan=plan, filename=filename)
-    count = preview.apply(rows)
+    count = importer.commit_rows(rows)
     auth.audit("sheet_imported", detail=f"new={plan.count('new')} "
                                         f"changed={plan.count('changed')} written={count}")
     return _page(200, plan=plan, filename=filename, imported=count)

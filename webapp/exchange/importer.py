@@ -366,9 +366,13 @@ def write_rows(rows: Rows) -> int:
 def import_path(path: Path, schema_dir: str,
                 progress: Callable[[int], None] | None = None) -> int:
     """Import a file or folder all-or-nothing; returns how many services were written."""
-    records = read_records(path)
-    rows = build_rows(records, schema_dir, progress)
+    return commit_rows(build_rows(read_records(path), schema_dir, progress))
+
+
+def commit_rows(rows: Rows) -> int:
+    """Write validated rows (and Haven's taxonomies) in one transaction, or nothing."""
     try:
+        ensure_taxonomies()
         count = write_rows(rows)
         db.session.commit()
     except Exception:
@@ -391,5 +395,6 @@ def ensure_taxonomies() -> None:
     _upsert(TaxonomyTerm, list(rows.terms.values()))
 
 
-__all__ = ["ImportError_", "Record", "Rows", "build_rows", "ensure_taxonomies", "import_path",
+__all__ = ["ImportError_", "Record", "Rows", "build_rows", "commit_rows", "ensure_taxonomies",
+           "import_path",
            "read_records", "write_rows"]

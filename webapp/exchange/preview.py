@@ -12,7 +12,7 @@ from sqlalchemy import select
 from webapp.directory import hours, taxonomy
 from webapp.exchange import importer, sheets
 from webapp.extensions import db
-from webapp.models import Service
+from webapp.models import Schedule, Service
 
 LISTS = ("categories", "populations", "languages")
 PHONES = {"phone": "voice", "sms": "sms", "whatsapp": "whatsapp"}
@@ -41,24 +41,25 @@ class Plan:
         return sum(1 for r in self.rows if r.status == status)
 
 
-def _week(items: list[tuple[str | None, str | None, str | None]]) -> dict[int, list[Any]]:
-    week: dict[int, set[tuple[str, str]]] = {d: set() for d in range(7)}
-    for byday, opens, closes in items:
-        if not opens or not closes:
+Week = dict[int, list[tuple[str, str]]]
+
+
+def _normal(week: Week) -> Week:
+    """Each day's spans sorted, once each, with "until midnight" always written 24:00."""
+    return {d: sorted({(o, "24:00" if c == "23:59" else c) for o, c in week.get(d, [])})
+            for d in range(7)}
+
+
+def _stored_week(schedules: list[Schedule]) -> Week:
+    week: Week = {d: [] for d in range(7)}
+    for s in schedules:
+        if not s.opens_at or not s.closes_at:
             continue
-        close = "24:00" if closes in ("23:59", "24:00") else closes
-        for day in (byday or ",".join(hours.DAYS)).split(","):
+        for day in (s.byday or ",".join(hours.DAYS)).split(","):
             if day.strip().upper() in hours.DAYS:
-                week[hours.DAYS.index(day.strip().upper())].add((opens[:5].zfill(5), close))
-    return {d: sorted(v) for d, v in week.items()}
-
-
-def _number(text: str) -> float | None:
-    text = text.strip().replace(",", ".") if "." not in text else text.strip()
-    try:
-        return round(float(text), 5)
-    except ValueError:
-        return None
+                week[hours.DAYS.index(day.strip().upper())].append(
+                    (s.opens_at[:5].zfill(5), s.closes_at))
+    return _normal(week)
 
 
 def canonical(cells: dict[str, str]) -> dict[str, Any]:
@@ -73,14 +74,13 @@ def canonical(cells: dict[str, str]) -> dict[str, Any]:
     for col in ("confidential", "free"):
         out[col] = out[col].lower() == "yes"
     for col in ("latitude", "longitude"):
-        out[col] = _number(out[col]) if out[col] else None
+        value = sheets.decimal(out[col]) if out[col] else None
+        out[col] = None if value is None else round(value, 5)
     try:
-        parsed = hours.parse_opening_hours(out["hours"])
-        out["hours"] = _week([(hours.DAYS[d], o, c) for d, spans in parsed.items()
-                              for o, c in spans])
+        out["hours"] = _normal(hours.parse_opening_hours(out["hours"]))
     except hours.HoursError:
-        pass
-    if not any(out["hours"].values() if isinstance(out["hours"], dict) else [True]):
+        pass  # the row is refused anyway; keep the text
+    if isinstance(out["hours"], dict) and not any(out["hours"].values()):
         out["timezone"] = ""  # a zone without hours means nothing
     return out
 
@@ -91,8 +91,6 @@ def service_cells(svc: Service) -> dict[str, str]:
     loc = svc.locations[0].location if svc.locations else None
     terms = {name: ";".join(t.code for t in svc.terms if t.taxonomy_name == name)
              for name in (taxonomy.CATEGORIES, taxonomy.POPULATIONS)}
-    week = _week([(s.byday, s.opens_at, s.closes_at) for s in svc.schedules])
-    spans = {d: [tuple(x) for x in v] for d, v in week.items()}
     tz = next((s.tz_name for s in svc.schedules if s.tz_name), None) or svc.timezone or ""
     return {
         "organization": svc.organization.name if svc.organization else "",
@@ -108,7 +106,7 @@ def service_cells(svc: Service) -> dict[str, str]:
         "latitude": "" if loc is None or loc.latitude is None else str(loc.latitude),
         "longitude": "" if loc is None or loc.longitude is None else str(loc.longitude),
         "timezone": tz, "confidential": "yes" if loc and loc.confidential else "no",
-        "hours": hours.format_opening_hours(spans),  # type: ignore[arg-type]
+        "hours": hours.format_opening_hours(_stored_week(svc.schedules)),
         "free": "yes" if svc.free else "no", "email": svc.email or "",
         "website": svc.url or "",
     }
@@ -155,15 +153,3 @@ def validate(p: Plan, schema_dir: str) -> importer.Rows | None:
             if any(f"row {r.number} (" in e for e in exc.errors):
                 r.status = "error"
         return None
-
-
-def apply(rows: importer.Rows) -> int:
-    """Write the new and changed rows in one transaction; returns how many."""
-    try:
-        importer.ensure_taxonomies()
-        count = importer.write_rows(rows)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return count

@@ -163,17 +163,22 @@ def _yes_no(row: SheetRow, column: str, errors: list[str]) -> bool | None:
     return None
 
 
-def _coordinate(row: SheetRow, column: str, limit: float, errors: list[str]) -> float | None:
-    text = row.cells[column].strip()
-    if not text:
-        return None
+def decimal(text: str) -> float | None:
+    """A number as a sheet may write it, with a decimal point or a decimal comma."""
+    text = text.strip()
     if "," in text and "." not in text:
-        text = text.replace(",", ".")  # a decimal comma
+        text = text.replace(",", ".")
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
-        value = float("nan")
-    if not -limit <= value <= limit:  # also false for nan
+        return None
+
+
+def _coordinate(row: SheetRow, column: str, limit: float, errors: list[str]) -> float | None:
+    if not row.cells[column].strip():
+        return None
+    value = decimal(row.cells[column])
+    if value is None or not -limit <= value <= limit:  # also false for nan
         errors.append(f"{row.where(column)}: {row.cells[column]!r} is not a number between "
                       f"-{limit:g} and {limit:g}")
         return None
@@ -286,9 +291,8 @@ def row_to_service(row: SheetRow, errors: list[str]) -> dict[str, Any]:
     confidential = _yes_no(row, "confidential", errors) or False
     lat = _coordinate(row, "latitude", 90, errors)
     lng = _coordinate(row, "longitude", 180, errors)
-    if (lat is None) != (lng is None) and not any(e.startswith(row.where()) and "itude" in e
-                                                  for e in errors):
-        errors.append(f"{row.where('longitude' if lng is None else 'latitude')}: latitude "
+    if bool(c["latitude"]) != bool(c["longitude"]):
+        errors.append(f"{row.where('longitude' if c['latitude'] else 'latitude')}: latitude "
                       "and longitude go together")
     place = [c[k] for k in ("address", "city", "region", "postal_code")]
     if any(place) or lat is not None:
