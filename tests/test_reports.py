@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.tips_helpers import Staff, csrf, raw_database, sign_in
+from tests.tips_helpers import Staff, csrf, everything_stored, sign_in
 from webapp.directory.presenters import mail_address, web_link
 from webapp.extensions import db
 from webapp.models import AuditEntry, ListingReport, Service, StaffUser
@@ -202,9 +201,7 @@ def test_no_client_identity_is_kept(app: Flask, client: FlaskClient, staff: dict
                                       "HTTP_USER_AGENT": SENTINEL_UA})
     sign_in(staff_client, staff["admin"])
     assert "gone" in staff_client.get("/staff/reports", headers=headers).get_data(as_text=True)
-    blobs = [raw_database(app, request)]
-    blobs += [p.read_bytes() for p in Path(app.instance_path).rglob("*") if p.is_file()]
-    blobs.append(caplog.text.encode())
+    blobs = everything_stored(app, request, caplog)
     assert b"gone" in blobs[0]  # the check reads the real data: the report is in there
     for needle in (SENTINEL_IP, SENTINEL_XFF, SENTINEL_UA, "ReporterAgent"):
         assert all(needle.encode() not in b for b in blobs), needle

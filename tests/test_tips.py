@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +16,7 @@ from sqlalchemy import func, select
 from tests.conftest import BACKEND
 from tests.tips_helpers import (
     Staff,
+    everything_stored,
     form_key,
     jpeg,
     raw_database,
@@ -205,10 +205,7 @@ def test_no_client_identity_on_disk(app: Flask, client: FlaskClient, staff: dict
     sign_in(staff_client, staff["admin"], unlock=True)
     staff_client.get("/staff/", headers=headers)
     staff_client.get("/staff/audit", headers=headers)
-    blobs = [raw_database(app, request)]
-    instance = Path(app.instance_path)
-    blobs += [p.read_bytes() for p in instance.rglob("*") if p.is_file()]
-    blobs.append(caplog.text.encode())
+    blobs = everything_stored(app, request, caplog)
     for needle in (SENTINEL_IP, SENTINEL_XFF, SENTINEL_UA, "SentinelAgent"):
         assert all(needle.encode() not in b for b in blobs), needle
 

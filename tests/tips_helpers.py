@@ -132,3 +132,12 @@ def raw_database(app: Flask, request: pytest.FixtureRequest) -> bytes:
         path = Path(url[len("sqlite:///"):])
         return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
     return request.getfixturevalue("postgres").dump(url)  # type: ignore[no-any-return]
+
+
+def everything_stored(app: Flask, request: pytest.FixtureRequest,
+                      caplog: pytest.LogCaptureFixture) -> list[bytes]:
+    """The database as stored, then every file under instance/, then the captured log."""
+    blobs = [raw_database(app, request)]
+    blobs += [p.read_bytes() for p in Path(app.instance_path).rglob("*") if p.is_file()]
+    blobs.append(caplog.text.encode())
+    return blobs
