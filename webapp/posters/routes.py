@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from flask import (
@@ -35,6 +35,16 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 TARGETS = ("home", "tip", *taxonomy.CATEGORY_CODES)
 
 
+class Number(NamedTuple):
+    """One of a country's real lines that a poster may print."""
+
+    digits: str  # as a poster URL names it (numbers=911,18883737888)
+    number: str  # as printed
+    kind: str  # voice, sms, text
+    role: str  # emergency, helpline, other
+    default: bool  # picked when the URL names no numbers
+
+
 @dataclass
 class Request:
     """A parsed poster request."""
@@ -46,7 +56,7 @@ class Request:
     organisation: str
     state_notice: bool
     campaign: str = ""
-    numbers: tuple[str, ...] = ()  # digits of the numbers to print, in order
+    numbers: tuple[Number, ...] = ()  # the numbers to print, in order
 
 
 class BadPoster(BadRequest):
@@ -91,8 +101,8 @@ def digits(number: str) -> str:
     return re.sub(r"\D", "", number)
 
 
-def country_numbers(country: str) -> list[tuple[str, str, str, str, bool]]:
-    """(digits, number, kind, role, picked by default) for a country's real lines, in order.
+def country_numbers(country: str) -> list[Number]:
+    """A country's real lines, in order, each number once.
 
     role: "emergency" for the emergency service's first number, "helpline" for a hotline,
     "other" for the emergency service's further numbers. The default pick is the emergency
@@ -100,7 +110,7 @@ def country_numbers(country: str) -> list[tuple[str, str, str, str, bool]]:
     """
     lines = country_lines(country)
     first, _rest = first_lines(lines)
-    out: list[tuple[str, str, str, str, bool]] = []
+    out: list[Number] = []
     for s in lines:
         if s.is_demo:
             continue
@@ -109,9 +119,9 @@ def country_numbers(country: str) -> list[tuple[str, str, str, str, bool]]:
             if p.kind not in ("voice", "sms", "text"):
                 continue
             role = ("emergency" if i == 0 else "other") if emergency else "helpline"
-            default = s in first and i == 0
-            if digits(p.number) not in {o[0] for o in out}:
-                out.append((digits(p.number), p.number, p.kind, role, default))
+            if digits(p.number) not in {n.digits for n in out}:
+                out.append(Number(digits(p.number), p.number, p.kind, role,
+                                  s in first and i == 0))
     return out
 
 
@@ -139,15 +149,15 @@ def parse(args: Any) -> Request:
     if country not in countries():
         raise BadPoster(_("country: “%(value)s” has no verified hotline in this directory.",
                           value=country[:8]))
-    known = country_numbers(country)
+    known = {n.digits: n for n in country_numbers(country)}
     wanted = [digits(v) for v in _values(args, "numbers")]
     if not wanted:
-        wanted = [d for d, _n, _k, _r, default in known if default]
+        wanted = [n.digits for n in known.values() if n.default]
         if args.get("mode") == "ca":  # § 52.6 names the hotline's text line too
-            wanted += [d for d, _n, kind, role, _x in known
-                       if role == "helpline" and kind in ("sms", "text")][:1]
+            wanted += [n.digits for n in known.values()
+                       if n.role == "helpline" and n.kind in ("sms", "text")][:1]
     for d in wanted:
-        if d not in {k[0] for k in known}:
+        if d not in known:
             raise BadPoster(_("numbers: “%(value)s” is not a verified number for this country.",
                               value=d[:20]))
     if not 1 <= len(wanted) <= MAX_LINES or len(set(wanted)) != len(wanted):
@@ -171,13 +181,14 @@ def parse(args: Any) -> Request:
     if missing:
         raise BadPoster(_("languages: no font for %(scripts)s is installed on this server.",
                           scripts=", ".join(missing)))
-    return Request(raw, fmt, target, country, org, notice, campaign, tuple(wanted))
+    return Request(raw, fmt, target, country, org, notice, campaign,
+                   tuple(known[d] for d in wanted))
 
 
 def share_query(req: Request) -> str:
     """The canonical share URL query: codes, not names (languages=en,es&numbers=911,...)."""
     args = {"languages": ",".join(req.tags), "format": req.format, "target": req.target,
-            "country": req.country, "numbers": ",".join(req.numbers)}
+            "country": req.country, "numbers": ",".join(n.digits for n in req.numbers)}
     if req.organisation:
         args["organisation"] = req.organisation
     if req.state_notice:
@@ -214,14 +225,12 @@ def number_label(role: str, kind: str) -> str:
 
 def spec_for(req: Request, base: str | None = None) -> render.Spec:
     """Translate the words into each language and collect the numbers the NGO picked."""
-    known = {d: (number, kind, role) for d, number, kind, role, _x in
-             country_numbers(req.country)}
     blocks = []
     for tag in req.tags:
         info = i18n.BY_TAG[tag]
         with force_locale(info.babel):
-            lines = tuple(render.Line(number_label(known[d][2], known[d][1]), known[d][0])
-                          for d in req.numbers)
+            lines = tuple(render.Line(number_label(n.role, n.kind), n.number)
+                          for n in req.numbers)
             blocks.append(render.Block(
                 tag=tag,
                 headline=_("Are you being forced to work or to sell sex? You are not alone."),
@@ -247,7 +256,8 @@ def builder() -> tuple[str, int]:
     country = req.country if req else (request.args.get("country") or
                                        current_app.config["HAVEN_COUNTRY"]).upper()
     numbers = country_numbers(country) if country in countries() else []
-    picked = set(req.numbers) if req else {d for d, *_r, default in numbers if default}
+    picked = ({n.digits for n in req.numbers} if req else
+              {n.digits for n in numbers if n.default})
     chosen = set(req.tags) if req else {i18n.current().tag}
     return render_template("posters/builder.html", req=req, error=error, query=query,
                            formats=list(render.FORMATS), targets=TARGETS,
