@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from webapp.models.reports import OUTCOMES
 from webapp.reports import services
 from webapp.reports.forms import KIND_CHOICES
 from webapp.staff import auth, bp, forms
@@ -23,7 +24,7 @@ def report_queue() -> str:
 def report_close(report_id: int) -> Response:
     """Close one report as fixed or dismissed; the audit log keeps who and when."""
     outcome = request.form.get("outcome", "")
-    if not forms.EmptyForm().validate_on_submit() or outcome not in ("fixed", "dismissed"):
+    if not forms.EmptyForm().validate_on_submit() or outcome not in OUTCOMES:
         abort(400)
     user = auth.current_user()
     try:
