@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
 from flask import Flask
 from flask_migrate import upgrade
 
@@ -41,3 +48,29 @@ def import_generated(app: Flask, n: int) -> None:
             db.session.commit()
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
+
+
+@contextlib.contextmanager
+def databases(prefix: str) -> Iterator[Callable[[str, str], str]]:
+    """new(backend, name) -> the URL of a new empty database (SQLite file or a database in a
+    throwaway PostgreSQL cluster started on first use); all of it removed afterwards."""
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    held: dict[str, Any] = {}
+
+    def new(backend: str, name: str) -> str:
+        if backend != "postgresql":
+            return f"sqlite:///{base / (name + '.sqlite3')}"
+        if "pg" not in held:
+            from tests.pg import Postgres
+
+            held["pg"] = Postgres(Path(tempfile.mkdtemp(prefix=prefix + "pg-")))
+        held["pg"].sql(f"CREATE DATABASE {name}")
+        return str(held["pg"].url(name))
+
+    try:
+        yield new
+    finally:
+        if "pg" in held:
+            held["pg"].stop()
+            shutil.rmtree(held["pg"].dir.parent, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)

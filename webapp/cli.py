@@ -279,10 +279,12 @@ def keys_init_cmd(passphrase: str, rotate: bool) -> None:
 
 @staff_cli.command("create-user")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "reviewer"]), default="reviewer",
-              show_default=True)
+@click.option("--role", type=click.Choice(["admin", "reviewer", "editor", "org-editor"]),
+              default="reviewer", show_default=True)
+@click.option("--org", "org", default="", help="the organisation (id or exact name) of an "
+              "org-editor")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def create_user_cmd(username: str, role: str, password: str) -> None:
+def create_user_cmd(username: str, role: str, org: str, password: str) -> None:
     """Create a staff account and print its TOTP secret (enrol it in an authenticator app)."""
     import re
 
@@ -296,7 +298,17 @@ def create_user_cmd(username: str, role: str, password: str) -> None:
     _migrate_first()
     if db.session.scalar(select(StaffUser).where(StaffUser.username == username)):
         _fail(f"a user named {username!r} already exists")
-    user, secret = auth.create_user(username, password, role)
+    org_id = None
+    if role == "org-editor" or org:
+        from webapp.models import Organization
+
+        found = db.session.scalars(select(Organization.id).where(
+            (Organization.id == org) | (Organization.name == org))).all()
+        if len(found) != 1:
+            _fail(f"--org {org!r}: name exactly one organisation (id or name)"
+                  if org else "an org-editor needs --org (an organisation id or name)")
+        org_id = found[0]
+    user, secret = auth.create_user(username, password, role, organization_id=org_id)
     uri = auth.totp_for(user).provisioning_uri(name=username,
                                                issuer_name=current_app.config["HAVEN_APP_NAME"])
     click.echo(f"Created {role} {username!r}.\nTOTP secret (shown once): {secret}\n{uri}")

@@ -101,11 +101,12 @@ def select_babel_locale() -> str:
 def init_app(app: Flask) -> None:
     """Expose locale helpers to templates."""
 
-    from flask_babel import format_date
+    from flask_babel import format_date, format_datetime
 
     from webapp import bidi
 
     app.jinja_env.globals["format_date"] = format_date
+    app.jinja_env.globals["format_datetime"] = format_datetime
     app.jinja_env.filters["listformat"] = format_list
     app.jinja_env.filters["isolate"] = bidi.isolate_html
     app.jinja_env.globals["locale_by_tag"] = BY_TAG.get

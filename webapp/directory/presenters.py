@@ -65,6 +65,10 @@ class ServiceView:
     country: str | None
     src_lang: str | None  # language of untranslated fields (alert, hours notes), if not ours
     distance_km: float | None = None
+    # Shown when this page uses a stored translation (see #9): a machine's, or a person's
+    # review (its date).
+    translation: str | None = None
+    translation_reviewed: str | None = None
 
     @property
     def url_label(self) -> str:
@@ -221,4 +225,8 @@ def present(service: Service, *, now: dt.datetime | None = None,
         email=mail_address(service.email or (org.email if org else None)),
         source_url=service.source_url, country=service.country,
         src_lang=src if src != loc.tag else None, distance_km=distance_km,
+        translation=None if tr is None or not (tr.name or tr.description) else
+        "reviewed" if tr.reviewed_on else "machine",
+        translation_reviewed=format_date(tr.reviewed_on, "long", locale=loc.babel)
+        if tr is not None and tr.reviewed_on else None,
     )

@@ -7,6 +7,10 @@ except the location flag "confidential", whose name the issue fixes:
 - service.haven_example_listing  true for fictional demo listings
 - service.haven_source        {url, quote} where a real number was read (hotlines)
 - service.haven_rank          a small integer that lifts national lines in listings
+- service.haven_assurer       the organisation that last said the listing is still accurate
+                              (assured_date; assurer_email is its e-mail when known)
+- haven_translations/<locale>/reviewed_on  the day a person reviewed that translation (absent:
+                              machine translated)
 - schedule.haven_timezone     IANA zone name, so open-now follows daylight saving
 - location.confidential       true for shelters and safe houses
 - location.haven_area         {city, region, country} shown instead of a confidential address
@@ -178,6 +182,8 @@ def service_json(service: Service, *, full: bool = True) -> dict[str, Any]:
             "maximum_age": service.maximum_age,
             "alert": service.alert,
             "assured_date": _iso_date(service.assured_date),
+            "assurer_email": service.assurer_email,
+            "haven_assurer": service.assurer,
             "last_modified": service.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "haven_country": service.country,
             "haven_example_listing": True if service.is_demo else None,
@@ -243,7 +249,8 @@ def service_json(service: Service, *, full: bool = True) -> dict[str, Any]:
     if service.translations:
         out["haven_translations"] = {
             tr.locale: _clean({"name": tr.name, "description": tr.description,
-                               "eligibility_description": tr.eligibility_description})
+                               "eligibility_description": tr.eligibility_description,
+                               "reviewed_on": _iso_date(tr.reviewed_on)})
             for tr in sorted(service.translations, key=lambda t: t.locale)
         }
     return out

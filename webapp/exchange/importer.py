@@ -128,6 +128,12 @@ def _check_semantics(rec: dict[str, Any]) -> list[str]:
                 ):
                     errs.append(f"field 'haven_translations/{key}': needs a BCP 47 tag and "
                                 "string name/description/eligibility_description")
+                    continue
+                try:
+                    _date(val.get("reviewed_on"))
+                except ValueError:
+                    errs.append(f"field 'haven_translations/{key}/reviewed_on': not a date "
+                                "(YYYY-MM-DD)")
     country = rec.get("haven_country")
     if country is not None and not (isinstance(country, str) and re.fullmatch(r"[A-Z]{2}",
                                                                                country)):
@@ -188,6 +194,7 @@ def _collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> li
         "eligibility_description": rec.get("eligibility_description"),
         "minimum_age": rec.get("minimum_age"), "maximum_age": rec.get("maximum_age"),
         "alert": rec.get("alert"), "assured_date": _date(rec.get("assured_date")),
+        "assurer": rec.get("haven_assurer"), "assurer_email": rec.get("assurer_email"),
         "last_modified": _ts(rec.get("last_modified")),
         "source_language": "en", "country": rec.get("haven_country"),
         "is_demo": bool(rec.get("haven_example_listing")),
@@ -224,7 +231,9 @@ def _collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> li
     for loc_key, tr in (rec.get("haven_translations") or {}).items():
         rows.translations.append({"service_id": sid, "locale": loc_key, "name": tr.get("name"),
                                   "description": tr.get("description"),
-                                  "eligibility_description": tr.get("eligibility_description")})
+                                  "eligibility_description": tr.get("eligibility_description"),
+                                  "reviewed_on": _date(tr.get("reviewed_on")),
+                                  "reviewed_by": None})
     seen_terms: set[str] = set()
     for i, attr in enumerate(rec.get("attributes") or []):
         term = attr.get("taxonomy_term")
@@ -339,8 +348,11 @@ def _upsert(model: Any, rows: list[dict[str, Any]]) -> None:
         db.session.execute(update(model), old)
 
 
-def write_rows(rows: Rows) -> int:
-    """Write one validated import inside the caller's transaction; returns services written."""
+def write_rows(rows: Rows, *, bump_revision: bool = True) -> int:
+    """Write one validated import inside the caller's transaction; returns services written.
+
+    Every written service gets a new revision, so an editor's form opened before the import
+    cannot silently overwrite it (see #9: optimistic locking); the editor bumps its own."""
     sids = [s["id"] for s in rows.services]
     for i in range(0, len(sids), 500):
         chunk = sids[i:i + 500]
@@ -359,6 +371,10 @@ def write_rows(rows: Rows) -> int:
             db.session.execute(insert(model), batch)
     if rows.links:
         db.session.execute(insert(service_terms), rows.links)
+    if bump_revision:
+        for i in range(0, len(sids), 500):
+            db.session.execute(update(Service).where(Service.id.in_(sids[i:i + 500]))
+                               .values(revision=Service.revision + 1))
     indexer.reindex(sids)
     return len(sids)
 

@@ -230,15 +230,18 @@ def _terms(row: SheetRow, column: str, tax: str, sid: str,
     return out
 
 
-def row_to_service(row: SheetRow, errors: list[str]) -> dict[str, Any]:
-    """An HSDS 3.0 service object from one row; problems are appended to errors."""
+def row_to_service(row: SheetRow, errors: list[str], sid: str | None = None) -> dict[str, Any]:
+    """An HSDS 3.0 service object from one row; problems are appended to errors.
+
+    A sheet's service is known by its organisation, name and city; the editor passes the id of
+    the listing it edits instead, so renaming a listing keeps it the same listing."""
     c = row.cells
     for column in ("organization", "name", "country"):
         if not c[column]:
             errors.append(f"{row.where(column)}: must not be empty")
     if not _list(c["categories"]):
         errors.append(f"{row.where('categories')}: at least one category, e.g. legal-aid")
-    sid = service_key(c["organization"], c["name"], c["city"])
+    sid = sid or service_key(c["organization"], c["name"], c["city"])
     org_id = derived_id("sheet-org", c["organization"].strip().casefold())
     country = c["country"].upper()
     if country and not re.fullmatch(r"[A-Z]{2}", country):

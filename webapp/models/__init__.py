@@ -17,9 +17,10 @@ from webapp.models.directory import (
     TaxonomyTerm,
     service_terms,
 )
+from webapp.models.editor import ListingRevision
 from webapp.models.posters import Campaign, CampaignDay
 from webapp.models.reports import ListingReport
-from webapp.models.staff import AuditEntry, StaffUser
+from webapp.models.staff import AuditEntry, StaffInvite, StaffUser
 from webapp.models.tips import (
     IdempotencyKey,
     OrgKey,
@@ -35,6 +36,7 @@ __all__ = [
     "CampaignDay",
     "IdempotencyKey",
     "OrgKey",
+    "StaffInvite",
     "StaffUser",
     "Tip",
     "TipMessage",
@@ -42,6 +44,7 @@ __all__ = [
     "TipPhoto",
     "Language",
     "ListingReport",
+    "ListingRevision",
     "Location",
     "Meta",
     "OpenSlot",

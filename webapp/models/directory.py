@@ -90,6 +90,13 @@ class Service(db.Model):  # type: ignore[name-defined,misc]
     maximum_age: Mapped[float | None] = mapped_column(Float)
     alert: Mapped[str | None] = mapped_column(Text)
     assured_date: Mapped[dt.date | None] = mapped_column(Date)
+    # Who last said "still accurate" (see #9, item 3): the organisation is published as the
+    # assurer; the staff account stays inside Haven.
+    assurer: Mapped[str | None] = mapped_column(Text)
+    assurer_email: Mapped[str | None] = mapped_column(Text)
+    assured_by: Mapped[int | None] = mapped_column(Integer)
+    # Optimistic locking: every write adds one, and a save names the revision it started from.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     last_modified: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     # Haven extensions (exported as haven_* properties; see services_data/README.md)
     source_language: Mapped[str] = mapped_column(String(20), default="en")
@@ -133,6 +140,9 @@ class ServiceTranslation(db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     eligibility_description: Mapped[str | None] = mapped_column(Text)
+    # None: machine translated (or origin unknown); else the day a person reviewed it and who.
+    reviewed_on: Mapped[dt.date | None] = mapped_column(Date)
+    reviewed_by: Mapped[int | None] = mapped_column(Integer)
     service: Mapped[Service] = relationship(back_populates="translations")
 
 

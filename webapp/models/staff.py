@@ -9,7 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
 
-ROLES = ("admin", "reviewer")
+ROLES = ("admin", "reviewer", "editor", "org-editor")
+TIP_ROLES = ("admin", "reviewer")  # who may read tips
+EDIT_ROLES = ("admin", "editor", "org-editor")  # who may edit listings (org-editor: their own)
 
 
 class StaffUser(db.Model):  # type: ignore[name-defined,misc]
@@ -23,6 +25,23 @@ class StaffUser(db.Model):  # type: ignore[name-defined,misc]
     role: Mapped[str] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_totp_step: Mapped[int] = mapped_column(Integer, default=0)  # no code is used twice
+    organization_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class StaffInvite(db.Model):  # type: ignore[name-defined,misc]
+    """A one-time link to create an account (see #9, item 2). Only a hash of the token is kept.
+    """
+
+    __tablename__ = "staff_invite"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(10))
+    organization_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
 
 
 class AuditEntry(db.Model):  # type: ignore[name-defined,misc]

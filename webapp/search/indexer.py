@@ -98,7 +98,7 @@ def reindex(service_ids: Iterable[str]) -> None:
                 selectinload(Service.organization), selectinload(Service.translations),
                 selectinload(Service.terms), selectinload(Service.schedules),
                 selectinload(Service.locations).selectinload(ServiceAtLocation.location),
-            )
+            ).execution_options(populate_existing=True)  # rows written by Core since loaded
         ).all()
         token_rows = [{"token": tok, "service_id": svc.id, "weight": w}
                       for svc in services for tok, w in service_tokens(svc).items()]
@@ -120,6 +120,11 @@ def rebuild_vocab() -> None:
             select(SearchToken.token, func.count()).group_by(SearchToken.token),
         )
     )
+    set_meta("data_version", uuid.uuid4().hex)
+
+
+def touch() -> None:
+    """A new data version without re-deriving anything (a change only pages show)."""
     set_meta("data_version", uuid.uuid4().hex)
 
 

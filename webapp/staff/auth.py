@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import AuditEntry, StaffUser
+from webapp.models.staff import TIP_ROLES
 from webapp.tips import crypto
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,14 +31,19 @@ def _totp_box_key() -> bytes:
                            person=b"haven-totp-key").digest()
 
 
-def create_user(username: str, password: str, role: str) -> tuple[StaffUser, str]:
+def create_user(username: str, password: str, role: str, *, secret: str | None = None,
+                organization_id: str | None = None,
+                commit: bool = True) -> tuple[StaffUser, str]:
     """A new account; returns it and its TOTP secret (shown once, to enrol an app)."""
-    secret = pyotp.random_base32()
+    secret = secret or pyotp.random_base32()
     user = StaffUser(username=username, password_hash=hasher.hash(password), role=role,
                      totp_secret=crypto.seal(_totp_box_key(), secret.encode()), active=True,
-                     last_totp_step=0)
+                     last_totp_step=0, organization_id=organization_id)
     db.session.add(user)
-    db.session.commit()
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
     return user, secret
 
 
@@ -112,6 +118,25 @@ def admin_required(view: F) -> F:
             abort(403)
         return view(*args, **kwargs)
     return wrapped  # type: ignore[return-value]
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Only these roles (a partner's org-editor never reaches the tip inbox; see #9)."""
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None or user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped  # type: ignore[return-value]
+    return decorate
+
+
+def home_for(user: StaffUser) -> str:
+    """Where this person starts: the tip inbox, or the directory for listing editors."""
+    return url_for("staff.inbox" if user.role in TIP_ROLES else "staff.directory")
 
 
 def audit(action: str, tip_id: str | None = None, detail: str = "") -> None:

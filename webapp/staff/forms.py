@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
@@ -82,3 +82,27 @@ class UserForm(FlaskForm):
                                        message=_l("At least 12 characters."))])
     role = SelectField(_l("Role"), choices=[SelectChoice("reviewer", _l("Reviewer")),
                                             SelectChoice("admin", _l("Administrator"))])
+
+
+ROLE_CHOICES = [SelectChoice("reviewer", _l("Reviewer (reads tips)")),
+                SelectChoice("editor", _l("Editor (every listing)")),
+                SelectChoice("org-editor", _l("Organisation editor (their organisation's "
+                                              "listings)")),
+                SelectChoice("admin", _l("Administrator"))]
+
+
+class InviteForm(FlaskForm):
+    """A one-time link for a new colleague or a partner organisation's staff member."""
+
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    organization = SelectField(_l("Organisation"), choices=[], validate_choice=False)
+
+
+class EnrolForm(FlaskForm):
+    """The invitee's username, password and a first code from their authenticator app."""
+
+    username = UserForm.username
+    password = UserForm.password
+    confirm = PasswordField(_l("Password again"), validators=[DataRequired(REQUIRED)])
+    secret = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Z2-7]{32}$")])
+    code = LoginForm.code

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp.extensions import db
 from webapp.models import StaffUser, Tip
+from webapp.models.staff import TIP_ROLES
 from webapp.models.tips import KINDS, STATUSES
 from webapp.staff import auth, bp, forms, pdf
 from webapp.tips import crypto, services
@@ -39,7 +40,7 @@ def staff_names() -> dict[int, str]:
 
 
 @bp.route("/")
-@auth.login_required
+@auth.roles_required(*TIP_ROLES)
 def inbox() -> str:
     """Newest first; filter by kind, status and assignee. Metadata only: no unlock needed."""
     stmt = select(Tip).order_by(Tip.created_hour.desc(), Tip.id)
@@ -73,7 +74,7 @@ def _tip(tip_id: str) -> Tip:
 
 
 @bp.route("/tips/<tip_id>")
-@auth.login_required
+@auth.roles_required(*TIP_ROLES)
 def tip_view(tip_id: str) -> str:
     """One tip: content, photos, thread and notes need the unlocked key."""
     tip = _tip(tip_id)
@@ -104,7 +105,7 @@ def _need_key() -> PrivateKey:
 
 
 @bp.route("/tips/<tip_id>/status", methods=["POST"])
-@auth.login_required
+@auth.roles_required(*TIP_ROLES)
 def set_status(tip_id: str) -> WResponse:
     """Move the tip along (received → in review → referred → closed)."""
     tip = _tip(tip_id)
@@ -119,7 +120,7 @@ def set_status(tip_id: str) -> WResponse:
 
 
 @bp.route("/tips/<tip_id>/assign", methods=["POST"])
-@auth.login_required
+@auth.roles_required(*TIP_ROLES)
 def assign(tip_id: str) -> WResponse:
     """Give the tip to a colleague (or to nobody)."""
     tip = _tip(tip_id)
@@ -134,7 +135,7 @@ def assign(tip_id: str) -> WResponse:
 
 
 @bp.route("/tips/<tip_id>/note", methods=["POST"])
-@auth.login_required
+@auth.roles_required(*TIP_ROLES)
 def note(tip_id: str) -> WResponse:
     """An internal note (the tipster never sees it)."""
     tip = _tip(tip_id)
@@ -149,7 +150,7 @@ def note(tip_id: str) -> WResponse:
 
 
 @bp.route("/tips/<tip_id>/message", methods=["POST"])
-@auth.login_required
+@auth.roles_required(*TIP_ROLES)
 def message(tip_id: str) -> WResponse:
     """A message the tipster reads with their receipt."""
     tip = _tip(tip_id)
@@ -163,7 +164,7 @@ def message(tip_id: str) -> WResponse:
 
 
 @bp.route("/tips/<tip_id>/photos/<photo_id>")
-@auth.login_required
+@auth.roles_required(*TIP_ROLES)
 def photo(tip_id: str, photo_id: str) -> Response:
     """A decrypted photo (never cached)."""
     thread = services.open_for_staff(_tip(tip_id), _need_key())
@@ -176,7 +177,7 @@ def photo(tip_id: str, photo_id: str) -> Response:
 
 
 @bp.route("/tips/<tip_id>/export.pdf")
-@auth.login_required
+@auth.roles_required(*TIP_ROLES)
 def export_pdf(tip_id: str) -> Response:
     """One tip as a PDF for a referral to law enforcement."""
     thread = services.open_for_staff(_tip(tip_id), _need_key())

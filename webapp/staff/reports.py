@@ -12,7 +12,7 @@ from webapp.staff import auth, bp, forms
 
 
 @bp.route("/reports")
-@auth.login_required
+@auth.roles_required("admin", "reviewer", "editor")
 def report_queue() -> str:
     """Open reports, listings with several reports first."""
     return render_template("staff/reports.html", rows=services.open_reports(),
@@ -20,7 +20,7 @@ def report_queue() -> str:
 
 
 @bp.route("/reports/<int:report_id>", methods=["POST"])
-@auth.login_required
+@auth.roles_required("admin", "reviewer", "editor")
 def report_close(report_id: int) -> Response:
     """Close one report as fixed or dismissed; the audit log keeps who and when."""
     outcome = request.form.get("outcome", "")

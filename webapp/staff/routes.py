@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from webapp.extensions import db
-from webapp.models import AuditEntry, OrgKey, StaffUser
+from webapp.models import AuditEntry, Organization, OrgKey, StaffUser
 from webapp.security import client_tag, limiter
 from webapp.staff import auth, bp, forms
 from webapp.tips import crypto
@@ -39,7 +39,7 @@ def login() -> Response | tuple[str, int] | str:
         session["uid"] = user.id
         auth.audit("login")
         nxt = request.args.get("next", "")
-        return redirect(nxt if nxt.startswith("/staff/") else url_for("staff.inbox"))
+        return redirect(nxt if nxt.startswith("/staff/") else auth.home_for(user))
     status = 400 if request.method == "POST" else 200
     return render_template("staff/login.html", form=form), status
 
@@ -117,8 +117,11 @@ def users() -> tuple[str, int] | str:
     elif request.method == "POST":
         status = 400
     people = db.session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
-    return render_template("staff/users.html", form=form, people=people,
-                           created=created), status
+    orgs = db.session.scalars(select(Organization).order_by(Organization.name)).all()
+    invite = forms.InviteForm()
+    invite.organization.choices = [("", "—"), *((o.id, o.name) for o in orgs)]
+    return render_template("staff/users.html", form=form, people=people, created=created,
+                           invite=invite, org_names={o.id: o.name for o in orgs}), status
 
 
 @bp.route("/audit")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Tip
+from webapp.models.staff import TIP_ROLES
 from webapp.models.tips import KINDS, STATUSES
 from webapp.staff import auth, bp
 from webapp.tips.labels import kind_label, status_label
@@ -81,7 +82,7 @@ def compute(now: dt.datetime | None = None) -> dict[str, object]:
 
 
 @bp.route("/stats")
-@auth.login_required
+@auth.roles_required(*TIP_ROLES)
 def stats() -> str:
     """Charts as SVG drawn on the server (no script, no third party)."""
     return render_template("staff/stats.html", **compute())

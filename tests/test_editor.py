@@ -1,0 +1,263 @@
+"""The directory editor (#9, items 1-3): edit, conflicts, history and revert, roles,
+invitations, verification and translations, through the pages staff use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pyotp
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from tests.editor_helpers import FRESNO, OAKLAND, editors, find_form, listing_form, service_of
+from tests.tips_helpers import Staff, csrf, sign_in
+from webapp.extensions import db
+from webapp.models import AuditEntry, ListingRevision, Service, StaffInvite, StaffUser
+from webapp.search import search
+
+
+@pytest.fixture
+def people(app: Flask, staff: dict[str, Staff]) -> dict[str, Staff]:
+    """admin, reviewer, editor and a Fresno org-editor."""
+    return {**staff, **editors(app)}
+
+
+def signed(app: Flask, who: Staff) -> FlaskClient:
+    """A fresh client signed in as who."""
+    client = app.test_client()
+    sign_in(client, who)
+    return client
+
+
+def stored(app: Flask, sid: str) -> Service:
+    with app.app_context():
+        svc = db.session.get(Service, sid)
+        assert svc is not None
+        _ = (svc.phones, svc.translations, svc.locations, svc.terms)
+        for sal in svc.locations:
+            _ = sal.location
+        db.session.expunge_all()
+        return svc
+
+
+def found(app: Flask, q: str) -> list[str]:
+    with app.app_context():
+        return search.search(search.Params(q=q), home_country="US").ids
+
+
+def test_an_editor_changes_a_phone_and_the_public_page_and_search_follow(
+        app: Flask, people: dict[str, Staff]) -> None:
+    client = signed(app, people["editor"])
+    sid = service_of(app, FRESNO, "Legal")
+    before = stored(app, sid)
+    fields = listing_form(client, sid)
+    fields.update(phone="(555) 555-0177", name="Fresno Riverside Legal Clinic")
+    resp = client.post(f"/staff/directory/{sid}", data=fields)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    after = stored(app, sid)
+    assert after.revision == before.revision + 1
+    assert [p.number for p in after.phones if p.type == "voice"] == ["(555) 555-0177"]
+    page = app.test_client().get(f"/en/services/{sid}").get_data(as_text=True)
+    assert "555-0177" in page and "Fresno Riverside Legal Clinic" in page
+    assert found(app, "riverside")[:1] == [sid]
+    history = client.get(f"/staff/directory/{sid}/history").get_data(as_text=True)
+    assert "555-0177" in history and "Riverside" in history
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "listing_edited")).one()
+        assert sid in entry.detail and "phone" in entry.detail and "555" not in entry.detail
+
+
+def test_a_stale_save_is_refused_and_keeps_the_input(app: Flask,
+                                                     people: dict[str, Staff]) -> None:
+    first, second = signed(app, people["editor"]), signed(app, people["admin"])
+    sid = service_of(app, FRESNO, "Legal")
+    mine, theirs = listing_form(first, sid), listing_form(second, sid)
+    mine["phone"] = "(555) 555-0161"
+    assert first.post(f"/staff/directory/{sid}", data=mine).status_code == 302
+    theirs["phone"] = "(555) 555-0162"
+    theirs["description"] = "My careful new description"
+    resp = second.post(f"/staff/directory/{sid}", data=theirs)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 409
+    assert "someone else saved this listing" in html
+    assert 'value="(555) 555-0162"' in html and "My careful new description" in html
+    assert "(555) 555-0161" in html  # what the other person saved is shown next to it
+    assert [p.number for p in stored(app, sid).phones if p.type == "voice"] == ["(555) 555-0161"]
+    again = find_form(html, "name", "phone")  # saving again, knowingly, replaces their version
+    assert second.post(f"/staff/directory/{sid}", data=again).status_code == 302
+    assert [p.number for p in stored(app, sid).phones if p.type == "voice"] == ["(555) 555-0162"]
+
+
+def test_revert_restores_the_old_value(app: Flask, people: dict[str, Staff]) -> None:
+    client = signed(app, people["editor"])
+    sid = service_of(app, FRESNO, "Legal")
+    old = [p.number for p in stored(app, sid).phones if p.type == "voice"]
+    fields = listing_form(client, sid)
+    fields["phone"] = "(555) 555-0188"
+    assert client.post(f"/staff/directory/{sid}", data=fields).status_code == 302
+    with app.app_context():
+        change = db.session.scalars(select(ListingRevision).where(
+            ListingRevision.service_id == sid, ListingRevision.action == "edited")).one()
+    token = csrf(client, f"/staff/directory/{sid}/history")
+    resp = client.post(f"/staff/directory/{sid}/revert/{change.id}",
+                       data={"csrf_token": token, "revision": stored(app, sid).revision})
+    assert resp.status_code == 302
+    assert [p.number for p in stored(app, sid).phones if p.type == "voice"] == old
+    assert "555-0188" not in app.test_client().get(f"/en/services/{sid}").get_data(as_text=True)
+    stale = client.post(f"/staff/directory/{sid}/revert/{change.id}",
+                        data={"csrf_token": token, "revision": 1})
+    assert "stale=1" in stale.headers["Location"]
+
+
+def test_bad_input_is_shown_next_to_its_field_and_nothing_changes(
+        app: Flask, people: dict[str, Staff]) -> None:
+    client = signed(app, people["editor"])
+    sid = service_of(app, FRESNO, "Legal")
+    before = stored(app, sid)
+    fields = listing_form(client, sid)
+    fields.update(latitude="123", hours="whenever", email="not-an-address")
+    resp = client.post(f"/staff/directory/{sid}", data=fields)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    for name in ("latitude", "hours", "email"):
+        assert re.search(rf'id="{name}-err"', html), name
+    assert stored(app, sid).revision == before.revision
+
+
+def test_create_then_retire(app: Flask, people: dict[str, Staff]) -> None:
+    client = signed(app, people["editor"])
+    html = client.get("/staff/directory/new").get_data(as_text=True)
+    fields = find_form(html, "name", "phone")
+    fields.update(new_organization="Kestrel Outreach", name="Kestrel Night Line",
+                  categories=["hotline"], phone="(555) 555-0142", country="US",
+                  city="Fresno", hours="24/7", timezone="America/Los_Angeles")
+    resp = client.post("/staff/directory/new", data=fields)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
+    sid = resp.headers["Location"].split("/staff/directory/")[1].split("?")[0]
+    assert found(app, "kestrel") == [sid]
+    token = csrf(client, f"/staff/directory/{sid}")
+    resp = client.post(f"/staff/directory/{sid}/retire",
+                       data={"csrf_token": token, "revision": stored(app, sid).revision})
+    assert resp.status_code == 302
+    assert stored(app, sid).status == "inactive"  # kept, never deleted
+    assert found(app, "kestrel") == []
+
+
+def test_roles(app: Flask, people: dict[str, Staff]) -> None:
+    partner = signed(app, people["org-editor"])
+    own = service_of(app, FRESNO, "Safe Haven")
+    other = service_of(app, OAKLAND, "Safe Haven")
+    page = partner.get(f"/staff/directory/{own}").get_data(as_text=True)
+    assert "141 Example Street" in page  # their own confidential street, to correct it
+    for url in (f"/staff/directory/{other}", f"/staff/directory/{other}/history",
+                f"/staff/directory/{other}/translations/ar"):
+        resp = partner.get(url)
+        assert resp.status_code == 403
+        assert "151 Example Street" not in resp.get_data(as_text=True)
+    listing = partner.get("/staff/directory?q=safe").get_data(as_text=True)
+    assert "Fresno Safe Haven House" in listing and "Oakland Safe Haven House" not in listing
+    assert partner.get("/staff/").status_code == 403  # partners never see tips
+    assert partner.get("/staff/stats").status_code == 403
+    reviewer = signed(app, people["reviewer"])
+    assert reviewer.get("/staff/directory").status_code == 403
+    fields = listing_form(partner, own)
+    fields["organization"] = service_of(app, OAKLAND, "Safe Haven")  # not an org they have
+    resp = partner.post(f"/staff/directory/{own}", data=fields)
+    assert resp.status_code == 400
+
+
+def test_an_invitation_works_once_and_expires(app: Flask, people: dict[str, Staff]) -> None:
+    admin = signed(app, people["admin"])
+    with app.app_context():
+        fresno = db.session.scalar(select(Service.organization_id).where(
+            Service.id == service_of(app, FRESNO, "Legal")))
+    token = csrf(admin, "/staff/users")
+    resp = admin.post("/staff/users/invite", data={"csrf_token": token, "role": "org-editor",
+                                                   "organization": fresno})
+    link = re.search(r'class="invite-link" dir="ltr">([^<]+)<', resp.get_data(as_text=True))
+    assert resp.status_code == 200 and link
+    path = "/staff/" + link.group(1).split("/staff/", 1)[1]
+    guest = app.test_client()
+    unknown = guest.get("/staff/invite/" + "A" * 43)
+    assert unknown.status_code == 410 and 'name="password"' not in unknown.get_data(as_text=True)
+    html = guest.get(path).get_data(as_text=True)
+    secret = re.search(r'name="secret" type="hidden" value="([A-Z2-7]{32})"', html)
+    assert secret and "<svg" in html
+    form = {"csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                                    html).group(1),  # type: ignore[union-attr]
+            "secret": secret.group(1), "username": "partner.ana",
+            "password": "a-long-enough-password", "confirm": "a-long-enough-password",
+            "code": pyotp.TOTP(secret.group(1)).now()}
+    assert guest.post(path, data={**form, "code": "000000"}).status_code == 400
+    resp = guest.post(path, data=form)
+    assert resp.status_code == 302
+    with app.app_context():
+        user = db.session.scalars(select(StaffUser).where(
+            StaffUser.username == "partner.ana")).one()
+        assert (user.role, user.organization_id) == ("org-editor", fresno)
+    assert guest.get(path).status_code == 410  # single use
+    assert app.test_client().post(path, data={**form, "username": "other"}).status_code == 410
+    token = csrf(admin, "/staff/users")
+    resp = admin.post("/staff/users/invite", data={"csrf_token": token, "role": "editor"})
+    link = re.search(r'class="invite-link" dir="ltr">([^<]+)<', resp.get_data(as_text=True))
+    assert link
+    with app.app_context():
+        for inv in db.session.scalars(select(StaffInvite).where(StaffInvite.used_at.is_(None))):
+            inv.expires_at = dt.datetime(2020, 1, 1)
+        db.session.commit()
+    assert guest.get("/staff/" + link.group(1).split("/staff/", 1)[1]).status_code == 410
+
+
+def test_verification_queue_and_export(app: Flask, people: dict[str, Staff]) -> None:
+    client = signed(app, people["editor"])
+    html = client.get("/staff/directory/verify").get_data(as_text=True)
+    ids = re.findall(r'/staff/directory/([0-9a-f-]{36})/verify', html)
+    assert ids
+    with app.app_context():
+        def urgent(sid: str) -> bool:
+            svc = db.session.get(Service, sid)
+            assert svc is not None
+            return any(t.code in ("hotline", "emergency", "shelter") for t in svc.terms)
+        flags = [urgent(s) for s in ids]
+    assert flags == sorted(flags, reverse=True) and flags[0]  # urgent ones first
+    sid = ids[0]
+    token = csrf(client, "/staff/directory/verify")
+    resp = client.post(f"/staff/directory/{sid}/verify",
+                       data={"csrf_token": token, "revision": stored(app, sid).revision,
+                             "next": "queue"})
+    assert resp.status_code == 302
+    svc = stored(app, sid)
+    assert svc.assured_date == dt.datetime.now(dt.UTC).date() and svc.assurer
+    doc = app.test_client().get(f"/api/hsds/services/{sid}").json
+    assert doc["assured_date"] == svc.assured_date.isoformat()
+    assert doc["haven_assurer"] == svc.assurer
+    assert sid not in client.get("/staff/directory/verify").get_data(as_text=True)
+
+
+def test_translations_are_marked_machine_or_reviewed(app: Flask,
+                                                     people: dict[str, Staff]) -> None:
+    client = signed(app, people["editor"])
+    sid = service_of(app, FRESNO, "Legal")
+    url = f"/staff/directory/{sid}/translations/ar"
+    html = client.get(url).get_data(as_text=True)
+    assert 'lang="ar" dir="rtl"' in html
+    form = find_form(html, "description", lacking="phone")
+    form.update(name="عيادة ريفرسايد القانونية", description="محامون مجانيون")
+    form.pop("reviewed", None)
+    assert client.post(url, data=form).status_code == 302
+    page = app.test_client().get(f"/ar/services/{sid}").get_data(as_text=True)
+    assert "عيادة ريفرسايد القانونية" in page and 'class="translation-note"' in page
+    machine_note = re.search(r'class="translation-note"><small>([^<]+)<', page)
+    form = find_form(client.get(url).get_data(as_text=True), "description", lacking="phone")
+    form["reviewed"] = "y"
+    assert client.post(url, data=form).status_code == 302
+    page = app.test_client().get(f"/ar/services/{sid}").get_data(as_text=True)
+    reviewed_note = re.search(r'class="translation-note"><small>([^<]+)<', page)
+    assert machine_note and reviewed_note and machine_note.group(1) != reviewed_note.group(1)
+    doc = app.test_client().get(f"/api/hsds/services/{sid}").json
+    assert doc["haven_translations"]["ar"]["reviewed_on"] == dt.date.today().isoformat()
+    assert found(app, "ريفرسايد") == [sid]  # a word only the new translation has

@@ -1,0 +1,160 @@
+"""The directory editor on a phone, in real Chromium (#9 acceptance): a phone number changed in
+English and an Arabic translation in RTL reach the public page and the offline search; a stale
+save is refused with the input kept; revert; an org-editor is kept to their organisation."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+from flask import Flask
+
+from tests.editor_helpers import FRESNO, OAKLAND, editors, service_of
+from tests.pages import wait_js
+from tests.tips_helpers import Staff, keyed
+
+pytestmark = pytest.mark.browser
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}
+SHOTS = Path(__file__).parent.parent / "instance" / "screenshots"
+
+
+@pytest.fixture
+def people(app: Flask) -> dict[str, Staff]:
+    app.config["HAVEN_PASSPHRASE_KDF"] = "interactive"
+    return {**keyed(app), **editors(app)}
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """A phone-sized context factory; every context is closed at the end."""
+    made: list[Any] = []
+
+    def new(locale: str = "en") -> Any:
+        ctx = browser.new_context(locale=locale, service_workers="allow", **PHONE)
+        made.append(ctx)
+        return ctx
+
+    yield new
+    for ctx in made:
+        ctx.close()
+
+
+def sign_in(page: Any, base: str, who: Staff) -> None:
+    """Through the sign-in form, with a code not used before."""
+    totp = pyotp.TOTP(who.secret)
+    for when in (time.time(), time.time() + 30):
+        page.goto(f"{base}/staff/login")
+        page.fill("#username", who.username)
+        page.fill("#password", who.password)
+        page.fill("#code", totp.at(when))
+        page.click("form button[type=submit]")
+        if "/staff/login" not in page.url:
+            return
+    raise AssertionError("sign-in failed")
+
+
+def no_overflow(page: Any) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_editing_on_a_phone_reaches_public_and_offline_pages(
+        app: Flask, people: dict[str, Staff], phone: Any, live_server: str) -> None:
+    sid = service_of(app, FRESNO, "Legal")
+    public = phone("ar").new_page()
+    public.goto(f"{live_server}/ar/")
+    wait_js(public, "!!navigator.serviceWorker.controller && "
+                    "navigator.serviceWorker.controller.state === 'activated'")
+    wait_js(public, "document.documentElement.getAttribute('data-offline-ready') === 'ar'")
+    public.goto(f"{live_server}/ar/offline/search")
+    bundle = public.get_attribute("[data-offline=search]", "data-bundle")
+    etag = public.evaluate("u => caches.open('haven-data').then(c => c.match(u))"
+                           ".then(r => r && r.headers.get('ETag'))", bundle)
+
+    en = phone("en").new_page()
+    sign_in(en, live_server, people["editor"])
+    en.goto(f"{live_server}/staff/directory?q=Legal")
+    no_overflow(en)
+    en.click(f"a[href='/staff/directory/{sid}']")
+    en.fill("#phone", "(555) 555-0177")
+    en.click("form.listing-form button[type=submit]")
+    assert en.locator("p.ok[role=status]").is_visible()
+    assert en.input_value("#phone") == "(555) 555-0177"
+
+    ar = phone("ar").new_page()
+    sign_in(ar, live_server, people["admin"])
+    ar.goto(f"{live_server}/staff/directory/{sid}/translations/ar")
+    assert ar.get_attribute("html", "dir") == "rtl"
+    assert ar.get_attribute("form.listing-form", "dir") == "rtl"
+    ar.fill("#name", "عيادة ريفرسايد القانونية")
+    ar.check("#reviewed")
+    no_overflow(ar)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    ar.screenshot(path=str(SHOTS / "editor-translation-ar.png"), full_page=True)
+    ar.click("form.listing-form button[type=submit]")
+    assert ar.locator("p.ok[role=status]").is_visible()
+    ar.screenshot(path=str(SHOTS / "editor-listing-ar.png"), full_page=True)
+    no_overflow(ar)
+
+    public.goto(f"{live_server}/ar/services/{sid}")
+    text = public.locator("main").inner_text()
+    assert "عيادة ريفرسايد القانونية" in text and "0177" in text
+    # Online, the offline bundle refreshes; then with the network off the search finds it.
+    public.evaluate("u => fetch(u)", bundle)
+    wait_js(public, f"caches.open('haven-data').then(c => c.match('{bundle}'))"
+                    f".then(r => !!r && r.headers.get('ETag') !== {etag!r})")
+    public.context.set_offline(True)
+    public.goto(f"{live_server}/ar/search?q=ريفرسايد")
+    public.wait_for_selector("[data-offline=search][data-ready='1']")
+    results = public.locator("#offline-results").inner_text()
+    assert "عيادة ريفرسايد القانونية" in results
+    public.goto(f"{live_server}/ar/services/{sid}")  # the page kept when it was seen above
+    assert "0177" in public.locator("main").inner_text()
+    public.context.set_offline(False)
+
+
+def test_stale_save_revert_and_partner_limits(app: Flask, people: dict[str, Staff], phone: Any,
+                                              live_server: str) -> None:
+    sid = service_of(app, FRESNO, "Legal")
+    first, second = phone("en").new_page(), phone("ar").new_page()
+    sign_in(first, live_server, people["editor"])
+    sign_in(second, live_server, people["admin"])
+    first.goto(f"{live_server}/staff/directory/{sid}")
+    second.goto(f"{live_server}/staff/directory/{sid}")
+    old = first.input_value("#phone")
+    first.fill("#phone", "(555) 555-0151")
+    first.click("form.listing-form button[type=submit]")
+    second.fill("#phone", "(555) 555-0152")
+    second.fill("#description", "وصف جديد كتبته بعناية")
+    second.click("form.listing-form button[type=submit]")
+    assert second.locator(".conflict[role=alert]").is_visible()
+    assert second.input_value("#phone") == "(555) 555-0152"  # their input is kept
+    assert second.input_value("#description") == "وصف جديد كتبته بعناية"
+    assert "555-0151" in second.locator(".conflict").inner_text()
+    no_overflow(second)
+    second.screenshot(path=str(SHOTS / "editor-conflict-ar.png"), full_page=True)
+
+    first.goto(f"{live_server}/staff/directory/{sid}/history")
+    first.locator("ol.history li").first.locator("button").click()
+    assert first.locator("p.ok[role=status]").is_visible()
+    first.goto(f"{live_server}/staff/directory/{sid}")
+    assert first.input_value("#phone") == old
+
+    partner = phone("en").new_page()
+    sign_in(partner, live_server, people["org-editor"])
+    other = service_of(app, OAKLAND, "Safe Haven")
+    resp = partner.goto(f"{live_server}/staff/directory/{other}")
+    assert resp is not None and resp.status == 403
+    assert "151 Example Street" not in partner.content()
+    partner.goto(f"{live_server}/staff/directory?q=Safe")
+    assert "Oakland" not in partner.locator("main").inner_text()
+    own = service_of(app, FRESNO, "Safe Haven")
+    partner.goto(f"{live_server}/staff/directory/{own}")
+    assert partner.input_value("#address") == "141 Example Street"
+    assert partner.is_checked("#confidential")
+    resp = partner.goto(f"{live_server}/staff/")
+    assert resp is not None and resp.status == 403

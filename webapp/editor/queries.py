@@ -1,0 +1,120 @@
+"""What the editor lists: listings by filter, the verification queue, a listing's history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Select, case, exists, func, or_, select
+
+from webapp.directory import taxonomy
+from webapp.editor import snapshot
+from webapp.extensions import db
+from webapp.models import ListingReport, ListingRevision, Service, StaffUser, service_terms
+from webapp.search.memindex import VISIBLE_STATUSES
+
+PER_PAGE = 50
+STALE_DAYS = 365
+RECENT_DAYS = 14
+URGENT = ("hotline", "emergency", "shelter")  # verified first: people call these in a crisis
+
+
+@dataclass
+class Filters:
+    """The list's filters, as the URL gives them."""
+
+    q: str = ""
+    organization: str = ""
+    category: str = ""
+    stale: bool = False
+    reported: bool = False
+    recent: bool = False
+    page: int = 1
+
+
+def _scoped(query: Select[tuple[Service]], user: StaffUser) -> Select[tuple[Service]]:
+    if user.role == "org-editor":
+        return query.where(Service.organization_id == user.organization_id)
+    return query
+
+
+def _has_term(codes: tuple[str, ...] | list[str]) -> object:
+    ids = [taxonomy.BY_CODE[(taxonomy.CATEGORIES, c)].id for c in codes
+           if (taxonomy.CATEGORIES, c) in taxonomy.BY_CODE]
+    return exists().where(service_terms.c.service_id == Service.id,
+                          service_terms.c.term_id.in_(ids))
+
+
+def stale_before(today: dt.date | None = None) -> dt.date:
+    """Verified before this day (or never) counts as stale."""
+    return (today or dt.date.today()) - dt.timedelta(days=STALE_DAYS)
+
+
+def listings(f: Filters, user: StaffUser) -> tuple[list[Service], int]:
+    """One page of listings and how many match."""
+    query = _scoped(select(Service), user)
+    if f.q.strip():
+        query = query.where(func.lower(Service.name).contains(f.q.strip().lower(),
+                                                              autoescape=True))
+    if f.organization:
+        query = query.where(Service.organization_id == f.organization)
+    if f.category in taxonomy.CATEGORY_CODES:
+        query = query.where(_has_term([f.category]))  # type: ignore[arg-type]
+    if f.stale:
+        query = query.where(or_(Service.assured_date.is_(None),
+                                Service.assured_date < stale_before()))
+    if f.reported:
+        query = query.where(exists().where(ListingReport.service_id == Service.id,
+                                           ListingReport.status == "open"))
+    if f.recent:
+        since = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=RECENT_DAYS)
+        query = query.where(Service.last_modified >= since)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows: list[Service] = db.session.scalars(query.order_by(Service.name, Service.id)
+                              .offset((max(f.page, 1) - 1) * PER_PAGE).limit(PER_PAGE)).all()  # type: ignore[assignment]
+    return [*rows], total
+
+
+def verify_queue(user: StaffUser, limit: int = PER_PAGE) -> list[Service]:
+    """Listings to check, most urgent first: hotlines, emergency and shelters before others,
+    then never verified, then the longest ago."""
+    query = _scoped(select(Service), user).where(
+        Service.status.in_(VISIBLE_STATUSES),
+        or_(Service.assured_date.is_(None), Service.assured_date < stale_before()))
+    urgent = case((_has_term(URGENT), 0), else_=1)  # type: ignore[arg-type]
+    return list(db.session.scalars(query.order_by(
+        urgent, Service.assured_date.is_not(None), Service.assured_date, Service.name)
+        .limit(limit)))
+
+
+@dataclass
+class Change:
+    """One row of a listing's history, with what it changed."""
+
+    id: int
+    at: dt.datetime
+    who: str | None
+    action: str
+    revision: int
+    fields: list[tuple[str, str, str]]  # field, before, after
+    revertible: bool
+
+
+def history(service_id: str) -> list[Change]:
+    """Newest first, each with its field-by-field difference from the one before."""
+    rows = db.session.execute(
+        select(ListingRevision, StaffUser.username)
+        .outerjoin(StaffUser, StaffUser.id == ListingRevision.staff_id)
+        .where(ListingRevision.service_id == service_id)
+        .order_by(ListingRevision.id)).all()
+    out: list[Change] = []
+    previous: snapshot.Snapshot | None = None
+    for rev, who in rows:
+        snap = snapshot.loads(rev.snapshot)
+        fields = [] if previous is None else [
+            (f, previous.get(f, ""), snap.get(f, ""))
+            for f in snapshot.changed(previous, snap) if not f.endswith(".reviewed_by")]
+        out.append(Change(rev.id, rev.at, who, rev.action, rev.revision, fields,
+                          revertible=previous is not None and bool(fields)))
+        previous = snap
+    return out[::-1]

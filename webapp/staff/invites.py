@@ -1,0 +1,122 @@
+"""Invitations (see #9, item 2): an admin makes a one-time link that expires in 7 days; the
+invitee chooses a username and password and enrols TOTP, and the link is spent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import secrets
+
+import pyotp
+import qrcode
+import qrcode.image.svg
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import select, update
+from werkzeug.wrappers import Response
+
+from webapp.extensions import db
+from webapp.models import Organization, StaffInvite, StaffUser
+from webapp.staff import auth, bp, forms
+
+VALID_FOR = dt.timedelta(days=7)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def create(role: str, organization_id: str | None, by: StaffUser) -> str:
+    """A new invitation; returns the token (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    db.session.add(StaffInvite(token_hash=_hash(token), role=role,
+                               organization_id=organization_id, created_by=by.id,
+                               created_at=now, expires_at=now + VALID_FOR))
+    db.session.commit()
+    return token
+
+
+def _open(token: str) -> StaffInvite | None:
+    invite = db.session.scalar(select(StaffInvite).where(
+        StaffInvite.token_hash == _hash(token[:200])))
+    if invite is None or invite.used_at is not None or invite.expires_at <= _now():
+        return None
+    return invite
+
+
+@bp.route("/users/invite", methods=["POST"])
+@auth.admin_required
+def invite_create() -> tuple[str, int] | str:
+    """Make a link; it is shown once."""
+    form = forms.InviteForm()
+    orgs = {o.id: o.name for o in db.session.scalars(select(Organization))}
+    if not form.validate_on_submit() or form.role.data not in dict(
+            (c.value, c.label) for c in forms.ROLE_CHOICES):
+        abort(400)
+    org_id = form.organization.data if form.organization.data in orgs else None
+    if form.role.data == "org-editor" and org_id is None:
+        return render_template("staff/invite_made.html", link=None, problem=_(
+            "An organisation editor needs an organisation.")), 400
+    user = auth.current_user()
+    assert user is not None
+    token = create(form.role.data, org_id, user)
+    auth.audit("invite_created", detail=f"role={form.role.data} org={org_id or '-'}")
+    link = url_for("staff.invite_accept", token=token, _external=True)
+    return render_template("staff/invite_made.html", link=link,
+                           expires=_now() + VALID_FOR, org=orgs.get(org_id or ""))
+
+
+def _qr(uri: str) -> Markup:
+    img = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buf = io.BytesIO()
+    img.save(buf)
+    return Markup(buf.getvalue().decode().split("?>", 1)[-1])  # noqa: S704 - our own SVG
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def invite_accept(token: str) -> Response | tuple[str, int]:
+    """Set a password and enrol an authenticator app, once."""
+    invite = _open(token)
+    if invite is None:
+        return render_template("staff/invite.html", form=None), 410
+    form = forms.EnrolForm()
+    if not form.is_submitted():
+        form.secret.data = pyotp.random_base32(32)
+    status = 200
+    if form.validate_on_submit():
+        status = 400
+        name = form.username.data or ""
+        if form.password.data != form.confirm.data:
+            form.confirm.errors = [_("The two passwords differ.")]
+        elif db.session.scalar(select(StaffUser).where(StaffUser.username == name)):
+            form.username.errors = [_("This username is taken.")]
+        elif not pyotp.TOTP(form.secret.data).verify(form.code.data or "", valid_window=1):
+            form.code.errors = [_("Wrong code. Check the time on your phone and try again.")]
+        else:
+            user, _secret = auth.create_user(name, form.password.data or "", invite.role,
+                                             secret=form.secret.data,
+                                             organization_id=invite.organization_id,
+                                             commit=False)
+            spent = db.session.execute(update(StaffInvite).where(
+                StaffInvite.id == invite.id, StaffInvite.used_at.is_(None))
+                .values(used_at=_now(), used_by=user.id))
+            if spent.rowcount != 1:  # type: ignore[attr-defined]
+                db.session.rollback()  # someone used the link a moment ago
+                return render_template("staff/invite.html", form=None), 410
+            db.session.commit()
+            auth.audit("invite_used", detail=f"user={user.id} role={user.role}")
+            return redirect(url_for("staff.login", welcome=1))
+    elif request.method == "POST":
+        status = 400
+    uri = pyotp.TOTP(form.secret.data or "").provisioning_uri(
+        name=form.username.data or "staff", issuer_name=current_app.config["HAVEN_APP_NAME"]) \
+        if form.secret.data and not form.secret.errors else ""
+    return render_template("staff/invite.html", form=form, qr=_qr(uri) if uri else None,
+                           invite=invite), status
