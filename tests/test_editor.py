@@ -261,3 +261,23 @@ def test_translations_are_marked_machine_or_reviewed(app: Flask,
     doc = app.test_client().get(f"/api/hsds/services/{sid}").json
     assert doc["haven_translations"]["ar"]["reviewed_on"] == dt.date.today().isoformat()
     assert found(app, "ريفرسايد") == [sid]  # a word only the new translation has
+
+
+def test_the_cli_makes_an_org_editor_only_with_one_organisation(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    base = ["staff", "create-user", "--role", "org-editor", "--password", "a-long-password-1"]
+    with app.app_context():
+        fresno = db.session.scalar(select(Service.organization_id).where(
+            Service.id == service_of(app, FRESNO, "Legal")))
+    assert fresno
+    res = runner.invoke(args=[*base, "fern.cli", "--org", fresno])
+    assert res.exit_code == 0, res.output
+    with app.app_context():
+        user = db.session.scalars(select(StaffUser).where(StaffUser.username == "fern.cli")).one()
+        assert user.role == "org-editor" and user.organization_id
+    res = runner.invoke(args=[*base, "nobody.cli"])
+    assert res.exit_code != 0 and "--org" in res.output
+    res = runner.invoke(args=[*base, "nobody.cli", "--org", "No Such Network"])
+    assert res.exit_code != 0 and "No Such Network" in res.output
+    res = runner.invoke(args=[*base, "nobody.cli", "--org", FRESNO])  # the demo has 9 rows
+    assert res.exit_code != 0 and "exactly one" in res.output
