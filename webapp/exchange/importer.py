@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from sqlalchemy import delete, insert, select, update
 
 from webapp.directory import geo, hours, taxonomy
-from webapp.exchange import hsds
+from webapp.exchange import hsds, semantics
 from webapp.exchange.sources import ImportError_, Record, read_records
 from webapp.extensions import db
 from webapp.models import (
@@ -33,7 +33,6 @@ from webapp.models import (
 )
 from webapp.search import indexer
 
-_LOCALE_KEY = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _FREE_WORDS = re.compile(r"\b(free|gratis|gratuit|gratuito|no cost)\b", re.IGNORECASE)
 
 
@@ -65,80 +64,6 @@ def _ts(value: Any) -> dt.datetime:
         except ValueError:
             pass
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, str) and value:
-        return dt.date.fromisoformat(value[:10])
-    return None
-
-
-def _check_semantics(rec: dict[str, Any]) -> list[str]:
-    """What the schema cannot say: times, zones, dates, coordinates, extensions, leaks."""
-    errs: list[str] = []
-    for f in ("assured_date",):
-        try:
-            _date(rec.get(f))
-        except ValueError:
-            errs.append(f"field '{f}': {rec.get(f)!r} is not a date (YYYY-MM-DD)")
-    sched_lists = [("schedules", rec.get("schedules") or [])]
-    for i, sal in enumerate(rec.get("service_at_locations") or []):
-        sched_lists.append((f"service_at_locations/{i}/schedules", sal.get("schedules") or []))
-    for prefix, scheds in sched_lists:
-        for i, s in enumerate(scheds):
-            try:
-                hours.slots(s.get("byday"), s.get("opens_at"), s.get("closes_at"))
-            except hours.HoursError as exc:
-                errs.append(f"field '{prefix}/{i}': {exc}")
-            tzname = s.get("haven_timezone")
-            if tzname is not None:
-                try:
-                    hours.zone_key(tzname if isinstance(tzname, str) else "?", None)
-                except hours.HoursError as exc:
-                    errs.append(f"field '{prefix}/{i}/haven_timezone': {exc}")
-    texts = " ".join(str(rec.get(k) or "") for k in ("name", "description", "alert",
-                                                     "eligibility_description",
-                                                     "application_process")).casefold()
-    for i, sal in enumerate(rec.get("service_at_locations") or []):
-        loc = sal.get("location") or {}
-        where = f"service_at_locations/{i}/location"
-        conf = loc.get("confidential", False)
-        if not isinstance(conf, bool):
-            errs.append(f"field '{where}/confidential': must be true or false")
-        lat, lng = loc.get("latitude"), loc.get("longitude")
-        if lat is None or lng is None:
-            if (lat is None) != (lng is None):
-                errs.append(f"field '{where}': latitude and longitude go together")
-        if conf is True:
-            for addr in loc.get("addresses") or []:
-                street = str(addr.get("address_1") or "").strip().casefold()
-                desc = " ".join(str(x or "") for x in (sal.get("description"),
-                                                        loc.get("name"))).casefold()
-                if len(street) >= 4 and (street in texts or street in desc):
-                    errs.append(f"field '{where}/addresses': the confidential street address "
-                                "also appears in the service's public text; remove it there")
-    trs = rec.get("haven_translations")
-    if trs is not None:
-        if not isinstance(trs, dict):
-            errs.append("field 'haven_translations': must be an object of locale -> texts")
-        else:
-            for key, val in trs.items():
-                if not _LOCALE_KEY.match(str(key)) or not isinstance(val, dict) or not all(
-                    isinstance(v, str) for v in val.values()
-                ):
-                    errs.append(f"field 'haven_translations/{key}': needs a BCP 47 tag and "
-                                "string name/description/eligibility_description")
-                    continue
-                try:
-                    _date(val.get("reviewed_on"))
-                except ValueError:
-                    errs.append(f"field 'haven_translations/{key}/reviewed_on': not a date "
-                                "(YYYY-MM-DD)")
-    country = rec.get("haven_country")
-    if country is not None and not (isinstance(country, str) and re.fullmatch(r"[A-Z]{2}",
-                                                                               country)):
-        errs.append("field 'haven_country': must be a two-letter upper-case country code")
-    return errs
 
 
 def _unique_by_id(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -193,7 +118,7 @@ def _collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> li
         "fees_description": rec.get("fees_description"),
         "eligibility_description": rec.get("eligibility_description"),
         "minimum_age": rec.get("minimum_age"), "maximum_age": rec.get("maximum_age"),
-        "alert": rec.get("alert"), "assured_date": _date(rec.get("assured_date")),
+        "alert": rec.get("alert"), "assured_date": semantics.date_of(rec.get("assured_date")),
         "assurer": rec.get("haven_assurer"), "assurer_email": rec.get("assurer_email"),
         "last_modified": _ts(rec.get("last_modified")),
         "source_language": "en", "country": rec.get("haven_country"),
@@ -232,7 +157,7 @@ def _collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> li
         rows.translations.append({"service_id": sid, "locale": loc_key, "name": tr.get("name"),
                                   "description": tr.get("description"),
                                   "eligibility_description": tr.get("eligibility_description"),
-                                  "reviewed_on": _date(tr.get("reviewed_on")),
+                                  "reviewed_on": semantics.date_of(tr.get("reviewed_on")),
                                   "reviewed_by": None})
     seen_terms: set[str] = set()
     for i, attr in enumerate(rec.get("attributes") or []):
@@ -305,7 +230,7 @@ def build_rows(records: Iterable[Record], schema_dir: str,
         else:
             problems = hsds.schema_errors(schema_dir, "service", rec.data)
             if not problems:
-                problems = _check_semantics(rec.data)
+                problems = semantics.check(rec.data)
             sid = rec.data.get("id")
             if isinstance(sid, str) and sid in seen:
                 problems.append(f"field 'id': duplicate of {seen[sid]}")

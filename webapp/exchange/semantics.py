@@ -1,0 +1,87 @@
+"""What the HSDS schema cannot say about a service: times, zones, dates, coordinates,
+Haven's extensions, and a confidential street leaking into public text (see #1, #9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from webapp.directory import hours
+
+_LOCALE_KEY = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def date_of(value: Any) -> dt.date | None:
+    """An HSDS date (YYYY-MM-DD…) or None; ValueError for a bad one."""
+    if isinstance(value, str) and value:
+        return dt.date.fromisoformat(value[:10])
+    return None
+
+
+def check(rec: dict[str, Any]) -> list[str]:
+    """What the schema cannot say: times, zones, dates, coordinates, extensions, leaks."""
+    errs: list[str] = []
+    for f in ("assured_date",):
+        try:
+            date_of(rec.get(f))
+        except ValueError:
+            errs.append(f"field '{f}': {rec.get(f)!r} is not a date (YYYY-MM-DD)")
+    sched_lists = [("schedules", rec.get("schedules") or [])]
+    for i, sal in enumerate(rec.get("service_at_locations") or []):
+        sched_lists.append((f"service_at_locations/{i}/schedules", sal.get("schedules") or []))
+    for prefix, scheds in sched_lists:
+        for i, s in enumerate(scheds):
+            try:
+                hours.slots(s.get("byday"), s.get("opens_at"), s.get("closes_at"))
+            except hours.HoursError as exc:
+                errs.append(f"field '{prefix}/{i}': {exc}")
+            tzname = s.get("haven_timezone")
+            if tzname is not None:
+                try:
+                    hours.zone_key(tzname if isinstance(tzname, str) else "?", None)
+                except hours.HoursError as exc:
+                    errs.append(f"field '{prefix}/{i}/haven_timezone': {exc}")
+    texts = " ".join(str(rec.get(k) or "") for k in ("name", "description", "alert",
+                                                     "eligibility_description",
+                                                     "application_process")).casefold()
+    for i, sal in enumerate(rec.get("service_at_locations") or []):
+        loc = sal.get("location") or {}
+        where = f"service_at_locations/{i}/location"
+        conf = loc.get("confidential", False)
+        if not isinstance(conf, bool):
+            errs.append(f"field '{where}/confidential': must be true or false")
+        lat, lng = loc.get("latitude"), loc.get("longitude")
+        if lat is None or lng is None:
+            if (lat is None) != (lng is None):
+                errs.append(f"field '{where}': latitude and longitude go together")
+        if conf is True:
+            for addr in loc.get("addresses") or []:
+                street = str(addr.get("address_1") or "").strip().casefold()
+                desc = " ".join(str(x or "") for x in (sal.get("description"),
+                                                        loc.get("name"))).casefold()
+                if len(street) >= 4 and (street in texts or street in desc):
+                    errs.append(f"field '{where}/addresses': the confidential street address "
+                                "also appears in the service's public text; remove it there")
+    trs = rec.get("haven_translations")
+    if trs is not None:
+        if not isinstance(trs, dict):
+            errs.append("field 'haven_translations': must be an object of locale -> texts")
+        else:
+            for key, val in trs.items():
+                if not _LOCALE_KEY.match(str(key)) or not isinstance(val, dict) or not all(
+                    isinstance(v, str) for v in val.values()
+                ):
+                    errs.append(f"field 'haven_translations/{key}': needs a BCP 47 tag and "
+                                "string name/description/eligibility_description")
+                    continue
+                try:
+                    date_of(val.get("reviewed_on"))
+                except ValueError:
+                    errs.append(f"field 'haven_translations/{key}/reviewed_on': not a date "
+                                "(YYYY-MM-DD)")
+    country = rec.get("haven_country")
+    if country is not None and not (isinstance(country, str) and re.fullmatch(r"[A-Z]{2}",
+                                                                               country)):
+        errs.append("field 'haven_country': must be a two-letter upper-case country code")
+    return errs
