@@ -101,6 +101,12 @@ def listing_form(client: FlaskClient, service_id: str) -> dict[str, Any]:
                      "name", "phone")
 
 
+def edit_listing(client: FlaskClient, service_id: str, **changes: Any) -> Any:
+    """Open the edit page, change some fields as a person would, save; the response."""
+    fields = {**listing_form(client, service_id), **changes}
+    return client.post(f"/staff/directory/{service_id}", data=fields)
+
+
 def org_id(app: Flask, name: str) -> str:
     """An organisation's id by name."""
     with app.app_context():

@@ -12,7 +12,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.editor_helpers import FRESNO, OAKLAND, editors, find_form, listing_form, service_of
+from tests.editor_helpers import (
+    FRESNO,
+    OAKLAND,
+    edit_listing,
+    editors,
+    find_form,
+    listing_form,
+    service_of,
+)
 from tests.tips_helpers import Staff, csrf, sign_in
 from webapp.extensions import db
 from webapp.models import AuditEntry, ListingRevision, Service, StaffInvite, StaffUser
@@ -53,9 +61,7 @@ def test_an_editor_changes_a_phone_and_the_public_page_and_search_follow(
     client = signed(app, people["editor"])
     sid = service_of(app, FRESNO, "Legal")
     before = stored(app, sid)
-    fields = listing_form(client, sid)
-    fields.update(phone="(555) 555-0177", name="Fresno Riverside Legal Clinic")
-    resp = client.post(f"/staff/directory/{sid}", data=fields)
+    resp = edit_listing(client, sid, phone="(555) 555-0177", name="Fresno Riverside Legal Clinic")
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     after = stored(app, sid)
     assert after.revision == before.revision + 1
@@ -96,9 +102,7 @@ def test_revert_restores_the_old_value(app: Flask, people: dict[str, Staff]) -> 
     client = signed(app, people["editor"])
     sid = service_of(app, FRESNO, "Legal")
     old = [p.number for p in stored(app, sid).phones if p.type == "voice"]
-    fields = listing_form(client, sid)
-    fields["phone"] = "(555) 555-0188"
-    assert client.post(f"/staff/directory/{sid}", data=fields).status_code == 302
+    assert edit_listing(client, sid, phone="(555) 555-0188").status_code == 302
     with app.app_context():
         change = db.session.scalars(select(ListingRevision).where(
             ListingRevision.service_id == sid, ListingRevision.action == "edited")).one()
@@ -118,9 +122,7 @@ def test_bad_input_is_shown_next_to_its_field_and_nothing_changes(
     client = signed(app, people["editor"])
     sid = service_of(app, FRESNO, "Legal")
     before = stored(app, sid)
-    fields = listing_form(client, sid)
-    fields.update(latitude="123", hours="whenever", email="not-an-address")
-    resp = client.post(f"/staff/directory/{sid}", data=fields)
+    resp = edit_listing(client, sid, latitude="123", hours="whenever", email="not-an-address")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
     for name in ("latitude", "hours", "email"):
@@ -164,9 +166,8 @@ def test_roles(app: Flask, people: dict[str, Staff]) -> None:
     assert partner.get("/staff/stats").status_code == 403
     reviewer = signed(app, people["reviewer"])
     assert reviewer.get("/staff/directory").status_code == 403
-    fields = listing_form(partner, own)
-    fields["organization"] = service_of(app, OAKLAND, "Safe Haven")  # not an org they have
-    resp = partner.post(f"/staff/directory/{own}", data=fields)
+    # not an organisation they have
+    resp = edit_listing(partner, own, organization=service_of(app, OAKLAND, "Safe Haven"))
     assert resp.status_code == 400
 
 

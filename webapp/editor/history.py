@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from webapp import i18n
 from webapp.editor import forms, queries, services, snapshot
-from webapp.editor.routes import listing_or_403
+from webapp.editor.routes import expected_revision, listing_or_403, revision_or_400
 from webapp.staff import auth, bp
 
 
@@ -25,10 +25,7 @@ def listing_history(service_id: str) -> str:
 def listing_revert(service_id: str, revision_id: int) -> Response:
     """Put the listing back as it was just before one change (itself a new change)."""
     user, svc = listing_or_403(service_id)
-    form = forms.RevisionForm()
-    if not form.validate_on_submit() or not (form.revision.data or "").isdigit():
-        abort(400)
-    outcome = services.revert(svc.id, revision_id, int(form.revision.data), user,
+    outcome = services.revert(svc.id, revision_id, revision_or_400(forms.RevisionForm()), user,
                               current_app.config["HSDS_SCHEMA_DIR"])
     if outcome.conflict:
         return redirect(url_for("staff.listing_history", service_id=svc.id, stale=1))
@@ -62,12 +59,11 @@ def listing_translation(service_id: str, lang: str) -> Response | tuple[str, int
             (getattr(form, n).data or "").strip() != tr[n]
             for n in ("name", "description", "eligibility"))
         reviewed_on = tr["reviewed_on"] if keep else \
-            services.now().date().isoformat() if form.reviewed.data else ""
+            auth.now().date().isoformat() if form.reviewed.data else ""
         snap[snapshot.tr_key(target.tag, "reviewed_on")] = reviewed_on
         snap[snapshot.tr_key(target.tag, "reviewed_by")] = (
             tr["reviewed_by"] if keep else str(user.id) if form.reviewed.data else "")
-        outcome = services.save(svc.id, snap, int(form.revision.data)
-                                if (form.revision.data or "").isdigit() else None, user,
+        outcome = services.save(svc.id, snap, expected_revision(form), user,
                                 current_app.config["HSDS_SCHEMA_DIR"], action="translated")
         if outcome.ok:
             return redirect(url_for("staff.listing_edit", service_id=svc.id, saved=1))

@@ -103,9 +103,8 @@ def _edit(user: StaffUser, svc: Service | None) -> Response | tuple[str, int]:
         if org is not None:
             snap = form.to_snapshot(base, org[1])
             snap["organization_id"] = org[0]
-            outcome = services.save(svc.id if svc else None, snap,
-                                    int(form.revision.data) if form.revision.data.isdigit()
-                                    else None, user, current_app.config["HSDS_SCHEMA_DIR"])
+            outcome = services.save(svc.id if svc else None, snap, expected_revision(form),
+                                    user, current_app.config["HSDS_SCHEMA_DIR"])
             if outcome.ok:
                 return redirect(url_for("staff.listing_edit", service_id=outcome.service_id,
                                         saved=1))
@@ -133,10 +132,19 @@ def listing_edit(service_id: str) -> Response | tuple[str, int]:
     return _edit(user, svc)
 
 
-def _revision(form: forms.RevisionForm) -> int:
-    if not form.validate_on_submit() or not (form.revision.data or "").isdigit():
+def expected_revision(form: forms.ListingForm | forms.TranslationForm
+                      | forms.RevisionForm) -> int | None:
+    """The revision the page showed, if the form carried one."""
+    data = form.revision.data or ""
+    return int(data) if data.isdigit() else None
+
+
+def revision_or_400(form: forms.RevisionForm) -> int:
+    """The revision a one-click action (verify, retire, undo) started from."""
+    expected = expected_revision(form)
+    if not form.validate_on_submit() or expected is None:
         abort(400)
-    return int(form.revision.data)
+    return expected
 
 
 def _after(outcome: services.Outcome, service_id: str, done: str) -> Response:
@@ -155,7 +163,7 @@ def listing_verify(service_id: str) -> Response:
     org = db.session.get(Organization, user.organization_id) if user.organization_id else None
     assurer = org.name if org else (current_app.config["HAVEN_ORG_NAME"]
                                     or current_app.config["HAVEN_APP_NAME"])
-    outcome = services.verify(svc.id, _revision(forms.RevisionForm()), user, assurer,
+    outcome = services.verify(svc.id, revision_or_400(forms.RevisionForm()), user, assurer,
                               org.email if org else None)
     if request.form.get("next") == "queue" and outcome.ok:
         return redirect(url_for("staff.verify_queue"))
@@ -167,5 +175,5 @@ def listing_verify(service_id: str) -> Response:
 def listing_retire(service_id: str) -> Response:
     """Hide a listing from the public (status inactive); nothing is deleted."""
     user, svc = listing_or_403(service_id)
-    outcome = services.retire(svc.id, _revision(forms.RevisionForm()), user)
+    outcome = services.retire(svc.id, revision_or_400(forms.RevisionForm()), user)
     return _after(outcome, svc.id, "retired")

@@ -22,6 +22,7 @@ from webapp.exchange.hsds import derived_id
 from webapp.extensions import db
 from webapp.models import AuditEntry, ListingRevision, Organization, Service, StaffUser
 from webapp.search import indexer
+from webapp.staff import auth
 
 _WHERE = re.compile(r"column '(\w+)': (.+)$")
 # Kept as they are when the editor saves: fields the form does not show.
@@ -55,11 +56,6 @@ class Outcome:
         """True when the change was written."""
         return self.service_id is not None and not (self.field_errors or self.errors
                                                     or self.conflict)
-
-
-def now() -> dt.datetime:
-    """UTC now, naive, whole seconds (how Haven stores times)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def org_id_for(snap: Snapshot) -> str:
@@ -210,13 +206,14 @@ def _has_history(sid: str) -> bool:
 
 def _history(sid: str, staff: StaffUser | None, action: str, revision: int,
              snap: Snapshot) -> None:
-    db.session.add(ListingRevision(service_id=sid, at=now(), staff_id=staff.id if staff else None,
+    db.session.add(ListingRevision(service_id=sid, at=auth.now(),
+                                   staff_id=staff.id if staff else None,
                                    action=action, revision=revision,
                                    snapshot=snapshot.dumps(snap)))
 
 
 def _audit(staff: StaffUser, action: str, detail: str) -> None:
-    db.session.add(AuditEntry(at=now(), staff_id=staff.id, action=action[:40],
+    db.session.add(AuditEntry(at=auth.now(), staff_id=staff.id, action=action[:40],
                               detail=detail[:200]))
 
 
@@ -252,7 +249,7 @@ def _direct(service_id: str, expected: int, staff: StaffUser, action: str,
     _audit(staff, f"listing_{action}", f"service={service_id}")
     db.session.flush()
     if action == "retired":
-        svc.last_modified = now()
+        svc.last_modified = auth.now()
         indexer.reindex([service_id])  # gone from search and bundles
     else:
         indexer.touch()  # pages and bundles show the new "verified on" date
@@ -264,7 +261,7 @@ def verify(service_id: str, expected: int, staff: StaffUser, assurer: str,
            assurer_email: str | None) -> Outcome:
     """"Still accurate": today's date and who said so (see #9, item 3)."""
     def change(svc: Service) -> None:
-        svc.assured_date = now().date()
+        svc.assured_date = auth.now().date()
         svc.assurer, svc.assurer_email, svc.assured_by = assurer, assurer_email, staff.id
     return _direct(service_id, expected, staff, "verified", change)
 

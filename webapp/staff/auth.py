@@ -139,10 +139,15 @@ def home_for(user: StaffUser) -> str:
     return url_for("staff.inbox" if user.role in TIP_ROLES else "staff.directory")
 
 
+def now() -> dt.datetime:
+    """UTC now, naive, whole seconds: how staff actions are stored."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
 def audit(action: str, tip_id: str | None = None, detail: str = "") -> None:
     """Record who did what and when (codes only, never tip content); commit."""
     user = current_user()
-    db.session.add(AuditEntry(at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+    db.session.add(AuditEntry(at=now(),
                               staff_id=user.id if user else None, action=action, tip_id=tip_id,
                               detail=detail[:200]))
     db.session.commit()

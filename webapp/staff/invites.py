@@ -28,14 +28,10 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-
-
 def create(role: str, organization_id: str | None, by: StaffUser) -> str:
     """A new invitation; returns the token (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
-    now = _now()
+    now = auth.now()
     db.session.add(StaffInvite(token_hash=_hash(token), role=role,
                                organization_id=organization_id, created_by=by.id,
                                created_at=now, expires_at=now + VALID_FOR))
@@ -46,7 +42,7 @@ def create(role: str, organization_id: str | None, by: StaffUser) -> str:
 def _open(token: str) -> StaffInvite | None:
     invite = db.session.scalar(select(StaffInvite).where(
         StaffInvite.token_hash == _hash(token[:200])))
-    if invite is None or invite.used_at is not None or invite.expires_at <= _now():
+    if invite is None or invite.used_at is not None or invite.expires_at <= auth.now():
         return None
     return invite
 
@@ -70,7 +66,7 @@ def invite_create() -> tuple[str, int] | str:
     auth.audit("invite_created", detail=f"role={form.role.data} org={org_id or '-'}")
     link = url_for("staff.invite_accept", token=token, _external=True)
     return render_template("staff/invite_made.html", link=link,
-                           expires=_now() + VALID_FOR, org=orgs.get(org_id or ""))
+                           expires=auth.now() + VALID_FOR, org=orgs.get(org_id or ""))
 
 
 def _qr(uri: str) -> Markup:
@@ -106,7 +102,7 @@ def invite_accept(token: str) -> Response | tuple[str, int]:
                                              commit=False)
             spent = db.session.execute(update(StaffInvite).where(
                 StaffInvite.id == invite.id, StaffInvite.used_at.is_(None))
-                .values(used_at=_now(), used_by=user.id))
+                .values(used_at=auth.now(), used_by=user.id))
             if spent.rowcount != 1:  # type: ignore[attr-defined]
                 db.session.rollback()  # someone used the link a moment ago
                 return render_template("staff/invite.html", form=None), 410
