@@ -44,10 +44,9 @@ def main() -> None:
         if app.config["HAVEN_SEED_ON_START"] and seed_if_empty(app):
             print("Loaded the default directory from services_data/.")  # noqa: T201
         # Build the search index now, so the first visitor does not wait for it.
-        from webapp.search import memindex, vocab
+        from webapp.search import memindex
 
         memindex.current()
-        vocab.current()
     if _compiled:
         print(f"Compiled translations: {', '.join(_compiled)}")  # noqa: T201
     port = int(os.environ.get("PORT", "5000"))

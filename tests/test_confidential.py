@@ -10,6 +10,8 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from webapp.exchange import sheets
+from webapp.extensions import db
+from webapp.models import Service
 
 SENTINEL_STREET = "4471 Zebracorn Sentinel Lane"
 EXACT_LAT, EXACT_LNG = 36.7512345, -119.7798765
@@ -78,8 +80,21 @@ def test_sentinel_street_never_leaves(app: Flask, runner: FlaskCliRunner,
     for leak in LEAKS:
         assert leak not in result.output
     client = app.test_client()
+    with app.app_context():
+        svc = db.session.get(Service, service_id)
+        assert svc is not None
+        org_id, sal_id = svc.organization_id, svc.locations[0].id
     urls = ["/api/hsds/services?per_page=100&full=true", f"/api/hsds/services/{service_id}",
-            "/api/hsds/services?search=sentinel&full=1"]
+            "/api/hsds/services?search=sentinel&full=1", "/api/hsds/services?format=ndjson",
+            "/api/hsds/organizations?full_service=1&per_page=100",
+            f"/api/hsds/organizations/{org_id}?full_service=1",
+            "/api/hsds/organizations?format=ndjson&full=1",
+            "/api/hsds/service_at_locations?full=1&per_page=100",
+            "/api/hsds/service_at_locations?format=ndjson&search=sentinel",
+            f"/api/hsds/service_at_locations/{sal_id}",
+            "/api/hsds/service_at_locations?postcode=00000&proximity=300000&full=1"]
+    postcode = app.test_client().get("/api/hsds/service_at_locations?postcode=93721").json
+    assert postcode["empty"] is True, "a confidential place's postcode must never match"
     for lang in ("en", "ar"):
         urls += [f"/{lang}/", f"/{lang}/search?q=sentinel", f"/{lang}/search?category=shelter",
                  f"/{lang}/search?near=Fresno&per_page=100",

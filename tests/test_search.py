@@ -9,10 +9,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from webapp.directory import geo
+from webapp.directory import geo, taxonomy
 from webapp.directory.queries import load_services
+from webapp.extensions import db
+from webapp.models import Service
 from webapp.search import search, search_sql, text
 
 VECTORS = json.loads((Path(__file__).parent / "search_vectors.json").read_text("utf-8"))
@@ -144,6 +147,14 @@ def test_memory_index_matches_the_sql_engine(any_app: Flask) -> None:
     cases = [(v["q"], v["params"]) for v in VECTORS] + ORACLE_EXTRAS
     now = dt.datetime(2026, 11, 18, 18, 0, tzinfo=dt.UTC)
     with any_app.test_request_context():
+        orgs = db.session.scalars(select(Service.organization_id).distinct()
+                                  .where(Service.organization_id.is_not(None))
+                                  .order_by(Service.organization_id).limit(3)).all()
+        cases += [("", {"organization_id": ",".join(str(o) for o in orgs)}),
+                  ("help", {"organization_id": str(orgs[0])}),
+                  ("", {"taxonomy_id": taxonomy.taxonomy_id(taxonomy.POPULATIONS)}),
+                  ("legal", {"taxonomy_id": taxonomy.taxonomy_id(taxonomy.CATEGORIES),
+                             "per_page": "100"})]
         for q, params in cases:
             p = search.parse(MultiDict({"q": q, **params}))
             for home in ("", "US", "GB"):

@@ -252,7 +252,7 @@ def _direct(service_id: str, expected: int, staff: StaffUser, action: str,
         svc.last_modified = auth.now()
         indexer.reindex([service_id])  # gone from search and bundles
     else:
-        indexer.touch()  # pages and bundles show the new "verified on" date
+        indexer.record_change([service_id])  # bundles show the new "verified on" date
     db.session.commit()
     return Outcome(service_id=service_id)
 

@@ -1,18 +1,42 @@
-"""The HSDS 3.0 read API: /api/hsds/ (services, taxonomy terms, the OpenAPI document)."""
+"""The HSDS 3.0 read API at /api/hsds/, as the official OpenAPI document lists it: services,
+organizations, service_at_locations, taxonomies and taxonomy terms, each a page of results
+(or every result as ndjson with format=ndjson), and the OpenAPI document itself.
+
+Organizations, service_at_locations and taxonomies are in api_records.py.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
-from sqlalchemy import func, select
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    request,
+    stream_with_context,
+    url_for,
+)
+from sqlalchemy import func, or_, select
 
 from webapp.directory.queries import load_services as _load
 from webapp.directory.queries import service_or_404
 from webapp.exchange import hsds
 from webapp.extensions import db
-from webapp.models import TaxonomyTerm
+from webapp.models import (
+    Service,
+    TaxonomyTerm,
+)
 from webapp.search import search
+from webapp.search import text as textmod
+
+VISIBLE = search.VISIBLE_STATUSES
+STREAM_CHUNK = 500
+MAX_MINIMAL = 10000  # minimal lists aim to fit every service in one call
 
 bp = Blueprint("hsds_api", __name__, url_prefix="/api/hsds")
 
@@ -64,14 +88,65 @@ def openapi() -> Response:
     return jsonify(doc)
 
 
+def _format() -> str:
+    value = (request.args.get("format") or "json").strip().lower()
+    if value not in ("json", "ndjson"):
+        raise search.BadQuery("format", "use json or ndjson")
+    return value
+
+
+def listing(total: int, items: Callable[[int, int], list[dict[str, Any]]], page: int,
+            per_page: int) -> Response:
+    """One page as an HSDS Page object, or with format=ndjson every item, one per line,
+    read STREAM_CHUNK at a time."""
+    if _format() == "ndjson":
+        def lines() -> Iterator[str]:
+            for offset in range(0, total, STREAM_CHUNK):
+                for item in items(offset, STREAM_CHUNK):
+                    yield json.dumps(item, ensure_ascii=False) + "\n"
+        return Response(stream_with_context(lines()), mimetype="application/x-ndjson")
+    return jsonify(page_object(items((page - 1) * per_page, per_page), total, page, per_page))
+
+
+def page_size(default: int = 20, most: int = search.MAX_PER_PAGE) -> tuple[int, int]:
+    return (search.int_param(request.args, "page", 1, 1, 100000),
+            search.int_param(request.args, "per_page", default, 1, most))
+
+
+def words_match(columns: list[Any], q: str) -> list[Any]:
+    """Every word of q (folded, as search folds it) in one of the columns, case-insensitive."""
+    return [or_(*(func.lower(c).contains(word) for c in columns))
+            for word in textmod.tokens(q)[:10]]
+
+
 @bp.route("/services")
 def services() -> Response:
-    """A page of services: search, page, per_page, taxonomy_term_id, modified_after, full."""
-    params = search.parse(request.args)
-    full = (request.args.get("full") or "").lower() in ("1", "true")
-    result = search.search(params, home_country=current_app.config["HAVEN_COUNTRY"])
-    contents = [hsds.service_json(s, full=full) for s in _load(result.ids)]
-    return jsonify(page_object(contents, result.total, params.page, params.per_page))
+    """A page of services: search, page, per_page, taxonomy_term_id, taxonomy_id,
+    organization_id, modified_after, full, minimal (id and modification time only)."""
+    minimal = search.flag(request.args, "minimal")
+    args = request.args.copy()
+    if minimal:
+        args.pop("per_page", None)
+    params = search.parse(args)
+    full = search.flag(request.args, "full")
+    page, per_page = (page_size(1000, MAX_MINIMAL) if minimal
+                      else (params.page, params.per_page))
+    ids = search.ranked_ids(params, home_country=current_app.config["HAVEN_COUNTRY"])
+
+    def items(offset: int, limit: int) -> list[dict[str, Any]]:
+        chunk = ids[offset:offset + limit]
+        if minimal:
+            when = dict(db.session.execute(select(Service.id, Service.last_modified)
+                                           .where(Service.id.in_(chunk))).all())
+            return [{"id": sid, "last_modified": _stamp(when[sid]),
+                     "modified_date": _stamp(when[sid])} for sid in chunk if sid in when]
+        return [hsds.service_json(s, full=full) for s in _load(chunk)]
+
+    return listing(len(ids), items, page, per_page)
+
+
+def _stamp(value: Any) -> str:
+    return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 @bp.route("/services/<service_id>")
@@ -104,3 +179,6 @@ def taxonomy_term(term_id: str) -> Response:
     if term is None:
         abort(404)
     return jsonify(hsds.term_json(term))
+
+
+from webapp.exchange import api_records  # noqa: E402, F401 - registers the other routes on bp

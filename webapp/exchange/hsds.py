@@ -265,3 +265,39 @@ def haven_taxonomies() -> list[dict[str, Any]]:
          "description": "Populations a service is for", "version": "1"},
     ]
 
+
+
+def taxonomy_json(tax: Any) -> dict[str, Any]:
+    """An HSDS taxonomy object."""
+    return _clean({"id": tax.id, "name": tax.name, "description": tax.description or tax.name,
+                   "uri": tax.uri, "version": tax.version})
+
+
+def organization_json(org: Any, services: list[Service] | None = None, *,
+                      full_service: bool = False) -> dict[str, Any]:
+    """An HSDS organization: its one-to-one fields, and with services (fully nested or as
+    list items) and its locations (confidential ones coarse) when given services."""
+    out = _clean({"id": org.id, "name": org.name, "description": org.description or org.name,
+                  "website": org.website, "email": org.email})
+    if services is None:
+        return out
+    out["services"] = [service_json(s, full=full_service) for s in services]
+    places: dict[str, Any] = {}
+    for s in services:
+        for sal in s.locations:
+            places.setdefault(sal.location.id, sal.location)
+    out["locations"] = [location_json(loc) for _, loc in sorted(places.items())]
+    return out
+
+
+def service_at_location_json(sal: Any, *, full: bool = False) -> dict[str, Any]:
+    """An HSDS service_at_location with its (coarse when confidential) location and its
+    service: the list fields, or fully nested (phones, schedules, attributes) when full."""
+    service = sal.service
+    out = _clean({"id": sal.id, "service_id": service.id, "location_id": sal.location_id,
+                  "description": None if sal.location.confidential else sal.description})
+    nested = service_json(service, full=full)
+    nested.pop("service_at_locations", None)  # this record is one of them
+    out["service"] = nested
+    out["location"] = location_json(sal.location)
+    return out

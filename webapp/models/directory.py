@@ -274,6 +274,23 @@ class SearchVocab(db.Model):  # type: ignore[name-defined,misc]
     df: Mapped[int] = mapped_column(Integer)
 
 
+class SearchChange(db.Model):  # type: ignore[name-defined,misc]
+    """Derived: one committed change to the search data, in commit order (see #9, item 6).
+
+    Every worker applies the changes after the one it holds, so an edit reaches every worker
+    and instance on its next query without a full rebuild. ``seq`` comes from the
+    ``index_seq`` meta row, updated first in the writing transaction: writers queue on that
+    row, so changes commit in ``seq`` order with no gaps.
+    """
+
+    __tablename__ = "search_change"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    services: Mapped[str] = mapped_column(Text)  # JSON list of the service ids it touched
+    added: Mapped[str] = mapped_column(Text)  # JSON list of tokens new to the vocabulary
+    removed: Mapped[str] = mapped_column(Text)  # JSON list of tokens no service has any more
+
+
 class Meta(db.Model):  # type: ignore[name-defined,misc]
     """Key/value facts about the data (its version, whether demo data is loaded)."""
 

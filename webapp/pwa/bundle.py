@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -20,11 +22,85 @@ from webapp.directory import taxonomy
 from webapp.directory.queries import load_services
 from webapp.extensions import db
 from webapp.models import OpenSlot
-from webapp.search import indexer, memindex, search, vocab
+from webapp.search import memindex, search, vocab
 
-WEIGHTS = [indexer.W_EXACT_NAME, indexer.W_CATEGORY, indexer.W_NAME, indexer.W_CITY,
-           indexer.W_ORG, indexer.W_ELIGIBILITY, indexer.W_DESCRIPTION]
+WEIGHTS = list(memindex.WEIGHTS)
 FLAG_FREE, FLAG_ALWAYS, FLAG_DEMO = 1, 2, 4
+
+
+@dataclass
+class Records:
+    """One locale's service records (all but their tokens), as of one index change."""
+
+    epoch: str
+    seq: int
+    by_id: dict[str, list[Any]] = field(default_factory=dict)
+
+
+_records: dict[tuple[str, str], Records] = {}  # (database, locale) -> records
+_lock = threading.Lock()
+
+
+def records(tag: str, idx: memindex.MemIndex) -> dict[str, list[Any]]:
+    """The locale's records for the services in idx: kept from the last bundle, re-read only
+    for the services a change since touched (see #9, item 6)."""
+    key = (db.engine.url.render_as_string(hide_password=True), tag)
+    with _lock:
+        held = _records.get(key)
+        usable = held is not None and held.epoch == idx.epoch and held.seq <= idx.seq
+        stale = idx.changed_since(held.seq) if held is not None and usable else None
+        if held is None or stale is None:
+            held = Records(idx.epoch, idx.seq)
+            stale = set(idx.ordinal)
+        else:
+            held = Records(idx.epoch, idx.seq, dict(held.by_id))
+        for sid in stale:
+            held.by_id.pop(sid, None)
+        listed = [sid for sid in stale if sid in idx.ordinal]
+        for start in range(0, len(listed), 500):
+            held.by_id.update(_read(tag, listed[start:start + 500]))
+        _records[key] = held
+        return held.by_id
+
+
+def _read(tag: str, ids: list[str]) -> dict[str, list[Any]]:
+    slots: dict[str, tuple[str, list[list[int]]]] = {}
+    for sid, tz, wd, opens, closes in db.session.execute(
+            select(OpenSlot.service_id, OpenSlot.tz_name, OpenSlot.weekday, OpenSlot.opens_min,
+                   OpenSlot.closes_min).where(OpenSlot.service_id.in_(ids))
+            .order_by(OpenSlot.service_id, OpenSlot.weekday, OpenSlot.opens_min)):
+        slots.setdefault(sid, (tz, []))[1].append([wd, opens, closes])
+    loc = i18n.BY_TAG[tag]
+    cat_index = {c: i for i, c in enumerate(taxonomy.CATEGORY_CODES)}
+    pop_index = {c: i for i, c in enumerate(taxonomy.POPULATION_CODES)}
+    out: dict[str, list[Any]] = {}
+    for s in load_services(ids):
+        tr = next((t for t in s.translations if t.locale == loc.tag), None)
+        name = (tr.name if tr and tr.name else None) or s.name
+        desc = (tr.description if tr and tr.description else None) or s.description or ""
+        elig = ((tr.eligibility_description if tr and tr.eligibility_description else None)
+                or s.eligibility_description or "")
+        cats = [cat_index[t.code] for t in s.terms if t.taxonomy_name == taxonomy.CATEGORIES
+                and t.code in cat_index]
+        pops = [pop_index[t.code] for t in s.terms if t.taxonomy_name == taxonomy.POPULATIONS
+                and t.code in pop_index]
+        flags = (FLAG_FREE if s.free else 0) | (FLAG_ALWAYS if s.always_open else 0) | (
+            FLAG_DEMO if s.is_demo else 0)
+        points, city = [], ""
+        for sal in s.locations:
+            place = sal.location
+            city = city or place.city or place.region or ""
+            if place.public_latitude is not None and place.public_longitude is not None:
+                points.append([place.public_latitude, place.public_longitude])
+        phones = [[p.type, p.number] for p in s.phones]
+        out[s.id] = [s.id, name, desc[:240], sorted(cats), sorted(pops),
+                     sorted({lang.code for lang in s.languages if lang.code}), flags,
+                     s.country or "", city, points, phones,
+                     list(slots.get(s.id, ("", []))),
+                     None,  # the service's tokens, filled in per bundle
+                     s.assured_date.isoformat() if s.assured_date else "",
+                     elig[:240]]
+    return out
 
 
 def build(tag: str, home_country: str) -> dict[str, Any]:
@@ -32,69 +108,37 @@ def build(tag: str, home_country: str) -> dict[str, Any]:
     from webapp.search import text
 
     idx = memindex.current()
-    words = vocab.current().words
+    words = idx.vocab.words
     table: dict[str, int] = {w: i for i, w in enumerate(words)}
     extra: list[str] = []
-    per_service: list[list[int]] = [[] for _ in idx.ids]
-    weight_class = {w: i for i, w in enumerate(WEIGHTS)}
-    for token in sorted(idx.postings):
-        ords, weights = idx.postings[token]
+    per_service: dict[int, list[int]] = {}
+    for token, ords, classes in idx.each_posting():
         if token not in table:
             table[token] = len(words) + len(extra)
             extra.append(token)
         t = table[token]
-        for o, w in zip(ords, weights, strict=True):
-            per_service[o] += [t, weight_class[w]]  # a new weight must be added to WEIGHTS
-    slots: dict[str, tuple[str, list[list[int]]]] = {}
-    for sid, tz, wd, opens, closes in db.session.execute(
-            select(OpenSlot.service_id, OpenSlot.tz_name, OpenSlot.weekday, OpenSlot.opens_min,
-                   OpenSlot.closes_min).order_by(OpenSlot.service_id, OpenSlot.weekday,
-                                                 OpenSlot.opens_min)):
-        slots.setdefault(sid, (tz, []))[1].append([wd, opens, closes])
-    records = []
-    loc = i18n.BY_TAG[tag]
-    cat_index = {c: i for i, c in enumerate(taxonomy.CATEGORY_CODES)}
-    pop_index = {c: i for i, c in enumerate(taxonomy.POPULATION_CODES)}
-    for start in range(0, len(idx.ids), 500):
-        for s in load_services(idx.ids[start:start + 500]):
-            o = idx.ordinal[s.id]
-            tr = next((t for t in s.translations if t.locale == loc.tag), None)
-            name = (tr.name if tr and tr.name else None) or s.name
-            desc = (tr.description if tr and tr.description else None) or s.description or ""
-            elig = ((tr.eligibility_description if tr and tr.eligibility_description else None)
-                    or s.eligibility_description or "")
-            cats = [cat_index[t.code] for t in s.terms if t.taxonomy_name == taxonomy.CATEGORIES
-                    and t.code in cat_index]
-            pops = [pop_index[t.code] for t in s.terms if t.taxonomy_name == taxonomy.POPULATIONS
-                    and t.code in pop_index]
-            flags = (FLAG_FREE if s.free else 0) | (FLAG_ALWAYS if s.always_open else 0) | (
-                FLAG_DEMO if s.is_demo else 0)
-            points, city = [], ""
-            for sal in s.locations:
-                place = sal.location
-                city = city or place.city or place.region or ""
-                if place.public_latitude is not None and place.public_longitude is not None:
-                    points.append([place.public_latitude, place.public_longitude])
-            phones = [[p.type, p.number] for p in s.phones]
-            records.append((o, [s.id, name, desc[:240], sorted(cats), sorted(pops),
-                                sorted({lang.code for lang in s.languages if lang.code}), flags,
-                                s.country or "", city, points, phones,
-                                list(slots.get(s.id, ("", []))),
-                                per_service[o],
-                                s.assured_date.isoformat() if s.assured_date else "",
-                                elig[:240]]))
-    records.sort(key=lambda r: r[0])
+        for o, c in zip(ords.tolist(), classes.tolist(), strict=True):
+            per_service.setdefault(o, []).extend((t, c))
+    by_id = records(tag, idx)
+    listed = []
+    for o in idx.live_in_order():
+        record = list(by_id[idx.ids[o]])
+        record[TOKENS] = per_service.get(o, [])
+        listed.append(record)
     category_words = [[cw.code, list(cw.tokens)] for cw in vocab.CATEGORY_WORDS]
     body = {
         "lang": tag, "home": home_country, "w": WEIGHTS, "nv": len(words),
         "tok": [*words, *extra], "cw": category_words, "sw": sorted(text.STOPWORDS),
         "cat": list(taxonomy.CATEGORY_CODES), "pop": list(taxonomy.POPULATION_CODES),
-        "s": [r[1] for r in records],
+        "s": listed,
         "places": {k: [v[0], v[1]] for k, v in search.known_places().items()},
     }
     body["v"] = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False)
                                .encode()).hexdigest()[:16]
     return body
+
+
+TOKENS = 12  # where a record keeps its token list
 
 
 def encode(body: dict[str, Any]) -> bytes:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import threading
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from webapp.directory import hours
@@ -15,6 +17,7 @@ from webapp.extensions import db
 from webapp.models import (
     Meta,
     OpenSlot,
+    SearchChange,
     SearchToken,
     SearchVocab,
     Service,
@@ -86,9 +89,27 @@ def _slots(svc: Service) -> list[dict[str, object]]:
     return out
 
 
+# Above this many services a change rebuilds the derived tables' vocabulary in one pass and
+# starts a new index epoch (every worker rebuilds once); below it, the change is a delta.
+BULK = 2000
+KEEP_CHANGES = 5000  # changes kept for workers that fall behind (a gap means a full build)
+
+
 def reindex(service_ids: Iterable[str]) -> None:
-    """Recompute derived rows for these services, then the vocabulary and data version."""
-    ids = list(service_ids)
+    """Recompute derived rows for these services, the vocabulary, and record the change."""
+    ids = list(dict.fromkeys(service_ids))
+    if len(ids) > BULK:
+        _derive(ids)
+        rebuild_vocab()
+        return
+    old = _tokens_of(ids)
+    _derive(ids)
+    affected = old | _tokens_of(ids)
+    added, removed = _update_vocab(affected)
+    record_change(ids, added, removed)
+
+
+def _derive(ids: list[str]) -> None:
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         db.session.execute(delete(SearchToken).where(SearchToken.service_id.in_(chunk)))
@@ -108,11 +129,37 @@ def reindex(service_ids: Iterable[str]) -> None:
         if slot_rows:
             db.session.execute(insert(OpenSlot), slot_rows)
         db.session.expunge_all()
-    rebuild_vocab()
+
+
+def _tokens_of(ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(ids), 500):
+        found.update(db.session.scalars(select(SearchToken.token).distinct()
+                                        .where(SearchToken.service_id.in_(ids[i:i + 500]))))
+    return found
+
+
+def _update_vocab(tokens: set[str]) -> tuple[list[str], list[str]]:
+    """Recount these tokens' document frequency; (tokens new to it, tokens gone from it)."""
+    listed = sorted(tokens)
+    before: set[str] = set()
+    counts: dict[str, int] = {}
+    for i in range(0, len(listed), 500):
+        chunk = listed[i:i + 500]
+        before.update(db.session.scalars(select(SearchVocab.token)
+                                         .where(SearchVocab.token.in_(chunk))))
+        counts.update((t, n) for t, n in db.session.execute(
+            select(SearchToken.token, func.count()).where(SearchToken.token.in_(chunk))
+            .group_by(SearchToken.token)))
+        db.session.execute(delete(SearchVocab).where(SearchVocab.token.in_(chunk)))
+    if counts:
+        db.session.execute(insert(SearchVocab), [{"token": t, "df": n}
+                                                 for t, n in counts.items()])
+    return sorted(set(counts) - before), sorted(before - set(counts))
 
 
 def rebuild_vocab() -> None:
-    """Rebuild token -> document frequency, and give the data a new version."""
+    """Rebuild token -> document frequency from scratch, and start a new index epoch."""
     db.session.execute(delete(SearchVocab))
     db.session.execute(
         insert(SearchVocab).from_select(
@@ -120,12 +167,67 @@ def rebuild_vocab() -> None:
             select(SearchToken.token, func.count()).group_by(SearchToken.token),
         )
     )
-    set_meta("data_version", uuid.uuid4().hex)
+    new_epoch()
 
 
-def touch() -> None:
-    """A new data version without re-deriving anything (a change only pages show)."""
-    set_meta("data_version", uuid.uuid4().hex)
+def new_epoch() -> None:
+    """Every worker rebuilds its index once (after a bulk change or a restore)."""
+    _lock_seq()
+    db.session.execute(delete(SearchChange))
+    set_meta("index_epoch", uuid.uuid4().hex)
+    set_meta("index_seq", "0")
+
+
+def record_change(service_ids: list[str], added: Iterable[str] = (),
+                  removed: Iterable[str] = ()) -> int:
+    """Log one change for the workers to apply; returns its sequence number.
+
+    Also the way to say "these services' pages or bundle records changed" when no search
+    token did (a verification date, say): workers re-read just those services.
+    """
+    seq = _lock_seq() + 1
+    set_meta("index_seq", str(seq))
+    db.session.execute(insert(SearchChange), [{
+        "seq": seq, "at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        "services": json.dumps(service_ids), "added": json.dumps(list(added)),
+        "removed": json.dumps(list(removed))}])
+    if seq % 100 == 0:
+        db.session.execute(delete(SearchChange).where(SearchChange.seq <= seq - KEEP_CHANGES))
+    return seq
+
+
+def _lock_seq() -> int:
+    """Take the change-sequence row for this transaction (writers queue here) and read it."""
+    db.session.execute(update(Meta).where(Meta.key == "index_seq")
+                       .values(value=Meta.value))
+    current = get_meta("index_seq")
+    if current is None:  # a database from before incremental search
+        set_meta("index_seq", "0")
+        set_meta("index_epoch", uuid.uuid4().hex)
+        return 0
+    return int(current)
+
+
+def state() -> tuple[str, int]:
+    """(epoch, last change) of the search data now in the database."""
+    rows = {k: v for k, v in db.session.execute(
+        select(Meta.key, Meta.value).where(Meta.key.in_(("index_epoch", "index_seq"))))}
+    return rows.get("index_epoch", ""), int(rows.get("index_seq") or 0)
+
+
+def changes_after(seq: int) -> list[SearchChange] | None:
+    """The changes after seq in order, or None when some were pruned (build afresh)."""
+    rows = list(db.session.scalars(select(SearchChange).where(SearchChange.seq > seq)
+                                   .order_by(SearchChange.seq)))
+    if rows and rows[0].seq != seq + 1:
+        return None
+    return rows
+
+
+def version() -> str:
+    """A string that changes whenever the search data does (for caches keyed on it)."""
+    epoch, seq = state()
+    return f"{epoch}:{seq}"
 
 
 def set_meta(key: str, value: str) -> None:
@@ -139,13 +241,13 @@ def get_meta(key: str) -> str | None:
     return db.session.scalar(select(Meta.value).where(Meta.key == key))
 
 
-
 T = TypeVar("T")
 
 
 class PerDataVersion(Generic[T]):
     """Something built from the derived tables: one per database, rebuilt (once, under a lock)
-    when the data version changes. The search index, the vocabulary and the offline bundles."""
+    when the data version changes (the offline bundles, assembled from records kept per
+    service). The search index itself is kept current change by change (memindex.py)."""
 
     def __init__(self, build: Callable[[], T]) -> None:
         self._build = build
@@ -154,13 +256,13 @@ class PerDataVersion(Generic[T]):
 
     def get(self) -> T:
         """The value for the data now in the database."""
-        version = get_meta("data_version")
+        now = version()
         key = db.engine.url.render_as_string(hide_password=True)
         held = self._held.get(key)
-        if held is None or held[0] != version:
+        if held is None or held[0] != now:
             with self._lock:
                 held = self._held.get(key)
-                if held is None or held[0] != version:
-                    held = (version, self._build())
+                if held is None or held[0] != now:
+                    held = (now, self._build())
                     self._held[key] = held
         return held[1]

@@ -1,20 +1,32 @@
-"""The search index held in memory, rebuilt when the data version changes (see #2, item 7).
+"""The search index held in memory, kept current change by change (see #2 item 7, #9 item 6).
 
 The database keeps the inverted index (search_token) as the source of truth, and the SQL
-engine in search.py still answers from it directly: tests run both and require the same ids in
-the same order. Pages and the API use this copy, because a GROUP BY over every posting of a
-broad query (every shelter among 100k services) costs far more than summing the same postings
-over Python arrays. Ordering ties are broken by each service's place in the database's own
-ORDER BY rank_hint DESC, name, id, so each backend's collation still decides name order.
+engine in search_sql.py still answers from it directly: tests run both and require the same
+ids in the same order. Pages and the API use this copy, because a GROUP BY over every posting
+of a broad query (every shelter among 100k services) costs far more than summing the same
+postings over arrays.
+
+Each service has a slot. Postings are one array of slots per token (a compressed sparse row
+table built once) plus small arrays for tokens a later change touched. A change never edits
+a slot: the services it touched get new slots and their old ones die, so a query never sees
+half a change, and applying one costs what the change touched, not the directory. Workers
+apply the logged changes (indexer.changes_after) on their next query; a new epoch (a bulk
+import) builds afresh. Ordering ties are broken by each service's place in rank_hint DESC,
+name, id, names compared by code point (search_sql.py orders the same way).
 """
 
 from __future__ import annotations
 
 import bisect
+import copy
 import datetime as dt
+import json
 import math
+import threading
 from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import select
@@ -25,28 +37,50 @@ from webapp.models import (
     Language,
     Location,
     OpenSlot,
+    SearchChange,
     SearchToken,
     Service,
     ServiceAtLocation,
     TaxonomyTerm,
     service_terms,
 )
-from webapp.search import indexer
+from webapp.search import indexer, vocab
 
 VISIBLE_STATUSES = ("active", "temporarily closed")
+WEIGHTS = (indexer.W_EXACT_NAME, indexer.W_CATEGORY, indexer.W_NAME, indexer.W_CITY,
+           indexer.W_ORG, indexer.W_ELIGIBILITY, indexer.W_DESCRIPTION)
+WEIGHT_OF = np.array(WEIGHTS)
+CLASS_OF = {w: i for i, w in enumerate(WEIGHTS)}  # a new weight must be added to WEIGHTS
+OrderKey = tuple[int, str, str]  # (-rank_hint, name, id)
+EMPTY_ORDS = np.zeros(0, dtype=np.int32)
+EMPTY_CLASSES = np.zeros(0, dtype=np.uint8)
 
 
 @dataclass
 class MemIndex:
-    """Everything ranking and filtering need, by service ordinal (its tie-break rank)."""
+    """Everything ranking and filtering need, by slot. Treated as immutable once published:
+    a change makes a new MemIndex sharing what it did not touch."""
 
+    epoch: str = ""
+    seq: int = 0
+    size: int = 0  # slots in use; lists below may be longer (shared, append-only)
     ids: list[str] = field(default_factory=list)
-    ordinal: dict[str, int] = field(default_factory=dict)
+    ordinal: dict[str, int] = field(default_factory=dict)  # id -> its live slot
+    alive: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    tie: np.ndarray = field(default_factory=lambda: np.zeros(0))  # place in the tie order
+    keys: dict[str, OrderKey] = field(default_factory=dict)
+    order: list[OrderKey] = field(default_factory=list)  # sorted
     country: list[str | None] = field(default_factory=list)
     modified: list[dt.datetime] = field(default_factory=list)
-    postings: dict[str, tuple[array[int], array[float]]] = field(default_factory=dict)
+    token_row: dict[str, int] = field(default_factory=dict)  # CSR: token -> row
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    slots_of: np.ndarray = field(default_factory=lambda: EMPTY_ORDS)
+    classes: np.ndarray = field(default_factory=lambda: EMPTY_CLASSES)
+    extra: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     terms: dict[tuple[str, str], set[int]] = field(default_factory=dict)  # (taxonomy, code)
     term_ids: dict[str, set[int]] = field(default_factory=dict)
+    taxonomies: dict[str, set[int]] = field(default_factory=dict)  # taxonomy id
+    organizations: dict[str, set[int]] = field(default_factory=dict)
     languages: dict[str, set[int]] = field(default_factory=dict)
     free: set[int] = field(default_factory=set)
     always_open: set[int] = field(default_factory=set)
@@ -54,23 +88,51 @@ class MemIndex:
     points: list[tuple[float, float, int]] = field(default_factory=list)
     open_minute: tuple[int, set[int]] = (-1, set())  # the minute last asked, and who was open
     slots: dict[tuple[str, int], list[tuple[int, int, int]]] = field(default_factory=dict)
-    arrays: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    vocab: vocab.Vocabulary = field(default_factory=vocab.Vocabulary)
+    base_seq: int = 0  # the change the index was built at
+    history: tuple[tuple[int, tuple[str, ...]], ...] = ()  # changes applied since the build
     home_cache: dict[str, np.ndarray] = field(default_factory=dict)
 
+    def postings_of(self, token: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """A token's (slots, weight classes); dead slots included (callers mask with alive)."""
+        row = self.token_row.get(token)
+        more = self.extra.get(token)
+        if row is None:
+            return more
+        a, b = int(self.starts[row]), int(self.starts[row + 1])
+        if more is None:
+            return self.slots_of[a:b], self.classes[a:b]
+        return (np.concatenate((self.slots_of[a:b], more[0])),
+                np.concatenate((self.classes[a:b], more[1])))
+
     def posting_arrays(self, token: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """A token's (ordinals, weights) as numpy arrays (made on first use)."""
-        found = self.arrays.get(token)
-        if found is None:
-            raw = self.postings.get(token)
-            if raw is None:
-                return None
-            found = (np.frombuffer(raw[0], dtype=np.int32), np.frombuffer(raw[1]))
-            self.arrays[token] = found
-        return found
+        """A token's (slots, weights); dead slots included (callers mask with alive)."""
+        found = self.postings_of(token)
+        return None if found is None else (found[0], WEIGHT_OF[found[1]])
+
+    def each_posting(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+        """Every token with live postings: (token, slots, weight classes), tokens sorted."""
+        for token in sorted(self.token_row.keys() | self.extra.keys()):
+            found = self.postings_of(token)
+            if found is not None:
+                live = self.alive[found[0]]
+                if live.any():
+                    yield token, found[0][live], found[1][live]
+
+    def changed_since(self, seq: int) -> set[str] | None:
+        """Ids of services changed after seq, or None when this index cannot tell (it was
+        built after seq: treat everything as changed)."""
+        if seq < self.base_seq:
+            return None
+        return {sid for at, ids in self.history if at > seq for sid in ids}
+
+    def live_in_order(self) -> list[int]:
+        """Live slots in the tie order (the order an offline bundle lists services in)."""
+        return [self.ordinal[k[2]] for k in self.order]
 
     def mask(self, ordinals: set[int] | range) -> np.ndarray:
-        """A boolean array over all services from a set of ordinals."""
-        out = np.zeros(len(self.ids), dtype=bool)
+        """A boolean array over all slots from a set of slots."""
+        out = np.zeros(self.size, dtype=bool)
         if ordinals:
             out[np.fromiter(ordinals, dtype=np.int64, count=len(ordinals))] = True
         return out
@@ -79,19 +141,19 @@ class MemIndex:
         """True where a service is in the given country."""
         found = self.home_cache.get(country)
         if found is None:
-            found = np.array([c == country for c in self.country], dtype=bool)
+            found = np.array([c == country for c in self.country[:self.size]], dtype=bool)
             self.home_cache[country] = found
         return found
 
     def any_of(self, table: dict[str, set[int]], keys: list[str]) -> set[int]:
-        """Ordinals having at least one of keys."""
+        """Slots having at least one of keys."""
         out: set[int] = set()
         for k in keys:
             out |= table.get(k, set())
         return out
 
     def open_at(self, now: dt.datetime) -> set[int]:
-        """Ordinals open at this minute (each zone's local time), cached for the minute."""
+        """Slots open at this minute (each zone's local time), cached for the minute."""
         minute = int(now.timestamp() // 60)
         if self.open_minute[0] == minute:
             return self.open_minute[1]
@@ -113,7 +175,7 @@ class MemIndex:
 
     def within(self, lat: float, lng: float, box: tuple[float, float, float, float],
                ) -> dict[int, float]:
-        """Ordinal -> smallest squared planar distance (degrees) among points in the box."""
+        """Slot -> smallest squared planar distance (degrees) among points in the box."""
         min_lat, max_lat, min_lng, max_lng = box
         k = math.cos(math.radians(lat))
         out: dict[int, float] = {}
@@ -127,76 +189,296 @@ class MemIndex:
         return out
 
 
+_lock = threading.Lock()
+_held: dict[str, MemIndex] = {}  # database -> its index
+
+
 def current() -> MemIndex:
-    """The index for the data now in the database."""
-    return _index.get()
-
-
-def build() -> MemIndex:
-    """Read the derived tables once."""
-    idx = MemIndex()
-    rows = db.session.execute(
-        select(Service.id, Service.country, Service.last_modified, Service.free,
-               Service.always_open)
-        .where(Service.status.in_(VISIBLE_STATUSES))
-        .order_by(Service.rank_hint.desc(), Service.name.asc(), Service.id.asc())).all()
-    for o, (sid, country, modified, free, always) in enumerate(rows):
-        idx.ids.append(sid)
-        idx.ordinal[sid] = o
-        idx.country.append(country)
-        idx.modified.append(modified)
-        if free:
-            idx.free.add(o)
-        if always:
-            idx.always_open.add(o)
-    ords = idx.ordinal
-    grouped: dict[str, tuple[array[int], array[float]]] = {}
-    # The biggest table: read through the driver's cursor (a few times faster than Core rows).
-    table = SearchToken.__table__.name
-    cursor = db.session.connection().exec_driver_sql(
-        f"SELECT token, service_id, weight FROM {table}")  # noqa: S608 - a fixed table name
-    for token, sid, weight in cursor:
-        posting = ords.get(sid)
-        if posting is None:
-            continue
-        pair = grouped.get(token)
-        if pair is None:
-            pair = grouped[token] = (array("i"), array("d"))
-        pair[0].append(posting)
-        pair[1].append(float(weight))
-    idx.postings = grouped
-    for sid, tid, tax, code in db.session.execute(
-            select(service_terms.c.service_id, TaxonomyTerm.id, TaxonomyTerm.taxonomy_name,
-                   TaxonomyTerm.code)
-            .join(TaxonomyTerm, TaxonomyTerm.id == service_terms.c.term_id)):
-        tagged = ords.get(sid)
-        if tagged is not None:
-            idx.terms.setdefault((tax, code), set()).add(tagged)
-            idx.term_ids.setdefault(tid, set()).add(tagged)
-    for sid, code in db.session.execute(select(Language.service_id, Language.code)):
-        speaker = ords.get(sid)
-        if speaker is not None and code:
-            idx.languages.setdefault(code, set()).add(speaker)
-    for sid, zone, weekday, opens, closes in db.session.execute(
-            select(OpenSlot.service_id, OpenSlot.tz_name, OpenSlot.weekday, OpenSlot.opens_min,
-                   OpenSlot.closes_min)):
-        slotted = ords.get(sid)
-        if slotted is not None:
-            idx.slots.setdefault((zone, weekday), []).append((opens, closes, slotted))
-    pts = []
-    for sid, lat, lng in db.session.execute(
-            select(ServiceAtLocation.service_id, Location.public_latitude,
-                   Location.public_longitude)
-            .join(Location, Location.id == ServiceAtLocation.location_id)
-            .where(Location.public_latitude.is_not(None),
-                   Location.public_longitude.is_not(None))):
-        placed = ords.get(sid)
-        if placed is not None and lat is not None and lng is not None:
-            pts.append((float(lat), float(lng), placed))
-    pts.sort()
-    idx.points = pts
-    idx.lat_sorted = [p[0] for p in pts]
+    """The index for the data now in the database: built once per epoch, then kept current
+    by applying the logged changes (a query waits only for what changed)."""
+    epoch, seq = indexer.state()
+    key = db.engine.url.render_as_string(hide_password=True)
+    idx = _held.get(key)
+    if idx is not None and idx.epoch == epoch and idx.seq >= seq:
+        return idx
+    with _lock:
+        idx = _held.get(key)
+        if idx is None or idx.epoch != epoch:
+            idx = build(epoch, seq)
+        elif idx.seq < seq:
+            changes = indexer.changes_after(idx.seq)
+            idx = build(epoch, seq) if changes is None else apply(idx, changes)
+        _held[key] = idx
     return idx
 
 
-_index = indexer.PerDataVersion(build)
+def build(epoch: str = "", seq: int = 0) -> MemIndex:
+    """Read the derived tables once (epoch and seq read before the data, so a change that
+    lands meanwhile is applied again later, which is harmless)."""
+    idx = MemIndex(epoch=epoch, seq=seq, base_seq=seq)
+    rows = _service_rows(None)
+    idx.ids = [r[0] for r in rows]
+    idx.size = len(rows)
+    idx.ordinal = {sid: o for o, sid in enumerate(idx.ids)}
+    idx.alive = np.ones(idx.size, dtype=bool)
+    owner = _Owner(grow=False)
+    for o, row in enumerate(rows):
+        _add_service(idx, o, row, owner)
+    idx.order = sorted(idx.keys.values())
+    idx.tie = _ties(idx)
+    ords = idx.ordinal
+    tokens: list[str] = []
+    starts = array("q")
+    slots_of = array("i")
+    classes = array("B")
+    # The biggest table, in token order: read through the driver's cursor (a few times
+    # faster than Core rows) straight into the compressed rows.
+    table = SearchToken.__table__.name
+    cursor = db.session.connection().exec_driver_sql(
+        f"SELECT token, service_id, weight FROM {table} ORDER BY token")  # noqa: S608
+    previous = None
+    for token, sid, weight in cursor:
+        slot = ords.get(sid)
+        if slot is None:
+            continue
+        if token != previous:
+            tokens.append(token)
+            starts.append(len(slots_of))
+            previous = token
+        slots_of.append(slot)
+        classes.append(CLASS_OF[float(weight)])
+    starts.append(len(slots_of))
+    idx.token_row = {t: i for i, t in enumerate(tokens)}
+    idx.starts = np.frombuffer(starts, dtype=np.int64).copy()
+    idx.slots_of = np.frombuffer(slots_of, dtype=np.int32).copy()
+    idx.classes = np.frombuffer(classes, dtype=np.uint8).copy()
+    _add_related(idx, None)
+    idx.points.sort()
+    idx.lat_sorted = [p[0] for p in idx.points]
+    idx.vocab = vocab.build()
+    return idx
+
+
+ServiceRow = tuple[str, str | None, dt.datetime, bool, bool, int, str, str | None]
+
+
+def _service_rows(ids: list[str] | None) -> list[ServiceRow]:
+    stmt = select(Service.id, Service.country, Service.last_modified, Service.free,
+                  Service.always_open, Service.rank_hint, Service.name,
+                  Service.organization_id) \
+        .where(Service.status.in_(VISIBLE_STATUSES))
+    if ids is None:
+        return [tuple(r) for r in db.session.execute(stmt)]  # type: ignore[misc]
+    out: list[ServiceRow] = []
+    for i in range(0, len(ids), 500):
+        out += [tuple(r) for r in db.session.execute(  # type: ignore[misc]
+            stmt.where(Service.id.in_(ids[i:i + 500])))]
+    return out
+
+
+def _add_service(idx: MemIndex, o: int, row: ServiceRow, owner: _Owner) -> None:
+    sid, country, modified, free, always, rank_hint, name, org = row
+    if org:
+        owner.own(idx.organizations, org, set).add(o)
+    if o == len(idx.country):
+        idx.country.append(country)
+        idx.modified.append(modified)
+    else:
+        idx.country[o], idx.modified[o] = country, modified
+    if free:
+        idx.free.add(o)
+    if always:
+        idx.always_open.add(o)
+    idx.keys[sid] = (-(rank_hint or 0), name or "", sid)
+
+
+def _ties(idx: MemIndex) -> np.ndarray:
+    tie = np.zeros(len(idx.alive))
+    for place, key in enumerate(idx.order):
+        tie[idx.ordinal[key[2]]] = place
+    return tie
+
+
+@dataclass
+class Related:
+    """Terms, languages, opening slots and public points of some services."""
+
+    # service id, term id, taxonomy name, code, taxonomy id
+    terms: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    languages: list[tuple[str, str]] = field(default_factory=list)
+    slots: list[tuple[str, str, int, int, int]] = field(default_factory=list)
+    points: list[tuple[str, float, float]] = field(default_factory=list)
+
+
+def _related(ids: list[str] | None) -> Related:
+    """Read them for these services (all when None), 500 ids at a time."""
+    def rows(stmt: Any, column: Any) -> list[Any]:
+        if ids is None:
+            return list(db.session.execute(stmt))
+        out: list[Any] = []
+        for i in range(0, len(ids), 500):
+            out += db.session.execute(stmt.where(column.in_(ids[i:i + 500])))
+        return out
+
+    got = Related()
+    got.terms = [(str(a), str(b), c, d, e or "") for a, b, c, d, e in rows(
+        select(service_terms.c.service_id, TaxonomyTerm.id, TaxonomyTerm.taxonomy_name,
+               TaxonomyTerm.code, TaxonomyTerm.taxonomy_id)
+        .join(TaxonomyTerm, TaxonomyTerm.id == service_terms.c.term_id),
+        service_terms.c.service_id)]
+    got.languages = [(sid, code) for sid, code in rows(
+        select(Language.service_id, Language.code), Language.service_id) if code]
+    got.slots = [tuple(r) for r in rows(  # type: ignore[misc]
+        select(OpenSlot.service_id, OpenSlot.tz_name, OpenSlot.weekday, OpenSlot.opens_min,
+               OpenSlot.closes_min), OpenSlot.service_id)]
+    got.points = [(sid, float(lat), float(lng)) for sid, lat, lng in rows(
+        select(ServiceAtLocation.service_id, Location.public_latitude, Location.public_longitude)
+        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .where(Location.public_latitude.is_not(None), Location.public_longitude.is_not(None)),
+        ServiceAtLocation.service_id) if lat is not None and lng is not None]
+    return got
+
+
+K = TypeVar("K")
+C = TypeVar("C", set[int], list[tuple[int, int, int]])
+
+
+class _Owner:
+    """Gives the set or list under a key to add to: when growing a published index, a copy
+    made once per change, so readers of the old index never see it move."""
+
+    def __init__(self, grow: bool) -> None:
+        self.grow = grow
+        self.copied: set[tuple[int, object]] = set()
+
+    def own(self, table: dict[K, C], key: K, make: Callable[..., C]) -> C:
+        if self.grow and (id(table), key) not in self.copied:
+            table[key] = make(table.get(key, ()))
+            self.copied.add((id(table), key))
+        found = table.get(key)
+        if found is None:
+            found = table[key] = make()
+        return found
+
+
+def _add_related(idx: MemIndex, ids: list[str] | None, grow: bool = False) -> None:
+    """Put terms, languages, slots and points of these services (all when None) in idx."""
+    got = _related(ids)
+    owner = _Owner(grow)
+    slot = idx.ordinal.get
+    for sid, tid, tax, code, taxonomy_id in got.terms:
+        o = slot(sid)
+        if o is not None:
+            owner.own(idx.terms, (tax, code), set).add(o)
+            owner.own(idx.term_ids, tid, set).add(o)
+            if taxonomy_id:
+                owner.own(idx.taxonomies, taxonomy_id, set).add(o)
+    for sid, lang in got.languages:
+        o = slot(sid)
+        if o is not None:
+            owner.own(idx.languages, lang, set).add(o)
+    for sid, zone, weekday, opens, closes in got.slots:
+        o = slot(sid)
+        if o is not None:
+            owner.own(idx.slots, (zone, weekday), list).append((opens, closes, o))
+    for sid, lat, lng in got.points:
+        o = slot(sid)
+        if o is None:
+            continue
+        if grow:
+            bisect.insort(idx.points, (lat, lng, o))
+        else:
+            idx.points.append((lat, lng, o))
+
+
+def apply(old: MemIndex, changes: Iterable[SearchChange]) -> MemIndex:
+    """A new index with these logged changes applied; old stays as it was."""
+    changes = list(changes)
+    touched = list(dict.fromkeys(sid for ch in changes for sid in json.loads(ch.services)))
+    idx = copy.copy(old)
+    idx.seq = changes[-1].seq if changes else old.seq
+    idx.history = old.history + tuple((ch.seq, tuple(json.loads(ch.services)))
+                                      for ch in changes)
+    idx.open_minute = (-1, set())
+    idx.home_cache = {}
+    added = [w for ch in changes for w in json.loads(ch.added)]
+    removed = [w for ch in changes for w in json.loads(ch.removed)]
+    # A word both added and removed within these changes: the last change decides.
+    last: dict[str, bool] = {}
+    for ch in changes:
+        for w in json.loads(ch.added):
+            last[w] = True
+        for w in json.loads(ch.removed):
+            last[w] = False
+    added = [w for w in added if last[w]]
+    removed = [w for w in removed if not last[w]]
+    idx.vocab = vocab.changed(old.vocab, added, removed)
+    if not touched:
+        return idx
+    rows = _service_rows(touched)
+    idx.ordinal = dict(old.ordinal)
+    idx.keys = dict(old.keys)
+    idx.free, idx.always_open = set(old.free), set(old.always_open)
+    idx.terms, idx.term_ids = dict(old.terms), dict(old.term_ids)
+    idx.taxonomies = dict(old.taxonomies)
+    idx.languages, idx.slots = dict(old.languages), dict(old.slots)
+    idx.points = list(old.points)
+    idx.ids = old.ids[:old.size]  # a new list: slots past size may be another index's
+    idx.country, idx.modified = old.country[:old.size], old.modified[:old.size]
+    alive = np.zeros(old.size + len(rows), dtype=bool)
+    alive[:old.size] = old.alive
+    for sid in touched:
+        gone = idx.ordinal.pop(sid, None)
+        if gone is not None:
+            alive[gone] = False
+            idx.keys.pop(sid, None)
+    idx.organizations = dict(old.organizations)
+    owner = _Owner(grow=True)
+    for row in rows:
+        o = len(idx.ids)
+        idx.ids.append(row[0])
+        idx.ordinal[row[0]] = o
+        alive[o] = True
+        _add_service(idx, o, row, owner)
+    idx.size = len(idx.ids)
+    idx.alive = alive
+    new_keys = {idx.keys[r[0]] for r in rows}
+    old_keys = {old.keys[sid] for sid in touched if sid in old.keys}
+    if new_keys == old_keys:  # names and ranks unchanged: each new slot takes the old place
+        tie = np.zeros(idx.size)
+        tie[:old.size] = old.tie
+        for sid in touched:
+            if sid in old.ordinal:
+                tie[idx.ordinal[sid]] = old.tie[old.ordinal[sid]]
+        idx.tie = tie
+    else:
+        order = [k for k in old.order if k not in old_keys]
+        for k in sorted(new_keys):
+            bisect.insort(order, k)
+        idx.order = order
+        idx.tie = _ties(idx)
+    _add_related(idx, [r[0] for r in rows], grow=True)
+    idx.lat_sorted = [p[0] for p in idx.points]
+    _add_postings(idx, [r[0] for r in rows])
+    return idx
+
+
+def _add_postings(idx: MemIndex, ids: list[str]) -> None:
+    grouped: dict[str, tuple[list[int], list[int]]] = {}
+    for i in range(0, len(ids), 500):
+        for token, sid, weight in db.session.execute(
+                select(SearchToken.token, SearchToken.service_id, SearchToken.weight)
+                .where(SearchToken.service_id.in_(ids[i:i + 500]))):
+            pair = grouped.setdefault(token, ([], []))
+            pair[0].append(idx.ordinal[sid])
+            pair[1].append(CLASS_OF[float(weight)])
+    extra = dict(idx.extra)
+    for token, (ords, classes) in grouped.items():
+        more = (np.array(ords, dtype=np.int32), np.array(classes, dtype=np.uint8))
+        before = extra.get(token)
+        if before is not None:
+            keep = idx.alive[before[0]]  # drop postings of slots that died since
+            more = (np.concatenate((before[0][keep], more[0])),
+                    np.concatenate((before[1][keep], more[1])))
+        extra[token] = more
+    idx.extra = extra

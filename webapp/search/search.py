@@ -8,6 +8,7 @@ how many terms they cover, then by weight. The answer comes from the in-memory i
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ class Params:
     near_label: str = ""
     radius_km: float = DEFAULT_RADIUS_KM
     term_ids: list[str] = field(default_factory=list)
+    taxonomy_ids: list[str] = field(default_factory=list)
+    organization_ids: list[str] = field(default_factory=list)
     modified_after: dt.datetime | None = None
     page: int = 1
     per_page: int = 20
@@ -61,7 +64,8 @@ class Params:
         """True when nothing at all narrows the directory."""
         return not (self.q or self.categories or self.populations or self.languages
                     or self.free or self.open_now or self.always_open or self.near
-                    or self.term_ids or self.modified_after)
+                    or self.term_ids or self.taxonomy_ids or self.organization_ids
+                    or self.modified_after)
 
 
 @dataclass
@@ -81,7 +85,8 @@ class Result:
         return max(1, -(-self.total // self.per_page))
 
 
-def _flag(args: Any, name: str) -> bool:
+def flag(args: Any, name: str) -> bool:
+    """A yes/no parameter: 1/true/yes/on or 0/false/no/off (empty is no); else BadQuery."""
     value = (args.get(name) or "").strip().lower()
     if value in ("", "0", "false", "no", "off"):
         return False
@@ -116,6 +121,14 @@ def _codes(args: Any, name: str, allowed: tuple[str, ...]) -> list[str]:
     return out
 
 
+def _ids(args: Any, name: str) -> list[str]:
+    """A comma-separated list of record ids (HSDS ids are UUIDs; anything over 64 is wrong)."""
+    out = [t.strip() for raw in args.getlist(name) for t in raw.split(",") if t.strip()]
+    if any(len(t) > 64 for t in out) or len(out) > 100:
+        raise BadQuery(name, "at most 100 ids of at most 64 characters")
+    return out
+
+
 def parse(args: Any) -> Params:
     """Read search parameters from a query string (pages and API alike)."""
     p = Params()
@@ -134,9 +147,9 @@ def parse(args: Any) -> Params:
                 if len(code) > 20 or not all(ch.isalnum() or ch == "-" for ch in code):
                     raise BadQuery("language", "not a language code")
                 p.languages.append(code)
-    p.free = _flag(args, "free")
-    p.open_now = _flag(args, "open_now")
-    p.always_open = _flag(args, "always_open")
+    p.free = flag(args, "free")
+    p.open_now = flag(args, "open_now")
+    p.always_open = flag(args, "always_open")
     near = (args.get("near") or "").strip()
     if near:
         if len(near) > 100:
@@ -150,9 +163,9 @@ def parse(args: Any) -> Params:
     p.radius_km = float(int_param(args, "radius", int(DEFAULT_RADIUS_KM), 1, 500))
     p.page = int_param(args, "page", 1, 1, 100000)
     p.per_page = int_param(args, "per_page", 20, 1, MAX_PER_PAGE)
-    tid = (args.get("taxonomy_term_id") or "").strip()
-    if tid:
-        p.term_ids = [t.strip() for t in tid.split(",") if t.strip()]
+    p.term_ids = _ids(args, "taxonomy_term_id")
+    p.taxonomy_ids = _ids(args, "taxonomy_id")
+    p.organization_ids = _ids(args, "organization_id")
     after = (args.get("modified_after") or "").strip()
     if after:
         try:
@@ -167,8 +180,7 @@ def parse(args: Any) -> Params:
 
 def known_places() -> dict[str, tuple[float, float]]:
     """Folded city names in the directory -> the centre of their (public) points."""
-    version = indexer.get_meta("data_version") or ""
-    return _places(version, db.engine.url.render_as_string(hide_password=True))
+    return _places(indexer.version(), db.engine.url.render_as_string(hide_password=True))
 
 
 @functools.lru_cache(maxsize=8)
@@ -182,11 +194,13 @@ def _places(version: str, engine_key: str) -> dict[str, tuple[float, float]]:
     return {" ".join(textmod.tokens(city)): (float(lat), float(lng)) for city, lat, lng in rows}
 
 
-def expand(q: str) -> tuple[list[tuple[str, int, float]], list[str], int]:
+def expand(q: str, words: vocab.Vocabulary | None = None,
+           ) -> tuple[list[tuple[str, int, float]], list[str], int]:
     """Query text -> (token, term index, factor) rows, matched categories, number of terms."""
     raw = textmod.tokens(q)
     terms = textmod.query_terms(q)
-    words = vocab.current()
+    if words is None:
+        words = memindex.current().vocab
     rows: list[tuple[str, int, float]] = []
     matched: list[str] = []
     phrases = vocab.phrase_categories(raw)
@@ -235,6 +249,10 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
                              for c in p.populations)))
     if p.term_ids:
         narrow(idx.any_of(idx.term_ids, p.term_ids))
+    if p.taxonomy_ids:
+        narrow(idx.any_of(idx.taxonomies, p.taxonomy_ids))
+    if p.organization_ids:
+        narrow(idx.any_of(idx.organizations, p.organization_ids))
     if p.languages:
         narrow(idx.any_of(idx.languages, p.languages))
     if p.free:
@@ -243,15 +261,15 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
         narrow(idx.always_open)
     if p.modified_after:
         after = p.modified_after
-        narrow({o for o, m in enumerate(idx.modified) if m > after})
+        narrow({o for o, m in enumerate(idx.modified[:idx.size]) if m > after})
     if p.open_now:
         narrow(idx.open_at(now))
     matched: list[str] = []
-    n = len(idx.ids)
+    n = idx.size
     keep = idx.mask(allowed) if allowed is not None else None
     cov = score = None
     if p.q:
-        rows, matched, _terms = expand(p.q)
+        rows, matched, _terms = expand(p.q, idx.vocab)
         by_term: dict[int, list[tuple[str, float]]] = {}
         for token, (term, factor) in best_factors(rows).items():
             by_term.setdefault(term, []).append((token, factor))
@@ -272,6 +290,7 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
             selected &= keep
     else:
         selected = keep if keep is not None else np.ones(n, dtype=bool)
+    selected = selected & idx.alive  # slots a later change replaced
     dist = None
     if p.near:
         lat, lng = p.near
@@ -282,14 +301,14 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
                 np.fromiter(within.values(), dtype=float, count=len(within))
         selected &= np.isfinite(dist)
     cands = np.flatnonzero(selected)
-    keys: list[np.ndarray] = [cands]  # np.lexsort: the last key sorts first
+    keys: list[np.ndarray] = [idx.tie[cands]]  # np.lexsort: the last key sorts first
     if home_country:
         keys.append((~idx.is_home(home_country))[cands])
     if dist is not None:
         keys.append(dist[cands])
     if score is not None and cov is not None:
         keys += [-score[cands], -cov[cands]]
-    ordered = cands[np.lexsort(keys)] if len(keys) > 1 else cands
+    ordered = cands[np.lexsort(keys)]
     total = int(len(cands))
     offset = (p.page - 1) * p.per_page
     ids = [idx.ids[int(o)] for o in ordered[offset:offset + p.per_page]]
@@ -297,6 +316,12 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
     if p.near and ids:
         distances = distances_km(ids, p.near)
     return Result(ids, total, p.page, p.per_page, distances, matched)
+
+
+def ranked_ids(p: Params, *, home_country: str = "") -> list[str]:
+    """Every matching service id, best first (the API's lists that page over something else,
+    such as service_at_locations, or stream everything)."""
+    return search(dataclasses.replace(p, page=1, per_page=10**9), home_country=home_country).ids
 
 
 def distances_km(ids: list[str], point: tuple[float, float]) -> dict[str, float]:

@@ -54,6 +54,12 @@ def _filters(p: Params, now: dt.datetime) -> list[ColumnElement[bool]]:
     if p.term_ids:
         conds.append(exists().where(service_terms.c.service_id == Service.id,
                                     service_terms.c.term_id.in_(p.term_ids)))
+    if p.taxonomy_ids:
+        conds.append(exists().where(service_terms.c.service_id == Service.id,
+                                    service_terms.c.term_id == TaxonomyTerm.id,
+                                    TaxonomyTerm.taxonomy_id.in_(p.taxonomy_ids)))
+    if p.organization_ids:
+        conds.append(Service.organization_id.in_(p.organization_ids))
     if p.languages:
         conds.append(exists().where(Language.service_id == Service.id,
                                     Language.code.in_(p.languages)))
@@ -134,7 +140,7 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
         order.append(dist.c.d2.asc())
     if home is not None:
         order.append(home.asc())
-    order += [Service.rank_hint.desc(), Service.name.asc(), Service.id.asc()]
+    order += [Service.rank_hint.desc(), by_code_point(Service.name).asc(), Service.id.asc()]
     stmt = stmt.where(*conds).order_by(*order).limit(p.per_page).offset(offset)
     result = db.session.execute(stmt).all()
     ids = [r[0] for r in result]
@@ -143,6 +149,14 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
     if p.near and ids:
         distances = distances_km(ids, p.near)
     return Result(ids, total, p.page, p.per_page, distances, matched)
+
+
+def by_code_point(column: Any) -> Any:
+    """Compare text by code point, as Python does (the memory index's tie order): SQLite's
+    default already does; PostgreSQL needs the "C" collation."""
+    if db.engine.dialect.name == "postgresql":
+        return column.collate("C")
+    return column
 
 
 def _count(stmt: Any) -> int:

@@ -1,4 +1,6 @@
-"""The in-memory word lists search expands queries with (typos, prefixes, category words)."""
+"""The in-memory word lists search expands queries with (typos, prefixes, category words).
+
+Held with the search index (memindex.py), which keeps it current change by change."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from sqlalchemy import select
 from webapp.directory import taxonomy
 from webapp.extensions import db
 from webapp.models import SearchVocab
-from webapp.search import indexer, text
+from webapp.search import text
 
 
 @dataclass
@@ -50,7 +52,8 @@ class Vocabulary:
         return [(w, d) for d, w in found[:limit]]
 
 
-def _build() -> Vocabulary:
+def build() -> Vocabulary:
+    """The vocabulary from the database's token table."""
     words = sorted(w for w in db.session.scalars(select(SearchVocab.token)) if ":" not in w)
     grams: dict[str, list[str]] = {}
     for w in words:
@@ -59,12 +62,36 @@ def _build() -> Vocabulary:
     return Vocabulary(words, grams)
 
 
-_vocabulary = indexer.PerDataVersion(_build)
+def changed(old: Vocabulary, added: list[str], removed: list[str]) -> Vocabulary:
+    """A new vocabulary with these words added and removed; old is left as it was (a search
+    in another thread may be reading it)."""
+    added = [w for w in added if ":" not in w]
+    gone = {w for w in removed if ":" not in w}
+    if not added and not gone:
+        return old
+    words = [w for w in old.words if w not in gone] if gone else list(old.words)
+    grams = dict(old.grams)
+    copied: set[str] = set()
 
+    def gram_list(g: str) -> list[str]:
+        if g not in copied:
+            grams[g] = list(grams.get(g, ()))
+            copied.add(g)
+        return grams[g]
 
-def current() -> Vocabulary:
-    """The vocabulary for the data now in the database (rebuilt when the data changes)."""
-    return _vocabulary.get()
+    for w in gone:
+        for g in text.trigrams(w):
+            listed = gram_list(g)
+            if w in listed:
+                listed.remove(w)
+    present = set(words) if added else set()
+    for w in added:
+        if w not in present:
+            bisect.insort(words, w)
+            present.add(w)
+            for g in text.trigrams(w):
+                gram_list(g).append(w)
+    return Vocabulary(words, grams)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,190 @@
+"""The rest of the HSDS 3.0 read API (#9, item 9): organizations, service_at_locations with
+postcode and proximity, taxonomies, and organization_id, taxonomy_id, minimal and full on
+/services; every object validates against the shipped schemas."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from webapp.directory import geo, taxonomy
+from webapp.exchange import api, hsds
+from webapp.extensions import db
+from webapp.models import Location, Organization, Service, ServiceAtLocation
+
+API = "/api/hsds"
+
+
+def valid(app: Flask, schema: str, record: dict[str, Any]) -> None:
+    errors = hsds.schema_errors(app.config["HSDS_SCHEMA_DIR"], schema, record)
+    assert not errors, (schema, errors[:3])
+
+
+def page(client: FlaskClient, url: str) -> dict[str, Any]:
+    resp = client.get(url)
+    assert resp.status_code == 200, (url, resp.get_data(as_text=True)[:300])
+    body: dict[str, Any] = resp.json  # type: ignore[assignment]
+    assert {"total_items", "total_pages", "page_number", "size", "contents"} <= body.keys()
+    assert body["size"] == len(body["contents"])
+    return body
+
+
+def test_organizations_list_one_and_nested(app: Flask, client: FlaskClient) -> None:
+    """A page of organisations; one with its services and places; full_service nests the
+    services fully; search narrows by name."""
+    listed = page(client, f"{API}/organizations?per_page=100")
+    with app.app_context():
+        assert listed["total_items"] == db.session.query(Organization).count()
+    for org in listed["contents"]:
+        valid(app, "organization", org)
+        assert "services" not in org
+    fresno = page(client, f"{API}/organizations?search=fresno%20network&per_page=100")
+    assert fresno["total_items"] >= 1
+    assert all("fresno" in o["name"].lower() for o in fresno["contents"])
+    with app.app_context():
+        org_id, count = next(
+            (o, n) for o, n in ((oid, db.session.query(Service).filter(
+                Service.organization_id == oid, Service.status == "active").count())
+                for oid in db.session.scalars(select(Organization.id))) if n > 1)
+    one = client.get(f"{API}/organizations/{org_id}").json
+    valid(app, "organization", one)
+    assert len(one["services"]) == count
+    assert all("phones" not in s for s in one["services"])
+    for loc in one["locations"]:
+        valid(app, "location", loc)
+    deep = client.get(f"{API}/organizations/{org_id}?full_service=true").json
+    for svc in deep["services"]:
+        valid(app, "service", svc)
+        assert "phones" in svc
+    full = page(client, f"{API}/organizations?full=1&per_page=5")
+    assert all("services" in o for o in full["contents"])
+    assert client.get(f"{API}/organizations/no-such-org").status_code == 404
+
+
+def test_services_organization_taxonomy_minimal_full(app: Flask, client: FlaskClient) -> None:
+    """organization_id and taxonomy_id filter; minimal gives ids and times for every service in
+    one call; full nests, its absence lists."""
+    with app.app_context():
+        org_id = db.session.scalar(select(Service.organization_id)
+                                   .where(Service.status == "active").limit(1))
+        active = db.session.query(Service).filter(
+            Service.status.in_(("active", "temporarily closed"))).count()
+    mine = page(client, f"{API}/services?organization_id={org_id}&per_page=100")
+    assert mine["total_items"] >= 1
+    assert {s["organization_id"] for s in mine["contents"]} == {org_id}
+    pops = taxonomy.taxonomy_id(taxonomy.POPULATIONS)
+    tagged = page(client, f"{API}/services?taxonomy_id={pops}&full=1&per_page=100")
+    assert 0 < tagged["total_items"] < active
+    for svc in tagged["contents"]:
+        valid(app, "service", svc)
+        assert any(a["taxonomy_term"]["taxonomy_id"] == pops for a in svc["attributes"])
+    minimal = page(client, f"{API}/services?minimal=true&per_page=5000")
+    assert minimal["total_items"] == minimal["size"] == active
+    for item in minimal["contents"]:
+        assert set(item) == {"id", "last_modified", "modified_date"}
+        valid(app, "service", {**item, "name": "x", "status": "active"})
+    listed = page(client, f"{API}/services?per_page=3")
+    assert all("phones" not in s for s in listed["contents"])
+    bad = client.get(f"{API}/services?full=maybe")
+    assert bad.status_code == 400 and bad.json["parameter"] == "full"
+
+
+def test_service_at_locations_postcode_and_proximity(app: Flask, client: FlaskClient) -> None:
+    """Filters as /services; postcode alone matches public places with that postcode;
+    postcode + proximity gives places within that many metres of its centre, nearest first,
+    confidential ones by their coarse point only."""
+    everything = page(client, f"{API}/service_at_locations?per_page=100&full=1")
+    assert everything["total_items"] > 0
+    for sal in everything["contents"]:
+        valid(app, "service_at_location", sal)
+        valid(app, "service", sal["service"])
+        if sal["location"].get("confidential"):
+            assert "addresses" not in sal["location"] and "description" not in sal
+    one = everything["contents"][0]
+    assert client.get(f"{API}/service_at_locations/{one['id']}").json["id"] == one["id"]
+    assert client.get(f"{API}/service_at_locations/nope").status_code == 404
+    with app.app_context():
+        public = db.session.scalars(select(Location).where(
+            Location.confidential.is_(False), Location.postal_code.is_not(None))).first()
+        assert public is not None
+        code = public.postal_code
+        centre = db.session.execute(select(Location.latitude, Location.longitude).where(
+            Location.postal_code == code, Location.confidential.is_(False))).all()
+    clat = sum(float(r[0]) for r in centre) / len(centre)
+    clng = sum(float(r[1]) for r in centre) / len(centre)
+    spaced = f"{code[:2]} {code[2:]}".lower()
+    coded = page(client, f"{API}/service_at_locations?postcode={spaced}&per_page=100")
+    assert coded["total_items"] > 0
+    for sal in coded["contents"]:
+        assert not sal["location"].get("confidential")
+        assert sal["location"]["addresses"][0]["postal_code"] == code
+    with app.app_context():
+        points = db.session.execute(
+            select(ServiceAtLocation.id, Location.public_latitude, Location.public_longitude)
+            .join(Location, Location.id == ServiceAtLocation.location_id)
+            .join(Service, Service.id == ServiceAtLocation.service_id)
+            .where(Service.status.in_(("active", "temporarily closed")),
+                   Location.public_latitude.is_not(None))).all()
+    away = sorted(geo.planar_km(clat, clng, float(a), float(b)) for _i, a, b in points)
+    metres = away[len(away) // 2] * 1000
+    expected = {i for i, a, b in points
+                if geo.planar_km(clat, clng, float(a), float(b)) * 1000 <= metres}
+    near = page(client, f"{API}/service_at_locations?postcode={code}&proximity={metres:.0f}"
+                        "&per_page=100")
+    distances = [geo.planar_km(clat, clng, s["location"]["latitude"],
+                               s["location"]["longitude"]) for s in near["contents"]]
+    assert {s["id"] for s in near["contents"]} == expected
+    assert 0 < len(expected) < len(points)
+    assert distances == sorted(distances)
+    assert any(s["location"].get("confidential") for s in near["contents"])
+    legal = page(client, f"{API}/service_at_locations?search=legal&per_page=100")
+    assert 0 < legal["total_items"] < everything["total_items"]
+
+
+@pytest.mark.parametrize(("query", "param"), [
+    ("proximity=1000", "proximity"), ("postcode=ZZ9&proximity=1000", "postcode"),
+    ("postcode=00000&proximity=far", "proximity"), ("format=xml", "format")])
+def test_service_at_locations_refuse_what_they_cannot_answer(client: FlaskClient, query: str,
+                                                             param: str) -> None:
+    """A JSON 400 naming the parameter, never an empty answer that looks true."""
+    resp = client.get(f"{API}/service_at_locations?{query}")
+    assert resp.status_code == 400
+    assert resp.json["parameter"] == param
+
+
+def test_taxonomies_and_ndjson(app: Flask, client: FlaskClient,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both taxonomies listed and fetchable; format=ndjson streams every item of a list."""
+    taxes = page(client, f"{API}/taxonomies")
+    ids = {t["id"] for t in taxes["contents"]}
+    assert {taxonomy.taxonomy_id(taxonomy.CATEGORIES),
+            taxonomy.taxonomy_id(taxonomy.POPULATIONS)} <= ids
+    for t in taxes["contents"]:
+        valid(app, "taxonomy", t)
+        assert client.get(f"{API}/taxonomies/{t['id']}").json == t
+    assert page(client, f"{API}/taxonomies?search=populations")["total_items"] == 1
+    assert client.get(f"{API}/taxonomies/nope").status_code == 404
+    monkeypatch.setattr(api, "STREAM_CHUNK", 7)  # several chunks, one ragged
+    resp = client.get(f"{API}/services?format=ndjson&full=1")
+    assert resp.mimetype == "application/x-ndjson"
+    lines = [json.loads(x) for x in resp.get_data(as_text=True).splitlines()]
+    ranked = [s["id"] for s in page(client, f"{API}/services?per_page=100")["contents"]]
+    assert len(lines) == page(client, f"{API}/services")["total_items"] > 100
+    assert [x["id"] for x in lines][:100] == ranked
+    assert len({x["id"] for x in lines}) == len(lines)
+
+
+def test_the_served_openapi_lists_every_path(client: FlaskClient) -> None:
+    """Every path of the official document, each answering here."""
+    doc = client.get(f"{API}/openapi.json").json
+    for path in ("/", "/services", "/services/{id}", "/organizations", "/organizations/{id}",
+                 "/service_at_locations", "/service_at_locations/{id}", "/taxonomies",
+                 "/taxonomies/{id}", "/taxonomy_terms", "/taxonomy_terms/{id}"):
+        assert path in doc["paths"]
+        if "{" not in path:
+            assert client.get(API + path).status_code == 200, path
