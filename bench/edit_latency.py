@@ -66,9 +66,9 @@ class Worker:
         self.first_answer = time.perf_counter() - started
 
     def ask(self, q: str) -> list[str]:
-        """Ids of the first page of /api/services?q=..."""
-        with urllib.request.urlopen(  # noqa: S310 - our own loopback worker
-                f"http://127.0.0.1:{self.port}/api/hsds/services?q={q}&per_page=5", timeout=60) as r:
+        """Ids of the first page of /api/hsds/services?q=..."""
+        url = f"http://127.0.0.1:{self.port}/api/hsds/services?q={q}&per_page=5"
+        with urllib.request.urlopen(url, timeout=60) as r:  # noqa: S310 - our loopback worker
             return [s["id"] for s in json.loads(r.read())["contents"]]
 
     def rss_mb(self) -> float:

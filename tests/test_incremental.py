@@ -180,3 +180,25 @@ def test_the_offline_bundle_rereads_only_what_changed(app: Flask,
     monkeypatch.setattr(bundle, "_records", {})
     with app.test_request_context():
         assert bundle.build("ar", "US") == body
+
+
+def test_renames_crowding_one_gap_keep_the_order(app: Flask,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Renamed services take a place between their neighbours; when 25 renames crowd one gap
+    the index numbers the order afresh, and the order still equals the SQL engine's."""
+    with app.test_request_context():
+        user = editor(app)
+        ids_for("shelter")
+        renumbered: list[int] = []
+        real = memindex._ties
+        monkeypatch.setattr(memindex, "_ties", lambda idx: renumbered.append(1) or real(idx))
+        victims = db.session.scalars(select(Service.id).where(
+            Service.status == "active", Service.rank_hint == 0).order_by(Service.id)
+            .limit(25)).all()
+        for n, sid in enumerate(victims, 1):
+            save(app, user, db.session.get(Service, sid), name="Zzyzx " + "1" * n)
+            ids_for("zzyzx")
+        assert renumbered, "the crowded gap was never numbered afresh"
+        for page in ("1", "2"):
+            p = search.parse(MultiDict({"per_page": "100", "page": page}))
+            assert search.search(p, now=NOW).ids == search_sql.search(p, now=NOW).ids

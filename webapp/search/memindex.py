@@ -292,6 +292,27 @@ def _add_service(idx: MemIndex, o: int, row: ServiceRow, owner: _Owner) -> None:
     idx.keys[sid] = (-(rank_hint or 0), name or "", sid)
 
 
+def _place_between(idx: MemIndex, new_keys: list[OrderKey]) -> bool:
+    """Give each new key a tie value between its neighbours' (runs of new keys share the gap
+    evenly), so a rename costs what it touched; False when a gap is too small to split."""
+    at = [bisect.bisect_left(idx.order, k) for k in new_keys]
+    i = 0
+    while i < len(at):
+        j = i
+        while j + 1 < len(at) and at[j + 1] == at[j] + 1:
+            j += 1
+        before = float(idx.tie[idx.ordinal[idx.order[at[i] - 1][2]]]) if at[i] > 0 else -1.0
+        after = (float(idx.tie[idx.ordinal[idx.order[at[j] + 1][2]]])
+                 if at[j] + 1 < len(idx.order) else float(len(idx.order) + 1))
+        step = (after - before) / (j - i + 2)
+        if not step > 1e-6:
+            return False
+        for n, key in enumerate(new_keys[i:j + 1], 1):
+            idx.tie[idx.ordinal[key[2]]] = before + step * n
+        i = j + 1
+    return True
+
+
 def _ties(idx: MemIndex) -> np.ndarray:
     tie = np.zeros(len(idx.alive))
     for place, key in enumerate(idx.order):
@@ -444,19 +465,22 @@ def apply(old: MemIndex, changes: Iterable[SearchChange]) -> MemIndex:
     idx.alive = alive
     new_keys = {idx.keys[r[0]] for r in rows}
     old_keys = {old.keys[sid] for sid in touched if sid in old.keys}
+    tie = np.zeros(idx.size)
+    tie[:old.size] = old.tie
+    idx.tie = tie
     if new_keys == old_keys:  # names and ranks unchanged: each new slot takes the old place
-        tie = np.zeros(idx.size)
-        tie[:old.size] = old.tie
         for sid in touched:
-            if sid in old.ordinal:
+            if sid in old.ordinal and sid in idx.ordinal:
                 tie[idx.ordinal[sid]] = old.tie[old.ordinal[sid]]
-        idx.tie = tie
     else:
-        order = [k for k in old.order if k not in old_keys]
-        for k in sorted(new_keys):
+        order = list(old.order)
+        for k in old_keys:
+            del order[bisect.bisect_left(order, k)]
+        for k in new_keys:
             bisect.insort(order, k)
         idx.order = order
-        idx.tie = _ties(idx)
+        if not _place_between(idx, sorted(new_keys)):
+            idx.tie = _ties(idx)  # no room left between two neighbours: number afresh
     _add_related(idx, [r[0] for r in rows], grow=True)
     idx.lat_sorted = [p[0] for p in idx.points]
     _add_postings(idx, [r[0] for r in rows])
