@@ -169,6 +169,11 @@ def test_taxonomies_and_ndjson(app: Flask, client: FlaskClient,
         assert client.get(f"{API}/taxonomies/{t['id']}").json == t
     assert page(client, f"{API}/taxonomies?search=populations")["total_items"] == 1
     assert client.get(f"{API}/taxonomies/nope").status_code == 404
+    terms = page(client, f"{API}/taxonomy_terms?search=legal%20aid&per_page=100")
+    assert [t["code"] for t in terms["contents"]] == ["legal-aid"]
+    lines = client.get(f"{API}/taxonomy_terms?format=ndjson").get_data(as_text=True)
+    assert len(lines.splitlines()) == page(client, f"{API}/taxonomy_terms")["total_items"]
+    assert client.get(f"{API}/taxonomy_terms?top_only=perhaps").status_code == 400
     monkeypatch.setattr(api, "STREAM_CHUNK", 7)  # several chunks, one ragged
     resp = client.get(f"{API}/services?format=ndjson&full=1")
     assert resp.mimetype == "application/x-ndjson"

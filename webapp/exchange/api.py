@@ -14,14 +14,13 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     jsonify,
     request,
     stream_with_context,
     url_for,
 )
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 
 from webapp.directory.queries import load_services as _load
 from webapp.directory.queries import service_or_404
@@ -157,28 +156,32 @@ def service(service_id: str) -> Response:
 
 @bp.route("/taxonomy_terms")
 def taxonomy_terms() -> Response:
-    """A page of taxonomy terms (Haven's two taxonomies and any imported ones)."""
-    page = search.int_param(request.args, "page", 1, 1, 100000)
-    per_page = search.int_param(request.args, "per_page", 50, 1, search.MAX_PER_PAGE)
-    q = select(TaxonomyTerm)
+    """A page of taxonomy terms (Haven's two taxonomies and any imported ones): taxonomy_id,
+    search (code, name, description). Haven's terms are flat, so top_only changes nothing."""
+    page, per_page = page_size(50)
+    q = select(TaxonomyTerm).where(*words_match(
+        [TaxonomyTerm.code, TaxonomyTerm.name, TaxonomyTerm.description],
+        request.args.get("search") or ""))
     tax = (request.args.get("taxonomy_id") or "").strip()
     if tax:
         q = q.where(TaxonomyTerm.taxonomy_id == tax)
+    if (request.args.get("parent_id") or "").strip():
+        q = q.where(false())  # no term has a parent
+    search.flag(request.args, "top_only")  # checked: a bad value is a 400
     total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    terms = db.session.scalars(
-        q.order_by(TaxonomyTerm.taxonomy_name, TaxonomyTerm.code)
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return jsonify(page_object([hsds.term_json(t) for t in terms], total, page, per_page))
+
+    def items(offset: int, limit: int) -> list[dict[str, Any]]:
+        return [hsds.term_json(t) for t in db.session.scalars(
+            q.order_by(TaxonomyTerm.taxonomy_name, TaxonomyTerm.code, TaxonomyTerm.id)
+            .limit(limit).offset(offset))]
+
+    return listing(total, items, page, per_page)
 
 
 @bp.route("/taxonomy_terms/<term_id>")
 def taxonomy_term(term_id: str) -> Response:
     """One taxonomy term."""
-    term = db.session.get(TaxonomyTerm, term_id[:64])
-    if term is None:
-        abort(404)
-    return jsonify(hsds.term_json(term))
+    return jsonify(hsds.term_json(db.get_or_404(TaxonomyTerm, term_id[:64])))
 
 
 from webapp.exchange import api_records  # noqa: E402, F401 - registers the other routes on bp

@@ -39,10 +39,7 @@ def taxonomies() -> Response:
 @bp.route("/taxonomies/<taxonomy_id>")
 def taxonomy(taxonomy_id: str) -> Response:
     """One taxonomy."""
-    found = db.session.get(Taxonomy, taxonomy_id[:64])
-    if found is None:
-        abort(404)
-    return jsonify(hsds.taxonomy_json(found))
+    return jsonify(hsds.taxonomy_json(db.get_or_404(Taxonomy, taxonomy_id[:64])))
 
 
 def _org_services(org_ids: list[str]) -> dict[str, list[Service]]:
@@ -83,9 +80,7 @@ def organizations() -> Response:
 @bp.route("/organizations/<org_id>")
 def organization(org_id: str) -> Response:
     """One organization with its services (fully nested with full_service) and places."""
-    org = db.session.get(Organization, org_id[:64])
-    if org is None:
-        abort(404)
+    org = db.get_or_404(Organization, org_id[:64])
     full_service = search.flag(request.args, "full_service")
     return jsonify(hsds.organization_json(org, _org_services([org.id])[org.id],
                                           full_service=full_service))
