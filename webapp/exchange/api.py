@@ -137,15 +137,11 @@ def services() -> Response:
         if minimal:
             when = dict(db.session.execute(select(Service.id, Service.last_modified)
                                            .where(Service.id.in_(chunk))).all())
-            return [{"id": sid, "last_modified": _stamp(when[sid]),
-                     "modified_date": _stamp(when[sid])} for sid in chunk if sid in when]
+            return [{"id": sid, "last_modified": hsds.stamp(when[sid]),
+                     "modified_date": hsds.stamp(when[sid])} for sid in chunk if sid in when]
         return [hsds.service_json(s, full=full) for s in _load(chunk)]
 
     return listing(len(ids), items, page, per_page)
-
-
-def _stamp(value: Any) -> str:
-    return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 @bp.route("/services/<service_id>")

@@ -82,6 +82,11 @@ def openapi_document(schema_dir: str) -> dict[str, Any]:
     return doc
 
 
+def stamp(value: Any) -> str:
+    """A stored (naive UTC) date-time as HSDS writes it: 2026-11-23T12:00:00Z."""
+    return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
 def _iso_date(value: Any) -> str | None:
     return value.isoformat() if value else None
 
@@ -184,7 +189,7 @@ def service_json(service: Service, *, full: bool = True) -> dict[str, Any]:
             "assured_date": _iso_date(service.assured_date),
             "assurer_email": service.assurer_email,
             "haven_assurer": service.assurer,
-            "last_modified": service.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "last_modified": stamp(service.last_modified),
             "haven_country": service.country,
             "haven_example_listing": True if service.is_demo else None,
             "haven_rank": service.rank_hint or None,

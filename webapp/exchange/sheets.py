@@ -19,7 +19,7 @@ from typing import Any
 
 from webapp.directory import hours, taxonomy
 from webapp.directory.presenters import mail_address, web_link
-from webapp.exchange.hsds import derived_id
+from webapp.exchange.hsds import derived_id, stamp
 from webapp.exchange.sources import ImportError_, Record
 
 COLUMNS = ("organization", "name", "categories", "populations", "description", "phone", "sms",
@@ -259,7 +259,7 @@ def row_to_service(row: SheetRow, errors: list[str], sid: str | None = None) -> 
         "organization": {"id": org_id, "name": c["organization"], "description": ""},
         "name": c["name"], "description": c["description"], "status": "active",
         "haven_country": country or None,
-        "last_modified": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "last_modified": stamp(dt.datetime.now(dt.UTC)),
     }
     phones = []
     for column, kind in (("phone", "voice"), ("sms", "sms"), ("whatsapp", "whatsapp")):

@@ -24,9 +24,8 @@ import json
 import math
 import threading
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import select
@@ -34,19 +33,12 @@ from sqlalchemy import select
 from webapp.directory import hours
 from webapp.extensions import db
 from webapp.models import (
-    Language,
-    Location,
-    OpenSlot,
     SearchChange,
     SearchToken,
-    Service,
-    ServiceAtLocation,
-    TaxonomyTerm,
-    service_terms,
 )
-from webapp.search import indexer, vocab
+from webapp.search import indexer, rows, vocab
 
-VISIBLE_STATUSES = ("active", "temporarily closed")
+VISIBLE_STATUSES = rows.VISIBLE_STATUSES
 WEIGHTS = (indexer.W_EXACT_NAME, indexer.W_CATEGORY, indexer.W_NAME, indexer.W_CITY,
            indexer.W_ORG, indexer.W_ELIGIBILITY, indexer.W_DESCRIPTION)
 WEIGHT_OF = np.array(WEIGHTS)
@@ -216,14 +208,14 @@ def build(epoch: str = "", seq: int = 0) -> MemIndex:
     """Read the derived tables once (epoch and seq read before the data, so a change that
     lands meanwhile is applied again later, which is harmless)."""
     idx = MemIndex(epoch=epoch, seq=seq, base_seq=seq)
-    rows = _service_rows(None)
-    idx.ids = [r[0] for r in rows]
-    idx.size = len(rows)
+    listed = rows.service_rows(None)
+    idx.ids = [r[0] for r in listed]
+    idx.size = len(listed)
     idx.ordinal = {sid: o for o, sid in enumerate(idx.ids)}
     idx.alive = np.ones(idx.size, dtype=bool)
-    owner = _Owner(grow=False)
-    for o, row in enumerate(rows):
-        _add_service(idx, o, row, owner)
+    owner = rows.Owner(grow=False)
+    for o, row in enumerate(listed):
+        rows.add_service(idx, o, row, owner)
     idx.order = sorted(idx.keys.values())
     idx.tie = _ties(idx)
     ords = idx.ordinal
@@ -252,44 +244,11 @@ def build(epoch: str = "", seq: int = 0) -> MemIndex:
     idx.starts = np.frombuffer(starts, dtype=np.int64).copy()
     idx.slots_of = np.frombuffer(slots_of, dtype=np.int32).copy()
     idx.classes = np.frombuffer(classes, dtype=np.uint8).copy()
-    _add_related(idx, None)
+    rows.add_related(idx, None)
     idx.points.sort()
     idx.lat_sorted = [p[0] for p in idx.points]
     idx.vocab = vocab.build()
     return idx
-
-
-ServiceRow = tuple[str, str | None, dt.datetime, bool, bool, int, str, str | None]
-
-
-def _service_rows(ids: list[str] | None) -> list[ServiceRow]:
-    stmt = select(Service.id, Service.country, Service.last_modified, Service.free,
-                  Service.always_open, Service.rank_hint, Service.name,
-                  Service.organization_id) \
-        .where(Service.status.in_(VISIBLE_STATUSES))
-    if ids is None:
-        return [tuple(r) for r in db.session.execute(stmt)]  # type: ignore[misc]
-    out: list[ServiceRow] = []
-    for i in range(0, len(ids), 500):
-        out += [tuple(r) for r in db.session.execute(  # type: ignore[misc]
-            stmt.where(Service.id.in_(ids[i:i + 500])))]
-    return out
-
-
-def _add_service(idx: MemIndex, o: int, row: ServiceRow, owner: _Owner) -> None:
-    sid, country, modified, free, always, rank_hint, name, org = row
-    if org:
-        owner.own(idx.organizations, org, set).add(o)
-    if o == len(idx.country):
-        idx.country.append(country)
-        idx.modified.append(modified)
-    else:
-        idx.country[o], idx.modified[o] = country, modified
-    if free:
-        idx.free.add(o)
-    if always:
-        idx.always_open.add(o)
-    idx.keys[sid] = (-(rank_hint or 0), name or "", sid)
 
 
 def _place_between(idx: MemIndex, new_keys: list[OrderKey]) -> bool:
@@ -320,123 +279,26 @@ def _ties(idx: MemIndex) -> np.ndarray:
     return tie
 
 
-@dataclass
-class Related:
-    """Terms, languages, opening slots and public points of some services."""
-
-    # service id, term id, taxonomy name, code, taxonomy id
-    terms: list[tuple[str, str, str, str, str]] = field(default_factory=list)
-    languages: list[tuple[str, str]] = field(default_factory=list)
-    slots: list[tuple[str, str, int, int, int]] = field(default_factory=list)
-    points: list[tuple[str, float, float]] = field(default_factory=list)
-
-
-def _related(ids: list[str] | None) -> Related:
-    """Read them for these services (all when None), 500 ids at a time."""
-    def rows(stmt: Any, column: Any) -> list[Any]:
-        if ids is None:
-            return list(db.session.execute(stmt))
-        out: list[Any] = []
-        for i in range(0, len(ids), 500):
-            out += db.session.execute(stmt.where(column.in_(ids[i:i + 500])))
-        return out
-
-    got = Related()
-    got.terms = [(str(a), str(b), c, d, e or "") for a, b, c, d, e in rows(
-        select(service_terms.c.service_id, TaxonomyTerm.id, TaxonomyTerm.taxonomy_name,
-               TaxonomyTerm.code, TaxonomyTerm.taxonomy_id)
-        .join(TaxonomyTerm, TaxonomyTerm.id == service_terms.c.term_id),
-        service_terms.c.service_id)]
-    got.languages = [(sid, code) for sid, code in rows(
-        select(Language.service_id, Language.code), Language.service_id) if code]
-    got.slots = [tuple(r) for r in rows(  # type: ignore[misc]
-        select(OpenSlot.service_id, OpenSlot.tz_name, OpenSlot.weekday, OpenSlot.opens_min,
-               OpenSlot.closes_min), OpenSlot.service_id)]
-    got.points = [(sid, float(lat), float(lng)) for sid, lat, lng in rows(
-        select(ServiceAtLocation.service_id, Location.public_latitude, Location.public_longitude)
-        .join(Location, Location.id == ServiceAtLocation.location_id)
-        .where(Location.public_latitude.is_not(None), Location.public_longitude.is_not(None)),
-        ServiceAtLocation.service_id) if lat is not None and lng is not None]
-    return got
-
-
-K = TypeVar("K")
-C = TypeVar("C", set[int], list[tuple[int, int, int]])
-
-
-class _Owner:
-    """Gives the set or list under a key to add to: when growing a published index, a copy
-    made once per change, so readers of the old index never see it move."""
-
-    def __init__(self, grow: bool) -> None:
-        self.grow = grow
-        self.copied: set[tuple[int, object]] = set()
-
-    def own(self, table: dict[K, C], key: K, make: Callable[..., C]) -> C:
-        if self.grow and (id(table), key) not in self.copied:
-            table[key] = make(table.get(key, ()))
-            self.copied.add((id(table), key))
-        found = table.get(key)
-        if found is None:
-            found = table[key] = make()
-        return found
-
-
-def _add_related(idx: MemIndex, ids: list[str] | None, grow: bool = False) -> None:
-    """Put terms, languages, slots and points of these services (all when None) in idx."""
-    got = _related(ids)
-    owner = _Owner(grow)
-    slot = idx.ordinal.get
-    for sid, tid, tax, code, taxonomy_id in got.terms:
-        o = slot(sid)
-        if o is not None:
-            owner.own(idx.terms, (tax, code), set).add(o)
-            owner.own(idx.term_ids, tid, set).add(o)
-            if taxonomy_id:
-                owner.own(idx.taxonomies, taxonomy_id, set).add(o)
-    for sid, lang in got.languages:
-        o = slot(sid)
-        if o is not None:
-            owner.own(idx.languages, lang, set).add(o)
-    for sid, zone, weekday, opens, closes in got.slots:
-        o = slot(sid)
-        if o is not None:
-            owner.own(idx.slots, (zone, weekday), list).append((opens, closes, o))
-    for sid, lat, lng in got.points:
-        o = slot(sid)
-        if o is None:
-            continue
-        if grow:
-            bisect.insort(idx.points, (lat, lng, o))
-        else:
-            idx.points.append((lat, lng, o))
-
-
 def apply(old: MemIndex, changes: Iterable[SearchChange]) -> MemIndex:
     """A new index with these logged changes applied; old stays as it was."""
     changes = list(changes)
-    touched = list(dict.fromkeys(sid for ch in changes for sid in json.loads(ch.services)))
+    touched_by = [(ch.seq, tuple(json.loads(ch.services))) for ch in changes]
+    touched = list(dict.fromkeys(sid for _seq, ids in touched_by for sid in ids))
     idx = copy.copy(old)
     idx.seq = changes[-1].seq if changes else old.seq
-    idx.history = old.history + tuple((ch.seq, tuple(json.loads(ch.services)))
-                                      for ch in changes)
+    idx.history = old.history + tuple(touched_by)
     idx.open_minute = (-1, set())
     idx.home_cache = {}
-    added = [w for ch in changes for w in json.loads(ch.added)]
-    removed = [w for ch in changes for w in json.loads(ch.removed)]
-    # A word both added and removed within these changes: the last change decides.
-    last: dict[str, bool] = {}
+    present: dict[str, bool] = {}  # a word added and removed within these: the last decides
     for ch in changes:
-        for w in json.loads(ch.added):
-            last[w] = True
-        for w in json.loads(ch.removed):
-            last[w] = False
-    added = [w for w in added if last[w]]
-    removed = [w for w in removed if not last[w]]
+        present.update(dict.fromkeys(json.loads(ch.added), True))
+        present.update(dict.fromkeys(json.loads(ch.removed), False))
+    added = [w for w, now in present.items() if now]
+    removed = [w for w, now in present.items() if not now]
     idx.vocab = vocab.changed(old.vocab, added, removed)
     if not touched:
         return idx
-    rows = _service_rows(touched)
+    listed = rows.service_rows(touched)
     idx.ordinal = dict(old.ordinal)
     idx.keys = dict(old.keys)
     idx.free, idx.always_open = set(old.free), set(old.always_open)
@@ -446,7 +308,7 @@ def apply(old: MemIndex, changes: Iterable[SearchChange]) -> MemIndex:
     idx.points = list(old.points)
     idx.ids = old.ids[:old.size]  # a new list: slots past size may be another index's
     idx.country, idx.modified = old.country[:old.size], old.modified[:old.size]
-    alive = np.zeros(old.size + len(rows), dtype=bool)
+    alive = np.zeros(old.size + len(listed), dtype=bool)
     alive[:old.size] = old.alive
     for sid in touched:
         gone = idx.ordinal.pop(sid, None)
@@ -454,16 +316,16 @@ def apply(old: MemIndex, changes: Iterable[SearchChange]) -> MemIndex:
             alive[gone] = False
             idx.keys.pop(sid, None)
     idx.organizations = dict(old.organizations)
-    owner = _Owner(grow=True)
-    for row in rows:
+    owner = rows.Owner(grow=True)
+    for row in listed:
         o = len(idx.ids)
         idx.ids.append(row[0])
         idx.ordinal[row[0]] = o
         alive[o] = True
-        _add_service(idx, o, row, owner)
+        rows.add_service(idx, o, row, owner)
     idx.size = len(idx.ids)
     idx.alive = alive
-    new_keys = {idx.keys[r[0]] for r in rows}
+    new_keys = {idx.keys[r[0]] for r in listed}
     old_keys = {old.keys[sid] for sid in touched if sid in old.keys}
     tie = np.zeros(idx.size)
     tie[:old.size] = old.tie
@@ -481,9 +343,9 @@ def apply(old: MemIndex, changes: Iterable[SearchChange]) -> MemIndex:
         idx.order = order
         if not _place_between(idx, sorted(new_keys)):
             idx.tie = _ties(idx)  # no room left between two neighbours: number afresh
-    _add_related(idx, [r[0] for r in rows], grow=True)
+    rows.add_related(idx, [r[0] for r in listed], grow=True)
     idx.lat_sorted = [p[0] for p in idx.points]
-    _add_postings(idx, [r[0] for r in rows])
+    _add_postings(idx, [r[0] for r in listed])
     return idx
 
 

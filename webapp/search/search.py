@@ -231,8 +231,10 @@ def best_factors(rows: list[tuple[str, int, float]]) -> dict[str, tuple[int, flo
     return best
 
 
-def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None) -> Result:
-    """Run a search and return one page of ranked service ids (from the in-memory index)."""
+def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None,
+           measure: bool = True) -> Result:
+    """Run a search and return one page of ranked service ids (from the in-memory index),
+    with each one's distance when the search is near a point and measure is true."""
     now = now or dt.datetime.now(dt.UTC)
     idx = memindex.current()
     allowed: set[int] | None = None
@@ -313,7 +315,7 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
     offset = (p.page - 1) * p.per_page
     ids = [idx.ids[int(o)] for o in ordered[offset:offset + p.per_page]]
     distances: dict[str, float] = {}
-    if p.near and ids:
+    if p.near and ids and measure:
         distances = distances_km(ids, p.near)
     return Result(ids, total, p.page, p.per_page, distances, matched)
 
@@ -321,7 +323,8 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
 def ranked_ids(p: Params, *, home_country: str = "") -> list[str]:
     """Every matching service id, best first (the API's lists that page over something else,
     such as service_at_locations, or stream everything)."""
-    return search(dataclasses.replace(p, page=1, per_page=10**9), home_country=home_country).ids
+    return search(dataclasses.replace(p, page=1, per_page=10**9), home_country=home_country,
+                  measure=False).ids
 
 
 def distances_km(ids: list[str], point: tuple[float, float]) -> dict[str, float]:

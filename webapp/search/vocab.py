@@ -84,11 +84,10 @@ def changed(old: Vocabulary, added: list[str], removed: list[str]) -> Vocabulary
             listed = gram_list(g)
             if w in listed:
                 listed.remove(w)
-    present = set(words) if added else set()
     for w in added:
-        if w not in present:
-            bisect.insort(words, w)
-            present.add(w)
+        at = bisect.bisect_left(words, w)
+        if at == len(words) or words[at] != w:
+            words.insert(at, w)
             for g in text.trigrams(w):
                 gram_list(g).append(w)
     return Vocabulary(words, grams)
