@@ -46,6 +46,8 @@ def test_organizations_list_one_and_nested(app: Flask, client: FlaskClient) -> N
     fresno = page(client, f"{API}/organizations?search=fresno%20network&per_page=100")
     assert fresno["total_items"] >= 1
     assert all("fresno" in o["name"].lower() for o in fresno["contents"])
+    accented = page(client, f"{API}/organizations?search=Ministère")["contents"]
+    assert [o["name"] for o in accented] == ["France Victimes (with Ministère de la Justice)"]
     with app.app_context():
         org_id, count = next(
             (o, n) for o, n in ((oid, db.session.query(Service).filter(

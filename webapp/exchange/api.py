@@ -31,7 +31,6 @@ from webapp.models import (
     TaxonomyTerm,
 )
 from webapp.search import search
-from webapp.search import text as textmod
 
 VISIBLE = search.VISIBLE_STATUSES
 STREAM_CHUNK = 500
@@ -113,9 +112,10 @@ def page_size(default: int = 20, most: int = search.MAX_PER_PAGE) -> tuple[int, 
 
 
 def words_match(columns: list[Any], q: str) -> list[Any]:
-    """Every word of q (folded, as search folds it) in one of the columns, case-insensitive."""
+    """Every word of q in one of the columns, ignoring case (accents must match: the columns
+    are compared as stored, so the words are not folded either)."""
     return [or_(*(func.lower(c).contains(word) for c in columns))
-            for word in textmod.tokens(q)[:10]]
+            for word in q.lower().split()[:10]]
 
 
 @bp.route("/services")
