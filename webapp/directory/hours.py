@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -59,10 +60,11 @@ def zone_key(name: str | None, offset_hours: float | None) -> str:
     return f"UTC{int(round((offset_hours or 0) * 60)):+d}"
 
 
-def slots(byday: str | None, opens_at: str | None, closes_at: str | None) -> list[Slot]:
+@functools.lru_cache(maxsize=4096)  # directories repeat a few dozen schedules endlessly
+def slots(byday: str | None, opens_at: str | None, closes_at: str | None) -> tuple[Slot, ...]:
     """Weekly slots for one schedule row; an overnight row spills into the next day."""
     if not opens_at or not closes_at:
-        return []
+        return ()
     days = [d.strip().upper() for d in (byday or ",".join(DAYS)).split(",") if d.strip()]
     for d in days:
         if d not in DAYS:
@@ -78,7 +80,7 @@ def slots(byday: str | None, opens_at: str | None, closes_at: str | None) -> lis
             out.append(Slot(wd, start, 1440))
             if end > 0:
                 out.append(Slot((wd + 1) % 7, 0, end))
-    return out
+    return tuple(out)
 
 
 def covers_whole_week(all_slots: Iterable[Slot]) -> bool:

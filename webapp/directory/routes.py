@@ -15,7 +15,6 @@ from flask import (
     url_for,
 )
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from werkzeug.wrappers import Response as WResponse
 
 from webapp import i18n
@@ -26,9 +25,8 @@ from webapp.directory.queries import (
     load_services,
     service_or_404,
 )
-from webapp.extensions import db
 from webapp.pwa.signs import SIGNS
-from webapp.search import search
+from webapp.search import memindex, search
 from webapp.search.indexer import get_meta
 
 root = Blueprint("root", __name__)
@@ -165,9 +163,11 @@ def results() -> tuple[str, int] | str:
 
 
 def _language_options() -> list[tuple[str, str]]:
-    from webapp.models import Language
-
-    codes = db.session.scalars(select(Language.code).distinct()).all()
+    """Languages some listed service speaks (from the search index: no scan of every
+    language row on each results page)."""
+    idx = memindex.current()
+    codes = [code for code, slots in idx.languages.items()
+             if any(idx.alive[o] for o in slots)]
     loc = i18n.current().babel
     return sorted(((c, presenters.language_name(c, loc)) for c in codes), key=lambda x: x[1])
 

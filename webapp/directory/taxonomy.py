@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ class Term:
         return str(uuid.uuid5(NAMESPACE, f"{self.taxonomy}/{self.code}"))
 
 
+@functools.cache
 def taxonomy_id(name: str) -> str:
     """A stable UUID for one of Haven's taxonomies."""
     return str(uuid.uuid5(NAMESPACE, name))

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import force_locale
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
+from webapp import bulk
 from webapp.directory import geo, hours, taxonomy
 from webapp.exchange import hsds, semantics
 from webapp.exchange.sources import ImportError_, Record, read_records
@@ -268,7 +269,7 @@ def _upsert(model: Any, rows: list[dict[str, Any]]) -> None:
     new = [r for r in rows if r["id"] not in existing]
     old = [r for r in rows if r["id"] in existing]
     if new:
-        db.session.execute(insert(model), new)
+        bulk.insert_rows(model.__table__, new)
     if old:
         db.session.execute(update(model), old)
 
@@ -292,16 +293,44 @@ def write_rows(rows: Rows, *, bump_revision: bool = True) -> int:
     for model, batch in ((Phone, rows.phones), (Schedule, rows.schedules),
                          (Language, rows.languages), (ServiceTranslation, rows.translations),
                          (ServiceAtLocation, rows.sals)):
-        if batch:
-            db.session.execute(insert(model), batch)
-    if rows.links:
-        db.session.execute(insert(service_terms), rows.links)
+        bulk.insert_rows(model.__table__, batch)
+    bulk.insert_rows(service_terms, rows.links)
     if bump_revision:
         for i in range(0, len(sids), 500):
             db.session.execute(update(Service).where(Service.id.in_(sids[i:i + 500]))
                                .values(revision=Service.revision + 1))
-    indexer.reindex(sids)
+    indexer.reindex(sids, _sources(rows))
+    db.session.expire_all()  # written with Core: objects loaded before would be stale
     return len(sids)
+
+
+def _sources(rows: Rows) -> indexer.Sources:
+    """What the search data of these services is derived from, as just written (the same
+    tuples indexer.read_sources would read back)."""
+    org_names = {oid: o["name"] for oid, o in rows.organizations.items()}
+    wanted = list({s["organization_id"] for s in rows.services} - set(org_names) - {None})
+    for i in range(0, len(wanted), 500):
+        org_names.update((oid, name) for oid, name in db.session.execute(
+            select(Organization.id, Organization.name)
+            .where(Organization.id.in_(wanted[i:i + 500]))))
+    term_of = {tid: (t["taxonomy_name"], t["code"]) for tid, t in rows.terms.items()}
+    wanted = list({link["term_id"] for link in rows.links} - set(term_of))
+    for i in range(0, len(wanted), 500):
+        term_of.update((tid, (tax, code)) for tid, tax, code in db.session.execute(
+            select(TaxonomyTerm.id, TaxonomyTerm.taxonomy_name, TaxonomyTerm.code)
+            .where(TaxonomyTerm.id.in_(wanted[i:i + 500]))))
+    return indexer.Sources(
+        [(s["id"], s["name"], s["alternate_name"], s["description"],
+          s["eligibility_description"], org_names.get(s["organization_id"]))
+         for s in rows.services],
+        [(t["service_id"], t["name"], t["description"], t["eligibility_description"])
+         for t in rows.translations],
+        [(sal["service_id"], rows.locations[sal["location_id"]]["city"],
+          rows.locations[sal["location_id"]]["region"]) for sal in rows.sals],
+        [(link["service_id"], *term_of[link["term_id"]]) for link in rows.links],
+        [(s["service_id"], s["tz_name"], s["tz_offset"], s["byday"], s["opens_at"],
+          s["closes_at"]) for s in rows.schedules],
+    )
 
 
 def import_path(path: Path, schema_dir: str,

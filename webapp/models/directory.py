@@ -31,6 +31,7 @@ service_terms = Table(
     Column("term_id", String(UUID_LEN), ForeignKey("taxonomy_term.id", ondelete="CASCADE"),
            primary_key=True),
     Index("ix_service_term_term", "term_id", "service_id"),
+    sqlite_with_rowid=False,
 )
 
 
@@ -226,44 +227,52 @@ class Schedule(db.Model):  # type: ignore[name-defined,misc]
 
 
 class OpenSlot(db.Model):  # type: ignore[name-defined,misc]
-    """Derived: one opening interval in the service's local week (for the open-now filter)."""
+    """Derived: one opening interval in the service's local week (for the open-now filter).
+
+    The whole row is the key, clustered by service (no rowid on SQLite): the table is its own
+    index, which keeps the derived data small (see #9 item 7)."""
 
     __tablename__ = "open_slot"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    service_id: Mapped[str] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
-    tz_name: Mapped[str] = mapped_column(String(64))
-    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
-    opens_min: Mapped[int] = mapped_column(Integer)
-    closes_min: Mapped[int] = mapped_column(Integer)  # exclusive, at most 1440
-    __table_args__ = (Index("ix_open_slot_lookup", "tz_name", "weekday", "opens_min"),
-                      Index("ix_open_slot_service", "service_id"))
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    tz_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    weekday: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 = Monday
+    opens_min: Mapped[int] = mapped_column(Integer, primary_key=True)
+    closes_min: Mapped[int] = mapped_column(Integer, primary_key=True)  # exclusive, <= 1440
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class Language(db.Model):  # type: ignore[name-defined,misc]
-    """An HSDS language spoken at a service."""
+    """An HSDS language spoken at a service (kept with its service: the key starts with the
+    service, no rowid on SQLite, so no separate index is needed)."""
 
     __tablename__ = "language"
-    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
-    service_id: Mapped[str] = mapped_column(
-        ForeignKey("service.id", ondelete="CASCADE"), index=True
-    )
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    code: Mapped[str] = mapped_column(String(20), index=True)
-    name: Mapped[str | None] = mapped_column(Text)
-    note: Mapped[str | None] = mapped_column(Text)
-    service: Mapped[Service] = relationship(back_populates="languages")
-
-
-class SearchToken(db.Model):  # type: ignore[name-defined,misc]
-    """Derived inverted index: a normalised token and its weight for one service."""
-
-    __tablename__ = "search_token"
-    token: Mapped[str] = mapped_column(String(200), primary_key=True)
     service_id: Mapped[str] = mapped_column(
         ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
     )
-    weight: Mapped[float] = mapped_column(Float)
-    __table_args__ = (Index("ix_search_token_service", "service_id"),)
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    service: Mapped[Service] = relationship(back_populates="languages")
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class SearchDoc(db.Model):  # type: ignore[name-defined,misc]
+    """Derived inverted index, one row per service: its tokens, each with the weight of the
+    best field it appears in, as a JSON object (``{"shelter": 6, "fresno": 3}``).
+
+    One row per service, not one per token: an import writes a row per service, and the
+    in-memory index reads 100k rows instead of millions (see #9 item 7). The SQL engine
+    expands the object with the database's JSON functions (search_sql.token_rows)."""
+
+    __tablename__ = "search_doc"
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    tokens: Mapped[str] = mapped_column(Text)
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class SearchVocab(db.Model):  # type: ignore[name-defined,misc]
@@ -272,6 +281,7 @@ class SearchVocab(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "search_vocab"
     token: Mapped[str] = mapped_column(String(200), primary_key=True)
     df: Mapped[int] = mapped_column(Integer)
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class SearchChange(db.Model):  # type: ignore[name-defined,misc]

@@ -1,4 +1,4 @@
-"""Derived tables: search tokens, the token vocabulary, and open-now slots."""
+"""Derived tables: search docs (tokens per service), the token vocabulary, open-now slots."""
 
 from __future__ import annotations
 
@@ -6,22 +6,30 @@ import datetime as dt
 import json
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, delete, insert, select, update
 
+from webapp import bulk
 from webapp.directory import hours
 from webapp.extensions import db
 from webapp.models import (
+    Location,
     Meta,
     OpenSlot,
+    Organization,
+    Schedule,
     SearchChange,
-    SearchToken,
+    SearchDoc,
     SearchVocab,
     Service,
     ServiceAtLocation,
+    ServiceTranslation,
+    TaxonomyTerm,
+    service_terms,
 )
 from webapp.search import text
 
@@ -43,7 +51,21 @@ def exact_key(name: str) -> str:
     return NAME_PREFIX + " ".join(text.tokens(name))[:190]
 
 
-def service_tokens(svc: Service) -> dict[str, float]:
+@dataclass
+class Doc:
+    """What one service's tokens come from (read with Core, not the ORM: see _docs)."""
+
+    name: str = ""
+    alternate_name: str | None = None
+    description: str | None = None
+    eligibility: str | None = None
+    organization: str | None = None
+    translations: list[tuple[str | None, str | None, str | None]] = field(default_factory=list)
+    places: list[str | None] = field(default_factory=list)  # cities and regions
+    terms: list[tuple[str, str]] = field(default_factory=list)  # (taxonomy name, code)
+
+
+def service_tokens(doc: Doc) -> dict[str, float]:
     """Every token of one service with the weight of the best field it appears in."""
     weights: dict[str, float] = {}
 
@@ -53,40 +75,113 @@ def service_tokens(svc: Service) -> dict[str, float]:
             if weights.get(tok, 0.0) < weight:
                 weights[tok] = weight
 
-    add(svc.name, W_NAME)
-    add(svc.alternate_name, W_NAME)
-    add(svc.description, W_DESCRIPTION)
-    add(svc.eligibility_description, W_ELIGIBILITY)
-    if svc.organization:
-        add(svc.organization.name, W_ORG)
-    for tr in svc.translations:
-        add(tr.name, W_NAME)
-        add(tr.description, W_DESCRIPTION)
-        add(tr.eligibility_description, W_ELIGIBILITY)
-    for sal in svc.locations:
-        add(sal.location.city, W_CITY)
-        add(sal.location.region, W_CITY)
-    names = [svc.name] + [tr.name for tr in svc.translations if tr.name]
+    add(doc.name, W_NAME)
+    add(doc.alternate_name, W_NAME)
+    add(doc.description, W_DESCRIPTION)
+    add(doc.eligibility, W_ELIGIBILITY)
+    add(doc.organization, W_ORG)
+    for name, description, eligibility in doc.translations:
+        add(name, W_NAME)
+        add(description, W_DESCRIPTION)
+        add(eligibility, W_ELIGIBILITY)
+    for place in doc.places:
+        add(place, W_CITY)
+    names = [doc.name] + [name for name, _d, _e in doc.translations if name]
     for name in names:
         key = exact_key(name)
         if len(key) > len(NAME_PREFIX):
             weights[key] = W_EXACT_NAME
-    for term in svc.terms:
-        if term.taxonomy_name == "haven-categories":
-            weights[CAT_PREFIX + term.code] = W_CATEGORY
-        elif term.taxonomy_name == "haven-populations":
-            weights[POP_PREFIX + term.code] = W_CATEGORY
+    for taxonomy_name, code in doc.terms:
+        if taxonomy_name == "haven-categories":
+            weights[CAT_PREFIX + code] = W_CATEGORY
+        elif taxonomy_name == "haven-populations":
+            weights[POP_PREFIX + code] = W_CATEGORY
     return weights
 
 
-def _slots(svc: Service) -> list[dict[str, object]]:
-    out: list[dict[str, object]] = []
-    for s in svc.schedules:
-        key = hours.zone_key(s.tz_name, s.tz_offset)
-        for slot in hours.slots(s.byday, s.opens_at, s.closes_at):
-            out.append({"service_id": svc.id, "tz_name": key, "weekday": slot.weekday,
-                        "opens_min": slot.opens, "closes_min": slot.closes})
-    return out
+def encode(weights: dict[str, float]) -> str:
+    """A search_doc row's tokens: a JSON object, weights as short numbers."""
+    return json.dumps({t: int(w) if w.is_integer() else w for t, w in weights.items()},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(tokens: str) -> dict[str, float]:
+    """Token -> weight from a search_doc row."""
+    found: dict[str, float] = json.loads(tokens)
+    return found
+
+
+@dataclass
+class Sources:
+    """Rows the search data of some services is derived from, as plain tuples: read from
+    the database (read_sources), or handed over by an import that has just written them."""
+
+    # (id, name, alternate name, description, eligibility, organization name)
+    services: list[tuple[str, str, str | None, str | None, str | None, str | None]] = \
+        field(default_factory=list)
+    # (service id, name, description, eligibility)
+    translations: list[tuple[str, str | None, str | None, str | None]] = \
+        field(default_factory=list)
+    places: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    terms: list[tuple[str, str, str]] = field(default_factory=list)  # sid, taxonomy, code
+    # (service id, IANA zone, UTC offset, byday, opens_at, closes_at)
+    schedules: list[tuple[str, Any, Any, Any, Any, Any]] = field(default_factory=list)
+
+    def split(self, chunks: list[list[str]]) -> list[Sources]:
+        """These rows cut into one Sources per chunk of service ids (one pass)."""
+        place = {sid: n for n, chunk in enumerate(chunks) for sid in chunk}
+        out = [Sources() for _ in chunks]
+        for name in ("services", "translations", "places", "terms", "schedules"):
+            for row in getattr(self, name):
+                n = place.get(row[0])
+                if n is not None:
+                    getattr(out[n], name).append(row)
+        return out
+
+
+def read_sources(ids: list[str]) -> Sources:
+    """The token sources of these services (at most a chunk), from the database."""
+    def rows(stmt: Any) -> list[Any]:
+        return [tuple(r) for r in db.session.execute(stmt)]
+    return Sources(
+        rows(select(Service.id, Service.name, Service.alternate_name, Service.description,
+                    Service.eligibility_description, Organization.name)
+             .outerjoin(Organization, Organization.id == Service.organization_id)
+             .where(Service.id.in_(ids))),
+        rows(select(ServiceTranslation.service_id, ServiceTranslation.name,
+                    ServiceTranslation.description, ServiceTranslation.eligibility_description)
+             .where(ServiceTranslation.service_id.in_(ids))),
+        rows(select(ServiceAtLocation.service_id, Location.city, Location.region)
+             .join(Location, Location.id == ServiceAtLocation.location_id)
+             .where(ServiceAtLocation.service_id.in_(ids))),
+        rows(select(service_terms.c.service_id, TaxonomyTerm.taxonomy_name, TaxonomyTerm.code)
+             .join(TaxonomyTerm, TaxonomyTerm.id == service_terms.c.term_id)
+             .where(service_terms.c.service_id.in_(ids))),
+        rows(select(Schedule.service_id, Schedule.tz_name, Schedule.tz_offset, Schedule.byday,
+                    Schedule.opens_at, Schedule.closes_at)
+             .where(Schedule.service_id.in_(ids))),
+    )
+
+
+def assemble(src: Sources) -> tuple[dict[str, Doc], list[dict[str, object]]]:
+    """Each service's Doc, and its open-now slot rows."""
+    docs = {sid: Doc(name or "", alt, desc, elig, org)
+            for sid, name, alt, desc, elig, org in src.services}
+    for sid, name, desc, elig in src.translations:
+        docs[sid].translations.append((name, desc, elig))
+    for sid, city, region in src.places:
+        docs[sid].places += (city, region)
+    for sid, taxonomy_name, code in src.terms:
+        docs[sid].terms.append((taxonomy_name, code))
+    seen: set[tuple[str, str, int, int, int]] = set()  # two schedules may share a slot
+    for sid, tz_name, tz_offset, byday, opens, closes in src.schedules:
+        key = hours.zone_key(tz_name, tz_offset)
+        for slot in hours.slots(byday, opens, closes):
+            seen.add((sid, key, slot.weekday, slot.opens, slot.closes))
+    slots: list[dict[str, object]] = [
+        {"service_id": sid, "tz_name": key, "weekday": wd, "opens_min": a, "closes_min": b}
+        for sid, key, wd, a, b in seen]
+    return docs, slots
 
 
 # Above this many services a change rebuilds the derived tables' vocabulary in one pass and
@@ -95,78 +190,76 @@ BULK = 2000
 KEEP_CHANGES = 5000  # changes kept for workers that fall behind (a gap means a full build)
 
 
-def reindex(service_ids: Iterable[str]) -> None:
-    """Recompute derived rows for these services, the vocabulary, and record the change."""
+def reindex(service_ids: Iterable[str], sources: Sources | None = None) -> None:
+    """Recompute derived rows for these services, the vocabulary, and record the change
+    (more than BULK services: a new epoch instead, every worker builds afresh once).
+
+    sources: these services' rows as just written (an import), saving a read."""
     ids = list(dict.fromkeys(service_ids))
+    _lock_seq()  # first: the old rows read below stay true until this commits
+    delta: Counter[str] = Counter()
+    chunks = [ids[i:i + 500] for i in range(0, len(ids), 500)]
+    given = sources.split(chunks) if sources is not None else None
+    for n, chunk in enumerate(chunks):
+        _derive(chunk, delta, read_sources(chunk) if given is None else given[n])
+    added, removed = _apply_vocab(delta)
     if len(ids) > BULK:
-        _derive(ids)
-        rebuild_vocab()
-        return
-    old = _tokens_of(ids)
-    _derive(ids)
-    affected = old | _tokens_of(ids)
-    added, removed = _update_vocab(affected)
-    record_change(ids, added, removed)
+        new_epoch()
+    else:
+        record_change(ids, added, removed)
 
 
-def _derive(ids: list[str]) -> None:
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        db.session.execute(delete(SearchToken).where(SearchToken.service_id.in_(chunk)))
-        db.session.execute(delete(OpenSlot).where(OpenSlot.service_id.in_(chunk)))
-        services = db.session.scalars(
-            select(Service).where(Service.id.in_(chunk)).options(
-                selectinload(Service.organization), selectinload(Service.translations),
-                selectinload(Service.terms), selectinload(Service.schedules),
-                selectinload(Service.locations).selectinload(ServiceAtLocation.location),
-            ).execution_options(populate_existing=True)  # rows written by Core since loaded
-        ).all()
-        token_rows = [{"token": tok, "service_id": svc.id, "weight": w}
-                      for svc in services for tok, w in service_tokens(svc).items()]
-        slot_rows = [row for svc in services for row in _slots(svc)]
-        if token_rows:
-            db.session.execute(insert(SearchToken), token_rows)
-        if slot_rows:
-            db.session.execute(insert(OpenSlot), slot_rows)
-        db.session.expunge_all()
+def _derive(chunk: list[str], delta: Counter[str], src: Sources) -> None:
+    """Rewrite these services' search_doc and open_slot rows; count each token's change in
+    document frequency into delta."""
+    for tokens in db.session.scalars(select(SearchDoc.tokens)
+                                     .where(SearchDoc.service_id.in_(chunk))):
+        delta.subtract(decode(tokens).keys())
+    db.session.execute(delete(SearchDoc).where(SearchDoc.service_id.in_(chunk)))
+    db.session.execute(delete(OpenSlot).where(OpenSlot.service_id.in_(chunk)))
+    docs, slot_rows = assemble(src)
+    doc_rows = []
+    for sid, doc in docs.items():
+        weights = service_tokens(doc)
+        delta.update(weights.keys())
+        doc_rows.append({"service_id": sid, "tokens": encode(weights)})
+    bulk.insert_rows(SearchDoc.__table__, doc_rows)
+    bulk.insert_rows(OpenSlot.__table__, slot_rows)
 
 
-def _tokens_of(ids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for i in range(0, len(ids), 500):
-        found.update(db.session.scalars(select(SearchToken.token).distinct()
-                                        .where(SearchToken.service_id.in_(ids[i:i + 500]))))
-    return found
-
-
-def _update_vocab(tokens: set[str]) -> tuple[list[str], list[str]]:
-    """Recount these tokens' document frequency; (tokens new to it, tokens gone from it)."""
-    listed = sorted(tokens)
-    before: set[str] = set()
-    counts: dict[str, int] = {}
-    for i in range(0, len(listed), 500):
-        chunk = listed[i:i + 500]
-        before.update(db.session.scalars(select(SearchVocab.token)
-                                         .where(SearchVocab.token.in_(chunk))))
-        counts.update((t, n) for t, n in db.session.execute(
-            select(SearchToken.token, func.count()).where(SearchToken.token.in_(chunk))
-            .group_by(SearchToken.token)))
-        db.session.execute(delete(SearchVocab).where(SearchVocab.token.in_(chunk)))
-    if counts:
-        db.session.execute(insert(SearchVocab), [{"token": t, "df": n}
-                                                 for t, n in counts.items()])
-    return sorted(set(counts) - before), sorted(before - set(counts))
+def _apply_vocab(delta: Counter[str]) -> tuple[list[str], list[str]]:
+    """Add these changes to the document frequencies; (tokens new to the vocabulary, tokens
+    no service has any more). The caller holds index_seq, so counts never race."""
+    changed = sorted(t for t, n in delta.items() if n)
+    before: dict[str, int] = {}
+    for i in range(0, len(changed), 500):
+        before.update((t, n) for t, n in db.session.execute(
+            select(SearchVocab.token, SearchVocab.df)
+            .where(SearchVocab.token.in_(changed[i:i + 500]))))
+    after = {t: before.get(t, 0) + delta[t] for t in changed}
+    gone = [t for t, n in after.items() if n <= 0 and t in before]
+    new = [{"token": t, "df": n} for t, n in after.items() if n > 0 and t not in before]
+    kept = [{"t": t, "n": n} for t, n in after.items() if n > 0 and t in before]
+    for i in range(0, len(gone), 500):
+        db.session.execute(delete(SearchVocab).where(SearchVocab.token.in_(gone[i:i + 500])))
+    bulk.insert_rows(SearchVocab.__table__, new)
+    if kept:
+        table = SearchVocab.__table__
+        db.session.execute(table.update().where(table.c.token == bindparam("t"))
+                           .values(df=bindparam("n")), kept)
+    return sorted(str(r["token"]) for r in new), sorted(gone)
 
 
 def rebuild_vocab() -> None:
-    """Rebuild token -> document frequency from scratch, and start a new index epoch."""
+    """Recount token -> document frequency from every search_doc row, and start a new index
+    epoch (the check that the per-change counts are right, and a repair)."""
+    counts: Counter[str] = Counter()
+    for tokens in db.session.scalars(select(SearchDoc.tokens)):
+        counts.update(decode(tokens).keys())
     db.session.execute(delete(SearchVocab))
-    db.session.execute(
-        insert(SearchVocab).from_select(
-            ["token", "df"],
-            select(SearchToken.token, func.count()).group_by(SearchToken.token),
-        )
-    )
+    rows = [{"token": t, "df": n} for t, n in counts.items()]
+    for i in range(0, len(rows), 5000):
+        db.session.execute(SearchVocab.__table__.insert(), rows[i:i + 5000])
     new_epoch()
 
 

@@ -1,10 +1,10 @@
 """The search index held in memory, kept current change by change (see #2 item 7, #9 item 6).
 
-The database keeps the inverted index (search_token) as the source of truth, and the SQL
-engine in search_sql.py still answers from it directly: tests run both and require the same
-ids in the same order. Pages and the API use this copy, because a GROUP BY over every posting
-of a broad query (every shelter among 100k services) costs far more than summing the same
-postings over arrays.
+The database keeps the inverted index (search_doc, a row per service) as the source of
+truth, and the SQL engine in search_sql.py still answers from it directly: tests run both and
+require the same ids in the same order. Pages and the API use this copy, because a GROUP BY
+over every posting of a broad query (every shelter among 100k services) costs far more than
+summing the same postings over arrays.
 
 Each service has a slot. Postings are one array of slots per token (a compressed sparse row
 table built once) plus small arrays for tokens a later change touched. A change never edits
@@ -34,7 +34,7 @@ from webapp.directory import hours
 from webapp.extensions import db
 from webapp.models import (
     SearchChange,
-    SearchToken,
+    SearchDoc,
 )
 from webapp.search import indexer, rows, vocab
 
@@ -218,32 +218,7 @@ def build(epoch: str = "", seq: int = 0) -> MemIndex:
         rows.add_service(idx, o, row, owner)
     idx.order = sorted(idx.keys.values())
     idx.tie = _ties(idx)
-    ords = idx.ordinal
-    tokens: list[str] = []
-    starts = array("q")
-    slots_of = array("i")
-    classes = array("B")
-    # The biggest table, in token order: read through the driver's cursor (a few times
-    # faster than Core rows) straight into the compressed rows.
-    table = SearchToken.__table__.name
-    cursor = db.session.connection().exec_driver_sql(
-        f"SELECT token, service_id, weight FROM {table} ORDER BY token")  # noqa: S608
-    previous = None
-    for token, sid, weight in cursor:
-        slot = ords.get(sid)
-        if slot is None:
-            continue
-        if token != previous:
-            tokens.append(token)
-            starts.append(len(slots_of))
-            previous = token
-        slots_of.append(slot)
-        classes.append(CLASS_OF[float(weight)])
-    starts.append(len(slots_of))
-    idx.token_row = {t: i for i, t in enumerate(tokens)}
-    idx.starts = np.frombuffer(starts, dtype=np.int64).copy()
-    idx.slots_of = np.frombuffer(slots_of, dtype=np.int32).copy()
-    idx.classes = np.frombuffer(classes, dtype=np.uint8).copy()
+    _postings(idx)
     rows.add_related(idx, None)
     idx.points.sort()
     idx.lat_sorted = [p[0] for p in idx.points]
@@ -349,15 +324,45 @@ def apply(old: MemIndex, changes: Iterable[SearchChange]) -> MemIndex:
     return idx
 
 
+def _postings(idx: MemIndex) -> None:
+    """The compressed token table, from every search_doc row (one per service)."""
+    ords = idx.ordinal
+    row_of: dict[str, int] = {}
+    token_rows = array("i")
+    slots_of = array("i")
+    classes = array("B")
+    cursor = db.session.connection().exec_driver_sql(
+        f"SELECT service_id, tokens FROM {SearchDoc.__table__.name}")  # noqa: S608
+    for sid, tokens in cursor:
+        slot = ords.get(sid)
+        if slot is None:
+            continue
+        for token, weight in indexer.decode(tokens).items():
+            row = row_of.get(token)
+            if row is None:
+                row = row_of[token] = len(row_of)
+            token_rows.append(row)
+            slots_of.append(slot)
+            classes.append(CLASS_OF[weight])
+    by_row = np.frombuffer(token_rows, dtype=np.int32)
+    order = np.argsort(by_row, kind="stable")  # slots stay ascending within a token
+    idx.token_row = row_of
+    idx.starts = np.zeros(len(row_of) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(by_row, minlength=len(row_of)), out=idx.starts[1:])
+    idx.slots_of = np.frombuffer(slots_of, dtype=np.int32)[order]
+    idx.classes = np.frombuffer(classes, dtype=np.uint8)[order]
+
+
 def _add_postings(idx: MemIndex, ids: list[str]) -> None:
     grouped: dict[str, tuple[list[int], list[int]]] = {}
     for i in range(0, len(ids), 500):
-        for token, sid, weight in db.session.execute(
-                select(SearchToken.token, SearchToken.service_id, SearchToken.weight)
-                .where(SearchToken.service_id.in_(ids[i:i + 500]))):
-            pair = grouped.setdefault(token, ([], []))
-            pair[0].append(idx.ordinal[sid])
-            pair[1].append(CLASS_OF[float(weight)])
+        for sid, tokens in db.session.execute(
+                select(SearchDoc.service_id, SearchDoc.tokens)
+                .where(SearchDoc.service_id.in_(ids[i:i + 500]))):
+            for token, weight in indexer.decode(tokens).items():
+                pair = grouped.setdefault(token, ([], []))
+                pair[0].append(idx.ordinal[sid])
+                pair[1].append(CLASS_OF[weight])
     extra = dict(idx.extra)
     for token, (ords, classes) in grouped.items():
         more = (np.array(ords, dtype=np.int32), np.array(classes, dtype=np.uint8))

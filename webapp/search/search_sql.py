@@ -1,4 +1,4 @@
-"""The reference search: the same question answered in SQL over search_token.
+"""The reference search: the same question answered in SQL over search_doc.
 
 Pages and the API answer from the in-memory index (search.py); this engine states the
 semantics in SQL, and a test requires both to give the same ids, order and totals on SQLite
@@ -11,7 +11,20 @@ import datetime as dt
 import math
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, false, func, or_, select
+from sqlalchemy import (
+    JSON,
+    Float,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from webapp.directory import geo, hours, taxonomy
@@ -20,7 +33,7 @@ from webapp.models import (
     Language,
     Location,
     OpenSlot,
-    SearchToken,
+    SearchDoc,
     Service,
     ServiceAtLocation,
     TaxonomyTerm,
@@ -111,7 +124,7 @@ def _distance_subquery(p: Params) -> Any:
 
 
 def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None) -> Result:
-    """The same search answered by SQL over search_token (the reference the index must match)."""
+    """The same search answered by SQL over search_doc (the reference the index must match)."""
     now = now or dt.datetime.now(dt.UTC)
     conds = _filters(p, now)
     matched: list[str] = []
@@ -171,12 +184,13 @@ def _per_term_scores(rows: list[tuple[str, int, float]]) -> Any:
     term_case = {tok: t for tok, (t, _f) in best.items()}
     factor_case = {tok: f for tok, (_t, f) in best.items()}
     tokens = list(best)
-    term_expr = case(term_case, value=SearchToken.token, else_=-1)
-    factor_expr = case(factor_case, value=SearchToken.token, else_=0.0)
+    posting = token_rows()
+    term_expr = case(term_case, value=posting.c.token, else_=-1)
+    factor_expr = case(factor_case, value=posting.c.token, else_=0.0)
     inner = (
-        select(SearchToken.service_id.label("sid"), term_expr.label("term"),
-               (SearchToken.weight * factor_expr).label("s"))
-        .where(SearchToken.token.in_(bindparam("toks", tokens, expanding=True)))
+        select(posting.c.sid, term_expr.label("term"),
+               (posting.c.weight * factor_expr).label("s"))
+        .where(posting.c.token.in_(bindparam("toks", tokens, expanding=True)))
         .subquery()
     )
     return (
@@ -184,3 +198,18 @@ def _per_term_scores(rows: list[tuple[str, int, float]]) -> Any:
         .group_by(inner.c.sid, inner.c.term)
         .subquery()
     )
+
+
+def token_rows() -> Any:
+    """(sid, token, weight) for every token of every service: the search_doc objects
+    expanded by the database's own JSON functions (SQLite json_each, PostgreSQL
+    json_each_text)."""
+    if db.engine.dialect.name == "postgresql":
+        each = func.json_each_text(cast(SearchDoc.tokens, JSON)).table_valued("key", "value")
+        weight = cast(each.c.value, Float)
+    else:
+        each = func.json_each(SearchDoc.tokens).table_valued("key", "value")
+        weight = cast(each.c.value, Float)
+    return (select(SearchDoc.service_id.label("sid"), each.c.key.label("token"),
+                   weight.label("weight"))
+            .select_from(SearchDoc).join(each, true()).subquery())

@@ -33,6 +33,7 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # Indic and Thai blocks whole (minus the danda marks) so "डॉक्टर" stays one word.
 _WORD = re.compile(r"[\w\u0300-\u036f\u0900-\u0963\u0966-\u0dff\u0e00-\u0e7f]+")
 _ARABIC_ARTICLE = re.compile(r"^(?:و?ال|بال|لل)(?=\w{3,})")
+_ARTICLE_START = frozenset("وابل")  # a word _ARABIC_ARTICLE can match starts with one
 
 STOPWORDS = frozenset(
     """a an and at for in of on or the to with near me my i need help
@@ -49,19 +50,33 @@ STOPWORDS = frozenset(
 )
 
 
+# A run of non-ASCII characters right after a Latin, Greek or Cyrillic letter: the only places
+# fold drops combining accents (decided character by character in _drop_accents).
+_AFTER_BASE = re.compile(r"(?<=[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff])[^\x00-\u02ff]+")
+
+
 def fold(text: str) -> str:
     """Case-fold and strip what should not distinguish words (diacritics, Arabic forms)."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_LATIN_EXTRA)
-    text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if text.isascii():  # nothing below changes ASCII
+        return text
+    text = _ARABIC_MARKS.sub("", text.translate(_LATIN_EXTRA)).translate(_ARABIC_FOLD)
     decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _AFTER_BASE.sub(_drop_accents, decomposed))
+
+
+def _drop_accents(run: re.Match[str]) -> str:
+    # Drop combining accents only after Latin, Greek or Cyrillic letters: Devanagari and
+    # Ethiopic vowel signs are letters of their own and must stay. The run follows such a
+    # letter; it may hold another one.
     out: list[str] = []
-    for ch in decomposed:
-        # Drop combining accents only after Latin, Greek or Cyrillic letters: Devanagari and
-        # Ethiopic vowel signs are letters of their own and must stay.
-        if unicodedata.category(ch) == "Mn" and out and _STRIP_BASES.match(out[-1]):
+    after_base = True
+    for ch in run.group(0):
+        if after_base and unicodedata.category(ch) == "Mn":
             continue
         out.append(ch)
-    return unicodedata.normalize("NFC", "".join(out))
+        after_base = bool(_STRIP_BASES.match(ch))
+    return "".join(out)
 
 
 def _stem(token: str) -> str:
@@ -72,8 +87,13 @@ def _stem(token: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Split folded text into search tokens; CJK runs become overlapping bigrams."""
+    folded = fold(text)
+    if not _CJK.search(folded):  # the common case, without the bigram walk
+        return [_stem(w) if w[0] in _ARTICLE_START else w
+                for w in (m.group(0).strip("_") for m in _WORD.finditer(folded))
+                if len(w) >= 2 or w.isdigit()]
     out: list[str] = []
-    for match in _WORD.finditer(fold(text)):
+    for match in _WORD.finditer(folded):
         word = match.group(0)
         pos = 0
         for cjk in _CJK.finditer(word):
