@@ -18,7 +18,7 @@ from webapp.editor import services, snapshot
 from webapp.extensions import db
 from webapp.models import SearchChange, SearchVocab, Service, StaffUser
 from webapp.pwa import bundle
-from webapp.search import indexer, memindex, search, search_sql
+from webapp.search import indexer, memindex, search, search_sql, stored
 from webapp.staff import auth
 
 NOW = dt.datetime(2026, 11, 18, 18, 0, tzinfo=dt.UTC)
@@ -65,7 +65,7 @@ def test_edits_reach_a_running_index_as_deltas(any_app: Flask,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """Rename, new word, retire, re-categorise, create: each is searchable on the next query,
     no query rebuilds the index, and the index left behind answers every vector (and more)
-    exactly as a fresh build and as the SQL engine over search_token."""
+    exactly as a fresh build and as the SQL engine over search_doc."""
     with any_app.test_request_context():
         user = editor(any_app)
         ids_for("shelter")  # the worker's index, built once
@@ -202,3 +202,44 @@ def test_renames_crowding_one_gap_keep_the_order(app: Flask,
         for page in ("1", "2"):
             p = search.parse(MultiDict({"per_page": "100", "page": page}))
             assert search.search(p, now=NOW).ids == search_sql.search(p, now=NOW).ids
+
+
+def test_a_worker_loads_the_stored_index_and_applies_what_changed_since(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index file an import leaves is loaded instead of a build; changes made after it
+    are applied on top; a tampered file or one from another epoch is never used."""
+    cases = [(v["q"], v["params"]) for v in VECTORS] + ORACLE_EXTRAS
+    with app.test_request_context():
+        user = editor(app)
+        fresh = memindex.persist()
+        path = stored.path_for()
+        assert path is not None and path.exists()
+        expected = answers(cases, search.search)
+
+        builds: list[int] = []
+        real_build = memindex.build
+        monkeypatch.setattr(memindex, "build",
+                            lambda *a: builds.append(1) or real_build(*a))  # type: ignore[func-returns-value]
+        monkeypatch.setattr(memindex, "_held", {})  # a worker that starts now
+        assert answers(cases, search.search) == expected
+        assert builds == [] and memindex.current().seq == fresh.seq
+
+        renamed = save(app, user, a_service("Youth Drop-In"), name="Marshwillow Youth Drop-In")
+        monkeypatch.setattr(memindex, "_held", {})  # starts after the edit: file + the log
+        assert ids_for("marshwillow")[:1] == [renamed]
+        assert builds == []
+        assert answers(cases, search.search) == answers(cases, search_sql.search)
+
+        raw = path.read_bytes()
+        at = raw.index(b"Drop-In")
+        path.write_bytes(raw[:at] + b"Drip-In" + raw[at + 7:])  # still a valid pickle
+        monkeypatch.setattr(memindex, "_held", {})
+        assert ids_for("marshwillow")[:1] == [renamed]
+        assert builds == [1], "a tampered index file was used"
+
+        path.write_bytes(raw)
+        indexer.new_epoch()  # as a bulk import does
+        db.session.commit()
+        monkeypatch.setattr(memindex, "_held", {})
+        assert ids_for("marshwillow")[:1] == [renamed]
+        assert builds == [1, 1], "an index from another epoch was used"

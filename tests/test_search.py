@@ -143,7 +143,7 @@ ORACLE_EXTRAS = [
 
 
 def test_memory_index_matches_the_sql_engine(any_app: Flask) -> None:
-    """The in-memory index answers every vector (and more) exactly as SQL over search_token."""
+    """The in-memory index answers every vector (and more) exactly as SQL over search_doc."""
     cases = [(v["q"], v["params"]) for v in VECTORS] + ORACLE_EXTRAS
     now = dt.datetime(2026, 11, 18, 18, 0, tzinfo=dt.UTC)
     with any_app.test_request_context():

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
 
-from fpdf import FPDF
 from markupsafe import Markup, escape
 
 # Tokens that contain a digit (0555, 8XYZ789, +44, (213)), joined by spaces, dashes, dots,
@@ -59,20 +57,3 @@ def isolate_plain(text: str) -> str:
     if not has_rtl(text):
         return text
     return NUMBER_RUN.sub(lambda m: LRI + m.group(0) + PDI, text)
-
-
-_NO_ISOLATES = {ord(c): None for c in "\u2066\u2067\u2068\u2069"}
-
-
-class IsolatingPDF(FPDF):
-    """FPDF whose bidi pass honours LRI…PDI isolates and then drops the control characters.
-
-    fpdf2 resolves isolates correctly but would print them as empty glyphs, which split a
-    number in the PDF's text layer ("0" + "555 123 456") for copy-paste and pdftotext.
-    """
-
-    def _preload_font_styles(self, text: str | None, markdown: bool,  # type: ignore[override]
-                             *args: Any, **kwargs: Any) -> Any:
-        if text:
-            text = text.translate(_NO_ISOLATES)
-        return super()._preload_font_styles(text, markdown, *args, **kwargs)

@@ -18,7 +18,7 @@ from webapp.config import ROOT
 from webapp.exchange import hsds, importer, preview, sheets
 from webapp.extensions import db
 from webapp.models import Service
-from webapp.search import indexer
+from webapp.search import indexer, memindex
 
 services_cli = AppGroup("services", help="Import, export and seed directory data (HSDS 3.0).")
 translate_cli = AppGroup("translate", help="Extract, update and compile translations.")
@@ -68,6 +68,7 @@ def import_cmd(path: Path, dry_run: bool) -> None:
     for warning in rows.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"Imported {count} service(s) from {path}.")
+    memindex.persist()  # workers that start next load the index instead of building it
 
 
 def _refused(errors: list[str]) -> None:
@@ -109,6 +110,7 @@ def _import_sheet(path: Path, dry_run: bool) -> None:
         _refused_by_database(exc)
         return
     click.echo(f"{summary}; imported {count} service(s) from {path.name}.")
+    memindex.persist()
 
 
 @services_cli.command("template")
@@ -162,6 +164,7 @@ def seed_if_empty(app: Flask) -> bool:
     demo = db.session.scalar(select(func.count()).where(Service.is_demo.is_(True)))
     indexer.set_meta("demo_loaded", "1" if demo else "0")
     db.session.commit()
+    memindex.persist()
     return True
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import qrcode
@@ -19,55 +18,19 @@ from fpdf.enums import MethodReturnValue
 from qrcode.constants import ERROR_CORRECT_Q
 
 from webapp import fonts
-from webapp.bidi import IsolatingPDF
 from webapp.i18n import BY_TAG
+from webapp.isolating_pdf import IsolatingPDF
+from webapp.posters.spec import (  # noqa: F401 - render.Spec etc. for callers
+    FORMATS,
+    MIN_QR_MM,
+    TAB_QR_MM,
+    Block,
+    Line,
+    MissingGlyphs,
+    Spec,
+)
 
 LRI, PDI = "\u2066", "\u2069"
-
-# name -> (page width, height in mm, kind)
-FORMATS: dict[str, tuple[float, float, str]] = {
-    "a4": (210, 297, "poster"),
-    "letter": (215.9, 279.4, "poster"),
-    "a5": (148, 210, "poster"),
-    "cards": (210, 297, "cards"),  # 10 business cards (85 x 55 mm) with cut marks
-    "stickers": (210, 297, "stickers"),  # 8 restroom stickers (90 x 65 mm)
-    "tearoff": (215.9, 279.4, "tearoff"),  # poster with 8 tear-off tabs
-}
-MIN_QR_MM = {"poster": 40.0, "cards": 20.0, "stickers": 20.0, "tearoff": 40.0}
-TAB_QR_MM = 20.0
-
-
-@dataclass(frozen=True)
-class Line:
-    """A hotline to print: its name in the reader's language and its number."""
-
-    name: str
-    number: str
-
-
-@dataclass(frozen=True)
-class Block:
-    """One language's words, already translated."""
-
-    tag: str
-    headline: str
-    body: str
-    scan: str
-    call: str
-    lines: tuple[Line, ...]
-
-
-@dataclass(frozen=True)
-class Spec:
-    """Everything a poster depends on."""
-
-    format: str
-    url: str
-    blocks: tuple[Block, ...]
-    organisation: str = ""
-    state_notice: bool = False
-    extras: dict[str, str] = field(default_factory=dict)
-
 
 def qr_png(url: str, box: int = 10) -> tuple[bytes, int]:
     """A QR code (error correction Q, 4-module quiet zone) as PNG; returns (png, modules)."""
@@ -291,14 +254,6 @@ def render_pdf(spec: Spec) -> bytes:
     if missing:  # a box instead of a letter is worse than no poster (see #4, item 4)
         raise MissingGlyphs(missing)
     return body
-
-
-class MissingGlyphs(RuntimeError):
-    """Some characters have no glyph in any installed font."""
-
-    def __init__(self, codepoints: list[str]) -> None:
-        super().__init__("no glyph for " + ", ".join(codepoints[:10]))
-        self.codepoints = codepoints
 
 
 def _poppler(args: list[str], pdf: bytes, suffix: str) -> bytes:

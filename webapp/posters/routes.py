@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response as WResponse
 from webapp import fonts, i18n
 from webapp.directory import taxonomy
 from webapp.directory.queries import country_lines, first_lines
-from webapp.posters import campaigns, render
+from webapp.posters import campaigns, spec
 
 bp = i18n.locale_blueprint("posters", __name__)
 short = Blueprint("short", __name__)
@@ -139,7 +139,7 @@ def parse(args: Any) -> Request:
     if not 1 <= len(raw) <= 3 or len(set(raw)) != len(raw):
         raise BadPoster(_("languages: choose 1 to 3 different languages."))
     fmt = args.get("format", "a4")
-    if fmt not in render.FORMATS:
+    if fmt not in spec.FORMATS:
         raise BadPoster(_("format: “%(value)s” is not a format we print.", value=fmt[:20]))
     target = args.get("target", "home")
     if target not in TARGETS:
@@ -223,15 +223,15 @@ def number_label(role: str, kind: str) -> str:
     return f"{word} · {_('Text')}" if kind in ("sms", "text") else word
 
 
-def spec_for(req: Request, base: str | None = None) -> render.Spec:
+def spec_for(req: Request, base: str | None = None) -> spec.Spec:
     """Translate the words into each language and collect the numbers the NGO picked."""
     blocks = []
     for tag in req.tags:
         info = i18n.BY_TAG[tag]
         with force_locale(info.babel):
-            lines = tuple(render.Line(number_label(n.role, n.kind), n.number)
+            lines = tuple(spec.Line(number_label(n.role, n.kind), n.number)
                           for n in req.numbers)
-            blocks.append(render.Block(
+            blocks.append(spec.Block(
                 tag=tag,
                 headline=_("Are you being forced to work or to sell sex? You are not alone."),
                 body=_("Free, confidential help in your language. You do not have to give "
@@ -240,7 +240,7 @@ def spec_for(req: Request, base: str | None = None) -> render.Spec:
                 call=_("Need help? Call or scan:"),
                 lines=lines,
             ))
-    return render.Spec(req.format, target_url(req, base or public_base()), tuple(blocks),
+    return spec.Spec(req.format, target_url(req, base or public_base()), tuple(blocks),
                        req.organisation, req.state_notice)
 
 
@@ -260,7 +260,7 @@ def builder() -> tuple[str, int]:
               {n.digits for n in numbers if n.default})
     chosen = set(req.tags) if req else {i18n.current().tag}
     return render_template("posters/builder.html", req=req, error=error, query=query,
-                           formats=list(render.FORMATS), targets=TARGETS,
+                           formats=list(spec.FORMATS), targets=TARGETS,
                            countries=countries(), category_terms=taxonomy.CATEGORY_TERMS,
                            numbers=numbers, picked=picked, chosen=chosen,
                            country=country, number_label=number_label), \
@@ -275,8 +275,10 @@ def poster(output: str) -> Response:
     req = parse(request.args)
     dpi = 60 if request.args.get("preview") == "1" else 300
     try:
+        from webapp.posters import render  # fpdf2 loads on the first poster drawn
+
         body = render.render(spec_for(req), output, dpi=dpi)
-    except render.MissingGlyphs as exc:
+    except spec.MissingGlyphs as exc:
         raise BadPoster(_("languages: no font for %(scripts)s is installed on this server.",
                           scripts=", ".join(exc.codepoints[:10]))) from exc
     mime = {"pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml"}[output]

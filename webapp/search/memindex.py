@@ -26,6 +26,7 @@ import threading
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -36,7 +37,7 @@ from webapp.models import (
     SearchChange,
     SearchDoc,
 )
-from webapp.search import indexer, rows, vocab
+from webapp.search import indexer, rows, stored, vocab
 
 VISIBLE_STATUSES = rows.VISIBLE_STATUSES
 WEIGHTS = (indexer.W_EXACT_NAME, indexer.W_CATEGORY, indexer.W_NAME, indexer.W_CITY,
@@ -44,6 +45,7 @@ WEIGHTS = (indexer.W_EXACT_NAME, indexer.W_CATEGORY, indexer.W_NAME, indexer.W_C
 WEIGHT_OF = np.array(WEIGHTS)
 CLASS_OF = {w: i for i, w in enumerate(WEIGHTS)}  # a new weight must be added to WEIGHTS
 OrderKey = tuple[int, str, str]  # (-rank_hint, name, id)
+Slots = set[int] | np.ndarray
 EMPTY_ORDS = np.zeros(0, dtype=np.int32)
 EMPTY_CLASSES = np.zeros(0, dtype=np.uint8)
 
@@ -69,17 +71,22 @@ class MemIndex:
     slots_of: np.ndarray = field(default_factory=lambda: EMPTY_ORDS)
     classes: np.ndarray = field(default_factory=lambda: EMPTY_CLASSES)
     extra: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    terms: dict[tuple[str, str], set[int]] = field(default_factory=dict)  # (taxonomy, code)
-    term_ids: dict[str, set[int]] = field(default_factory=dict)
-    taxonomies: dict[str, set[int]] = field(default_factory=dict)  # taxonomy id
-    organizations: dict[str, set[int]] = field(default_factory=dict)
-    languages: dict[str, set[int]] = field(default_factory=dict)
-    free: set[int] = field(default_factory=set)
-    always_open: set[int] = field(default_factory=set)
-    lat_sorted: list[float] = field(default_factory=list)  # public points, sorted by latitude
-    points: list[tuple[float, float, int]] = field(default_factory=list)
-    open_minute: tuple[int, set[int]] = (-1, set())  # the minute last asked, and who was open
-    slots: dict[tuple[str, int], list[tuple[int, int, int]]] = field(default_factory=dict)
+    # Slots per key. Sets while a build or a change adds to them; then frozen (compact) into
+    # int32 arrays, a few bytes a slot instead of a set entry and an int object each.
+    terms: dict[tuple[str, str], Slots] = field(default_factory=dict)  # (taxonomy, code)
+    term_ids: dict[str, Slots] = field(default_factory=dict)
+    taxonomies: dict[str, Slots] = field(default_factory=dict)  # taxonomy id
+    organizations: dict[str, Slots] = field(default_factory=dict)
+    languages: dict[str, Slots] = field(default_factory=dict)
+    free: Slots = field(default_factory=set)
+    always_open: Slots = field(default_factory=set)
+    # public points (lat, lng, slot): a list while a build fills it, then an (n, 3) array
+    # sorted by latitude
+    points: Any = field(default_factory=list)
+    open_minute: tuple[int, Any] = (-1, None)  # the minute last asked, and who was open
+    # (zone, weekday) -> opening intervals: a list of (opens, closes, slot) while growing,
+    # frozen into an (n, 3) int32 array
+    slots: dict[tuple[str, int], Any] = field(default_factory=dict)
     vocab: vocab.Vocabulary = field(default_factory=vocab.Vocabulary)
     base_seq: int = 0  # the change the index was built at
     history: tuple[tuple[int, tuple[str, ...]], ...] = ()  # changes applied since the build
@@ -122,11 +129,11 @@ class MemIndex:
         """Live slots in the tie order (the order an offline bundle lists services in)."""
         return [self.ordinal[k[2]] for k in self.order]
 
-    def mask(self, ordinals: set[int] | range) -> np.ndarray:
-        """A boolean array over all slots from a set of slots."""
+    def mask(self, *groups: Slots) -> np.ndarray:
+        """A boolean array over all slots, true in any of these groups of slots."""
         out = np.zeros(self.size, dtype=bool)
-        if ordinals:
-            out[np.fromiter(ordinals, dtype=np.int64, count=len(ordinals))] = True
+        for ordinals in groups:
+            out[as_array(ordinals)] = True
         return out
 
     def is_home(self, country: str) -> np.ndarray:
@@ -137,19 +144,17 @@ class MemIndex:
             self.home_cache[country] = found
         return found
 
-    def any_of(self, table: dict[str, set[int]], keys: list[str]) -> set[int]:
-        """Slots having at least one of keys."""
-        out: set[int] = set()
-        for k in keys:
-            out |= table.get(k, set())
-        return out
+    def any_of(self, table: dict[Any, Slots], keys: list[Any]) -> np.ndarray:
+        """A mask of the slots having at least one of keys."""
+        return self.mask(*(table[k] for k in keys if k in table))
 
-    def open_at(self, now: dt.datetime) -> set[int]:
-        """Slots open at this minute (each zone's local time), cached for the minute."""
+    def open_at(self, now: dt.datetime) -> np.ndarray:
+        """A mask of the slots open at this minute (each zone's local time), cached for the
+        minute."""
         minute = int(now.timestamp() // 60)
         if self.open_minute[0] == minute:
             return self.open_minute[1]
-        out: set[int] = set()
+        out = np.zeros(self.size, dtype=bool)
         positions: dict[str, tuple[int, int] | None] = {}
         for (zone, weekday), entries in self.slots.items():
             if zone not in positions:
@@ -161,33 +166,78 @@ class MemIndex:
             if pos is None or pos[0] != weekday:
                 continue
             local = pos[1]
-            out.update(o for opens, closes, o in entries if opens <= local < closes)
+            table = as_intervals(entries)
+            out[table[(table[:, 0] <= local) & (local < table[:, 1]), 2]] = True
         self.open_minute = (minute, out)
         return out
 
     def within(self, lat: float, lng: float, box: tuple[float, float, float, float],
-               ) -> dict[int, float]:
-        """Slot -> smallest squared planar distance (degrees) among points in the box."""
+               ) -> np.ndarray:
+        """Per slot, the smallest squared planar distance (degrees) among its points in the
+        box; inf for slots with none."""
         min_lat, max_lat, min_lng, max_lng = box
         k = math.cos(math.radians(lat))
-        out: dict[int, float] = {}
-        lo = bisect.bisect_left(self.lat_sorted, min_lat)
-        hi = bisect.bisect_right(self.lat_sorted, max_lat)
-        for plat, plng, o in self.points[lo:hi]:
-            if min_lng <= plng <= max_lng:
-                d2 = (plat - lat) * (plat - lat) + (plng - lng) * k * (plng - lng) * k
-                if o not in out or d2 < out[o]:
-                    out[o] = d2
+        out = np.full(self.size, np.inf)
+        pts = as_points(self.points)
+        lo = int(np.searchsorted(pts[:, 0], min_lat, side="left"))
+        hi = int(np.searchsorted(pts[:, 0], max_lat, side="right"))
+        seg = pts[lo:hi]
+        seg = seg[(seg[:, 1] >= min_lng) & (seg[:, 1] <= max_lng)]
+        plat, plng = seg[:, 0], seg[:, 1]
+        d2 = (plat - lat) * (plat - lat) + (plng - lng) * k * (plng - lng) * k  # as SQL does
+        np.minimum.at(out, seg[:, 2].astype(np.int64), d2)
         return out
+
+
+def as_array(ordinals: Slots | range) -> np.ndarray:
+    """Slots as an int array (a frozen group already is one)."""
+    if isinstance(ordinals, np.ndarray):
+        return ordinals
+    return np.fromiter(ordinals, dtype=np.int32, count=len(ordinals))
+
+
+def as_points(points: Any) -> np.ndarray:
+    """Public points as an (n, 3) float array of (lat, lng, slot), sorted by latitude."""
+    if isinstance(points, np.ndarray):
+        return points
+    return np.array(sorted(points), dtype=float).reshape(-1, 3)
+
+
+def as_intervals(entries: Any) -> np.ndarray:
+    """Opening intervals as an (n, 3) int32 array of (opens, closes, slot)."""
+    if isinstance(entries, np.ndarray):
+        return entries
+    return np.array(entries, dtype=np.int32).reshape(-1, 3)
+
+
+def freeze(idx: MemIndex) -> None:
+    """Turn the groups a build or a change filled as sets and lists into compact arrays
+    (only the ones still sets: the rest are shared, already frozen)."""
+    tables: tuple[dict[Any, Slots], ...] = (idx.terms, idx.term_ids, idx.taxonomies,
+                                            idx.organizations, idx.languages)
+    for table in tables:
+        for key, group in table.items():
+            if not isinstance(group, np.ndarray):
+                table[key] = np.sort(as_array(group))
+    idx.free, idx.always_open = np.sort(as_array(idx.free)), np.sort(as_array(idx.always_open))
+    idx.points = as_points(idx.points)
+    for zone_day, entries in idx.slots.items():
+        if not isinstance(entries, np.ndarray):
+            idx.slots[zone_day] = as_intervals(entries)
 
 
 _lock = threading.Lock()
 _held: dict[str, MemIndex] = {}  # database -> its index
+_saved: dict[str, int] = {}  # database -> the change its stored index was written at
+
+
+SAVE_EVERY = 1000  # changes applied since the stored index was written: write it again
 
 
 def current() -> MemIndex:
-    """The index for the data now in the database: built once per epoch, then kept current
-    by applying the logged changes (a query waits only for what changed)."""
+    """The index for the data now in the database: loaded from its file or built once per
+    epoch, then kept current by applying the logged changes (a query waits only for what
+    changed)."""
     epoch, seq = indexer.state()
     key = db.engine.url.render_as_string(hide_password=True)
     idx = _held.get(key)
@@ -195,12 +245,31 @@ def current() -> MemIndex:
         return idx
     with _lock:
         idx = _held.get(key)
+        if idx is None:
+            idx = stored.load(epoch)
         if idx is None or idx.epoch != epoch:
             idx = build(epoch, seq)
-        elif idx.seq < seq:
+            stored.save_later(idx)
+        if idx.seq < seq:
             changes = indexer.changes_after(idx.seq)
-            idx = build(epoch, seq) if changes is None else apply(idx, changes)
+            if changes is None:
+                idx = build(epoch, seq)
+                stored.save_later(idx)
+            else:
+                idx = apply(idx, changes)
+                if idx.seq - _saved.get(key, idx.base_seq) >= SAVE_EVERY:
+                    _saved[key] = idx.seq
+                    stored.save_later(idx)
         _held[key] = idx
+    return idx
+
+
+def persist() -> MemIndex:
+    """Bring the index up to date and write it now (after an import from the command line,
+    so workers that start next load it instead of building it)."""
+    idx = current()
+    db.session.commit()  # end the read: nothing else is pending when an import has committed
+    stored.save(idx)
     return idx
 
 
@@ -220,9 +289,8 @@ def build(epoch: str = "", seq: int = 0) -> MemIndex:
     idx.tie = _ties(idx)
     _postings(idx)
     rows.add_related(idx, None)
-    idx.points.sort()
-    idx.lat_sorted = [p[0] for p in idx.points]
     idx.vocab = vocab.build()
+    freeze(idx)
     return idx
 
 
@@ -262,7 +330,7 @@ def apply(old: MemIndex, changes: Iterable[SearchChange]) -> MemIndex:
     idx = copy.copy(old)
     idx.seq = changes[-1].seq if changes else old.seq
     idx.history = old.history + tuple(touched_by)
-    idx.open_minute = (-1, set())
+    idx.open_minute = (-1, None)
     idx.home_cache = {}
     present: dict[str, bool] = {}  # a word added and removed within these: the last decides
     for ch in changes:
@@ -280,7 +348,7 @@ def apply(old: MemIndex, changes: Iterable[SearchChange]) -> MemIndex:
     idx.terms, idx.term_ids = dict(old.terms), dict(old.term_ids)
     idx.taxonomies = dict(old.taxonomies)
     idx.languages, idx.slots = dict(old.languages), dict(old.slots)
-    idx.points = list(old.points)
+    idx.points = []  # this change's points, merged with the old ones below
     idx.ids = old.ids[:old.size]  # a new list: slots past size may be another index's
     idx.country, idx.modified = old.country[:old.size], old.modified[:old.size]
     alive = np.zeros(old.size + len(listed), dtype=bool)
@@ -319,8 +387,11 @@ def apply(old: MemIndex, changes: Iterable[SearchChange]) -> MemIndex:
         if not _place_between(idx, sorted(new_keys)):
             idx.tie = _ties(idx)  # no room left between two neighbours: number afresh
     rows.add_related(idx, [r[0] for r in listed], grow=True)
-    idx.lat_sorted = [p[0] for p in idx.points]
+    fresh = as_points(idx.points)
+    merged = np.concatenate((as_points(old.points), fresh))
+    idx.points = merged[np.argsort(merged[:, 0], kind="stable")] if len(fresh) else old.points
     _add_postings(idx, [r[0] for r in listed])
+    freeze(idx)
     return idx
 
 

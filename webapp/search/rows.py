@@ -3,7 +3,6 @@ for the ones a change touched (see memindex.py)."""
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,10 +53,11 @@ def add_service(idx: MemIndex, o: int, row: ServiceRow, owner: Owner) -> None:
         idx.modified.append(modified)
     else:
         idx.country[o], idx.modified[o] = country, modified
+    # still sets here: a build or a change freezes them when done (memindex.freeze)
     if free:
-        idx.free.add(o)
+        idx.free.add(o)  # type: ignore[union-attr]
     if always:
-        idx.always_open.add(o)
+        idx.always_open.add(o)  # type: ignore[union-attr]
     idx.keys[sid] = (-(rank_hint or 0), name or "", sid)
 
 
@@ -101,8 +101,13 @@ def related(ids: list[str] | None) -> Related:
     return got
 
 
+def intervals(frozen: Any = ()) -> list[tuple[int, int, int]]:
+    """A growable copy of a (zone, weekday)'s opening intervals (frozen as an array)."""
+    return [(int(a), int(b), int(c)) for a, b, c in frozen]
+
+
 K = TypeVar("K")
-C = TypeVar("C", set[int], list[tuple[int, int, int]])
+C = TypeVar("C", set[int], list[tuple[int, int, int]], Any)
 
 
 class Owner:
@@ -142,12 +147,9 @@ def add_related(idx: MemIndex, ids: list[str] | None, grow: bool = False) -> Non
     for sid, zone, weekday, opens, closes in got.slots:
         o = slot(sid)
         if o is not None:
-            owner.own(idx.slots, (zone, weekday), list).append((opens, closes, o))
+            owner.own(idx.slots, (zone, weekday), intervals).append((opens, closes, o))
     for sid, lat, lng in got.points:
         o = slot(sid)
         if o is None:
             continue
-        if grow:
-            bisect.insort(idx.points, (lat, lng, o))
-        else:
-            idx.points.append((lat, lng, o))
+        idx.points.append((lat, lng, o))  # sorted when frozen (memindex.as_points)

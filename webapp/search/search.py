@@ -237,18 +237,16 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None,
     with each one's distance when the search is near a point and measure is true."""
     now = now or dt.datetime.now(dt.UTC)
     idx = memindex.current()
-    allowed: set[int] | None = None
+    allowed: np.ndarray | None = None  # a mask over slots, once any filter applies
 
-    def narrow(found: set[int]) -> None:
+    def narrow(found: np.ndarray) -> None:
         nonlocal allowed
         allowed = found if allowed is None else allowed & found
 
     if p.categories:
-        narrow(set().union(*(idx.terms.get((taxonomy.CATEGORIES, c), set())
-                             for c in p.categories)))
+        narrow(idx.any_of(idx.terms, [(taxonomy.CATEGORIES, c) for c in p.categories]))
     if p.populations:
-        narrow(set().union(*(idx.terms.get((taxonomy.POPULATIONS, c), set())
-                             for c in p.populations)))
+        narrow(idx.any_of(idx.terms, [(taxonomy.POPULATIONS, c) for c in p.populations]))
     if p.term_ids:
         narrow(idx.any_of(idx.term_ids, p.term_ids))
     if p.taxonomy_ids:
@@ -258,17 +256,18 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None,
     if p.languages:
         narrow(idx.any_of(idx.languages, p.languages))
     if p.free:
-        narrow(idx.free)
+        narrow(idx.mask(idx.free))
     if p.always_open:
-        narrow(idx.always_open)
+        narrow(idx.mask(idx.always_open))
     if p.modified_after:
         after = p.modified_after
-        narrow({o for o, m in enumerate(idx.modified[:idx.size]) if m > after})
+        narrow(np.fromiter((m > after for m in idx.modified[:idx.size]), dtype=bool,
+                           count=idx.size))
     if p.open_now:
         narrow(idx.open_at(now))
     matched: list[str] = []
     n = idx.size
-    keep = idx.mask(allowed) if allowed is not None else None
+    keep = allowed
     cov = score = None
     if p.q:
         rows, matched, _terms = expand(p.q, idx.vocab)
@@ -296,11 +295,7 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None,
     dist = None
     if p.near:
         lat, lng = p.near
-        within = idx.within(lat, lng, geo.bounding_box(lat, lng, p.radius_km))
-        dist = np.full(n, np.inf)
-        if within:
-            dist[np.fromiter(within.keys(), dtype=np.int64, count=len(within))] = \
-                np.fromiter(within.values(), dtype=float, count=len(within))
+        dist = idx.within(lat, lng, geo.bounding_box(lat, lng, p.radius_km))
         selected &= np.isfinite(dist)
     cands = np.flatnonzero(selected)
     keys: list[np.ndarray] = [idx.tie[cands]]  # np.lexsort: the last key sorts first

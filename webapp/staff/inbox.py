@@ -13,7 +13,7 @@ from webapp.extensions import db
 from webapp.models import StaffUser, Tip
 from webapp.models.staff import TIP_ROLES
 from webapp.models.tips import KINDS, STATUSES
-from webapp.staff import auth, bp, forms, pdf
+from webapp.staff import auth, bp, forms
 from webapp.tips import crypto, services
 
 PER_PAGE = 50
@@ -181,6 +181,8 @@ def photo(tip_id: str, photo_id: str) -> Response:
 def export_pdf(tip_id: str) -> Response:
     """One tip as a PDF for a referral to law enforcement."""
     thread = services.open_for_staff(_tip(tip_id), _need_key())
+    from webapp.staff import pdf  # fpdf2 loads on the first export, not at start
+
     body = pdf.tip_pdf(thread)
     auth.audit("export_pdf", thread.tip.id)
     return Response(body, mimetype="application/pdf", headers={

@@ -8,12 +8,13 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 
 from webapp import bidi, fonts, i18n
+from webapp.isolating_pdf import IsolatingPDF
 from webapp.tips.labels import kind_label, status_label
 from webapp.tips.services import Thread
 
 
 def _pdf_with_fonts() -> tuple[FPDF, list[str]]:
-    pdf = bidi.IsolatingPDF(format="A4")
+    pdf = IsolatingPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     names = []
     for script in fonts.SCRIPT_FILES:

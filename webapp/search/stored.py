@@ -1,0 +1,117 @@
+"""The in-memory search index kept on disk, so a worker starts by loading it instead of
+reading the whole directory (see #9 item 7: serving within seconds of start at 100k).
+
+The file sits next to an SQLite database (`haven.sqlite3.search-index`), or in the instance
+folder for PostgreSQL (one per database URL; HAVEN_SEARCH_INDEX_DIR moves it). It holds one
+index as of a change (epoch, seq): a worker loads it when the epoch is the database's, then
+applies the logged changes after it like any worker would (memindex.current); a pruned log
+or another epoch means a build, as before. The file is authenticated with the app's secret
+key (HMAC-SHA256) before it is unpickled, and written atomically; one that fails either
+check is ignored. It holds only what the index holds: ids, names for ordering, tokens.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import logging
+import os
+import pickle  # noqa: S403 - only a file whose HMAC under the secret key checks out
+import tempfile
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app
+
+from webapp.extensions import db
+
+if TYPE_CHECKING:
+    from webapp.search.memindex import MemIndex
+
+MAGIC = b"HAVEN-INDEX-3\n"  # bump when MemIndex changes shape
+CACHES = ("home_cache", "open_minute")  # rebuilt on use, never stored
+log = logging.getLogger(__name__)
+_writing = threading.Lock()
+
+
+def path_for(app: Flask | None = None) -> Path | None:
+    """Where this database's index file lives (None for an in-memory database)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return None
+        return Path(url.database + ".search-index")
+    folder = Path(app.config.get("HAVEN_SEARCH_INDEX_DIR") or app.instance_path)
+    digest = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()
+    return folder / f"search-index-{digest[:16]}"
+
+
+def _key(app: Flask) -> bytes:
+    return hmac.new(str(app.config["SECRET_KEY"]).encode(), b"search-index",
+                    hashlib.sha256).digest()
+
+
+def save(idx: MemIndex, app: Flask | None = None) -> bool:
+    """Write the index (atomically); False when there is nowhere to write it."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    with app.app_context():
+        path = path_for(app)
+    if path is None:
+        return False
+    state = {f.name: getattr(idx, f.name) for f in dataclasses.fields(idx)
+             if f.name not in CACHES}
+    body = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    mac = hmac.new(_key(app), body, hashlib.sha256).digest()
+    with _writing:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(MAGIC + mac + body)
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.warning("search index not saved to disk: %s", exc.strerror)
+            return False
+    return True
+
+
+def save_later(idx: MemIndex) -> None:
+    """Save in a background thread (a query never waits for the disk)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def run() -> None:
+        try:
+            save(idx, app)
+        except Exception as exc:  # noqa: BLE001 - the next build or change tries again
+            log.warning("search index not saved to disk: %s", exc.__class__.__name__)
+
+    threading.Thread(target=run, daemon=True, name="haven-index-save").start()
+
+
+def load(epoch: str) -> MemIndex | None:
+    """The stored index when it is this epoch's and authentic, else None."""
+    from webapp.search.memindex import MemIndex
+
+    path = path_for()
+    if path is None:
+        return None
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + 32:
+        return None
+    mac, body = raw[len(MAGIC):len(MAGIC) + 32], raw[len(MAGIC) + 32:]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not hmac.compare_digest(mac, hmac.new(_key(app), body, hashlib.sha256).digest()):
+        log.warning("search index file %s failed its check; building afresh", path.name)
+        return None
+    try:
+        state = pickle.loads(body)  # noqa: S301 - authenticated above
+        idx = MemIndex(**state)
+    except Exception:  # noqa: BLE001 - an index from another version: build afresh
+        return None
+    return idx if idx.epoch == epoch else None
