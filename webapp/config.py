@@ -56,6 +56,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "HAVEN_ORG_NAME": os.environ.get("HAVEN_ORG_NAME", ""),
         "HAVEN_PUBLIC_URL": os.environ.get("HAVEN_PUBLIC_URL", ""),
         "HAVEN_DATA_DIR": os.environ.get("HAVEN_DATA_DIR", str(ROOT / "services_data")),
+        # Where the search index file goes for PostgreSQL (default instance/); an SQLite
+        # database keeps it next to itself (see search/stored.py).
+        "HAVEN_SEARCH_INDEX_DIR": os.environ.get("HAVEN_SEARCH_INDEX_DIR", ""),
         "HAVEN_SEED_ON_START": os.environ.get("HAVEN_SEED_ON_START", "1") == "1",
         # Where the quick-exit button goes: a neutral, common page.
         "HAVEN_EXIT_URL": os.environ.get("HAVEN_EXIT_URL", "https://www.google.com/search?q=weather"),

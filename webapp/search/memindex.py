@@ -45,7 +45,7 @@ WEIGHTS = (indexer.W_EXACT_NAME, indexer.W_CATEGORY, indexer.W_NAME, indexer.W_C
 WEIGHT_OF = np.array(WEIGHTS)
 CLASS_OF = {w: i for i, w in enumerate(WEIGHTS)}  # a new weight must be added to WEIGHTS
 OrderKey = tuple[int, str, str]  # (-rank_hint, name, id)
-Slots = set[int] | np.ndarray
+Slots = set[int] | np.ndarray | rows.Growing  # frozen: np.ndarray
 EMPTY_ORDS = np.zeros(0, dtype=np.int32)
 EMPTY_CLASSES = np.zeros(0, dtype=np.uint8)
 
@@ -193,7 +193,7 @@ def as_array(ordinals: Slots | range) -> np.ndarray:
     """Slots as an int array (a frozen group already is one)."""
     if isinstance(ordinals, np.ndarray):
         return ordinals
-    return np.fromiter(ordinals, dtype=np.int32, count=len(ordinals))
+    return np.fromiter(ordinals, dtype=np.int32, count=len(ordinals))  # type: ignore[arg-type]
 
 
 def as_points(points: Any) -> np.ndarray:
@@ -210,20 +210,35 @@ def as_intervals(entries: Any) -> np.ndarray:
     return np.array(entries, dtype=np.int32).reshape(-1, 3)
 
 
+def _slots_array(group: Any) -> np.ndarray:
+    if isinstance(group, np.ndarray):
+        return group
+    parts = [as_array(group)]
+    if isinstance(group, rows.Growing) and group.base is not None:
+        parts.insert(0, group.base)
+    return np.unique(np.concatenate(parts)).astype(np.int32)
+
+
+def _intervals_array(entries: Any) -> np.ndarray:
+    if isinstance(entries, np.ndarray):
+        return entries
+    fresh = np.array(list(entries), dtype=np.int32).reshape(-1, 3)
+    base = getattr(entries, "base", None)
+    return fresh if base is None else np.concatenate((base, fresh))
+
+
 def freeze(idx: MemIndex) -> None:
-    """Turn the groups a build or a change filled as sets and lists into compact arrays
-    (only the ones still sets: the rest are shared, already frozen)."""
+    """Turn the groups a build or a change filled (sets, Growing lists) into compact arrays;
+    the ones a change did not touch are shared and already frozen."""
     tables: tuple[dict[Any, Slots], ...] = (idx.terms, idx.term_ids, idx.taxonomies,
                                             idx.organizations, idx.languages)
     for table in tables:
         for key, group in table.items():
-            if not isinstance(group, np.ndarray):
-                table[key] = np.sort(as_array(group))
-    idx.free, idx.always_open = np.sort(as_array(idx.free)), np.sort(as_array(idx.always_open))
+            table[key] = _slots_array(group)
+    idx.free, idx.always_open = _slots_array(idx.free), _slots_array(idx.always_open)
     idx.points = as_points(idx.points)
     for zone_day, entries in idx.slots.items():
-        if not isinstance(entries, np.ndarray):
-            idx.slots[zone_day] = as_intervals(entries)
+        idx.slots[zone_day] = _intervals_array(entries)
 
 
 _lock = threading.Lock()
@@ -344,7 +359,7 @@ def apply(old: MemIndex, changes: Iterable[SearchChange]) -> MemIndex:
     listed = rows.service_rows(touched)
     idx.ordinal = dict(old.ordinal)
     idx.keys = dict(old.keys)
-    idx.free, idx.always_open = set(old.free), set(old.always_open)
+    idx.free, idx.always_open = rows.Growing(old.free), rows.Growing(old.always_open)
     idx.terms, idx.term_ids = dict(old.terms), dict(old.term_ids)
     idx.taxonomies = dict(old.taxonomies)
     idx.languages, idx.slots = dict(old.languages), dict(old.slots)

@@ -47,7 +47,7 @@ def service_rows(ids: list[str] | None) -> list[ServiceRow]:
 def add_service(idx: MemIndex, o: int, row: ServiceRow, owner: Owner) -> None:
     sid, country, modified, free, always, rank_hint, name, org = row
     if org:
-        owner.own(idx.organizations, org, set).add(o)
+        owner.own(idx.organizations, org, Growing).add(o)
     if o == len(idx.country):
         idx.country.append(country)
         idx.modified.append(modified)
@@ -101,31 +101,40 @@ def related(ids: list[str] | None) -> Related:
     return got
 
 
-def intervals(frozen: Any = ()) -> list[tuple[int, int, int]]:
-    """A growable copy of a (zone, weekday)'s opening intervals (frozen as an array)."""
-    return [(int(a), int(b), int(c)) for a, b, c in frozen]
+class Growing(list):  # type: ignore[type-arg]
+    """Slots (or opening intervals) added on top of a frozen array, which is never copied
+    into Python objects: memindex.freeze joins the two when the build or change is done."""
+
+    def __init__(self, base: Any = None) -> None:
+        super().__init__()
+        self.base = base
+
+    def add(self, item: Any) -> None:
+        """Add one slot (set-like, for the groups)."""
+        self.append(item)
 
 
 K = TypeVar("K")
-C = TypeVar("C", set[int], list[tuple[int, int, int]], Any)
+C = TypeVar("C", bound=Growing)
 
 
 class Owner:
-    """Gives the set or list under a key to add to: when growing a published index, a copy
-    made once per change, so readers of the old index never see it move."""
+    """Gives the group under a key to add to: when growing a published index, a new Growing
+    over the frozen group, made once per change, so readers of the old index never see it
+    move."""
 
     def __init__(self, grow: bool) -> None:
         self.grow = grow
         self.copied: set[tuple[int, object]] = set()
 
-    def own(self, table: dict[K, C], key: K, make: Callable[..., C]) -> C:
+    def own(self, table: dict[K, Any], key: K, make: Callable[..., C]) -> C:
         if self.grow and (id(table), key) not in self.copied:
-            table[key] = make(table.get(key, ()))
+            table[key] = make(table.get(key))
             self.copied.add((id(table), key))
         found = table.get(key)
         if found is None:
             found = table[key] = make()
-        return found
+        return found  # type: ignore[no-any-return]
 
 
 def add_related(idx: MemIndex, ids: list[str] | None, grow: bool = False) -> None:
@@ -136,18 +145,18 @@ def add_related(idx: MemIndex, ids: list[str] | None, grow: bool = False) -> Non
     for sid, tid, tax, code, taxonomy_id in got.terms:
         o = slot(sid)
         if o is not None:
-            owner.own(idx.terms, (tax, code), set).add(o)
-            owner.own(idx.term_ids, tid, set).add(o)
+            owner.own(idx.terms, (tax, code), Growing).add(o)
+            owner.own(idx.term_ids, tid, Growing).add(o)
             if taxonomy_id:
-                owner.own(idx.taxonomies, taxonomy_id, set).add(o)
+                owner.own(idx.taxonomies, taxonomy_id, Growing).add(o)
     for sid, lang in got.languages:
         o = slot(sid)
         if o is not None:
-            owner.own(idx.languages, lang, set).add(o)
+            owner.own(idx.languages, lang, Growing).add(o)
     for sid, zone, weekday, opens, closes in got.slots:
         o = slot(sid)
         if o is not None:
-            owner.own(idx.slots, (zone, weekday), intervals).append((opens, closes, o))
+            owner.own(idx.slots, (zone, weekday), Growing).append((opens, closes, o))
     for sid, lat, lng in got.points:
         o = slot(sid)
         if o is None:

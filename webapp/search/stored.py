@@ -30,7 +30,7 @@ from webapp.extensions import db
 if TYPE_CHECKING:
     from webapp.search.memindex import MemIndex
 
-MAGIC = b"HAVEN-INDEX-3\n"  # bump when MemIndex changes shape
+MAGIC = b"HAVEN-INDEX-4\n"  # bump when MemIndex changes shape
 CACHES = ("home_cache", "open_minute")  # rebuilt on use, never stored
 log = logging.getLogger(__name__)
 _writing = threading.Lock()
