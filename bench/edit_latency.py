@@ -45,12 +45,12 @@ ROOT = Path(__file__).resolve().parent.parent
 class Worker:
     """`python app.py` on the bench's database, on a free loopback port."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, secret: str) -> None:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         env = {**os.environ, "DATABASE_URL": url, "PORT": str(self.port),
-               "HAVEN_SEED_ON_START": "0", "SECRET_KEY": "bench-secret"}
+               "HAVEN_SEED_ON_START": "0", "SECRET_KEY": secret}  # the bench's: same index
         started = time.perf_counter()
         self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -148,12 +148,12 @@ def measure(url: str, backend: str, n: int, edits: int) -> tuple[str, int, list[
         index_file = stored.path_for(app)
     if index_file is not None and index_file.exists():
         index_file.unlink()  # a worker with no stored index: builds from the tables
-    cold = Worker(url)
+    cold = Worker(url, app.config["SECRET_KEY"])
     cold.stop()
     cold_start = cold.first_answer
     with app.app_context():
         memindex.persist()
-    worker = Worker(url)
+    worker = Worker(url, app.config["SECRET_KEY"])
     try:
         for q in ("legal aid", "shelter", "medcal", "abogado", "counselling"):
             worker.ask(q.replace(" ", "+"))

@@ -211,12 +211,17 @@ def as_intervals(entries: Any) -> np.ndarray:
 
 
 def _slots_array(group: Any) -> np.ndarray:
+    """A group as a sorted array of distinct slots; a change's few new slots are inserted
+    into the frozen array (sorted, distinct), never a sort of the whole group."""
     if isinstance(group, np.ndarray):
         return group
-    parts = [as_array(group)]
-    if isinstance(group, rows.Growing) and group.base is not None:
-        parts.insert(0, group.base)
-    return np.unique(np.concatenate(parts)).astype(np.int32)
+    fresh = np.unique(as_array(group)).astype(np.int32)
+    base = group.base if isinstance(group, rows.Growing) else None
+    if base is None or not len(base):
+        return fresh
+    at = np.searchsorted(base, fresh)
+    known = (at < len(base)) & (base[np.minimum(at, len(base) - 1)] == fresh)
+    return np.insert(base, at[~known], fresh[~known])
 
 
 def _intervals_array(entries: Any) -> np.ndarray:
@@ -346,7 +351,7 @@ def apply(old: MemIndex, changes: Iterable[SearchChange]) -> MemIndex:
     idx.seq = changes[-1].seq if changes else old.seq
     idx.history = old.history + tuple(touched_by)
     idx.open_minute = (-1, None)
-    idx.home_cache = {}
+    idx.home_cache = {}  # extended below: a slot's country never changes
     present: dict[str, bool] = {}  # a word added and removed within these: the last decides
     for ch in changes:
         present.update(dict.fromkeys(json.loads(ch.added), True))
@@ -401,6 +406,9 @@ def apply(old: MemIndex, changes: Iterable[SearchChange]) -> MemIndex:
         idx.order = order
         if not _place_between(idx, sorted(new_keys)):
             idx.tie = _ties(idx)  # no room left between two neighbours: number afresh
+    idx.home_cache = {country: np.concatenate((home, np.array(
+        [c == country for c in idx.country[old.size:idx.size]], dtype=bool)))
+        for country, home in old.home_cache.items()}
     rows.add_related(idx, [r[0] for r in listed], grow=True)
     fresh = as_points(idx.points)
     merged = np.concatenate((as_points(old.points), fresh))
