@@ -122,7 +122,7 @@ def one_edit(app: object, worker: Worker, word: str) -> tuple[float, ...]:
 COLUMNS = ("import services/s", "DB B/service", "save ms", "first query here ms",
            "searchable here ms", "first query other worker ms",
            "searchable other worker ms (median)", "worst ms", "index built and stored s",
-           "worker start to first answer s", "same without the stored index s",
+           "index file MB", "worker start to first answer s", "same without the stored index s",
            "worker RSS MB")
 
 
@@ -135,19 +135,19 @@ def measure(url: str, backend: str, n: int, edits: int) -> tuple[str, int, list[
         if held != n:
             raise SystemExit(f"{url} holds {held} services, not {n}")
         auth.create_user("bench", "bench-password-long", "editor")
+        started = time.perf_counter()
+        memindex.persist()  # what `flask services import` does after committing: build, store
+        persist_s = time.perf_counter() - started
+        index_file = stored.path_for(app)
+        assert index_file is not None
+        index_mb = index_file.stat().st_size / 2**20
         search.search(search.Params(q="shelter"), home_country="US")  # warm
         if backend == "sqlite":
             size = os.path.getsize(url.removeprefix("sqlite:///"))
         else:
             size = int(db.session.scalar(select(func.pg_database_size(
                 func.current_database()))) or 0)
-    with app.app_context():
-        started = time.perf_counter()
-        memindex.persist()  # what `flask services import` does after committing
-        persist_s = time.perf_counter() - started
-        index_file = stored.path_for(app)
-    if index_file is not None and index_file.exists():
-        index_file.unlink()  # a worker with no stored index: builds from the tables
+    index_file.unlink()  # a worker with no stored index: builds from the tables
     cold = Worker(url, app.config["SECRET_KEY"])
     cold.stop()
     cold_start = cold.first_answer
@@ -164,7 +164,7 @@ def measure(url: str, backend: str, n: int, edits: int) -> tuple[str, int, list[
     with app.app_context():
         db.engine.dispose()
     med = [statistics.median(s[i] for s in samples) for i in range(5)]
-    row = [n / secs, size / n, *med, max(s[4] for s in samples), persist_s,
+    row = [n / secs, size / n, *med, max(s[4] for s in samples), persist_s, index_mb,
            worker.first_answer, cold_start, rss]
     print(f"{backend:10} {n:>7} " + "  ".join(f"{c} {v:,.1f}" for c, v in
                                                zip(COLUMNS, row, strict=True)), flush=True)
