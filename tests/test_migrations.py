@@ -11,7 +11,15 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select
 
 from webapp.extensions import db
-from webapp.models import Language, OpenSlot, SearchDoc, SearchVocab, service_terms
+from webapp.models import (
+    Language,
+    OpenSlot,
+    Phone,
+    Schedule,
+    SearchDoc,
+    SearchVocab,
+    service_terms,
+)
 from webapp.search import memindex, search, search_sql
 
 QUERIES = ["shelter", "legal aid", "abogado", "medcal", "مأوى", "counselling fresno"]
@@ -28,6 +36,10 @@ def picture() -> dict[str, Any]:
         "slots": sorted(db.session.execute(select(OpenSlot.service_id, OpenSlot.weekday,
                                                   OpenSlot.opens_min)).all()),
         "terms": db.session.scalar(select(func.count()).select_from(service_terms)),
+        "phones": sorted(db.session.execute(select(Phone.service_id, Phone.id, Phone.number,
+                                                   Phone.position)).all()),
+        "schedules": sorted(db.session.execute(select(Schedule.service_id, Schedule.id,
+                                                      Schedule.byday, Schedule.opens_at)).all()),
     }
     for q in QUERIES:
         p = search.Params(q=q)
@@ -39,7 +51,7 @@ def picture() -> dict[str, Any]:
 def test_0008_goes_down_and_up_with_the_data(any_app: Flask) -> None:
     with any_app.app_context():
         before = picture()
-        assert before["docs"] and before["languages"] and before["slots"]
+        assert before["docs"] and before["languages"] and before["slots"] and before["phones"]
         assert all(ids and ids == sql for ids, sql in (before[q] for q in QUERIES[:3]))
         db.session.remove()
         downgrade(revision="0007")

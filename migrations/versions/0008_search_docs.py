@@ -1,5 +1,6 @@
 """compact search data: search_token (a row per token) becomes search_doc (a row per
-service); derived and link tables lose their rowid and redundant indexes (see #9 item 7)
+service); derived and link tables lose their rowid and redundant indexes, and languages,
+phones and schedules are keyed by their service first (see #9 item 7)
 
 Revision ID: 0008
 Revises: 0007
@@ -63,6 +64,26 @@ COMPACT = {
     'search_vocab': (lambda: [sa.Column('token', sa.String(200), nullable=False),
                               sa.Column('df', sa.Integer(), nullable=False)],
                      ['token'], lambda: [], {}, False),
+    'phone': (lambda: [sa.Column('service_id', sa.String(36), nullable=False),
+                       sa.Column('id', sa.String(36), nullable=False),
+                       sa.Column('position', sa.Integer(), nullable=False),
+                       sa.Column('number', sa.String(100), nullable=False),
+                       sa.Column('extension', sa.Float()),
+                       sa.Column('type', sa.String(20), nullable=False),
+                       sa.Column('description', sa.Text()),
+                       sa.Column('language_codes', sa.Text(), nullable=False)],
+              ['service_id', 'id'], lambda: [_service_fk()], {}, False),
+    'schedule': (lambda: [sa.Column('service_id', sa.String(36), nullable=False),
+                          sa.Column('id', sa.String(36), nullable=False),
+                          sa.Column('position', sa.Integer(), nullable=False),
+                          sa.Column('freq', sa.String(10)), sa.Column('byday', sa.String(40)),
+                          sa.Column('opens_at', sa.String(20)),
+                          sa.Column('closes_at', sa.String(20)),
+                          sa.Column('tz_offset', sa.Float()), sa.Column('tz_name', sa.String(64)),
+                          sa.Column('valid_from', sa.String(20)),
+                          sa.Column('valid_to', sa.String(20)),
+                          sa.Column('description', sa.Text())],
+                 ['service_id', 'id'], lambda: [_service_fk()], {}, False),
 }
 BEFORE = {
     'language': (COMPACT['language'][0], ['id'], lambda: [_service_fk()],
@@ -74,6 +95,10 @@ BEFORE = {
                    'ix_open_slot_service': ['service_id']}, False),
     'service_term': (*COMPACT['service_term'][:4], False),
     'search_vocab': COMPACT['search_vocab'],
+    'phone': (COMPACT['phone'][0], ['id'], lambda: [_service_fk()],
+              {'ix_phone_service_id': ['service_id']}, False),
+    'schedule': (COMPACT['schedule'][0], ['id'], lambda: [_service_fk()],
+                 {'ix_schedule_service_id': ['service_id']}, False),
 }
 
 

@@ -192,10 +192,11 @@ class Phone(db.Model):  # type: ignore[name-defined,misc]
     """An HSDS phone: voice, SMS, WhatsApp (type), with the languages answered on it."""
 
     __tablename__ = "phone"
-    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    # Kept with its service (the key starts with it, no rowid on SQLite): no separate index.
     service_id: Mapped[str] = mapped_column(
-        ForeignKey("service.id", ondelete="CASCADE"), index=True
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
     )
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     number: Mapped[str] = mapped_column(String(100))
     extension: Mapped[float | None] = mapped_column(Float)
@@ -203,16 +204,18 @@ class Phone(db.Model):  # type: ignore[name-defined,misc]
     description: Mapped[str | None] = mapped_column(Text)
     language_codes: Mapped[str] = mapped_column(Text, default="")
     service: Mapped[Service] = relationship(back_populates="phones")
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class Schedule(db.Model):  # type: ignore[name-defined,misc]
     """An HSDS weekly schedule row; haven_timezone keeps the IANA zone for open-now."""
 
     __tablename__ = "schedule"
-    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    # Kept with its service (the key starts with it, no rowid on SQLite): no separate index.
     service_id: Mapped[str] = mapped_column(
-        ForeignKey("service.id", ondelete="CASCADE"), index=True
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
     )
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     freq: Mapped[str | None] = mapped_column(String(10))
     byday: Mapped[str | None] = mapped_column(String(40))
@@ -224,6 +227,7 @@ class Schedule(db.Model):  # type: ignore[name-defined,misc]
     valid_to: Mapped[str | None] = mapped_column(String(20))
     description: Mapped[str | None] = mapped_column(Text)
     service: Mapped[Service] = relationship(back_populates="schedules")
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class OpenSlot(db.Model):  # type: ignore[name-defined,misc]
