@@ -24,7 +24,7 @@ import json
 import math
 import threading
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -257,7 +257,11 @@ SAVE_EVERY = 1000  # changes applied since the stored index was written: write i
 def current() -> MemIndex:
     """The index for the data now in the database: loaded from its file or built once per
     epoch, then kept current by applying the logged changes (a query waits only for what
-    changed)."""
+    changed). A build or many changes are written to the file in the background."""
+    return _current(stored.save_later)
+
+
+def _current(save: Callable[[MemIndex], object]) -> MemIndex:
     epoch, seq = indexer.state()
     key = db.engine.url.render_as_string(hide_password=True)
     idx = _held.get(key)
@@ -269,17 +273,17 @@ def current() -> MemIndex:
             idx = stored.load(epoch)
         if idx is None or idx.epoch != epoch:
             idx = build(epoch, seq)
-            stored.save_later(idx)
+            save(idx)
         if idx.seq < seq:
             changes = indexer.changes_after(idx.seq)
             if changes is None:
                 idx = build(epoch, seq)
-                stored.save_later(idx)
+                save(idx)
             else:
                 idx = apply(idx, changes)
                 if idx.seq - _saved.get(key, idx.base_seq) >= SAVE_EVERY:
                     _saved[key] = idx.seq
-                    stored.save_later(idx)
+                    save(idx)
         _held[key] = idx
     return idx
 
@@ -287,7 +291,8 @@ def current() -> MemIndex:
 def persist() -> MemIndex:
     """Bring the index up to date and write it now (after an import from the command line,
     so workers that start next load it instead of building it)."""
-    idx = current()
+    written: list[MemIndex] = []
+    idx = _current(written.append)  # built or changed here: written below, not in a thread
     db.session.commit()  # end the read: nothing else is pending when an import has committed
     stored.save(idx)
     return idx
