@@ -48,12 +48,15 @@ with app.app_context():
     importer.import_path(__import__("pathlib").Path(path), schemas)
     took = time.perf_counter() - started
     held = db.session.scalar(select(func.count()).select_from(Service))
-print(json.dumps({"seconds": took, "held": held}))
+import resource
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": took, "held": held, "peak_mb": peak}))
 """
 
 
-def run(tree: Path, url: str, path: Path, n: int) -> float:
-    """Seconds the import took in that tree; refuses a database that does not end at n."""
+def run(tree: Path, url: str, path: Path, n: int) -> tuple[float, float]:
+    """(Seconds the import took in that tree, the importing process's peak memory in MB);
+    refuses a database that does not end at n."""
     out = subprocess.run([sys.executable, "-c", CHILD, url, str(path), SCHEMAS, str(n)],
                          cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
                          capture_output=True, text=True, check=False)
@@ -62,7 +65,7 @@ def run(tree: Path, url: str, path: Path, n: int) -> float:
     got = json.loads(out.stdout.strip().splitlines()[-1])
     if got["held"] != n:
         raise SystemExit(f"{url} holds {got['held']} services after the import, not {n}")
-    return float(got["seconds"])
+    return float(got["seconds"]), float(got["peak_mb"])
 
 
 def main() -> None:
@@ -87,10 +90,10 @@ def main() -> None:
                 path.write_text(json.dumps(generate(n), ensure_ascii=False), encoding="utf-8")
                 for backend in a.backends.split(","):
                     for commit, tree in trees.items():
-                        secs = run(tree, new(backend, f"r{commit}n{n}"), path, n)
-                        rows.append((commit, backend, n, secs))
+                        secs, peak = run(tree, new(backend, f"r{commit}n{n}"), path, n)
+                        rows.append((commit, backend, n, secs, peak))
                         print(f"{commit} {backend:10} {n:>7}  {secs:7.1f} s  "
-                              f"{n / secs:7.0f} services/s", flush=True)
+                              f"{n / secs:7.0f} services/s  peak {peak:,.0f} MB", flush=True)
                 path.unlink()
     finally:
         for tree in trees.values():
@@ -99,10 +102,10 @@ def main() -> None:
         shutil.rmtree(base, ignore_errors=True)
     print(f"\n{dt.date.today()} {platform.machine()} {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
-    print("| commit | backend | services | import s | services/s |")
-    print("|---|---|---|---|---|")
-    for commit, backend, n, secs in rows:
-        print(f"| {commit} | {backend} | {n:,} | {secs:,.1f} | {n / secs:,.0f} |")
+    print("| commit | backend | services | import s | services/s | peak memory MB |")
+    print("|---|---|---|---|---|---|")
+    for commit, backend, n, secs, peak in rows:
+        print(f"| {commit} | {backend} | {n:,} | {secs:,.1f} | {n / secs:,.0f} | {peak:,.0f} |")
 
 
 if __name__ == "__main__":
