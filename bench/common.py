@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import shutil
@@ -20,10 +21,14 @@ from webapp.cli import seed_if_empty
 from webapp.exchange import importer
 from webapp.extensions import db
 
+INDEX_DIR = Path(tempfile.mkdtemp(prefix="haven-bench-index-"))  # PostgreSQL's index files
+atexit.register(shutil.rmtree, INDEX_DIR, True)
+
 
 def bench_app(db_url: str) -> Flask:
     """An app on a migrated (still empty) database."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "HAVEN_SEED_ON_START": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "HAVEN_SEED_ON_START": False,
+                      "HAVEN_SEARCH_INDEX_DIR": str(INDEX_DIR)})
     with app.app_context():
         upgrade()
     return app

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.common import bench_app, databases, import_generated
+from bench.common import INDEX_DIR, bench_app, databases, import_generated
 from webapp.editor import services, snapshot
 from webapp.extensions import db
 from webapp.models import Service, StaffUser
@@ -51,7 +51,8 @@ class Worker:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         env = {**os.environ, "DATABASE_URL": url, "PORT": str(self.port),
-               "HAVEN_SEED_ON_START": "0", "SECRET_KEY": secret}  # the bench's: same index
+               "HAVEN_SEED_ON_START": "0", "SECRET_KEY": secret,  # the bench's: same index
+               "HAVEN_SEARCH_INDEX_DIR": str(INDEX_DIR)}
         started = time.perf_counter()
         self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -48,6 +49,10 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
     shutil.rmtree(base, ignore_errors=True)
 
 
+INDEX_DIR = Path(tempfile.mkdtemp(prefix="haven-test-index-"))
+atexit.register(shutil.rmtree, INDEX_DIR, True)
+
+
 def base_config(url: str) -> dict[str, Any]:
     """Settings for a test app on the given database."""
     return {
@@ -56,6 +61,7 @@ def base_config(url: str) -> dict[str, Any]:
         "SECRET_KEY": "test-secret",
         "HAVEN_SEED_ON_START": False,
         "HAVEN_COUNTRY": "US",
+        "HAVEN_SEARCH_INDEX_DIR": str(INDEX_DIR),  # PostgreSQL's index files, not instance/
     }
 
 
