@@ -61,6 +61,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(pwa_routes.bp)
     app.register_blueprint(pwa_routes.root)
+    from webapp.ops import routes as ops_routes
+
+    app.register_blueprint(ops_routes.bp)
 
     @app.url_defaults
     def hashed_static(endpoint: str, values: dict[str, Any]) -> None:

@@ -1,0 +1,1 @@
+"""Running Haven for real: health checks for the proxy and the service manager (see #10)."""
