@@ -1,0 +1,36 @@
+"""gunicorn settings for Haven: `gunicorn -c deploy/gunicorn.conf.py 'app:app'` (see #10).
+
+No access log (it would hold client addresses); the error log at "warning", below which
+gunicorn writes client addresses (e.g. "Invalid request from ip=…"), and never the request
+line. Workers: one per CPU (at least two), each loads the search index file the import wrote.
+Exercised by tests/test_deploy.py.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Any
+
+bind = os.environ.get("HAVEN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("HAVEN_WORKERS") or max(2, multiprocessing.cpu_count()))
+worker_class = "gthread"
+threads = 4
+timeout = 60
+graceful_timeout = 30
+accesslog = None
+errorlog = "-"
+loglevel = "warning"
+capture_output = False
+forwarded_allow_ips = "127.0.0.1"  # the proxy on this host (deploy/Caddyfile)
+proxy_allow_ips = "127.0.0.1"
+
+
+def on_starting(server: Any) -> None:
+    """Say so when several workers will each keep their own rate limits and staff unlock
+    (shared state across workers is #10 item 1, not built yet)."""
+    if server.cfg.workers > 1:
+        server.log.warning(
+            "Haven: %d workers: each keeps its own tip and report rate limits and its own staff "
+            "unlock, so limits add up across workers and staff may be asked to unlock again. "
+            "HAVEN_WORKERS=1 avoids both.", server.cfg.workers)
