@@ -41,6 +41,9 @@ W_CITY = 3.0
 W_ORG = 2.5
 W_ELIGIBILITY = 1.2
 W_DESCRIPTION = 1.0
+# Weights are stored in the index as classes (uint8): a new weight must be added here.
+WEIGHTS = (W_EXACT_NAME, W_CATEGORY, W_NAME, W_CITY, W_ORG, W_ELIGIBILITY, W_DESCRIPTION)
+CLASS_OF = {w: i for i, w in enumerate(WEIGHTS)}
 NAME_PREFIX = "name:"
 CAT_PREFIX = "cat:"
 POP_PREFIX = "pop:"
@@ -184,8 +187,8 @@ def assemble(src: Sources) -> tuple[dict[str, Doc], list[dict[str, object]]]:
     return docs, slots
 
 
-# Above this many services a change rebuilds the derived tables' vocabulary in one pass and
-# starts a new index epoch (every worker rebuilds once); below it, the change is a delta.
+# Above this many services a change starts a new index epoch (every worker builds afresh
+# once); below it, the change is logged and workers apply it as a delta.
 BULK = 2000
 KEEP_CHANGES = 5000  # changes kept for workers that fall behind (a gap means a full build)
 
@@ -257,9 +260,7 @@ def rebuild_vocab() -> None:
     for tokens in db.session.scalars(select(SearchDoc.tokens)):
         counts.update(decode(tokens).keys())
     db.session.execute(delete(SearchVocab))
-    rows = [{"token": t, "df": n} for t, n in counts.items()]
-    for i in range(0, len(rows), 5000):
-        db.session.execute(SearchVocab.__table__.insert(), rows[i:i + 5000])
+    bulk.insert_rows(SearchVocab.__table__, [{"token": t, "df": n} for t, n in counts.items()])
     new_epoch()
 
 

@@ -23,29 +23,24 @@ import datetime as dt
 import json
 import math
 import threading
-from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 
 from webapp.directory import hours
 from webapp.extensions import db
 from webapp.models import (
     SearchChange,
-    SearchDoc,
 )
-from webapp.search import indexer, rows, stored, vocab
+from webapp.search import groups, indexer, rows, stored, vocab
 
 VISIBLE_STATUSES = rows.VISIBLE_STATUSES
-WEIGHTS = (indexer.W_EXACT_NAME, indexer.W_CATEGORY, indexer.W_NAME, indexer.W_CITY,
-           indexer.W_ORG, indexer.W_ELIGIBILITY, indexer.W_DESCRIPTION)
+WEIGHTS = indexer.WEIGHTS
 WEIGHT_OF = np.array(WEIGHTS)
-CLASS_OF = {w: i for i, w in enumerate(WEIGHTS)}  # a new weight must be added to WEIGHTS
 OrderKey = tuple[int, str, str]  # (-rank_hint, name, id)
-Slots = set[int] | np.ndarray | rows.Growing  # frozen: np.ndarray
+Slots = groups.Slots
 EMPTY_ORDS = np.zeros(0, dtype=np.int32)
 EMPTY_CLASSES = np.zeros(0, dtype=np.uint8)
 
@@ -129,11 +124,11 @@ class MemIndex:
         """Live slots in the tie order (the order an offline bundle lists services in)."""
         return [self.ordinal[k[2]] for k in self.order]
 
-    def mask(self, *groups: Slots) -> np.ndarray:
+    def mask(self, *members: Slots) -> np.ndarray:
         """A boolean array over all slots, true in any of these groups of slots."""
         out = np.zeros(self.size, dtype=bool)
-        for ordinals in groups:
-            out[as_array(ordinals)] = True
+        for ordinals in members:
+            out[groups.as_array(ordinals)] = True
         return out
 
     def is_home(self, country: str) -> np.ndarray:
@@ -166,7 +161,7 @@ class MemIndex:
             if pos is None or pos[0] != weekday:
                 continue
             local = pos[1]
-            table = as_intervals(entries)
+            table = groups.intervals_array(entries)
             out[table[(table[:, 0] <= local) & (local < table[:, 1]), 2]] = True
         self.open_minute = (minute, out)
         return out
@@ -178,7 +173,7 @@ class MemIndex:
         min_lat, max_lat, min_lng, max_lng = box
         k = math.cos(math.radians(lat))
         out = np.full(self.size, np.inf)
-        pts = as_points(self.points)
+        pts = groups.points_array(self.points)
         lo = int(np.searchsorted(pts[:, 0], min_lat, side="left"))
         hi = int(np.searchsorted(pts[:, 0], max_lat, side="right"))
         seg = pts[lo:hi]
@@ -187,63 +182,6 @@ class MemIndex:
         d2 = (plat - lat) * (plat - lat) + (plng - lng) * k * (plng - lng) * k  # as SQL does
         np.minimum.at(out, seg[:, 2].astype(np.int64), d2)
         return out
-
-
-def as_array(ordinals: Slots | range) -> np.ndarray:
-    """Slots as an int array (a frozen group already is one)."""
-    if isinstance(ordinals, np.ndarray):
-        return ordinals
-    return np.fromiter(ordinals, dtype=np.int32, count=len(ordinals))  # type: ignore[arg-type]
-
-
-def as_points(points: Any) -> np.ndarray:
-    """Public points as an (n, 3) float array of (lat, lng, slot), sorted by latitude."""
-    if isinstance(points, np.ndarray):
-        return points
-    return np.array(sorted(points), dtype=float).reshape(-1, 3)
-
-
-def as_intervals(entries: Any) -> np.ndarray:
-    """Opening intervals as an (n, 3) int32 array of (opens, closes, slot)."""
-    if isinstance(entries, np.ndarray):
-        return entries
-    return np.array(entries, dtype=np.int32).reshape(-1, 3)
-
-
-def _slots_array(group: Any) -> np.ndarray:
-    """A group as a sorted array of distinct slots; a change's few new slots are inserted
-    into the frozen array (sorted, distinct), never a sort of the whole group."""
-    if isinstance(group, np.ndarray):
-        return group
-    fresh = np.unique(as_array(group)).astype(np.int32)
-    base = group.base if isinstance(group, rows.Growing) else None
-    if base is None or not len(base):
-        return fresh
-    at = np.searchsorted(base, fresh)
-    known = (at < len(base)) & (base[np.minimum(at, len(base) - 1)] == fresh)
-    return np.insert(base, at[~known], fresh[~known])
-
-
-def _intervals_array(entries: Any) -> np.ndarray:
-    if isinstance(entries, np.ndarray):
-        return entries
-    fresh = np.array(list(entries), dtype=np.int32).reshape(-1, 3)
-    base = getattr(entries, "base", None)
-    return fresh if base is None else np.concatenate((base, fresh))
-
-
-def freeze(idx: MemIndex) -> None:
-    """Turn the groups a build or a change filled (sets, Growing lists) into compact arrays;
-    the ones a change did not touch are shared and already frozen."""
-    tables: tuple[dict[Any, Slots], ...] = (idx.terms, idx.term_ids, idx.taxonomies,
-                                            idx.organizations, idx.languages)
-    for table in tables:
-        for key, group in table.items():
-            table[key] = _slots_array(group)
-    idx.free, idx.always_open = _slots_array(idx.free), _slots_array(idx.always_open)
-    idx.points = as_points(idx.points)
-    for zone_day, entries in idx.slots.items():
-        idx.slots[zone_day] = _intervals_array(entries)
 
 
 _lock = threading.Lock()
@@ -291,8 +229,7 @@ def _current(save: Callable[[MemIndex], object]) -> MemIndex:
 def persist() -> MemIndex:
     """Bring the index up to date and write it now (after an import from the command line,
     so workers that start next load it instead of building it)."""
-    written: list[MemIndex] = []
-    idx = _current(written.append)  # built or changed here: written below, not in a thread
+    idx = _current(lambda _built: None)  # built or changed here: written below, not in a thread
     db.session.commit()  # end the read: nothing else is pending when an import has committed
     stored.save(idx)
     return idx
@@ -307,15 +244,15 @@ def build(epoch: str = "", seq: int = 0) -> MemIndex:
     idx.size = len(listed)
     idx.ordinal = {sid: o for o, sid in enumerate(idx.ids)}
     idx.alive = np.ones(idx.size, dtype=bool)
-    owner = rows.Owner(grow=False)
+    owner = groups.Owner(grow=False)
     for o, row in enumerate(listed):
         rows.add_service(idx, o, row, owner)
     idx.order = sorted(idx.keys.values())
     idx.tie = _ties(idx)
-    _postings(idx)
+    rows.postings(idx)
     rows.add_related(idx, None)
     idx.vocab = vocab.build()
-    freeze(idx)
+    groups.freeze(idx)
     return idx
 
 
@@ -369,11 +306,11 @@ def apply(old: MemIndex, changes: Iterable[SearchChange]) -> MemIndex:
     listed = rows.service_rows(touched)
     idx.ordinal = dict(old.ordinal)
     idx.keys = dict(old.keys)
-    idx.free, idx.always_open = rows.Growing(old.free), rows.Growing(old.always_open)
+    idx.free, idx.always_open = groups.Growing(old.free), groups.Growing(old.always_open)
     idx.terms, idx.term_ids = dict(old.terms), dict(old.term_ids)
     idx.taxonomies = dict(old.taxonomies)
     idx.languages, idx.slots = dict(old.languages), dict(old.slots)
-    idx.points = []  # this change's points, merged with the old ones below
+    idx.points = groups.Growing(old.points)
     idx.ids = old.ids[:old.size]  # a new list: slots past size may be another index's
     idx.country, idx.modified = old.country[:old.size], old.modified[:old.size]
     alive = np.zeros(old.size + len(listed), dtype=bool)
@@ -384,7 +321,7 @@ def apply(old: MemIndex, changes: Iterable[SearchChange]) -> MemIndex:
             alive[gone] = False
             idx.keys.pop(sid, None)
     idx.organizations = dict(old.organizations)
-    owner = rows.Owner(grow=True)
+    owner = groups.Owner(grow=True)
     for row in listed:
         o = len(idx.ids)
         idx.ids.append(row[0])
@@ -415,60 +352,6 @@ def apply(old: MemIndex, changes: Iterable[SearchChange]) -> MemIndex:
         [c == country for c in idx.country[old.size:idx.size]], dtype=bool)))
         for country, home in old.home_cache.items()}
     rows.add_related(idx, [r[0] for r in listed], grow=True)
-    fresh = as_points(idx.points)
-    merged = np.concatenate((as_points(old.points), fresh))
-    idx.points = merged[np.argsort(merged[:, 0], kind="stable")] if len(fresh) else old.points
-    _add_postings(idx, [r[0] for r in listed])
-    freeze(idx)
+    rows.add_postings(idx, [r[0] for r in listed])
+    groups.freeze(idx)
     return idx
-
-
-def _postings(idx: MemIndex) -> None:
-    """The compressed token table, from every search_doc row (one per service)."""
-    ords = idx.ordinal
-    row_of: dict[str, int] = {}
-    token_rows = array("i")
-    slots_of = array("i")
-    classes = array("B")
-    cursor = db.session.connection().exec_driver_sql(
-        f"SELECT service_id, tokens FROM {SearchDoc.__table__.name}")  # noqa: S608
-    for sid, tokens in cursor:
-        slot = ords.get(sid)
-        if slot is None:
-            continue
-        for token, weight in indexer.decode(tokens).items():
-            row = row_of.get(token)
-            if row is None:
-                row = row_of[token] = len(row_of)
-            token_rows.append(row)
-            slots_of.append(slot)
-            classes.append(CLASS_OF[weight])
-    by_row = np.frombuffer(token_rows, dtype=np.int32)
-    order = np.argsort(by_row, kind="stable")  # slots stay ascending within a token
-    idx.token_row = row_of
-    idx.starts = np.zeros(len(row_of) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(by_row, minlength=len(row_of)), out=idx.starts[1:])
-    idx.slots_of = np.frombuffer(slots_of, dtype=np.int32)[order]
-    idx.classes = np.frombuffer(classes, dtype=np.uint8)[order]
-
-
-def _add_postings(idx: MemIndex, ids: list[str]) -> None:
-    grouped: dict[str, tuple[list[int], list[int]]] = {}
-    for i in range(0, len(ids), 500):
-        for sid, tokens in db.session.execute(
-                select(SearchDoc.service_id, SearchDoc.tokens)
-                .where(SearchDoc.service_id.in_(ids[i:i + 500]))):
-            for token, weight in indexer.decode(tokens).items():
-                pair = grouped.setdefault(token, ([], []))
-                pair[0].append(idx.ordinal[sid])
-                pair[1].append(CLASS_OF[weight])
-    extra = dict(idx.extra)
-    for token, (ords, classes) in grouped.items():
-        more = (np.array(ords, dtype=np.int32), np.array(classes, dtype=np.uint8))
-        before = extra.get(token)
-        if before is not None:
-            keep = idx.alive[before[0]]  # drop postings of slots that died since
-            more = (np.concatenate((before[0][keep], more[0])),
-                    np.concatenate((before[1][keep], more[1])))
-        extra[token] = more
-    idx.extra = extra

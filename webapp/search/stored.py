@@ -104,7 +104,8 @@ def load(epoch: str) -> MemIndex | None:
         return None
     if not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + 32:
         return None
-    mac, body = raw[len(MAGIC):len(MAGIC) + 32], raw[len(MAGIC) + 32:]
+    mac = raw[len(MAGIC):len(MAGIC) + 32]
+    body = memoryview(raw)[len(MAGIC) + 32:]  # not a second copy of the whole file
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not hmac.compare_digest(mac, hmac.new(_key(app), body, hashlib.sha256).digest()):
         log.warning("search index file %s failed its check; building afresh", path.name)
