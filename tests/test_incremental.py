@@ -3,9 +3,11 @@ delta, never a full rebuild, and the index it leaves answers exactly as a fresh 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import gzip
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from tests.test_search import ORACLE_EXTRAS, VECTORS
 from webapp.editor import services, snapshot
+from webapp.exchange import hsds, importer
 from webapp.extensions import db
 from webapp.models import SearchChange, SearchVocab, Service, StaffUser
 from webapp.pwa import bundle
@@ -243,3 +246,29 @@ def test_a_worker_loads_the_stored_index_and_applies_what_changed_since(
         monkeypatch.setattr(memindex, "_held", {})
         assert ids_for("marshwillow")[:1] == [renamed]
         assert builds == [1, 1], "an index from another epoch was used"
+
+
+def test_an_edit_keeps_the_places_the_form_does_not_show(app: Flask) -> None:
+    """The editor shows a listing's first place; saving keeps the others, and the words of
+    every place stay searchable (the editor hands the import rows a place it did not read)."""
+    with app.test_request_context():
+        user = editor(app)
+        svc = a_service("Youth Drop-In")
+        rec = hsds.service_json(svc)
+        second = copy.deepcopy(rec["service_at_locations"][0])
+        second["id"] = str(uuid.uuid4())
+        second["location"]["id"] = second["location_id"] = str(uuid.uuid4())
+        for addr in second["location"].get("addresses") or []:
+            addr["id"] = str(uuid.uuid4())
+            addr["city"] = "Quillcreek"
+        second["location"]["haven_area"] = {**(second["location"].get("haven_area") or {}),
+                                            "city": "Quillcreek"}
+        rec["service_at_locations"].append(second)
+        importer.commit_rows(importer.build_rows([importer.Record("test", 1, rec)],
+                                                 app.config["HSDS_SCHEMA_DIR"]))
+        assert svc.id in ids_for("quillcreek")
+        renamed = save(app, user, db.session.get(Service, svc.id),
+                       name="Brackenfold Youth Drop-In")
+        assert len(db.session.get(Service, renamed).locations) == 2
+        assert ids_for("brackenfold")[:1] == [svc.id]
+        assert svc.id in ids_for("quillcreek")

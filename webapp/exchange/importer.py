@@ -306,31 +306,39 @@ def write_rows(rows: Rows, *, bump_revision: bool = True) -> int:
 
 def _sources(rows: Rows) -> indexer.Sources:
     """What the search data of these services is derived from, as just written (the same
-    tuples indexer.read_sources would read back)."""
-    org_names = {oid: o["name"] for oid, o in rows.organizations.items()}
-    wanted = list({s["organization_id"] for s in rows.services} - set(org_names) - {None})
-    for i in range(0, len(wanted), 500):
-        org_names.update((oid, name) for oid, name in db.session.execute(
-            select(Organization.id, Organization.name)
-            .where(Organization.id.in_(wanted[i:i + 500]))))
+    tuples indexer.read_sources would read back). Organisations, terms and places the rows
+    only refer to (the editor keeps places its form does not show) are read."""
+    org_name = {oid: (o["name"],) for oid, o in rows.organizations.items()}
+    org_name.update(_stored(Organization.id, (Organization.name,),
+                            {s["organization_id"] for s in rows.services} - set(org_name)))
     term_of = {tid: (t["taxonomy_name"], t["code"]) for tid, t in rows.terms.items()}
-    wanted = list({link["term_id"] for link in rows.links} - set(term_of))
-    for i in range(0, len(wanted), 500):
-        term_of.update((tid, (tax, code)) for tid, tax, code in db.session.execute(
-            select(TaxonomyTerm.id, TaxonomyTerm.taxonomy_name, TaxonomyTerm.code)
-            .where(TaxonomyTerm.id.in_(wanted[i:i + 500]))))
+    term_of.update(_stored(TaxonomyTerm.id, (TaxonomyTerm.taxonomy_name, TaxonomyTerm.code),
+                           {link["term_id"] for link in rows.links} - set(term_of)))
+    place_of = {lid: (loc["city"], loc["region"]) for lid, loc in rows.locations.items()}
+    place_of.update(_stored(Location.id, (Location.city, Location.region),
+                            {sal["location_id"] for sal in rows.sals} - set(place_of)))
     return indexer.Sources(
         [(s["id"], s["name"], s["alternate_name"], s["description"],
-          s["eligibility_description"], org_names.get(s["organization_id"]))
+          s["eligibility_description"], org_name.get(s["organization_id"], (None,))[0])
          for s in rows.services],
         [(t["service_id"], t["name"], t["description"], t["eligibility_description"])
          for t in rows.translations],
-        [(sal["service_id"], rows.locations[sal["location_id"]]["city"],
-          rows.locations[sal["location_id"]]["region"]) for sal in rows.sals],
+        [(sal["service_id"], *place_of[sal["location_id"]]) for sal in rows.sals
+         if sal["location_id"] in place_of],
         [(link["service_id"], *term_of[link["term_id"]]) for link in rows.links],
         [(s["service_id"], s["tz_name"], s["tz_offset"], s["byday"], s["opens_at"],
           s["closes_at"]) for s in rows.schedules],
     )
+
+
+def _stored(key: Any, columns: tuple[Any, ...], wanted: set[Any]) -> dict[Any, tuple[Any, ...]]:
+    """key -> columns of the stored rows whose key is in wanted."""
+    ids = sorted(w for w in wanted if w is not None)
+    found: dict[Any, tuple[Any, ...]] = {}
+    for i in range(0, len(ids), 500):
+        for row in db.session.execute(select(key, *columns).where(key.in_(ids[i:i + 500]))):
+            found[row[0]] = tuple(row[1:])
+    return found
 
 
 def import_path(path: Path, schema_dir: str,
