@@ -206,10 +206,8 @@ def token_rows() -> Any:
     json_each_text)."""
     if db.engine.dialect.name == "postgresql":
         each = func.json_each_text(cast(SearchDoc.tokens, JSON)).table_valued("key", "value")
-        weight = cast(each.c.value, Float)
     else:
         each = func.json_each(SearchDoc.tokens).table_valued("key", "value")
-        weight = cast(each.c.value, Float)
     return (select(SearchDoc.service_id.label("sid"), each.c.key.label("token"),
-                   weight.label("weight"))
+                   cast(each.c.value, Float).label("weight"))
             .select_from(SearchDoc).join(each, true()).subquery())
