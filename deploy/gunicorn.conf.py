@@ -27,10 +27,11 @@ proxy_allow_ips = "127.0.0.1"
 
 
 def on_starting(server: Any) -> None:
-    """Say so when several workers will each keep their own rate limits and staff unlock
-    (shared state across workers is #10 item 1, not built yet)."""
-    if server.cfg.workers > 1:
+    """Warn when several workers would each keep their own rate limits and staff unlocks:
+    without HAVEN_SHARED_STATE_URL that state lives in each process's memory (see #10)."""
+    if server.cfg.workers > 1 and not os.environ.get("HAVEN_SHARED_STATE_URL", "").strip():
         server.log.warning(
-            "Haven: %d workers: each keeps its own tip and report rate limits and its own staff "
-            "unlock, so limits add up across workers and staff may be asked to unlock again. "
-            "HAVEN_WORKERS=1 avoids both.", server.cfg.workers)
+            "Haven: %d workers without HAVEN_SHARED_STATE_URL: each keeps its own rate limits "
+            "and staff unlocks, so limits add up across workers and staff may be asked to "
+            "unlock again. Set HAVEN_SHARED_STATE_URL=redis://127.0.0.1:6379/0 (redis-server "
+            "with persistence off), or HAVEN_WORKERS=1.", server.cfg.workers)

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.serving import make_server
 
 from tests.pg import Postgres
+from tests.redis_server import RedisServer
 from tests.tips_helpers import Staff, keyed
 from webapp import create_app
 from webapp.extensions import db
@@ -47,6 +48,18 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
     yield pg
     pg.stop()
     shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """The session's redis-server (loopback, persistence off; a failure in CI when missing)."""
+    try:
+        server = RedisServer(tmp_path_factory.mktemp("redis"))
+    except Exception as exc:  # noqa: BLE001 - not installed, or it would not start
+        missing(f"redis-server ({exc})")
+        raise
+    yield server
+    server.stop()
 
 
 INDEX_DIR = Path(tempfile.mkdtemp(prefix="haven-test-index-"))

@@ -33,10 +33,8 @@ class Staff:
 
 def keyed(app: Flask) -> dict[str, Staff]:
     """Give app an organisation key and two staff accounts (admin, reviewer)."""
-    from webapp.security import limiter
     from webapp.staff import auth
 
-    limiter.reset()
     runner = app.test_cli_runner()
     res = runner.invoke(args=["keys", "init", "--passphrase", PASSPHRASE])
     assert res.exit_code == 0, res.output

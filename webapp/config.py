@@ -79,7 +79,11 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # Behind a reverse proxy, the header naming the client (used only for rate limiting,
         # through an hourly-rotating keyed hash): e.g. X-Forwarded-For.
         "HAVEN_PROXY_HEADER": os.environ.get("HAVEN_PROXY_HEADER", ""),
-        # How long an unlocked organisation key stays in server memory.
+        # Where rate limits, the hourly tag key and staff unlocks are shared by every worker and
+        # instance: redis://host:port/db (run it with persistence off). Empty: this process's
+        # memory, for a single process (see #10, item 1).
+        "HAVEN_SHARED_STATE_URL": os.environ.get("HAVEN_SHARED_STATE_URL", "").strip(),
+        # How long an unlocked organisation key stays usable.
         "HAVEN_UNLOCK_MINUTES": int(os.environ.get("HAVEN_UNLOCK_MINUTES", "15")),
         # Argon2id strength for the organisation passphrase: "moderate" (256 MiB) in production.
         "HAVEN_PASSPHRASE_KDF": os.environ.get("HAVEN_PASSPHRASE_KDF", "moderate"),

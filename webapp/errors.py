@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from webapp.state import StateUnavailable
 
 
 def _wants_json() -> bool:
@@ -42,7 +44,14 @@ def handle_unexpected(exc: Exception) -> tuple[Response | str, int]:
     return handle_http(InternalServerError())
 
 
+def handle_state_down(exc: StateUnavailable) -> tuple[Response | str, int]:
+    """The shared store (Redis) did not answer: 503, so nothing is accepted unlimited."""
+    current_app.logger.error("the shared state store did not answer (%s)", exc)
+    return handle_http(ServiceUnavailable())
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(StateUnavailable, handle_state_down)
     app.register_error_handler(Exception, handle_unexpected)

@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request
 
+from webapp import state
+from webapp.state import SharedState, StateUnavailable
+
 # Headers that identify a client or its device. They are removed before Flask sees a request,
 # so no code path (logging, error reports, extensions) can store them (see #3, item 5).
 IDENTIFYING_ENVIRON_KEYS = (
@@ -96,70 +99,52 @@ CLIENT_TAG = "haven.client_tag"
 class RotatingTagger:
     """Keyed hash of a client address under a random key that changes every hour.
 
-    The key lives only in memory and is replaced, not kept, so yesterday's tags cannot be
-    recomputed from anything (see #3, item 5). Only rate limiting uses the tag.
+    The key is random, lives only in the shared state (webapp/state.py: this process's memory,
+    or Redis with a TTL) and is replaced, never kept, so yesterday's tags cannot be recomputed
+    from anything (see #3 item 5, #10 item 1). The first process to need a period's key makes
+    it; the others read it. Only rate limiting uses the tag.
     """
 
-    def __init__(self, period: float = 3600.0) -> None:
+    REFRESH = 60.0  # seconds a process reuses the key it read before asking the store again
+
+    def __init__(self, state: SharedState, period: float = 3600.0) -> None:
+        self.state = state
         self.period = period
-        self._epoch = -1
-        self._key = b""
+        self._cached: tuple[int, float, bytes] = (-1, 0.0, b"")
         self._lock = threading.Lock()
 
     def epoch(self) -> int:
         """Which key period we are in."""
         return int(time.time() // self.period)
 
+    def key(self) -> bytes:
+        """This period's key (made by whichever process needs it first)."""
+        now = self.epoch()
+        with self._lock:
+            epoch, fetched, key = self._cached
+            if epoch == now and time.monotonic() - fetched < self.REFRESH:
+                return key
+        key = self.state.add(f"tagkey:{now}", secrets.token_bytes(32), self.period * 2)
+        with self._lock:
+            self._cached = (now, time.monotonic(), key)
+        return key
+
     def tag(self, address: str) -> str:
         """A short opaque tag for an address, stable within the hour."""
-        with self._lock:
-            now = self.epoch()
-            if now != self._epoch:
-                self._epoch, self._key = now, secrets.token_bytes(32)
-            key = self._key
-        return hmac.new(key, address.encode(), hashlib.blake2b).hexdigest()[:32]
-
-
-tagger = RotatingTagger()
+        return hmac.new(self.key(), address.encode(), hashlib.blake2b).hexdigest()[:32]
 
 
 class RateLimiter:
-    """Sliding-window counts per (purpose, client tag), in memory only, never on disk."""
-
-    def __init__(self, max_keys: int = 100_000) -> None:
-        self._hits: dict[tuple[str, str], list[float]] = {}
-        self._lock = threading.Lock()
-        self._epoch = -1
-        self.max_keys = max_keys
+    """Moving-window counts per (purpose, client tag) in the app's shared state (memory or
+    Redis through the `limits` library), never on disk, never keyed by an address."""
 
     def hit(self, purpose: str, tag: str, limit: int, window: float) -> float:
         """Count one event; returns 0 when allowed, else seconds until the next is allowed."""
-        now = time.monotonic()
-        with self._lock:
-            if tagger.epoch() != self._epoch:  # tags changed with the key: old counts are moot
-                self._hits.clear()
-                self._epoch = tagger.epoch()
-            if len(self._hits) >= self.max_keys:
-                self._hits.clear()
-            times = [t for t in self._hits.get((purpose, tag), []) if t > now - window]
-            if len(times) >= limit:
-                self._hits[(purpose, tag)] = times
-                return max(1.0, times[0] + window - now)
-            times.append(now)
-            self._hits[(purpose, tag)] = times
-            return 0.0
+        return state.current().hit(purpose, tag, limit, window)
 
     def blocked(self, purpose: str, tag: str, limit: int, window: float) -> bool:
         """Whether this client has used up its allowance (without counting a new event)."""
-        now = time.monotonic()
-        with self._lock:
-            times = [t for t in self._hits.get((purpose, tag), []) if t > now - window]
-        return len(times) >= limit
-
-    def reset(self) -> None:
-        """Forget everything (tests)."""
-        with self._lock:
-            self._hits.clear()
+        return state.current().blocked(purpose, tag, limit, window)
 
 
 limiter = RateLimiter()
@@ -185,8 +170,9 @@ def client_tag() -> str:
 class StripClientIdentity:
     """WSGI middleware: the app never sees the client's address or user agent."""
 
-    def __init__(self, wsgi_app: WSGIApp, proxy_header: str = "") -> None:
+    def __init__(self, wsgi_app: WSGIApp, tagger: RotatingTagger, proxy_header: str = "") -> None:
         self.wsgi_app = wsgi_app
+        self.tagger = tagger
         # Behind a reverse proxy the client is the last hop the proxy appended.
         self.proxy_key = ("HTTP_" + proxy_header.upper().replace("-", "_")) if proxy_header else ""
 
@@ -195,7 +181,10 @@ class StripClientIdentity:
         address = environ.get("REMOTE_ADDR", "")
         if self.proxy_key and environ.get(self.proxy_key):
             address = str(environ[self.proxy_key]).split(",")[-1].strip()
-        environ[CLIENT_TAG] = tagger.tag(address) if address else ""
+        try:
+            environ[CLIENT_TAG] = self.tagger.tag(address) if address else ""
+        except StateUnavailable:  # pages that count nothing still answer; limits answer 503
+            environ[CLIENT_TAG] = ""
         for key in IDENTIFYING_ENVIRON_KEYS:
             environ.pop(key, None)
         # Werkzeug and some extensions expect REMOTE_ADDR to exist; give them nothing real.
@@ -225,7 +214,8 @@ def quiet_logging() -> None:
 
 def init_app(app: Flask) -> None:
     """Wrap the WSGI app and register the header hook."""
+    shared = state.init_app(app)
     app.wsgi_app = StripClientIdentity(  # type: ignore[method-assign]
-        app.wsgi_app, app.config.get("HAVEN_PROXY_HEADER", ""))
+        app.wsgi_app, RotatingTagger(shared), app.config.get("HAVEN_PROXY_HEADER", ""))
     app.after_request(apply_headers)
     quiet_logging()

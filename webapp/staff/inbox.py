@@ -13,7 +13,7 @@ from webapp.extensions import db
 from webapp.models import StaffUser, Tip
 from webapp.models.staff import TIP_ROLES
 from webapp.models.tips import KINDS, STATUSES
-from webapp.staff import auth, bp, forms
+from webapp.staff import auth, bp, forms, vault
 from webapp.tips import crypto, services
 
 PER_PAGE = 50
@@ -22,7 +22,7 @@ PER_PAGE = 50
 def unlocked_key() -> PrivateKey | None:
     """The organisation key if this session unlocked it and it has not expired."""
     try:
-        return crypto.vault.get(session.get("vault"))
+        return vault.get(session.get("vault"))
     except crypto.LockedError:
         return None
 

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from webapp.extensions import db
 from webapp.models import AuditEntry, Organization, OrgKey, StaffUser
 from webapp.security import client_tag, limiter
-from webapp.staff import auth, bp, forms
+from webapp.staff import auth, bp, forms, vault
 from webapp.tips import crypto
 
 
@@ -50,7 +50,7 @@ def logout() -> Response:
     """Forget the session and any unlocked key."""
     form = forms.EmptyForm()
     if form.validate_on_submit():
-        crypto.vault.drop(session.get("vault"))
+        vault.drop(session.get("vault"))
         auth.audit("logout")
         session.clear()
     return redirect(url_for("staff.login"))
@@ -78,8 +78,8 @@ def unlock() -> Response | tuple[str, int] | str:
             auth.audit("unlock_failed")
             return render_template("staff/unlock.html", form=form, problem=_(
                 "That passphrase does not open the key.")), 400
-        crypto.vault.drop(session.get("vault"))
-        session["vault"] = crypto.vault.put(
+        vault.drop(session.get("vault"))
+        session["vault"] = vault.put(
             private, current_app.config["HAVEN_UNLOCK_MINUTES"] * 60)
         auth.audit("unlock")
         return redirect(url_for("staff.inbox"))
@@ -92,7 +92,7 @@ def unlock() -> Response | tuple[str, int] | str:
 def lock() -> Response:
     """Forget the unlocked key now."""
     if forms.EmptyForm().validate_on_submit():
-        crypto.vault.drop(session.pop("vault", None))
+        vault.drop(session.pop("vault", None))
         auth.audit("lock")
     return redirect(url_for("staff.inbox"))
 

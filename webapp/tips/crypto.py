@@ -1,7 +1,8 @@
 """libsodium constructions for tips (PyNaCl). See #3, item 4.
 
 - The organisation has an X25519 key pair. Its private key is stored only inside a SecretBox
-  whose key is Argon2id(passphrase); unlocking puts it in this process's memory for a while.
+  whose key is Argon2id(passphrase); unlocking keeps it, wrapped, in the shared state for a
+  while (staff/vault.py).
 - Each tip has a random 32-byte data key. Tip body, photos and thread messages are SecretBox'd
   with it. The data key is stored twice: SealedBox'd to the organisation's public key, and
   SecretBox'd under a key derived from the receipt.
@@ -16,8 +17,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 
 from nacl import pwhash, utils
@@ -139,37 +138,3 @@ def open_org_key(passphrase: str, sealed_private: bytes, salt: bytes, ops: int,
         return PrivateKey(unseal(wrap, sealed_private))
     except CryptoError as exc:
         raise WrongPassphrase from exc
-
-
-class KeyVault:
-    """Unlocked private keys, in this process's memory only, each for a limited time."""
-
-    def __init__(self) -> None:
-        self._keys: dict[str, tuple[PrivateKey, float]] = {}
-        self._lock = threading.Lock()
-
-    def put(self, key: PrivateKey, ttl: float) -> str:
-        """Hold a key; returns the token a staff session keeps to use it."""
-        token = secrets.token_urlsafe(32)
-        with self._lock:
-            self._keys[token] = (key, time.monotonic() + ttl)
-        return token
-
-    def get(self, token: str | None) -> PrivateKey:
-        """The key for a token, or LockedError when absent or expired."""
-        with self._lock:
-            now = time.monotonic()
-            for t in [t for t, (_k, exp) in self._keys.items() if exp <= now]:
-                del self._keys[t]
-            found = self._keys.get(token or "")
-        if found is None:
-            raise LockedError
-        return found[0]
-
-    def drop(self, token: str | None) -> None:
-        """Forget a key now (lock, log out)."""
-        with self._lock:
-            self._keys.pop(token or "", None)
-
-
-vault = KeyVault()
