@@ -171,6 +171,7 @@ def seed_if_empty(app: Flask) -> bool:
 @services_cli.command("seed")
 def seed_cmd() -> None:
     """Load the default dataset (services_data/) if the directory is empty."""
+    _migrate_first()  # a fresh database has no schema yet
     loaded = seed_if_empty(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo("Seeded the directory." if loaded else "The directory already has services.")
 
@@ -235,6 +236,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(posters_cli)
+    from webapp.backups.cli import backup_cli
+
+    app.cli.add_command(backup_cli)
 
 
 def _migrate_first() -> None:

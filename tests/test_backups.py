@@ -1,0 +1,249 @@
+"""Encrypted backups: nothing in clear, all or nothing, SQLite <-> PostgreSQL (see #10, item 2)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from tests.conftest import Templates, base_config
+from tests.pg import Postgres
+from tests.tips_helpers import (
+    Staff,
+    csrf,
+    keyed,
+    receipt_of,
+    send_tip,
+    sign_in,
+)
+from webapp import create_app
+from webapp.backups import services
+from webapp.extensions import db
+from webapp.models import Tip
+
+BACKUP_PASSPHRASE = "a long backup passphrase 42"
+SENTINEL = "BACKUP-SENTINEL farm on Orchard Road"
+STAFF_NAME = "wilhelmina.sentinel"
+
+
+def _app(url: str, request: pytest.FixtureRequest, **overrides: Any) -> Flask:
+    app = create_app({**base_config(url), "HAVEN_PASSPHRASE_KDF": "interactive", **overrides})
+
+    def dispose() -> None:
+        with app.app_context():
+            db.engine.dispose()
+
+    request.addfinalizer(dispose)
+    return app
+
+
+def _empty_sqlite(tmp_path: Path, request: pytest.FixtureRequest, **overrides: Any) -> Flask:
+    return _app(f"sqlite:///{tmp_path / (uuid.uuid4().hex + '.sqlite3')}", request, **overrides)
+
+
+def _empty_pg(request: pytest.FixtureRequest) -> Flask:
+    pg: Postgres = request.getfixturevalue("postgres")
+    name = "r_" + uuid.uuid4().hex[:12]
+    pg.sql(f"CREATE DATABASE {name}")
+    return _app(pg.url(name), request)
+
+
+def _source(templates: Templates, request: pytest.FixtureRequest,
+            backend: str = "sqlite") -> tuple[Flask, dict[str, Staff], str]:
+    url = templates.pg_url(request.getfixturevalue("postgres")) if backend == "postgresql" \
+        else templates.sqlite_url()
+    app = _app(url, request)
+    staff = keyed(app)
+    from webapp.staff import auth
+
+    with app.app_context():
+        auth.create_user(STAFF_NAME, "a staff password 123", "reviewer")
+    receipt = receipt_of(send_tip(app.test_client(), what=SENTINEL))
+    send_tip(app.test_client(), what="a second tip", kinds=["child", "sexual"])
+    return app, staff, receipt
+
+
+def _run(app: Flask, *args: str) -> Any:
+    return app.test_cli_runner().invoke(args=["backup", *args])
+
+
+@pytest.fixture
+def passfile(tmp_path: Path) -> Path:
+    path = tmp_path / "backup-passphrase"
+    path.write_text(BACKUP_PASSPHRASE + "\n")
+    return path
+
+
+def _create(app: Flask, path: Path, passfile: Path) -> None:
+    res = _run(app, "create", str(path), "--passphrase-file", str(passfile))
+    assert res.exit_code == 0, res.output
+    assert path.stat().st_mode & 0o077 == 0  # readable by its owner only
+
+
+def _digests(app: Flask) -> dict[str, tuple[int, str]]:
+    with app.app_context():
+        return services.digests()
+
+
+def test_backup_hides_everything_and_restores_for_tipster_and_staff(
+        templates: Templates, request: pytest.FixtureRequest, tmp_path: Path,
+        passfile: Path) -> None:
+    """No tip text, receipt or staff name in clear; restored, the receipt opens the thread and
+    staff read the tip after unlocking."""
+    source, staff, receipt = _source(templates, request)
+    path = tmp_path / "haven.backup"
+    _create(source, path, passfile)
+    raw = path.read_bytes()
+    assert raw.startswith(b"HAVEN-BACKUP\n")
+    for secret in (SENTINEL, "Orchard", receipt.replace(" ", ""), receipt, STAFF_NAME,
+                   "wilhelmina"):
+        assert secret.encode() not in raw, secret
+        assert secret.encode("utf-16-le") not in raw, secret
+    res = _run(source, "verify", str(path), "--passphrase-file", str(passfile))
+    assert res.exit_code == 0, res.output
+    assert "whole Haven backup" in res.output
+
+    target = _empty_sqlite(tmp_path, request)
+    res = _run(target, "restore", str(path), "--passphrase-file", str(passfile))
+    assert res.exit_code == 0, res.output
+    assert _digests(target) == _digests(source) | {
+        "haven_meta": _digests(target)["haven_meta"],  # a restore starts a new search epoch
+        "search_change": (0, _digests(target)["search_change"][1])}
+
+    public = target.test_client()
+    thread = public.post("/en/tip/status", data={"receipt": receipt})
+    assert thread.status_code == 200
+    assert "received" in thread.get_data(as_text=True).lower()
+    reader = target.test_client()
+    sign_in(reader, staff["reviewer"], unlock=True)
+    with target.app_context():
+        tip_ids = db.session.scalars(select(Tip.id)).all()
+    pages = [reader.get(f"/staff/tips/{t}").get_data(as_text=True) for t in tip_ids]
+    assert any(SENTINEL in p for p in pages)
+    assert target.test_client().get("/en/search?q=shelter").status_code == 200
+
+
+def test_wrong_passphrase_damage_and_truncation_change_nothing(
+        templates: Templates, request: pytest.FixtureRequest, tmp_path: Path,
+        passfile: Path) -> None:
+    """Refused with a message naming the problem; the target database is untouched."""
+    source, _staff, _receipt = _source(templates, request)
+    path = tmp_path / "haven.backup"
+    _create(source, path, passfile)
+    raw = path.read_bytes()
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not the backup passphrase\n")
+
+    target = _app(templates.sqlite_url(), request)  # a database with data
+    before = _digests(target)
+    res = _run(target, "restore", str(path), "--passphrase-file", str(wrong), "--force")
+    assert res.exit_code != 0
+    assert "passphrase does not open this backup" in res.output
+    assert "Traceback" not in res.output
+
+    middle = len(raw) // 2
+    cases = {
+        "cut": raw[: len(raw) - 40],
+        "cut-at-chunk": raw[: len(raw) // 3],
+        "flipped": raw[:middle] + bytes([raw[middle] ^ 1]) + raw[middle + 1:],
+        "header": raw.replace(b'"revision": "0008"', b'"revision": "0007"'),
+        "appended": raw + b"\x00\x00\x00\x05hello",
+        "not-a-backup": b"PK\x03\x04 a zip file",
+    }
+    for name, data in cases.items():
+        bad = tmp_path / f"bad-{name}"
+        bad.write_bytes(data)
+        for command in (["verify"], ["restore", "--force"]):
+            res = _run(target, *command[:1], str(bad), "--passphrase-file", str(passfile),
+                       *command[1:])
+            assert res.exit_code != 0, (name, command, res.output)
+            assert "Traceback" not in res.output and res.output.strip(), (name, res.output)
+    assert _digests(target) == before
+
+    fresh = _empty_sqlite(tmp_path, request)  # an empty database gets no schema either
+    res = _run(fresh, "restore", str(tmp_path / "bad-flipped"), "--passphrase-file",
+               str(passfile))
+    assert res.exit_code != 0
+    assert "changed or damaged" in res.output
+    with fresh.app_context():
+        assert services.revision() == ""
+
+
+def test_refusals_non_empty_database_and_other_secret_key(
+        templates: Templates, request: pytest.FixtureRequest, tmp_path: Path,
+        passfile: Path) -> None:
+    """A database with data needs --force; another SECRET_KEY needs --new-secret-key."""
+    source, _staff, _receipt = _source(templates, request)
+    path = tmp_path / "haven.backup"
+    _create(source, path, passfile)
+    res = _run(source, "create", str(path), "--passphrase-file", str(passfile))
+    assert res.exit_code != 0 and "already exists" in res.output
+
+    seeded = _app(templates.sqlite_url(), request)
+    res = _run(seeded, "restore", str(path), "--passphrase-file", str(passfile))
+    assert res.exit_code != 0 and "already has data" in res.output
+    res = _run(seeded, "restore", str(path), "--passphrase-file", str(passfile), "--force")
+    assert res.exit_code == 0, res.output
+    with seeded.app_context():
+        assert len(db.session.scalars(select(Tip.id)).all()) == 2
+
+    other = _empty_sqlite(tmp_path, request, SECRET_KEY="another server's key")
+    res = _run(other, "restore", str(path), "--passphrase-file", str(passfile))
+    assert res.exit_code != 0 and "SECRET_KEY" in res.output
+    res = _run(other, "restore", str(path), "--passphrase-file", str(passfile),
+               "--new-secret-key")
+    assert res.exit_code == 0, res.output
+
+    short = tmp_path / "short"
+    short.write_text("short\n")
+    res = _run(source, "create", str(tmp_path / "b2"), "--passphrase-file", str(short))
+    assert res.exit_code != 0 and "at least 12" in res.output
+    assert not (tmp_path / "b2").exists()
+
+
+def test_sqlite_to_postgresql_and_back_keeps_every_row(
+        templates: Templates, request: pytest.FixtureRequest, tmp_path: Path,
+        passfile: Path) -> None:
+    """Counts and a content hash per table survive SQLite -> PostgreSQL -> SQLite, and the
+    restored PostgreSQL database takes new rows (its id counters moved on)."""
+    source, staff, receipt = _source(templates, request)
+    client = source.test_client()
+    sign_in(client, staff["admin"], unlock=True)  # audit rows, a note
+    with source.app_context():
+        tip_id = db.session.scalar(select(Tip.id))
+    client.post(f"/staff/tips/{tip_id}/note", data={
+        "csrf_token": csrf(client, f"/staff/tips/{tip_id}"), "text": "called the hotline"})
+    first = tmp_path / "from-sqlite.backup"
+    _create(source, first, passfile)
+
+    pg = _empty_pg(request)
+    res = _run(pg, "restore", str(first), "--passphrase-file", str(passfile))
+    assert res.exit_code == 0, res.output
+    expected = _digests(source)
+    got = _digests(pg)
+    changed = {"haven_meta", "search_change"}  # the new search epoch
+    assert {k: v for k, v in got.items() if k not in changed} == \
+        {k: v for k, v in expected.items() if k not in changed}
+    assert sum(n for n, _h in got.values()) > 2000
+
+    public = pg.test_client()
+    assert public.post("/en/tip/status", data={"receipt": receipt}).status_code == 200
+    assert send_tip(pg.test_client(), what="after the move").status_code == 201
+    reader = pg.test_client()
+    sign_in(reader, staff["reviewer"], unlock=True)  # audit rows with new ids
+
+    second = tmp_path / "from-postgresql.backup"
+    _create(pg, second, passfile)
+    back = _empty_sqlite(tmp_path, request)
+    res = _run(back, "restore", str(second), "--passphrase-file", str(passfile))
+    assert res.exit_code == 0, res.output
+    after = _digests(back)
+    now = _digests(pg)
+    assert {k: v for k, v in after.items() if k not in changed} == \
+        {k: v for k, v in now.items() if k not in changed}
+    with back.app_context():
+        assert len(db.session.scalars(select(Tip.id)).all()) == 3

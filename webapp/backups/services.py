@@ -1,0 +1,238 @@
+"""What a backup holds and how it comes back (see #10, item 2).
+
+Every table of the schema, rows as stored (tips stay sealed, keys stay wrapped), written as JSON
+lines with bytes, dates and times spelled out the same way whatever the database, so a backup of
+SQLite restores into PostgreSQL and the reverse. A restore checks the whole file first (nothing
+is touched when any chunk fails), then inserts every row in one transaction: all or nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from flask import current_app
+from sqlalchemy import Table, delete, func, select, text
+from sqlalchemy.types import Date, DateTime, Integer, LargeBinary
+
+from webapp import bulk
+from webapp.backups.fileformat import BackupError, Writer, lines
+from webapp.extensions import db
+
+BATCH = 2000
+# Facts about the data that a fresh schema may already hold: not "data" for the empty check.
+NOT_DATA = {"haven_meta"}
+
+
+def tables() -> list[Table]:
+    """Every table of the schema, parents before children."""
+    return list(db.metadata.sorted_tables)
+
+
+def _kind(column: Any) -> str:
+    if isinstance(column.type, LargeBinary):
+        return "bytes"
+    if isinstance(column.type, DateTime):
+        return "datetime"
+    if isinstance(column.type, Date):
+        return "date"
+    return ""
+
+
+ENCODE: dict[str, Callable[[Any], Any]] = {
+    "bytes": lambda v: base64.b64encode(v).decode(),
+    "datetime": lambda v: v.isoformat(),
+    "date": lambda v: v.isoformat(),
+}
+DECODE: dict[str, Callable[[Any], Any]] = {
+    "bytes": base64.b64decode,
+    "datetime": dt.datetime.fromisoformat,
+    "date": dt.date.fromisoformat,
+}
+
+
+def _encoded_rows(table: Table) -> Iterator[list[Any]]:
+    """The table's rows with bytes and dates as text (the same on every database)."""
+    codecs = [(i, ENCODE[k]) for i, k in enumerate(_kind(c) for c in table.columns) if k]
+    result = db.session.connection().execution_options(yield_per=BATCH).execute(select(table))
+    for row in result:
+        values = list(row)
+        for i, enc in codecs:
+            if values[i] is not None:
+                values[i] = enc(values[i])
+        yield values
+
+
+def revision() -> str:
+    """The schema revision of the database now (alembic), '' when it has none."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(db.session.connection()).get_current_revision() or ""
+
+
+def secret_key_check() -> str:
+    """A check value of SECRET_KEY (staff authenticator secrets are wrapped with it)."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, b"haven-backup-secret-key", hashlib.sha256).hexdigest()[:16]
+
+
+def create(out: IO[bytes], passphrase: str, strength: str = "moderate") -> dict[str, int]:
+    """Write the whole database to out; returns rows per table."""
+    counts: dict[str, int] = {}
+    rev = revision()
+    if not rev:
+        raise BackupError("this database has no schema yet: there is nothing to back up")
+    writer = Writer(out, passphrase, {"revision": rev, "secret_key_check": secret_key_check(),
+                                      "dialect": db.engine.dialect.name}, strength)
+    for table in tables():
+        writer.line({"table": table.name, "columns": [c.name for c in table.columns],
+                     "kinds": [_kind(c) for c in table.columns]})
+        n = 0
+        for values in _encoded_rows(table):
+            writer.line(values)
+            n += 1
+        writer.line({"end": table.name, "rows": n})
+        counts[table.name] = n
+    writer.line({"end_of_backup": True, "tables": counts})
+    writer.close()
+    db.session.rollback()
+    return counts
+
+
+@dataclass
+class Contents:
+    """What a checked backup holds."""
+
+    header: dict[str, Any]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _walk(src: IO[bytes], passphrase: str,
+          sink: Callable[[Table, list[str], list[list[Any]]], None] | None) -> Contents:
+    """Read every line, check the structure, hand batches of decoded rows to sink."""
+    header, stream = lines(src, passphrase)
+    known = {t.name: t for t in tables()}
+    found = Contents(header)
+    table: Table | None = None
+    columns: list[str] = []
+    codecs: list[tuple[int, Callable[[Any], Any]]] = []
+    batch: list[list[Any]] = []
+    n = 0
+    finished = False
+    for item in stream:
+        if finished:
+            raise BackupError("the backup has content after its end")
+        if isinstance(item, list):
+            if table is None or len(item) != len(columns):
+                raise BackupError("the backup's content is damaged (a row outside a table)")
+            for i, dec in codecs:
+                if item[i] is not None:
+                    item[i] = dec(item[i])
+            batch.append(item)
+            n += 1
+            if len(batch) >= BATCH:
+                if sink is not None:
+                    sink(table, columns, batch)
+                batch = []
+        elif isinstance(item, dict) and "table" in item:
+            name = str(item["table"])
+            if table is not None or name not in known:
+                raise BackupError(f"the backup holds a table this version of Haven does not "
+                                  f"have ({name!r})")
+            table, columns, n = known[name], list(item["columns"]), 0
+            if set(columns) != {c.name for c in table.columns}:
+                raise BackupError(f"the backup's table {name!r} has other columns than this "
+                                  "version of Haven: restore with the version that made it")
+            codecs = [(i, DECODE[k]) for i, k in enumerate(item["kinds"]) if k]
+        elif isinstance(item, dict) and "end" in item:
+            if table is None or item["end"] != table.name or item["rows"] != n:
+                raise BackupError("the backup's content is damaged (row counts differ)")
+            if sink is not None and batch:
+                sink(table, columns, batch)
+            batch = []
+            found.counts[table.name] = n
+            table = None
+        elif isinstance(item, dict) and item.get("end_of_backup"):
+            if table is not None or item.get("tables") != found.counts:
+                raise BackupError("the backup's content is damaged (tables missing)")
+            finished = True
+        else:
+            raise BackupError("the backup's content is damaged")
+    if not finished:
+        raise BackupError("the backup's content is incomplete")
+    return found
+
+
+def verify(src: IO[bytes], passphrase: str) -> Contents:
+    """Decrypt and check every chunk and line without writing anything."""
+    return _walk(src, passphrase, None)
+
+
+def has_data() -> bool:
+    """Whether any table other than the schema's own facts holds a row."""
+    for table in tables():
+        if table.name in NOT_DATA:
+            continue
+        if db.session.execute(select(func.count()).select_from(table)).scalar():
+            return True
+    return False
+
+
+def restore(src: IO[bytes], passphrase: str) -> Contents:
+    """Replace every row with the backup's, in one transaction (the caller has checked the
+    file and the schema revision). Search starts a new epoch: every worker rebuilds."""
+    from webapp.search import indexer
+
+    for table in reversed(tables()):
+        db.session.execute(delete(table))
+
+    def insert(table: Table, columns: list[str], rows: list[list[Any]]) -> None:
+        bulk.insert_rows(table, [dict(zip(columns, r, strict=True)) for r in rows])
+
+    try:
+        found = _walk(src, passphrase, insert)
+        _reset_sequences()
+        indexer.new_epoch()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return found
+
+
+def _reset_sequences() -> None:
+    """PostgreSQL: serial counters continue after the restored ids."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    for table in tables():
+        pk = list(table.primary_key.columns)
+        if len(pk) == 1 and isinstance(pk[0].type, Integer) and pk[0].autoincrement in (
+                True, "auto"):
+            seq = db.session.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                     {"t": table.name, "c": pk[0].name}).scalar()
+            if seq:
+                db.session.execute(text(
+                    f"SELECT setval(:s, COALESCE((SELECT MAX({pk[0].name}) FROM "  # noqa: S608
+                    f"{table.name}), 1), (SELECT COUNT(*) FROM {table.name}) > 0)"),
+                    {"s": seq})
+
+
+def digests() -> dict[str, tuple[int, str]]:
+    """Rows and a content hash per table, in key order (the same on every database)."""
+    out: dict[str, tuple[int, str]] = {}
+    for table in tables():
+        # sorted here, not by the database: collations differ between SQLite and PostgreSQL
+        encoded = sorted(json.dumps(values, separators=(",", ":"), ensure_ascii=False)
+                         for values in _encoded_rows(table))
+        h = hashlib.sha256()
+        for line in encoded:
+            h.update(line.encode() + b"\n")
+        out[table.name] = (len(encoded), h.hexdigest())
+    db.session.rollback()
+    return out
