@@ -12,6 +12,7 @@ command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 ldconfig -p 2>/dev/null | grep -q libzbar.so.0 || need_apt+=(libzbar0)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v caddy >/dev/null || need_apt+=(caddy)
+command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 [ -d /usr/share/fonts/truetype/noto ] || need_apt+=(fonts-noto-core)
 [ -d /usr/share/fonts/opentype/noto ] || need_apt+=(fonts-noto-cjk)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,3 +71,209 @@ def test_gunicorn_serves_health_and_logs_no_client(tmp_path: Path) -> None:
     assert "2 workers" in text  # the warning about per-worker limits and unlock
     for secret in ("probe-agent-7731", "203.0.113.77", "/healthz", "no-such-page", "GET "):
         assert secret not in text, secret
+
+
+# --- systemd units and Caddy (the rest of #10 item 3) -------------------------------------
+
+SYSTEMD = ROOT / "deploy" / "systemd"
+CLIENT_ADDRESS = "127.0.0.2"  # the test's client connects from its own loopback address
+USER_AGENT = "UA-SENTINEL/7.3 (Haven deploy test)"
+SPOOFED = "203.0.113.9"
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _installed(tmp: Path, name: str, places: dict[str, str]) -> Path:
+    """A unit as it would be installed, with this checkout and the test's folders in place
+    of /opt/haven, /etc/haven and /var/backups/haven."""
+    text = (SYSTEMD / name).read_text()
+    for old, new in places.items():
+        text = text.replace(old, new)
+    out = tmp / "units" / name
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(text)
+    return out
+
+
+def _commands(unit: Path, key: str) -> list[list[str]]:
+    """The unit's command lines for key (ExecStart, ExecStartPre...), as systemd runs them."""
+    import shlex
+
+    found = []
+    for line in unit.read_text().splitlines():
+        if line.startswith(key + "="):
+            found.append(shlex.split(line[len(key) + 1:].replace("%%", "%")))
+    return found
+
+
+def _places(tmp: Path) -> dict[str, str]:
+    (tmp / "etc").mkdir(exist_ok=True)
+    (tmp / "backups").mkdir(exist_ok=True)
+    return {"/opt/haven": str(ROOT), "/etc/haven": str(tmp / "etc"),
+            "/var/backups/haven": str(tmp / "backups")}
+
+
+def _env_file(tmp: Path, settings: dict[str, str]) -> dict[str, str]:
+    (tmp / "etc" / "haven.env").write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+    return {**os.environ, **settings}
+
+
+def test_systemd_units_verify(tmp_path: Path) -> None:
+    """systemd itself accepts the service, the backup service and the timer."""
+    if not Path("/usr/bin/systemd-analyze").exists():
+        from tests.conftest import missing
+
+        missing("systemd-analyze (apt-get install systemd)")
+    places = _places(tmp_path)
+    units = [_installed(tmp_path, n, places) for n in
+             ("haven.service", "haven-backup.service", "haven-backup.timer")]
+    res = subprocess.run(["systemd-analyze", "verify", *map(str, units)], capture_output=True,
+                         text=True, check=False)
+    assert res.returncode == 0 and not res.stderr.strip(), res.stderr
+    timer = units[2].read_text()
+    assert "OnCalendar=*-*-* 03:15:00" in timer and "Persistent=true" in timer
+    service = units[0].read_text()
+    assert "ExecStartPre=" in service and "db upgrade" in service
+    assert "gunicorn -c deploy/gunicorn.conf.py" in service
+
+
+def test_backup_unit_writes_a_backup_that_verifies(tmp_path: Path) -> None:
+    """Run haven-backup.service's own command lines: a dated backup appears and verifies."""
+    places = _places(tmp_path)
+    unit = _installed(tmp_path, "haven-backup.service", places)
+    (tmp_path / "etc" / "backup-passphrase").write_text("nightly backup passphrase\n")
+    env = _env_file(tmp_path, {"DATABASE_URL": f"sqlite:///{tmp_path / 'haven.sqlite3'}",
+                               "SECRET_KEY": "unit-test", "HAVEN_PASSPHRASE_KDF": "interactive"})
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "services", "seed"], cwd=ROOT,
+                   env=env, check=True, capture_output=True)
+    old = tmp_path / "backups" / "haven-2001-01-01T000000.backup"
+    old.write_bytes(b"old")
+    os.utime(old, (0, 0))
+    for key in ("ExecStart", "ExecStartPost"):
+        for cmd in _commands(unit, key):
+            res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                                 check=False)
+            assert res.returncode == 0, (cmd, res.stdout, res.stderr)
+    made = sorted((tmp_path / "backups").glob("haven-*.backup"))
+    assert len(made) == 1 and not old.exists(), made  # the 30-day clean-up ran too
+    res = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "backup", "verify",
+                          str(made[0]), "--passphrase-file",
+                          str(tmp_path / "etc" / "backup-passphrase")],
+                         cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert res.returncode == 0 and "whole Haven backup" in res.stdout, res.stderr
+
+
+def _get(port: int, path: str, cafile: Path, method: str = "GET", body: bytes = b"",
+         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    import http.client
+    import ssl
+
+    ctx = ssl.create_default_context(cafile=str(cafile))
+    conn = http.client.HTTPSConnection("localhost", port, context=ctx, timeout=20,
+                                       source_address=(CLIENT_ADDRESS, 0))
+    try:
+        conn.request(method, path, body=body or None, headers={
+            "User-Agent": USER_AGENT, "X-Forwarded-For": SPOOFED, "X-Real-IP": SPOOFED,
+            "Host": f"localhost:{port}", **(headers or {})})
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def test_caddy_in_front_of_gunicorn_keeps_headers_and_no_client(
+        tmp_path: Path, redis_server: Any) -> None:
+    """The shipped Caddyfile (localhost: Caddy's own CA) in front of gunicorn started by the
+    shipped unit's commands: Haven's headers arrive, HSTS is added, and afterwards no file
+    under the test's folders (Caddy's data and log, gunicorn's log, the database) nor Redis
+    holds the client's address, the address it claimed or its user agent."""
+    import re
+    import shutil
+    import urllib.parse
+
+    caddy = shutil.which("caddy")
+    if caddy is None:
+        from tests.conftest import missing
+
+        missing("caddy (apt-get install caddy)")
+    redis_server.client.flushall()
+    places = _places(tmp_path)
+    unit = _installed(tmp_path, "haven.service", places)
+    upstream = _port()
+    env = _env_file(tmp_path, {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'haven.sqlite3'}", "SECRET_KEY": "caddy-test",
+        "HAVEN_BIND": f"127.0.0.1:{upstream}", "HAVEN_WORKERS": "2",
+        "HAVEN_PROXY_HEADER": "X-Forwarded-For", "HAVEN_SHARED_STATE_URL": redis_server.url,
+        "HAVEN_PASSPHRASE_KDF": "interactive", "HAVEN_SEARCH_INDEX_DIR": str(tmp_path)})
+    for cmd in _commands(unit, "ExecStartPre"):
+        subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "keys", "init",
+                    "--passphrase", "a passphrase for caddy"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    https = _port()
+    caddy_env = {**os.environ, "HOME": str(tmp_path / "caddy-home"),
+                 "XDG_DATA_HOME": str(tmp_path / "caddy-data"),
+                 "XDG_CONFIG_HOME": str(tmp_path / "caddy-config"), "HAVEN_DOMAIN": "localhost",
+                 "HAVEN_HTTP_PORT": str(_port()), "HAVEN_HTTPS_PORT": str(https),
+                 "HAVEN_CADDY_ADMIN": f"localhost:{_port()}",
+                 "HAVEN_UPSTREAM": f"127.0.0.1:{upstream}"}
+    procs = []
+    with (tmp_path / "gunicorn.log").open("wb") as glog, \
+            (tmp_path / "caddy.log").open("wb") as clog:
+        (start,) = _commands(unit, "ExecStart")
+        procs.append(subprocess.Popen(start, cwd=ROOT, env=env, stdout=glog,
+                                      stderr=subprocess.STDOUT))
+        procs.append(subprocess.Popen(
+            [caddy, "run", "--config", str(ROOT / "deploy" / "Caddyfile"), "--adapter",
+             "caddyfile"], cwd=tmp_path, env=caddy_env, stdout=clog, stderr=subprocess.STDOUT))
+        try:
+            cafile = tmp_path / "caddy-data" / "caddy" / "pki" / "authorities" / "local" / \
+                "root.crt"
+            deadline = time.monotonic() + 60
+            status = 0
+            while time.monotonic() < deadline:
+                try:
+                    status, _h, _b = _get(https, "/healthz", cafile)
+                    if status == 200:
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.3)
+            assert status == 200, (tmp_path / "caddy.log").read_text()
+            status, headers, body = _get(https, "/en/", cafile)
+            assert status == 200
+            from webapp.security import SECURITY_HEADERS
+
+            for name, value in SECURITY_HEADERS.items():
+                assert headers.get(name.lower()) == value, name
+            assert headers["strict-transport-security"].startswith("max-age=")
+            assert "server" not in headers and "set-cookie" not in headers
+            _s, _h, form = _get(https, "/en/tip", cafile)
+            key = re.search(rb'name="idempotency_key" type="hidden" value="([^"]+)"', form)
+            assert key
+            tip = urllib.parse.urlencode({"kinds": "labour", "what": "sent through caddy",
+                                          "idempotency_key": key.group(1).decode()}).encode()
+            status, _h, _b = _get(https, "/en/tip", cafile, "POST", tip, {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": f"https://localhost:{https}"})
+            assert status == 201
+            assert _get(https, "/en/no-such-page", cafile)[0] == 404
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(timeout=30)
+    assert b"Haven: 2 workers without" not in (tmp_path / "gunicorn.log").read_bytes()
+    needles = [CLIENT_ADDRESS.encode(), SPOOFED.encode(), b"UA-SENTINEL"]
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(files) > 5
+    for path in files:
+        data = path.read_bytes()
+        for needle in needles:
+            assert needle not in data, (path, needle)
+    stored = b"\n".join(k + b" " + v for k, v in redis_server.everything().items())
+    assert stored and not any(n in stored for n in needles)
