@@ -1,6 +1,9 @@
-"""Tip throughput under gunicorn (2 workers) and search latency during a rate-limited flood.
+"""Tip throughput and search latency during a rate-limited flood, on one instance (gunicorn
+with the shipped config, 2 workers, no shared state: the single-instance deployment) and on
+two instances of 2 workers sharing one redis-server (#10), same machine, one run.
 
 Run: PYTHONPATH=. .venv/bin/python bench/tips_load.py [--seconds 20] [--clients 8]
+     [--backend sqlite|postgresql]
 
 Phase 1: `clients` threads send tips as fast as they can for `seconds`, each with its own
 idempotency key; a failed or unanswered send is retried with the same key. Afterwards the
@@ -29,6 +32,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from bench.common import INDEX_DIR, databases
+from tests.redis_server import RedisServer
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSPHRASE = "benchmark passphrase 123"  # noqa: S105 - a throwaway bench database
 
@@ -39,16 +45,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(db: Path, tips_per_hour: int) -> tuple[subprocess.Popen[bytes], str]:
+def start(db_url: str, tips_per_hour: int, shared: str = "") -> tuple[subprocess.Popen[bytes], str]:
+    """One instance: gunicorn with the shipped config and 2 workers."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "HAVEN_SEED_ON_START": "0",
-           "HAVEN_TIPS_PER_HOUR": str(tips_per_hour), "SECRET_KEY": "bench"}
+    env = {**os.environ, "DATABASE_URL": db_url, "HAVEN_SEED_ON_START": "0",
+           "HAVEN_TIPS_PER_HOUR": str(tips_per_hour), "SECRET_KEY": "bench",
+           "HAVEN_BIND": f"127.0.0.1:{port}", "HAVEN_WORKERS": "2",
+           "HAVEN_SHARED_STATE_URL": shared, "HAVEN_SEARCH_INDEX_DIR": str(INDEX_DIR)}
     proc = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "app:app",
-         "--access-logfile", "/dev/null", "--error-logfile", "/dev/null"],
-        cwd=ROOT, env=env, start_new_session=True)
+        [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "deploy/gunicorn.conf.py"),
+         "app:app"], cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(300):
         try:
             urllib.request.urlopen(base + "/en/about", timeout=2).read()
             return proc, base
@@ -76,15 +85,18 @@ def send(base: str, key: str) -> int:
         return 0
 
 
-def flood(base: str, seconds: float, clients: int, keys: list[str], codes: list[int]) -> None:
+def flood(bases: list[str], seconds: float, clients: int, keys: list[str],
+          codes: list[int]) -> None:
+    """Client k sends to instance k mod len(bases); a failed send is retried with the same key,
+    on the next instance."""
     lock = threading.Lock()
     end = time.monotonic() + seconds
 
-    def worker() -> None:
+    def worker(k: int) -> None:
         while time.monotonic() < end:
             key = secrets.token_urlsafe(18)
-            for _attempt in range(20):
-                code = send(base, key)
+            for attempt in range(20):
+                code = send(bases[(k + attempt) % len(bases)], key)
                 with lock:
                     codes.append(code)
                 if code in (200, 201, 429):
@@ -94,84 +106,107 @@ def flood(base: str, seconds: float, clients: int, keys: list[str], codes: list[
                 with lock:
                     keys.append(key)
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
 
 
-def count_tips(db: Path) -> tuple[int, int]:
-    import sqlite3
+def count_tips(db_url: str) -> tuple[int, int]:
+    from sqlalchemy import create_engine, text
 
-    with sqlite3.connect(db) as conn:
-        tips = conn.execute("select count(*) from tip").fetchone()[0]
-        keys = conn.execute("select count(distinct tip_id) from tip_idempotency").fetchone()[0]
+    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        tips = conn.execute(text("select count(*) from tip")).scalar_one()
+        keys = conn.execute(text("select count(distinct tip_id) from tip_idempotency")
+                            ).scalar_one()
+    engine.dispose()
     return int(tips), int(keys)
 
 
-def prepare(tmp: Path) -> Path:
-    db = tmp / "bench.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "HAVEN_SEED_ON_START": "0",
-           "SECRET_KEY": "bench"}
+def prepare(db_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": db_url, "HAVEN_SEED_ON_START": "0",
+           "SECRET_KEY": "bench", "HAVEN_SEARCH_INDEX_DIR": str(INDEX_DIR)}
     flask = str(ROOT / ".venv/bin/flask")
     for args in (["db", "upgrade"], ["services", "seed"],
                  ["keys", "init", "--passphrase", PASSPHRASE]):
         subprocess.run([flask, "--app", "app", *args], cwd=ROOT, env=env, check=True,
                        capture_output=True)
-    return db
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def layout(name: str, db_url: str, instances: int, shared: str, a: argparse.Namespace) -> None:
+    """Phase 1 and phase 2 on `instances` instances of 2 workers each."""
+    prepare(db_url)
+    procs = [start(db_url, 10**9, shared) for _ in range(instances)]
+    bases = [b for _p, b in procs]
+    keys: list[str] = []
+    codes: list[int] = []
+    t0 = time.monotonic()
+    flood(bases, a.seconds, a.clients, keys, codes)
+    elapsed = time.monotonic() - t0
+    for p, _b in procs:
+        stop(p)
+    tips, distinct = count_tips(db_url)
+    if tips == 0:
+        raise SystemExit("refusing to report: no tip was stored")
+    retries = sum(1 for c in codes if c not in (200, 201))
+    print(f"{name}: phase 1: {len(keys)} tips acknowledged in {elapsed:.1f}s = "
+          f"{len(keys) / elapsed:.1f} tips/s; stored {tips}; lost {len(keys) - distinct}; "
+          f"duplicated {tips - distinct}; retried sends {retries}", flush=True)
+
+    procs = [start(db_url, 20, shared) for _ in range(instances)]
+    bases = [b for _p, b in procs]
+    lat: list[float] = []
+    done = threading.Event()
+
+    def searcher() -> None:
+        queries = ["shelter", "abogado", "legal aid", "conseling", "律师", "medical"]
+        i = 0
+        while not done.is_set():
+            q = urllib.parse.quote(queries[i % len(queries)])
+            t = time.perf_counter()
+            urllib.request.urlopen(f"{bases[i % len(bases)]}/en/search?q={q}", timeout=10).read()
+            lat.append((time.perf_counter() - t) * 1000)
+            i += 1
+
+    s = threading.Thread(target=searcher)
+    s.start()
+    codes2: list[int] = []
+    flood(bases, a.seconds, a.clients, [], codes2)
+    done.set()
+    s.join()
+    for p, _b in procs:
+        stop(p)
+    print(f"{name}: phase 2: {len(codes2)} flood sends, {codes2.count(429)} refused with 429, "
+          f"{codes2.count(201)} accepted (limit 20 an hour per client); search p50 "
+          f"{statistics.median(lat):.1f} ms p95 {pct(lat, 0.95):.1f} ms over {len(lat)} "
+          f"searches", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     a = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="haven-tips-bench-"))
+    redis = RedisServer(tmp)
     try:
-        db = prepare(tmp)
-        proc, base = start(db, 10**9)
-        keys: list[str] = []
-        codes: list[int] = []
-        t0 = time.monotonic()
-        flood(base, a.seconds, a.clients, keys, codes)
-        elapsed = time.monotonic() - t0
-        stop(proc)
-        tips, distinct = count_tips(db)
-        retries = sum(1 for c in codes if c not in (200, 201))
-        print(f"phase 1: {len(keys)} tips acknowledged in {elapsed:.1f}s = "
-              f"{len(keys) / elapsed:.1f} tips/s; stored {tips}; lost {len(keys) - distinct}; "
-              f"duplicated {tips - distinct}; retried sends {retries}")
-
-        proc, base = start(db, 20)
-        lat: list[float] = []
-        done = threading.Event()
-
-        def searcher() -> None:
-            queries = ["shelter", "abogado", "legal aid", "conseling", "律师", "medical"]
-            i = 0
-            while not done.is_set():
-                q = urllib.parse.quote(queries[i % len(queries)])
-                t = time.perf_counter()
-                urllib.request.urlopen(f"{base}/en/search?q={q}", timeout=10).read()
-                lat.append((time.perf_counter() - t) * 1000)
-                i += 1
-
-        s = threading.Thread(target=searcher)
-        s.start()
-        codes2: list[int] = []
-        flood(base, a.seconds, a.clients, [], codes2)
-        done.set()
-        s.join()
-        stop(proc)
-        lat.sort()
-        p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]
-        print(f"phase 2: {len(codes2)} flood sends, {codes2.count(429)} refused with 429; "
-              f"search p50 {statistics.median(lat):.1f} ms p95 {p95:.1f} ms over {len(lat)} "
-              f"searches")
+        with databases("haven-tips-bench-") as new:
+            layout("1 instance x 2 workers, no shared state", new(a.backend, "single"), 1, "", a)
+            layout("2 instances x 2 workers, shared Redis", new(a.backend, "pair"), 2,
+                   redis.url, a)
         print(f"{time.strftime('%Y-%m-%d')} {platform.machine()} {os.cpu_count()} cpus "
-              f"Python {platform.python_version()}")
+              f"Python {platform.python_version()}; {a.backend}; {a.clients} clients, "
+              f"{a.seconds:.0f} s per phase")
     finally:
+        redis.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

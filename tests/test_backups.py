@@ -247,3 +247,35 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row(
         {k: v for k, v in now.items() if k not in changed}
     with back.app_context():
         assert len(db.session.scalars(select(Tip.id)).all()) == 3
+
+
+def test_a_tip_stored_during_the_backup_is_wholly_in_it_or_wholly_out(
+        templates: Templates, request: pytest.FixtureRequest, tmp_path: Path, passfile: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The backup is one moment of the database: a tip committed by another instance while the
+    tables are read (here: just before its idempotency key's table) is not half in it, and the
+    writer is not held up."""
+    from webapp.backups import fileformat
+
+    source, _staff, _receipt = _source(templates, request)
+    other = _app(source.config["SQLALCHEMY_DATABASE_URI"], request)
+    real = fileformat.Writer.line
+    sent: list[int] = []
+
+    def line(self: fileformat.Writer, obj: Any) -> None:
+        if isinstance(obj, dict) and obj.get("table") == "tip_idempotency" and not sent:
+            sent.append(send_tip(other.test_client(), what="during the backup").status_code)
+        real(self, obj)
+
+    monkeypatch.setattr(fileformat.Writer, "line", line)
+    path = tmp_path / "haven.backup"
+    _create(source, path, passfile)
+    assert sent == [201]
+    target = _empty_sqlite(tmp_path, request)
+    res = _run(target, "restore", str(path), "--passphrase-file", str(passfile))
+    assert res.exit_code == 0, res.output
+    with target.app_context():
+        assert len(db.session.scalars(select(Tip.id)).all()) == 2  # before the backup began
+    with source.app_context():
+        assert len(db.session.scalars(select(Tip.id)).all()) == 3
+    assert not list(tmp_path.parent.rglob(".backup-snapshot-*"))

@@ -89,10 +89,12 @@ def test_tip_limit_holds_across_instances(request: pytest.FixtureRequest, templa
             assert len(db.session.scalars(select(Tip.id)).all()) == accepted
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_sign_in_and_receipt_limits_hold_across_instances(
-        request: pytest.FixtureRequest, templates: Templates, redis_url: str) -> None:
+        request: pytest.FixtureRequest, templates: Templates, redis_url: str,
+        backend: str) -> None:
     """Ten wrong sign-ins spread over A and B block the next on either; so do wrong receipts."""
-    pair = _pair(request, templates, "sqlite", redis_url, HAVEN_RECEIPT_TRIES=5)
+    pair = _pair(request, templates, backend, redis_url, HAVEN_RECEIPT_TRIES=5)
     staff = keyed(pair[0])
 
     def wrong_login(client: FlaskClient) -> int:
@@ -140,6 +142,10 @@ def test_unlock_on_one_instance_reads_on_the_other(
     assert any(k.startswith(b"haven:unlock:") for k in stored)
     assert any(k.startswith(b"haven:tagkey:") for k in stored)
     assert any(k.startswith(b"haven:limits:") for k in stored)
+    for key in stored:  # everything expires by itself
+        assert redis_server.client.ttl(key) > 0, key
+    unlock_ttl = max(redis_server.client.ttl(k) for k in stored if k.startswith(b"haven:unlock"))
+    assert 0 < unlock_ttl <= pair[0].config["HAVEN_UNLOCK_MINUTES"] * 60
     blob = b"\n".join(k + b" " + v for k, v in stored.items())
     for secret in (b"198.51.100.23", b"SentinelAgent", private, private.hex().encode(),
                    base64.b64encode(private), base64.urlsafe_b64encode(private),
@@ -149,6 +155,14 @@ def test_unlock_on_one_instance_reads_on_the_other(
 
     b.post("/staff/lock", data={"csrf_token": csrf(b, "/staff/")})
     assert "SHARED-SENTINEL" not in a.get(f"/staff/tips/{tip_id}").get_data(as_text=True)
+    assert not any(k.startswith(b"haven:unlock:") for k in redis_server.everything())
+
+    sign_in(a, staff["reviewer"], unlock=True)  # unlock again on A, sign out on B
+    cookie = a.get_cookie("haven_staff", path="/staff")
+    assert cookie is not None
+    b.set_cookie("haven_staff", cookie.value, path="/staff")
+    assert any(k.startswith(b"haven:unlock:") for k in redis_server.everything())
+    b.post("/staff/logout", data={"csrf_token": csrf(b, "/staff/")})
     assert not any(k.startswith(b"haven:unlock:") for k in redis_server.everything())
 
 

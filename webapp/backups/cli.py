@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.backups import services
 from webapp.backups.fileformat import BackupError, read_header
@@ -136,6 +137,9 @@ def restore_cmd(path: Path, passphrase_file: Path | None, force: bool,
             found = services.restore(src, passphrase)
     except BackupError as exc:
         _fail(f"{path}: {exc}; nothing was restored")
+    except SQLAlchemyError as exc:
+        _fail(f"{path}: the database refused the backup's rows ({exc.__class__.__name__}: "
+              f"{str(exc.orig if hasattr(exc, 'orig') else exc)[:200]}); nothing was restored")
     _upgrade_after()
     from webapp.search import memindex
 

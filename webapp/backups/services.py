@@ -9,16 +9,21 @@ is touched when any chunk fails), then inserts every row in one transaction: all
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import json
+import os
+import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import Table, delete, func, select, text
+from sqlalchemy import Connection, Table, create_engine, delete, func, select, text
 from sqlalchemy.types import Date, DateTime, Integer, LargeBinary
 
 from webapp import bulk
@@ -57,10 +62,11 @@ DECODE: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _encoded_rows(table: Table) -> Iterator[list[Any]]:
+def _encoded_rows(table: Table, conn: Connection | None = None) -> Iterator[list[Any]]:
     """The table's rows with bytes and dates as text (the same on every database)."""
     codecs = [(i, ENCODE[k]) for i, k in enumerate(_kind(c) for c in table.columns) if k]
-    result = db.session.connection().execution_options(yield_per=BATCH).execute(select(table))
+    conn = conn if conn is not None else db.session.connection()
+    result = conn.execution_options(yield_per=BATCH).execute(select(table))
     for row in result:
         values = list(row)
         for i, enc in codecs:
@@ -69,11 +75,12 @@ def _encoded_rows(table: Table) -> Iterator[list[Any]]:
         yield values
 
 
-def revision() -> str:
+def revision(conn: Connection | None = None) -> str:
     """The schema revision of the database now (alembic), '' when it has none."""
     from alembic.runtime.migration import MigrationContext
 
-    return MigrationContext.configure(db.session.connection()).get_current_revision() or ""
+    conn = conn if conn is not None else db.session.connection()
+    return MigrationContext.configure(conn).get_current_revision() or ""
 
 
 def secret_key_check() -> str:
@@ -83,26 +90,64 @@ def secret_key_check() -> str:
 
 
 def create(out: IO[bytes], passphrase: str, strength: str = "moderate") -> dict[str, int]:
-    """Write the whole database to out; returns rows per table."""
+    """Write the whole database to out, as one consistent snapshot; returns rows per table."""
     counts: dict[str, int] = {}
-    rev = revision()
-    if not rev:
-        raise BackupError("this database has no schema yet: there is nothing to back up")
-    writer = Writer(out, passphrase, {"revision": rev, "secret_key_check": secret_key_check(),
-                                      "dialect": db.engine.dialect.name}, strength)
-    for table in tables():
-        writer.line({"table": table.name, "columns": [c.name for c in table.columns],
-                     "kinds": [_kind(c) for c in table.columns]})
-        n = 0
-        for values in _encoded_rows(table):
-            writer.line(values)
-            n += 1
-        writer.line({"end": table.name, "rows": n})
-        counts[table.name] = n
+    db.session.rollback()
+    with _snapshot() as conn:
+        rev = revision(conn)
+        if not rev:
+            raise BackupError("this database has no schema yet: there is nothing to back up")
+        writer = Writer(out, passphrase, {"revision": rev,
+                                          "secret_key_check": secret_key_check(),
+                                          "dialect": db.engine.dialect.name}, strength)
+        for table in tables():
+            writer.line({"table": table.name, "columns": [c.name for c in table.columns],
+                         "kinds": [_kind(c) for c in table.columns]})
+            n = 0
+            for values in _encoded_rows(table, conn):
+                writer.line(values)
+                n += 1
+            writer.line({"end": table.name, "rows": n})
+            counts[table.name] = n
     writer.line({"end_of_backup": True, "tables": counts})
     writer.close()
-    db.session.rollback()
     return counts
+
+
+@contextlib.contextmanager
+def _snapshot() -> Iterator[Connection]:
+    """A connection that sees one moment of the database, whatever commits meanwhile (a tip
+    stored between two tables' reads would otherwise be half in the backup), without holding
+    writers up. PostgreSQL: a read-only REPEATABLE READ transaction. SQLite (whose readers
+    block writers): SQLite's online backup copies the file into a private temporary file in
+    a second or two, and the backup reads the copy."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ",
+                                          postgresql_readonly=True)
+            with conn.begin():
+                yield conn
+        return
+    database = db.engine.url.database or ""
+    if not database or database == ":memory:":
+        with db.engine.connect() as conn:
+            yield conn
+        return
+    fd, name = tempfile.mkstemp(prefix=".backup-snapshot-", dir=Path(database).parent)
+    os.close(fd)
+    try:
+        with contextlib.closing(sqlite3.connect(database, timeout=30)) as source, \
+                contextlib.closing(sqlite3.connect(name)) as copy:
+            source.backup(copy)
+        engine = create_engine(f"sqlite:///{name}")
+        try:
+            with engine.connect() as conn:
+                yield conn
+        finally:
+            engine.dispose()
+    finally:
+        for leftover in Path(name).parent.glob(Path(name).name + "*"):
+            leftover.unlink(missing_ok=True)
 
 
 @dataclass
