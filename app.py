@@ -15,7 +15,10 @@ try:
     _compiled = i18n.compile_catalogues(ROOT / "translations")
 except i18n.CatalogueError as exc:
     raise SystemExit(f"Haven cannot start: {exc}") from None
-app = create_app()
+try:
+    app = create_app()
+except ValueError as exc:  # a setting that makes no sense: say which, no traceback
+    raise SystemExit(f"Haven cannot start: {exc}") from None
 
 
 class NoAddressHandler(WSGIRequestHandler):

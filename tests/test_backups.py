@@ -84,6 +84,15 @@ def _create(app: Flask, path: Path, passfile: Path) -> None:
     assert path.stat().st_mode & 0o077 == 0  # readable by its owner only
 
 
+def _backed_up(templates: Templates, request: pytest.FixtureRequest, tmp_path: Path,
+               passfile: Path) -> tuple[Flask, dict[str, Staff], str, Path]:
+    """A source database with tips and staff, and a backup of it."""
+    source, staff, receipt = _source(templates, request)
+    path = tmp_path / "haven.backup"
+    _create(source, path, passfile)
+    return source, staff, receipt, path
+
+
 def _digests(app: Flask) -> dict[str, tuple[int, str]]:
     with app.app_context():
         return services.digests()
@@ -94,9 +103,7 @@ def test_backup_hides_everything_and_restores_for_tipster_and_staff(
         passfile: Path) -> None:
     """No tip text, receipt or staff name in clear; restored, the receipt opens the thread and
     staff read the tip after unlocking."""
-    source, staff, receipt = _source(templates, request)
-    path = tmp_path / "haven.backup"
-    _create(source, path, passfile)
+    source, staff, receipt, path = _backed_up(templates, request, tmp_path, passfile)
     raw = path.read_bytes()
     assert raw.startswith(b"HAVEN-BACKUP\n")
     for secret in (SENTINEL, "Orchard", receipt.replace(" ", ""), receipt, STAFF_NAME,
@@ -131,9 +138,7 @@ def test_wrong_passphrase_damage_and_truncation_change_nothing(
         templates: Templates, request: pytest.FixtureRequest, tmp_path: Path,
         passfile: Path) -> None:
     """Refused with a message naming the problem; the target database is untouched."""
-    source, _staff, _receipt = _source(templates, request)
-    path = tmp_path / "haven.backup"
-    _create(source, path, passfile)
+    _source_app, _staff, _receipt, path = _backed_up(templates, request, tmp_path, passfile)
     raw = path.read_bytes()
     wrong = tmp_path / "wrong"
     wrong.write_text("not the backup passphrase\n")
@@ -177,9 +182,7 @@ def test_refusals_non_empty_database_and_other_secret_key(
         templates: Templates, request: pytest.FixtureRequest, tmp_path: Path,
         passfile: Path) -> None:
     """A database with data needs --force; another SECRET_KEY needs --new-secret-key."""
-    source, _staff, _receipt = _source(templates, request)
-    path = tmp_path / "haven.backup"
-    _create(source, path, passfile)
+    source, _staff, _receipt, path = _backed_up(templates, request, tmp_path, passfile)
     res = _run(source, "create", str(path), "--passphrase-file", str(passfile))
     assert res.exit_code != 0 and "already exists" in res.output
 

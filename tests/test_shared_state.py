@@ -179,3 +179,12 @@ def test_store_down_refuses_limited_forms_but_serves_the_directory(
     health = client.get("/healthz")
     assert health.status_code == 503
     assert health.get_json() == {"ok": False}
+
+
+def test_a_bad_store_url_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HAVEN_SHARED_STATE_URL=http://… stops the app with a message naming the setting (and
+    never echoes a password in the URL)."""
+    monkeypatch.setenv("HAVEN_SHARED_STATE_URL", "http://user:secret@cache.example:6379")
+    with pytest.raises(ValueError, match="HAVEN_SHARED_STATE_URL must be") as refused:
+        create_app({"TESTING": True})
+    assert "secret" not in str(refused.value)

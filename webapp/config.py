@@ -82,7 +82,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # Where rate limits, the hourly tag key and staff unlocks are shared by every worker and
         # instance: redis://host:port/db (run it with persistence off). Empty: this process's
         # memory, for a single process (see #10, item 1).
-        "HAVEN_SHARED_STATE_URL": os.environ.get("HAVEN_SHARED_STATE_URL", "").strip(),
+        "HAVEN_SHARED_STATE_URL": _shared_state_url(os.environ.get("HAVEN_SHARED_STATE_URL", "")),
         # How long an unlocked organisation key stays usable.
         "HAVEN_UNLOCK_MINUTES": int(os.environ.get("HAVEN_UNLOCK_MINUTES", "15")),
         # Argon2id strength for the organisation passphrase: "moderate" (256 MiB) in production.
@@ -97,6 +97,18 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # fictional demo listings are loaded, on otherwise). Staff and tip pages never are.
         "HAVEN_INDEXING": _indexing(os.environ.get("HAVEN_INDEXING", "auto")),
     }
+
+
+STATE_SCHEMES = ("redis://", "rediss://", "unix://")  # Valkey speaks the same protocol
+
+
+def _shared_state_url(value: str) -> str:
+    """'' (this process's memory) or a Redis/Valkey URL, else a refusal naming the setting."""
+    value = value.strip()
+    if value and not value.startswith(STATE_SCHEMES):
+        raise ValueError("HAVEN_SHARED_STATE_URL must be empty or a redis://, rediss:// or "
+                         f"unix:// URL (Redis or Valkey), not {value.split('@')[-1]!r}")
+    return value
 
 
 def _indexing(value: str) -> str:

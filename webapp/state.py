@@ -1,7 +1,7 @@
 """State every worker and instance must agree on: rate limits, the hourly tag key, staff unlocks.
 
 Without HAVEN_SHARED_STATE_URL it lives in this process's memory (one process, `python app.py`).
-With `redis://…` (Debian's redis-server or Valkey, run with persistence off) every worker and
+With `redis://…` or `unix://…` (Debian's redis-server or Valkey, persistence off) every worker and
 instance shares it (see #10, item 1). Nothing here is ever written to disk by Haven, and no key
 or value holds a client address: limits are keyed by the rotating tag (security.py).
 """
@@ -38,7 +38,9 @@ class SharedState:
             import redis
 
             self.redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
-            storage = RedisStorage(url, key_prefix=f"{PREFIX}:limits",
+            limits_url = "redis+unix://" + url[len("unix://"):] if url.startswith("unix://") \
+                else url
+            storage = RedisStorage(limits_url, key_prefix=f"{PREFIX}:limits",
                                    socket_connect_timeout=2, socket_timeout=2)
             self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         else:
