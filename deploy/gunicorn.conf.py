@@ -15,7 +15,10 @@ from typing import Any
 bind = os.environ.get("HAVEN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("HAVEN_WORKERS") or max(2, multiprocessing.cpu_count()))
 worker_class = "gthread"
-threads = 4
+# One thread per worker: measured on 2 cores (bench/tips_load.py, docs/BENCHMARKS.md), more
+# threads do not raise tips/s (sealing is CPU-bound) and double search p95 under a tip flood.
+# A database on another machine (I/O waits) may gain from HAVEN_THREADS=2..4.
+threads = int(os.environ.get("HAVEN_THREADS") or 1)
 timeout = 60
 graceful_timeout = 30
 accesslog = None
