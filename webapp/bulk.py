@@ -10,6 +10,7 @@ column the rows leave out goes through SQLAlchemy as before.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,17 +43,25 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]]) -> None:
     dialect = connection.dialect
     stmt = table.insert().values({c: bindparam(c) for c in columns})
     compiled = stmt.compile(dialect=dialect)
-    processors = [table.columns[c].type._cached_bind_processor(dialect) for c in columns]
+    processors = [(i, p) for i, c in enumerate(columns)
+                  if (p := table.columns[c].type._cached_bind_processor(dialect)) is not None]
+    pick = operator.itemgetter(*keys)
     extra = tuple(fill.values())
-    values = [(*(r[k] for k in keys), *extra) for r in rows]
-    if any(processors):
-        values = [tuple(v if p is None or v is None else p(v) for p, v in zip(processors, row,
-                                                                            strict=True))
-                  for row in values]
+    if len(keys) == 1:
+        values: list[Any] = [[pick(r), *extra] for r in rows]
+    else:
+        values = [[*pick(r), *extra] for r in rows]
+    for i, proc in processors:  # a column at a time: most columns need none
+        for row in values:
+            if row[i] is not None:
+                row[i] = proc(row[i])
     params: list[Any]
     if dialect.paramstyle in POSITIONAL:
         order = [columns.index(name) for name in compiled.positiontup or ()]
-        params = [tuple(row[i] for i in order) for row in values]
+        if order == list(range(len(columns))):
+            params = list(map(tuple, values))
+        else:
+            params = [tuple(row[i] for i in order) for row in values]
     else:
         params = [dict(zip(columns, row, strict=True)) for row in values]
     connection.exec_driver_sql(compiled.string, params)

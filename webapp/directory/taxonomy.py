@@ -26,7 +26,13 @@ class Term:
     @property
     def id(self) -> str:
         """A stable UUID for the term, the same on every deployment."""
-        return str(uuid.uuid5(NAMESPACE, f"{self.taxonomy}/{self.code}"))
+        return term_id(self.taxonomy, self.code)
+
+
+@functools.cache
+def term_id(taxonomy: str, code: str) -> str:
+    """The stable UUID of a term (computed once: an import asks for it for every record)."""
+    return str(uuid.uuid5(NAMESPACE, f"{taxonomy}/{code}"))
 
 
 @functools.cache
