@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -125,8 +126,10 @@ def phone_label(kind: str) -> str:
     }.get(kind, _("Call"))
 
 
+@functools.lru_cache(maxsize=4096)
 def language_name(code: str, locale: str) -> str:
-    """A language's name in the reader's language (falls back to the code)."""
+    """A language's name in the reader's language (falls back to the code). Cached: a results
+    page asks for dozens, and Babel parses locale data on each call."""
     from babel import Locale, UnknownLocaleError
 
     try:
