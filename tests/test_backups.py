@@ -23,7 +23,7 @@ from tests.tips_helpers import (
 from webapp import create_app
 from webapp.backups import services
 from webapp.extensions import db
-from webapp.models import Tip
+from webapp.models import AuditEntry, Tip
 
 BACKUP_PASSPHRASE = "a long backup passphrase 42"
 SENTINEL = "BACKUP-SENTINEL farm on Orchard Road"
@@ -98,6 +98,22 @@ def _digests(app: Flask) -> dict[str, tuple[int, str]]:
         return services.digests()
 
 
+# A restore starts a new search epoch and adds one audit entry saying it happened.
+CHANGED_BY_RESTORE = {"haven_meta", "search_change", "audit_log"}
+
+
+def _same_rows(source: Flask, restored: Flask) -> None:
+    """Every table as in the source (count and content hash), the audit log one entry longer."""
+    want, got = _digests(source), _digests(restored)
+    assert {k: v for k, v in got.items() if k not in CHANGED_BY_RESTORE} == \
+        {k: v for k, v in want.items() if k not in CHANGED_BY_RESTORE}
+    assert got["audit_log"][0] == want["audit_log"][0] + 1
+    with restored.app_context():
+        last = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert last is not None and last.action == "backup_restored"
+        assert "schema=0008" in last.detail
+
+
 def test_backup_hides_everything_and_restores_for_tipster_and_staff(
         templates: Templates, request: pytest.FixtureRequest, tmp_path: Path,
         passfile: Path) -> None:
@@ -117,9 +133,7 @@ def test_backup_hides_everything_and_restores_for_tipster_and_staff(
     target = _empty_sqlite(tmp_path, request)
     res = _run(target, "restore", str(path), "--passphrase-file", str(passfile))
     assert res.exit_code == 0, res.output
-    assert _digests(target) == _digests(source) | {
-        "haven_meta": _digests(target)["haven_meta"],  # a restore starts a new search epoch
-        "search_change": (0, _digests(target)["search_change"][1])}
+    _same_rows(source, target)
 
     public = target.test_client()
     thread = public.post("/en/tip/status", data={"receipt": receipt})
@@ -226,12 +240,8 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row(
     pg = _empty_pg(request)
     res = _run(pg, "restore", str(first), "--passphrase-file", str(passfile))
     assert res.exit_code == 0, res.output
-    expected = _digests(source)
-    got = _digests(pg)
-    changed = {"haven_meta", "search_change"}  # the new search epoch
-    assert {k: v for k, v in got.items() if k not in changed} == \
-        {k: v for k, v in expected.items() if k not in changed}
-    assert sum(n for n, _h in got.values()) > 2000
+    _same_rows(source, pg)
+    assert sum(n for n, _h in _digests(pg).values()) > 2000
 
     public = pg.test_client()
     assert public.post("/en/tip/status", data={"receipt": receipt}).status_code == 200
@@ -244,10 +254,7 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row(
     back = _empty_sqlite(tmp_path, request)
     res = _run(back, "restore", str(second), "--passphrase-file", str(passfile))
     assert res.exit_code == 0, res.output
-    after = _digests(back)
-    now = _digests(pg)
-    assert {k: v for k, v in after.items() if k not in changed} == \
-        {k: v for k, v in now.items() if k not in changed}
+    _same_rows(pg, back)
     with back.app_context():
         assert len(db.session.scalars(select(Tip.id)).all()) == 3
 

@@ -29,6 +29,7 @@ from sqlalchemy.types import Date, DateTime, Integer, LargeBinary
 from webapp import bulk
 from webapp.backups.fileformat import BackupError, Writer, lines
 from webapp.extensions import db
+from webapp.models import AuditEntry
 
 BATCH = 2000
 # Facts about the data that a fresh schema may already hold: not "data" for the empty check.
@@ -244,6 +245,14 @@ def restore(src: IO[bytes], passphrase: str) -> Contents:
         found = _walk(src, passphrase, insert)
         _reset_sequences()
         indexer.new_epoch()
+        # The audit log is the backup's now; say in it that this happened.
+        db.session.add(AuditEntry(
+            at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0), staff_id=None,
+            action="backup_restored", tip_id=None,
+            detail=f"made={found.header.get('created', '')} "
+                   f"schema={found.header.get('revision', '')} "
+                   f"from={found.header.get('dialect', '')} rows={sum(found.counts.values())}"
+            [:200]))
         db.session.commit()
     except BaseException:
         db.session.rollback()
