@@ -232,8 +232,9 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row(
     sign_in(client, staff["admin"], unlock=True)  # audit rows, a note
     with source.app_context():
         tip_id = db.session.scalar(select(Tip.id))
-    client.post(f"/staff/tips/{tip_id}/note", data={
-        "csrf_token": csrf(client, f"/staff/tips/{tip_id}"), "text": "called the hotline"})
+    noted = client.post(f"/staff/tips/{tip_id}/note", data={
+        "csrf_token": csrf(client, f"/staff/tips/{tip_id}"), "note": "called the hotline"})
+    assert noted.status_code == 302
     first = tmp_path / "from-sqlite.backup"
     _create(source, first, passfile)
 

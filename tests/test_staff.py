@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.tips_helpers import Staff, csrf, send_tip, sign_in
+from tests.tips_helpers import PASSPHRASE, Staff, csrf, send_tip, sign_in
 from webapp.extensions import db
 from webapp.models import AuditEntry, StaffUser, Tip
 
@@ -167,3 +167,51 @@ def test_stats_median_first_response(app: Flask, staff: dict[str, Staff]) -> Non
         tips[4].first_response_hour = tips[4].created_hour + dt.timedelta(hours=2)
         db.session.commit()
         assert compute()["median_hours"] == 3
+
+
+def test_tips_stay_readable_after_the_key_is_rotated(app: Flask, client: FlaskClient,
+                                                     staff: dict[str, Staff]) -> None:
+    """`keys init --rotate`: tips sealed to the old key still open, with their notes, in the
+    inbox and on their page; under another passphrase the old key's tips show as locked (never
+    an error page) until that passphrase unlocks them."""
+    runner = app.test_cli_runner()
+    send_tip(app.test_client(), what="FIRST-KEY-SENTINEL")
+    res = runner.invoke(args=["keys", "init", "--rotate", "--passphrase", PASSPHRASE])
+    assert res.exit_code == 0, res.output
+    send_tip(app.test_client(), what="SECOND-KEY-SENTINEL")
+    with app.app_context():
+        first, second = (db.session.scalar(select(Tip.id).where(Tip.org_key_id == k))
+                         for k in (1, 2))
+    sign_in(client, staff["reviewer"], unlock=True)
+    inbox = client.get("/staff/")
+    assert inbox.status_code == 200
+    assert "FIRST-KEY-SENTINEL" in inbox.get_data(as_text=True)
+    assert "SECOND-KEY-SENTINEL" in inbox.get_data(as_text=True)
+    client.post(f"/staff/tips/{first}/note", data={
+        "csrf_token": csrf(client, f"/staff/tips/{first}"), "note": "NOTE-ON-FIRST"})
+    page = client.get(f"/staff/tips/{first}").get_data(as_text=True)
+    assert "FIRST-KEY-SENTINEL" in page and "NOTE-ON-FIRST" in page
+
+    other = "a different passphrase 77"
+    res = runner.invoke(args=["keys", "init", "--rotate", "--passphrase", other])
+    assert res.exit_code == 0, res.output
+    send_tip(app.test_client(), what="THIRD-KEY-SENTINEL")
+    fresh = app.test_client()
+    sign_in(fresh, staff["admin"])
+    resp = fresh.post("/staff/unlock", data={"csrf_token": csrf(fresh, "/staff/unlock"),
+                                             "passphrase": other})
+    assert resp.status_code == 302
+    inbox = fresh.get("/staff/")
+    assert inbox.status_code == 200
+    text = inbox.get_data(as_text=True)
+    assert "THIRD-KEY-SENTINEL" in text and "FIRST-KEY-SENTINEL" not in text
+    old = fresh.get(f"/staff/tips/{first}")
+    assert old.status_code == 200 and "FIRST-KEY-SENTINEL" not in old.get_data(as_text=True)
+    assert fresh.get(f"/staff/tips/{first}/export.pdf").status_code == 403
+    assert fresh.post(f"/staff/tips/{second}/message", data={
+        "csrf_token": csrf(fresh, f"/staff/tips/{second}"), "message": "hello"}
+    ).status_code == 403
+    resp = fresh.post("/staff/unlock", data={"csrf_token": csrf(fresh, "/staff/unlock"),
+                                             "passphrase": PASSPHRASE})
+    assert resp.status_code == 302  # the old passphrase opens the two old keys
+    assert "FIRST-KEY-SENTINEL" in fresh.get(f"/staff/tips/{first}").get_data(as_text=True)

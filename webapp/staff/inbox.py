@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from nacl.public import PrivateKey
+from nacl.exceptions import CryptoError
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WResponse
 from wtforms.fields.choices import SelectChoice
@@ -19,11 +19,20 @@ from webapp.tips import crypto, services
 PER_PAGE = 50
 
 
-def unlocked_key() -> PrivateKey | None:
-    """The organisation key if this session unlocked it and it has not expired."""
+def unlocked_key() -> crypto.Keyring | None:
+    """The organisation's keys if this session unlocked them and they have not expired."""
     try:
         return vault.get(session.get("vault"))
     except crypto.LockedError:
+        return None
+
+
+def _readable(tip: Tip, key: crypto.Keyring) -> services.Thread | None:
+    """The tip opened, or None when it was sealed to an older key this unlock did not open
+    (rotated under another passphrase): shown as locked, never an error page."""
+    try:
+        return services.open_for_staff(tip, key)
+    except CryptoError:
         return None
 
 
@@ -60,7 +69,13 @@ def inbox() -> str:
     names = staff_names()
     key = unlocked_key()
     # Unlocked: each row shows the tip's language and the start of its text (see #13).
-    summaries = {t.id: services.summarise(t, key) for t in tips} if key is not None else {}
+    summaries = {}
+    for t in tips:
+        try:
+            if key is not None:
+                summaries[t.id] = services.summarise(t, key)
+        except CryptoError:  # sealed to an older key this unlock did not open
+            continue
     return render_template("staff/inbox.html", tips=tips, names=names, kind=kind, status=status,
                            assignee=assignee, kinds=KINDS, unlocked=key is not None,
                            summaries=summaries, empty=forms.EmptyForm())
@@ -80,8 +95,7 @@ def tip_view(tip_id: str) -> str:
     tip = _tip(tip_id)
     key = unlocked_key()
     thread = notes = None
-    if key is not None:
-        thread = services.open_for_staff(tip, key)
+    if key is not None and (thread := _readable(tip, key)) is not None:
         notes = services.read_notes(tip, key)
         auth.audit("tip_read", tip.id)
         services.mark_read(tip)
@@ -97,11 +111,19 @@ def _back(tip: Tip) -> WResponse:
     return redirect(url_for("staff.tip_view", tip_id=tip.id))
 
 
-def _need_key() -> PrivateKey:
+def _need_key() -> crypto.Keyring:
     key = unlocked_key()
     if key is None:
         abort(403)
     return key
+
+
+def _open(tip: Tip) -> services.Thread:
+    """The tip opened with this session's keys, or 403 (locked, or an older key not unlocked)."""
+    thread = _readable(tip, _need_key())
+    if thread is None:
+        abort(403)
+    return thread
 
 
 @bp.route("/tips/<tip_id>/status", methods=["POST"])
@@ -139,7 +161,7 @@ def assign(tip_id: str) -> WResponse:
 def note(tip_id: str) -> WResponse:
     """An internal note (the tipster never sees it)."""
     tip = _tip(tip_id)
-    _need_key()
+    _open(tip)  # a note is sealed to the tip's key: only for a tip this unlock opens
     form = forms.NoteForm()
     if not form.validate_on_submit():
         abort(400)
@@ -154,11 +176,11 @@ def note(tip_id: str) -> WResponse:
 def message(tip_id: str) -> WResponse:
     """A message the tipster reads with their receipt."""
     tip = _tip(tip_id)
-    key = _need_key()
+    thread = _open(tip)
     form = forms.MessageForm()
     if not form.validate_on_submit():
         abort(400)
-    services.add_message(services.open_for_staff(tip, key), "staff", form.message.data or "", [])
+    services.add_message(thread, "staff", form.message.data or "", [])
     auth.audit("message", tip.id)
     return _back(tip)
 
@@ -167,7 +189,7 @@ def message(tip_id: str) -> WResponse:
 @auth.roles_required(*TIP_ROLES)
 def photo(tip_id: str, photo_id: str) -> Response:
     """A decrypted photo (never cached)."""
-    thread = services.open_for_staff(_tip(tip_id), _need_key())
+    thread = _open(_tip(tip_id))
     found = thread.photo(photo_id[:32])
     if found is None:
         abort(404)
@@ -180,7 +202,7 @@ def photo(tip_id: str, photo_id: str) -> Response:
 @auth.roles_required(*TIP_ROLES)
 def export_pdf(tip_id: str) -> Response:
     """One tip as a PDF for a referral to law enforcement."""
-    thread = services.open_for_staff(_tip(tip_id), _need_key())
+    thread = _open(_tip(tip_id))
     from webapp.staff import pdf  # fpdf2 loads on the first export, not at start
 
     body = pdf.tip_pdf(thread)

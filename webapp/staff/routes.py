@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from nacl.public import PrivateKey
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -59,32 +62,43 @@ def logout() -> Response:
 @bp.route("/unlock", methods=["GET", "POST"])
 @auth.login_required
 def unlock() -> Response | tuple[str, int] | str:
-    """Open the organisation key with the passphrase; it stays in memory for a while."""
+    """Open, for a while, every organisation key the passphrase opens: the current one and any
+    older one (tips sealed before a `keys init --rotate` stay readable). An older key under
+    another passphrase stays closed, and its tips show as locked until it is unlocked."""
     form = forms.UnlockForm()
     if form.validate_on_submit():
-        key = db.session.scalar(select(OrgKey).order_by(OrgKey.id.desc()).limit(1))
-        if key is None:
+        keys = db.session.scalars(select(OrgKey).order_by(OrgKey.id.desc())).all()
+        if not keys:
             return render_template("staff/unlock.html", form=form, problem=_(
                 "No organisation key exists yet: an administrator must run “flask keys "
                 "init”.")), 400
         if limiter.blocked("unlock", client_tag(), 10, 900):
             return render_template("staff/unlock.html", form=form, problem=_(
                 "Too many tries. Please wait a minute and try again.")), 429
-        try:
-            private = crypto.open_org_key(form.passphrase.data or "", key.sealed_private,
-                                          key.kdf_salt, key.kdf_ops, key.kdf_mem)
-        except crypto.WrongPassphrase:
+        ring = _opened(form.passphrase.data or "", keys)
+        if not ring:
             limiter.hit("unlock", client_tag(), 10, 900)
             auth.audit("unlock_failed")
             return render_template("staff/unlock.html", form=form, problem=_(
                 "That passphrase does not open the key.")), 400
         vault.drop(session.get("vault"))
-        session["vault"] = vault.put(
-            private, current_app.config["HAVEN_UNLOCK_MINUTES"] * 60)
-        auth.audit("unlock")
+        session["vault"] = vault.put(ring, current_app.config["HAVEN_UNLOCK_MINUTES"] * 60)
+        auth.audit("unlock", detail=f"keys={len(ring)}/{len(keys)}")
         return redirect(url_for("staff.inbox"))
     return render_template("staff/unlock.html", form=form), 400 if request.method == "POST" \
         else 200
+
+
+def _opened(passphrase: str, keys: Sequence[OrgKey]) -> list[PrivateKey]:
+    """The keys this passphrase opens, newest first."""
+    opened = []
+    for key in keys:
+        try:
+            opened.append(crypto.open_org_key(passphrase, key.sealed_private, key.kdf_salt,
+                                              key.kdf_ops, key.kdf_mem))
+        except crypto.WrongPassphrase:
+            continue
+    return opened
 
 
 @bp.route("/lock", methods=["POST"])

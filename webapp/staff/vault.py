@@ -35,16 +35,18 @@ def _split(token: str | None) -> tuple[str, bytes] | None:
     return (handle, key) if handle and len(key) == 32 else None
 
 
-def put(key: PrivateKey, ttl: float) -> str:
-    """Hold a key for ttl seconds; returns the token the staff session keeps to use it."""
+def put(keys: crypto.Keyring, ttl: float) -> str:
+    """Hold the unlocked keys (newest first) for ttl seconds; returns the token the staff
+    session keeps to use them."""
     handle = secrets.token_urlsafe(18)
     wrap = crypto.new_data_key()
-    state.current().put(_store_key(handle), crypto.seal(wrap, bytes(key)), ttl)
+    state.current().put(_store_key(handle), crypto.seal(wrap, b"".join(bytes(k) for k in keys)),
+                        ttl)
     return handle + "." + base64.urlsafe_b64encode(wrap).decode()
 
 
-def get(token: str | None) -> PrivateKey:
-    """The key for a session's token, or crypto.LockedError when absent, expired or locked."""
+def get(token: str | None) -> list[PrivateKey]:
+    """The keys for a session's token, or crypto.LockedError when absent, expired or locked."""
     parts = _split(token)
     if parts is None:
         raise crypto.LockedError
@@ -52,9 +54,11 @@ def get(token: str | None) -> PrivateKey:
     if blob is None:
         raise crypto.LockedError
     try:
-        return PrivateKey(crypto.unseal(parts[1], blob))
+        raw = crypto.unseal(parts[1], blob)
     except CryptoError as exc:
         raise crypto.LockedError from exc
+    size = PrivateKey.SIZE
+    return [PrivateKey(raw[i:i + size]) for i in range(0, len(raw), size)]
 
 
 def drop(token: str | None) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nacl import pwhash, utils
@@ -103,9 +104,23 @@ def seal_to(public_key: bytes, plaintext: bytes) -> bytes:
     return bytes(SealedBox(PublicKey(public_key)).encrypt(plaintext))
 
 
-def open_sealed(private_key: PrivateKey, ciphertext: bytes) -> bytes:
-    """Open a SealedBox with the (unlocked) organisation key."""
-    return bytes(SealedBox(private_key).decrypt(ciphertext))
+# The organisation's unlocked private keys, newest first: after `keys init --rotate`, tips
+# sealed before stay readable with the key they were sealed to.
+Keyring = Sequence[PrivateKey]
+
+
+def open_sealed(keys: PrivateKey | Keyring, ciphertext: bytes) -> bytes:
+    """Open a SealedBox with the (unlocked) organisation key, or the first key of a keyring
+    that opens it; CryptoError when none does."""
+    ring = [keys] if isinstance(keys, PrivateKey) else list(keys)
+    for key in ring[:-1]:
+        try:
+            return bytes(SealedBox(key).decrypt(ciphertext))
+        except CryptoError:
+            continue
+    if not ring:
+        raise CryptoError("no key")
+    return bytes(SealedBox(ring[-1]).decrypt(ciphertext))
 
 
 @dataclass(frozen=True)

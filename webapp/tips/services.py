@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nacl.exceptions import CryptoError
-from nacl.public import PrivateKey
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -182,8 +181,9 @@ def open_with_receipt(typed: str) -> Thread | None:
     return None
 
 
-def open_for_staff(tip: Tip, private_key: PrivateKey) -> Thread:
-    """Staff read a tip with the unlocked organisation key."""
+def open_for_staff(tip: Tip, private_key: crypto.Keyring) -> Thread:
+    """Staff read a tip with the unlocked organisation keys (CryptoError: none of them is the
+    key it was sealed to)."""
     return Thread(tip, crypto.open_sealed(private_key, tip.key_for_org)).load()
 
 
@@ -195,7 +195,7 @@ class Summary:
     preview: str
 
 
-def summarise(tip: Tip, private_key: PrivateKey, length: int = 120) -> Summary:
+def summarise(tip: Tip, private_key: crypto.Keyring, length: int = 120) -> Summary:
     """The tip's language and a short preview, opening only its body (not the thread)."""
     content = json.loads(crypto.unseal(crypto.open_sealed(private_key, tip.key_for_org),
                                        tip.body))
@@ -251,6 +251,6 @@ def add_note(tip: Tip, staff_id: int, text: str, now: dt.datetime | None = None)
     db.session.commit()
 
 
-def read_notes(tip: Tip, private_key: PrivateKey) -> list[tuple[TipNote, str]]:
+def read_notes(tip: Tip, private_key: crypto.Keyring) -> list[tuple[TipNote, str]]:
     """Decrypted internal notes."""
     return [(n, crypto.open_sealed(private_key, n.body).decode()) for n in tip.notes]
