@@ -4,10 +4,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -350,33 +349,14 @@ def import_path(path: Path, schema_dir: str,
 
 def commit_rows(rows: Rows) -> int:
     """Write validated rows (and Haven's taxonomies) in one transaction, or nothing."""
-    with _large_cache():
-        try:
-            ensure_taxonomies()
-            count = write_rows(rows)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
-    return count
-
-
-@contextlib.contextmanager
-def _large_cache() -> Iterator[None]:
-    """SQLite's page cache is 2 MB by default: a large import into tables keyed by random ids
-    spends its time re-reading pages. Give this import's connection 256 MB, then hand it back
-    (the serving connections keep the default)."""
-    if db.engine.dialect.name != "sqlite":
-        yield
-        return
-    conn = db.session.connection()
-    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql("PRAGMA cache_size=-262144")
     try:
-        yield
-    finally:
-        db.session.connection().exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
+        ensure_taxonomies()
+        count = write_rows(rows)
         db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return count
 
 
 def ensure_taxonomies() -> None:
