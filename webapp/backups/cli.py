@@ -56,7 +56,7 @@ def create_cmd(path: Path, passphrase_file: Path | None) -> None:
         _fail(f"cannot write {path} ({exc.strerror})")
     try:
         with os.fdopen(fd, "wb") as out:
-            counts = services.create(out, passphrase, _strength())
+            made = services.create(out, passphrase, _strength())
             out.flush()
             os.fsync(out.fileno())
         os.replace(partial, path)
@@ -66,8 +66,8 @@ def create_cmd(path: Path, passphrase_file: Path | None) -> None:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    click.echo(f"Backup written to {path}: {sum(counts.values())} rows in {len(counts)} "
-               f"tables, schema {services.revision()}.")
+    click.echo(f"Backup written to {path}: {sum(made.counts.values())} rows in "
+               f"{len(made.counts)} tables, schema {made.header['revision']}.")
 
 
 def _strength() -> str:
@@ -75,7 +75,7 @@ def _strength() -> str:
     return kdf if kdf == "interactive" else "moderate"
 
 
-def _open(path: Path) -> tuple[dict[str, object], Path]:
+def _open(path: Path) -> dict[str, object]:
     try:
         with path.open("rb") as src:
             header, _raw = read_header(src)
@@ -83,7 +83,7 @@ def _open(path: Path) -> tuple[dict[str, object], Path]:
         _fail(f"cannot read {path} ({exc.strerror})")
     except BackupError as exc:
         _fail(f"{path}: {exc}")
-    return header, path
+    return header
 
 
 @backup_cli.command("verify")
@@ -117,7 +117,7 @@ def restore_cmd(path: Path, passphrase_file: Path | None, force: bool,
                 new_secret_key: bool) -> None:
     """Restore PATH into this database (SQLite or PostgreSQL, whichever made the backup):
     all or nothing. The whole file is checked before anything is written."""
-    header, _ = _open(path)
+    header = _open(path)
     passphrase = _passphrase(passphrase_file, confirm=False)
     try:
         with path.open("rb") as src:

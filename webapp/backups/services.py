@@ -90,8 +90,9 @@ def secret_key_check() -> str:
     return hmac.new(key, b"haven-backup-secret-key", hashlib.sha256).hexdigest()[:16]
 
 
-def create(out: IO[bytes], passphrase: str, strength: str = "moderate") -> dict[str, int]:
-    """Write the whole database to out, as one consistent snapshot; returns rows per table."""
+def create(out: IO[bytes], passphrase: str, strength: str = "moderate") -> Contents:
+    """Write the whole database to out, as one consistent snapshot; returns its header and
+    rows per table."""
     counts: dict[str, int] = {}
     db.session.rollback()
     with _snapshot() as conn:
@@ -112,7 +113,7 @@ def create(out: IO[bytes], passphrase: str, strength: str = "moderate") -> dict[
             counts[table.name] = n
     writer.line({"end_of_backup": True, "tables": counts})
     writer.close()
-    return counts
+    return Contents(writer.header, counts)
 
 
 @contextlib.contextmanager

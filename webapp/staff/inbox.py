@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Response, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from nacl.exceptions import CryptoError
@@ -70,12 +72,10 @@ def inbox() -> str:
     key = unlocked_key()
     # Unlocked: each row shows the tip's language and the start of its text (see #13).
     summaries = {}
-    for t in tips:
-        try:
-            if key is not None:
+    if key is not None:
+        for t in tips:
+            with contextlib.suppress(CryptoError):  # sealed to a key this unlock did not open
                 summaries[t.id] = services.summarise(t, key)
-        except CryptoError:  # sealed to an older key this unlock did not open
-            continue
     return render_template("staff/inbox.html", tips=tips, names=names, kind=kind, status=status,
                            assignee=assignee, kinds=KINDS, unlocked=key is not None,
                            summaries=summaries, empty=forms.EmptyForm())

@@ -112,15 +112,12 @@ Keyring = Sequence[PrivateKey]
 def open_sealed(keys: PrivateKey | Keyring, ciphertext: bytes) -> bytes:
     """Open a SealedBox with the (unlocked) organisation key, or the first key of a keyring
     that opens it; CryptoError when none does."""
-    ring = [keys] if isinstance(keys, PrivateKey) else list(keys)
-    for key in ring[:-1]:
+    for key in [keys] if isinstance(keys, PrivateKey) else keys:
         try:
             return bytes(SealedBox(key).decrypt(ciphertext))
         except CryptoError:
             continue
-    if not ring:
-        raise CryptoError("no key")
-    return bytes(SealedBox(ring[-1]).decrypt(ciphertext))
+    raise CryptoError("none of the unlocked keys opens this")
 
 
 @dataclass(frozen=True)
