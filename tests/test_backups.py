@@ -29,6 +29,11 @@ BACKUP_PASSPHRASE = "a long backup passphrase 42"
 SENTINEL = "BACKUP-SENTINEL farm on Orchard Road"
 STAFF_NAME = "wilhelmina.sentinel"
 
+# The newest schema revision and the one before (backups record the revision they were made at).
+_REVISIONS = sorted(p.name[:4] for p in (Path(__file__).parent.parent / "migrations" /
+                                         "versions").glob("0*.py"))
+HEAD, PREVIOUS = _REVISIONS[-1], _REVISIONS[-2]
+
 
 def _app(url: str, request: pytest.FixtureRequest, **overrides: Any) -> Flask:
     app = create_app({**base_config(url), "HAVEN_PASSPHRASE_KDF": "interactive", **overrides})
@@ -111,7 +116,7 @@ def _same_rows(source: Flask, restored: Flask) -> None:
     with restored.app_context():
         last = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
         assert last is not None and last.action == "backup_restored"
-        assert "schema=0008" in last.detail
+        assert f"schema={HEAD}" in last.detail
 
 
 def test_backup_hides_everything_and_restores_for_tipster_and_staff(
@@ -169,10 +174,12 @@ def test_wrong_passphrase_damage_and_truncation_change_nothing(
         "cut": raw[: len(raw) - 40],
         "cut-at-chunk": raw[: len(raw) // 3],
         "flipped": raw[:middle] + bytes([raw[middle] ^ 1]) + raw[middle + 1:],
-        "header": raw.replace(b'"revision": "0008"', b'"revision": "0007"'),
+        "header": raw.replace(f'"revision": "{HEAD}"'.encode(), f'"revision": "{PREVIOUS}"'
+                              .encode()),
         "appended": raw + b"\x00\x00\x00\x05hello",
         "not-a-backup": b"PK\x03\x04 a zip file",
     }
+    assert cases["header"] != raw  # the header really names another revision
     for name, data in cases.items():
         bad = tmp_path / f"bad-{name}"
         bad.write_bytes(data)

@@ -19,10 +19,11 @@ def staff_urls(app: Flask) -> list[tuple[str, str]]:
     """(method, url) for every staff route, placeholders filled."""
     out = []
     for rule in app.url_map.iter_rules():
-        # Sign-in and an invitation (a one-time secret link, tested in test_editor) are the
-        # two staff pages reachable signed out.
-        if rule.endpoint.startswith("staff.") and rule.endpoint not in ("staff.login",
-                                                                         "staff.invite_accept"):
+        # Sign-in, an invitation (a one-time secret link, tested in test_editor) and a
+        # shelter's private space link (tested in test_coalition) are the staff pages
+        # reachable signed out.
+        if rule.endpoint.startswith("staff.") and rule.endpoint not in (
+                "staff.login", "staff.invite_accept", "staff.space_link"):
             url = re.sub(r"<[^>]+>", "0" * 32, rule.rule)
             for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
                 out.append((method, url))

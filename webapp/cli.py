@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -29,7 +30,7 @@ posters_cli = AppGroup("posters", help="Print outreach posters, cards and sticke
 TRANSLATIONS = ROOT / "translations"
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     raise click.ClickException(message)
 
 
@@ -237,8 +238,12 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(posters_cli)
     from webapp.backups.cli import backup_cli
+    from webapp.coalition.cli import orgs_cli
+    from webapp.space.cli import space_cli
 
     app.cli.add_command(backup_cli)
+    app.cli.add_command(orgs_cli)
+    app.cli.add_command(space_cli)
 
 
 def _migrate_first() -> None:
@@ -257,19 +262,25 @@ def _migrate_first() -> None:
 @click.option("--passphrase", prompt=True, hide_input=True, confirmation_prompt=True,
               help="The staff passphrase that unlocks tips (asked for if not given).")
 @click.option("--rotate", is_flag=True, help="Make a new key even though one exists.")
-def keys_init_cmd(passphrase: str, rotate: bool) -> None:
-    """Create the organisation key pair; the private key is stored only under the passphrase.
+@click.option("--org", "org", default="default", show_default=True,
+              help="The member organisation (slug) whose key this is: each has its own.")
+def keys_init_cmd(passphrase: str, rotate: bool, org: str) -> None:
+    """Create an organisation's key pair; the private key is stored only under the passphrase.
 
     Tips already stored stay readable with the key they were sealed to.
     """
+    from webapp.coalition import services as members
     from webapp.models import OrgKey
     from webapp.tips import crypto, services
 
     if len(passphrase) < 12:
         _fail("the passphrase must have at least 12 characters")
     _migrate_first()
-    if db.session.scalar(select(func.count()).select_from(OrgKey)) and not rotate:
-        _fail("an organisation key already exists (use --rotate to make a new one)")
+    member = members.by_slug(org)
+    if member is None:
+        _fail(f"--org {org!r}: no such member organisation (see: flask --app app orgs list)")
+    if members.current_key(member.id) is not None and not rotate:
+        _fail(f"{org!r} already has a key (use --rotate to make a new one)")
     strength = current_app.config["HAVEN_PASSPHRASE_KDF"]
     if strength == "interactive":
         argon = crypto.pwhash.argon2id
@@ -279,9 +290,10 @@ def keys_init_cmd(passphrase: str, rotate: bool) -> None:
     made = crypto.make_org_key(passphrase, ops, mem)
     db.session.add(OrgKey(public_key=made.public_key, sealed_private=made.sealed_private,
                           kdf_salt=made.salt, kdf_ops=made.ops, kdf_mem=made.mem,
-                          created_hour=services.hour()))
+                          created_hour=services.hour(), member_id=member.id))
     db.session.commit()
-    click.echo("Organisation key created. Keep the passphrase safe: no tip can be read without it.")
+    click.echo(f"Key for {member.slug!r} created. Keep the passphrase safe: no tip sent to "
+               "this organisation can be read without it.")
 
 
 @staff_cli.command("create-user")
@@ -290,8 +302,10 @@ def keys_init_cmd(passphrase: str, rotate: bool) -> None:
               default="reviewer", show_default=True)
 @click.option("--org", "org", default="", help="the organisation (id or exact name) of an "
               "org-editor")
+@click.option("--member", default="default", show_default=True,
+              help="The member organisation (slug) this person works for: its inbox only.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def create_user_cmd(username: str, role: str, org: str, password: str) -> None:
+def create_user_cmd(username: str, role: str, org: str, member: str, password: str) -> None:
     """Create a staff account and print its TOTP secret (enrol it in an authenticator app)."""
     import re
 
@@ -305,6 +319,12 @@ def create_user_cmd(username: str, role: str, org: str, password: str) -> None:
     _migrate_first()
     if db.session.scalar(select(StaffUser).where(StaffUser.username == username)):
         _fail(f"a user named {username!r} already exists")
+    from webapp.coalition import services as members
+
+    works_for = members.by_slug(member)
+    if works_for is None:
+        _fail(f"--member {member!r}: no such member organisation (see: flask --app app "
+              "orgs list)")
     org_id = None
     if role == "org-editor" or org:
         from webapp.models import Organization
@@ -315,7 +335,8 @@ def create_user_cmd(username: str, role: str, org: str, password: str) -> None:
             _fail(f"--org {org!r}: name exactly one organisation (id or name)"
                   if org else "an org-editor needs --org (an organisation id or name)")
         org_id = found[0]
-    user, secret = auth.create_user(username, password, role, organization_id=org_id)
+    user, secret = auth.create_user(username, password, role, organization_id=org_id,
+                                    member_id=works_for.id)
     uri = auth.totp_for(user).provisioning_uri(name=username,
                                                issuer_name=current_app.config["HAVEN_APP_NAME"])
     click.echo(f"Created {role} {username!r}.\nTOTP secret (shown once): {secret}\n{uri}")

@@ -93,6 +93,15 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # Reports of a wrong listing one client may send per hour (see #9, item 4).
         "HAVEN_REPORTS_PER_HOUR": int(os.environ.get("HAVEN_REPORTS_PER_HOUR", "20")),
         "JSON_SORT_KEYS": False,
+        # The coalition (see #11): the member organisation tips go to by default; the members
+        # the tip form lets a tipster choose between (slugs, comma-separated; empty: no
+        # choice); how long an accepted space request holds the place, and how long a request
+        # waits for an answer before it counts as unmet.
+        "HAVEN_HUB_ORG": os.environ.get("HAVEN_HUB_ORG", "default"),
+        "HAVEN_TIP_RECIPIENTS": [s.strip() for s in os.environ.get(
+            "HAVEN_TIP_RECIPIENTS", "").split(",") if s.strip()],
+        "HAVEN_SPACE_HOLD_MINUTES": int(os.environ.get("HAVEN_SPACE_HOLD_MINUTES", "90")),
+        "HAVEN_SPACE_REQUEST_HOURS": int(os.environ.get("HAVEN_SPACE_REQUEST_HOURS", "24")),
         # Whether search engines may index the public pages: on, off, or auto (off while the
         # fictional demo listings are loaded, on otherwise). Staff and tip pages never are.
         "HAVEN_INDEXING": _indexing(os.environ.get("HAVEN_INDEXING", "auto")),

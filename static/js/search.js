@@ -384,6 +384,14 @@
       var box2 = document.getElementById("svc-phones");
       s[10].forEach(function (ph) { box2.appendChild(phoneLink(ph, serviceShell)); });
       if (s[14]) { show("svc-elig-h"); show("svc-elig", s[14]); }
+      if (s[15]) {  // shelter space: unknown once older than 48 hours, however old this copy is
+        var sp = s[15], st = Date.now() - Date.parse(sp[2]) > 48 * 3600 * 1000 ? "unknown" : sp[0];
+        var words = serviceShell.getAttribute("data-t-space-" + st);
+        if (st !== "unknown" && sp[1].length) { words += ": " + listOf(sp[1].map(function (p) { return serviceShell.getAttribute("data-t-pop-" + p) || p; })); }
+        show("svc-space-h"); var box = show("svc-space", words); box.setAttribute("data-space", st);
+        var when; try { when = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" }).format(new Date(sp[2])); } catch (e) { when = sp[2]; }
+        show("svc-space-age").firstChild.textContent = serviceShell.getAttribute("data-t-space-age").replace("{date}", when);
+      }
       if (s[5].length) { show("svc-langs-h"); show("svc-langs", listOf(s[5].map(languageName))); }
       var slots = (s[11] && s[11][1]) || [];
       if (s[6] & 2) { show("svc-always"); }

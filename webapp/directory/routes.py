@@ -175,8 +175,11 @@ def _language_options() -> list[tuple[str, str]]:
 @bp.route("/services/<service_id>")
 def detail(service_id: str) -> str:
     """One service: call, text, hours, languages, verification date."""
-    return render_template("directory/detail.html",
-                           s=presenters.present(service_or_404(service_id)))
+    from webapp.space import services as space
+
+    service = service_or_404(service_id)
+    return render_template("directory/detail.html", s=presenters.present(service),
+                           space=space.view(space.of_services([service.id]).get(service.id)))
 
 
 @bp.route("/hotlines")

@@ -139,7 +139,9 @@ def services() -> Response:
                                            .where(Service.id.in_(chunk))).all())
             return [{"id": sid, "last_modified": hsds.stamp(when[sid]),
                      "modified_date": hsds.stamp(when[sid])} for sid in chunk if sid in when]
-        return [hsds.service_json(s, full=full) for s in _load(chunk)]
+        loaded = _load(chunk)
+        spaces = _spaces([s.id for s in loaded])
+        return [hsds.service_json(s, full=full, space=spaces.get(s.id)) for s in loaded]
 
     return listing(len(ids), items, page, per_page)
 
@@ -147,7 +149,17 @@ def services() -> Response:
 @bp.route("/services/<service_id>")
 def service(service_id: str) -> Response:
     """One service, fully nested."""
-    return jsonify(hsds.service_json(service_or_404(service_id)))
+    found = service_or_404(service_id)
+    return jsonify(hsds.service_json(found, space=_spaces([found.id]).get(found.id)))
+
+
+def _spaces(ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The haven_space extension of these services, as of now (stale: unknown)."""
+    from webapp.space import services as space
+
+    at = space.now()
+    return {sid: view.as_json() for sid, row in space.of_services(ids).items()
+            if (view := space.view(row, at)) is not None}
 
 
 @bp.route("/taxonomy_terms")

@@ -8,6 +8,8 @@ except the location flag "confidential", whose name the issue fixes:
 - service.haven_source        {url, quote} where a real number was read (hotlines)
 - service.haven_rank          a small integer that lifts national lines in listings
 - service.haven_assurer       the organisation that last said the listing is still accurate
+- service.haven_space         a shelter's space now: {status: available|limited|full|unknown,
+                              populations: [...], updated: ISO time}; unknown after 48 hours
                               (assured_date; assurer_email is its e-mail when known)
 - haven_translations/<locale>/reviewed_on  the day a person reviewed that translation (absent:
                               machine translated)
@@ -172,8 +174,10 @@ def location_json(loc: Any) -> dict[str, Any]:
     return out
 
 
-def service_json(service: Service, *, full: bool = True) -> dict[str, Any]:
-    """A stored service as HSDS 3.0 JSON (full, or the one-to-one fields of service_list)."""
+def service_json(service: Service, *, full: bool = True,
+                 space: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A stored service as HSDS 3.0 JSON (full, or the one-to-one fields of service_list);
+    space: the shelter space extension, as the API shows it now (see #11, item 4)."""
     out: dict[str, Any] = _clean(
         {
             "id": service.id,
@@ -202,6 +206,8 @@ def service_json(service: Service, *, full: bool = True) -> dict[str, Any]:
     )
     if service.source_url:
         out["haven_source"] = _clean({"url": service.source_url, "quote": service.source_quote})
+    if space is not None:
+        out["haven_space"] = space
     if not full:
         return out
     if service.organization:

@@ -1,5 +1,17 @@
 """Models, one module per aggregate. Models never import from areas."""
 
+from webapp.models.coalition import (
+    Member,
+    Referral,
+    ReferralEvent,
+    ReferralNote,
+    ReferralPhoto,
+    ServiceSpace,
+    SpaceAnswer,
+    SpaceLink,
+    SpaceOutcome,
+    SpaceRequest,
+)
 from webapp.models.directory import (
     Language,
     Location,
@@ -32,6 +44,16 @@ from webapp.models.tips import (
 )
 
 __all__ = [
+    "Member",
+    "Referral",
+    "ReferralEvent",
+    "ReferralNote",
+    "ReferralPhoto",
+    "ServiceSpace",
+    "SpaceAnswer",
+    "SpaceLink",
+    "SpaceOutcome",
+    "SpaceRequest",
     "AuditEntry",
     "Campaign",
     "CampaignDay",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -26,6 +26,9 @@ class StaffUser(db.Model):  # type: ignore[name-defined,misc]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_totp_step: Mapped[int] = mapped_column(Integer, default=0)  # no code is used twice
     organization_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # The member organisation this person works for: its inbox and key only (see #11).
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), default=1,
+                                           server_default=text("1"))
 
 
 class StaffInvite(db.Model):  # type: ignore[name-defined,misc]
@@ -37,6 +40,8 @@ class StaffInvite(db.Model):  # type: ignore[name-defined,misc]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(10))
     organization_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), default=1,
+                                           server_default=text("1"))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
@@ -54,3 +59,6 @@ class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
     action: Mapped[str] = mapped_column(String(40))
     tip_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     detail: Mapped[str] = mapped_column(String(200), default="")  # codes only, never content
+    # Whose log this is: each member organisation's admins read their own (see #11).
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), default=1,
+                                           server_default=text("1"), index=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false
 
@@ -26,6 +26,9 @@ class OrgKey(db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "org_key"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The member organisation whose key this is (see #11); 1 is the original organisation.
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), default=1,
+                                           server_default=text("1"), index=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     sealed_private: Mapped[bytes] = mapped_column(LargeBinary)
     kdf_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
@@ -45,6 +48,9 @@ class Tip(db.Model):  # type: ignore[name-defined,misc]
     key_for_org: Mapped[bytes] = mapped_column(LargeBinary)  # SealedBox(org) of the data key
     key_for_receipt: Mapped[bytes] = mapped_column(LargeBinary)  # SecretBox(receipt key)
     org_key_id: Mapped[int] = mapped_column(ForeignKey("org_key.id"))
+    # The member organisation the tip was sent to; only its staff see it (see #11).
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), default=1,
+                                           server_default=text("1"), index=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     kinds: Mapped[str] = mapped_column(String(100), default="")
     status: Mapped[str] = mapped_column(String(20), default="received")

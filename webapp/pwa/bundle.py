@@ -70,6 +70,9 @@ def _read(tag: str, ids: list[str]) -> dict[str, list[Any]]:
                    OpenSlot.closes_min).where(OpenSlot.service_id.in_(ids))
             .order_by(OpenSlot.service_id, OpenSlot.weekday, OpenSlot.opens_min)):
         slots.setdefault(sid, (tz, []))[1].append([wd, opens, closes])
+    from webapp.space import services as space
+
+    spaces = space.of_services(ids)
     loc = i18n.BY_TAG[tag]
     cat_index = {c: i for i, c in enumerate(taxonomy.CATEGORY_CODES)}
     pop_index = {c: i for i, c in enumerate(taxonomy.POPULATION_CODES)}
@@ -99,7 +102,10 @@ def _read(tag: str, ids: list[str]) -> dict[str, list[Any]]:
                      list(slots.get(s.id, ("", []))),
                      None,  # the service's tokens, filled in per bundle
                      s.assured_date.isoformat() if s.assured_date else "",
-                     elig[:240]]
+                     elig[:240],
+                     # Shelter space as stored; the phone shows it as unknown after 48 hours.
+                     [row.status, row.population_list(), space.stamp(row.updated_at)]
+                     if (row := spaces.get(s.id)) is not None else None]
     return out
 
 

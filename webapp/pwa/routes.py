@@ -155,7 +155,11 @@ def offline_search() -> str:
 @bp.route("/offline/service")
 def offline_service() -> str:
     """The detail page, filled in by the phone from the offline bundle."""
-    return render_template("pwa/service.html")
+    from webapp.models.coalition import POPULATIONS
+    from webapp.space.forms import population_label
+
+    return render_template("pwa/service.html", space_populations=POPULATIONS,
+                           space_population=population_label)
 
 
 @bp.route("/self-check")

@@ -25,8 +25,11 @@ def staff_context() -> dict[str, object]:
 
 def register() -> Blueprint:
     """Import the route modules (they attach to bp) and return the blueprint."""
+    from webapp.coalition import routes as coalition_routes  # noqa: F401
     from webapp.editor import history, imports  # noqa: F401
     from webapp.editor import routes as editor_routes  # noqa: F401
+    from webapp.referrals import routes as referral_routes  # noqa: F401
+    from webapp.space import routes as space_routes  # noqa: F401
     from webapp.staff import campaigns, inbox, invites, reports, routes, stats  # noqa: F401
 
     return bp

@@ -32,13 +32,14 @@ def _totp_box_key() -> bytes:
 
 
 def create_user(username: str, password: str, role: str, *, secret: str | None = None,
-                organization_id: str | None = None,
+                organization_id: str | None = None, member_id: int = 1,
                 commit: bool = True) -> tuple[StaffUser, str]:
     """A new account; returns it and its TOTP secret (shown once, to enrol an app)."""
     secret = secret or pyotp.random_base32()
     user = StaffUser(username=username, password_hash=hasher.hash(password), role=role,
                      totp_secret=crypto.seal(_totp_box_key(), secret.encode()), active=True,
-                     last_totp_step=0, organization_id=organization_id)
+                     last_totp_step=0, organization_id=organization_id,
+                     member_id=member_id)
     db.session.add(user)
     if commit:
         db.session.commit()
@@ -144,10 +145,14 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-def audit(action: str, tip_id: str | None = None, detail: str = "") -> None:
-    """Record who did what and when (codes only, never tip content); commit."""
+def audit(action: str, tip_id: str | None = None, detail: str = "",
+          member_id: int | None = None) -> None:
+    """Record who did what and when (codes only, never tip content) in the log of the member
+    organisation it concerns (by default the signed-in person's); commit."""
     user = current_user()
+    if member_id is None:
+        member_id = user.member_id if user else 1
     db.session.add(AuditEntry(at=now(),
                               staff_id=user.id if user else None, action=action, tip_id=tip_id,
-                              detail=detail[:200]))
+                              detail=detail[:200], member_id=member_id))
     db.session.commit()

@@ -38,8 +38,15 @@ def _readable(tip: Tip, key: crypto.Keyring) -> services.Thread | None:
         return None
 
 
+def member_id() -> int:
+    """The member organisation of the signed-in person (its tips, key and colleagues only)."""
+    user = auth.current_user()
+    return user.member_id if user else -1
+
+
 def _staff_choices() -> list[SelectChoice]:
-    people = db.session.scalars(select(StaffUser).where(StaffUser.active.is_(True))
+    people = db.session.scalars(select(StaffUser).where(StaffUser.active.is_(True),
+                                                        StaffUser.member_id == member_id())
                                 .order_by(StaffUser.username)).all()
     return [SelectChoice("", _("Nobody")), *(SelectChoice(str(p.id), p.username) for p in people)]
 
@@ -54,7 +61,8 @@ def staff_names() -> dict[int, str]:
 @auth.roles_required(*TIP_ROLES)
 def inbox() -> str:
     """Newest first; filter by kind, status and assignee. Metadata only: no unlock needed."""
-    stmt = select(Tip).order_by(Tip.created_hour.desc(), Tip.id)
+    stmt = select(Tip).where(Tip.member_id == member_id()).order_by(Tip.created_hour.desc(),
+                                                                     Tip.id)
     kind = request.args.get("kind", "")
     status = request.args.get("status", "")
     assignee = request.args.get("assignee", "")
@@ -82,9 +90,12 @@ def inbox() -> str:
 
 
 def _tip(tip_id: str) -> Tip:
+    """The tip, or 404; 403 when it was sent to another member organisation (see #11)."""
     tip = db.session.get(Tip, tip_id[:32])
     if tip is None:
         abort(404)
+    if tip.member_id != member_id():
+        abort(403)
     return tip
 
 
@@ -101,7 +112,13 @@ def tip_view(tip_id: str) -> str:
         services.mark_read(tip)
     assign = forms.AssignForm(assignee=str(tip.assignee_id or ""))
     assign.assignee.choices = _staff_choices()
+    from webapp.coalition import services as members
+    from webapp.referrals import forms as referral_forms
+    from webapp.referrals import services as referrals
+
     return render_template("staff/tip.html", tip=tip, thread=thread, notes=notes,
+                           referrals=referrals.of_tip(tip.id), member_names=members.names(),
+                           referral_status=lambda s: referral_forms.STATUS_LABELS[s],
                            status_form=forms.StatusForm(status=tip.status), assign_form=assign,
                            note_form=forms.NoteForm(), message_form=forms.MessageForm(),
                            names=staff_names())

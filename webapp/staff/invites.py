@@ -34,6 +34,7 @@ def create(role: str, organization_id: str | None, by: StaffUser) -> str:
     now = auth.now()
     db.session.add(StaffInvite(token_hash=_hash(token), role=role,
                                organization_id=organization_id, created_by=by.id,
+                               member_id=by.member_id,
                                created_at=now, expires_at=now + VALID_FOR))
     db.session.commit()
     return token
@@ -99,7 +100,7 @@ def invite_accept(token: str) -> Response | tuple[str, int]:
             user, _secret = auth.create_user(name, form.password.data or "", invite.role,
                                              secret=form.secret.data,
                                              organization_id=invite.organization_id,
-                                             commit=False)
+                                             member_id=invite.member_id, commit=False)
             spent = db.session.execute(update(StaffInvite).where(
                 StaffInvite.id == invite.id, StaffInvite.used_at.is_(None))
                 .values(used_at=auth.now(), used_by=user.id))
@@ -107,7 +108,8 @@ def invite_accept(token: str) -> Response | tuple[str, int]:
                 db.session.rollback()  # someone used the link a moment ago
                 return render_template("staff/invite.html", form=None), 410
             db.session.commit()
-            auth.audit("invite_used", detail=f"user={user.id} role={user.role}")
+            auth.audit("invite_used", detail=f"user={user.id} role={user.role}",
+                       member_id=invite.member_id)
             return redirect(url_for("staff.login", welcome=1))
     elif request.method == "POST":
         status = 400

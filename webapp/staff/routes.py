@@ -40,7 +40,7 @@ def login() -> Response | tuple[str, int] | str:
                 "Wrong username, password or code.")), 400
         session.clear()
         session["uid"] = user.id
-        auth.audit("login")
+        auth.audit("login", member_id=user.member_id)
         nxt = request.args.get("next", "")
         return redirect(nxt if nxt.startswith("/staff/") else auth.home_for(user))
     status = 400 if request.method == "POST" else 200
@@ -67,7 +67,10 @@ def unlock() -> Response | tuple[str, int] | str:
     another passphrase stays closed, and its tips show as locked until it is unlocked."""
     form = forms.UnlockForm()
     if form.validate_on_submit():
-        keys = db.session.scalars(select(OrgKey).order_by(OrgKey.id.desc())).all()
+        user = auth.current_user()
+        keys = db.session.scalars(select(OrgKey).where(  # this person's organisation only
+            OrgKey.member_id == (user.member_id if user else -1)).order_by(OrgKey.id.desc())
+        ).all()
         if not keys:
             return render_template("staff/unlock.html", form=form, problem=_(
                 "No organisation key exists yet: an administrator must run “flask keys "
@@ -124,13 +127,18 @@ def users() -> tuple[str, int] | str:
             form.username.errors = [_("This username is taken.")]
             status = 400
         else:
-            user, secret = auth.create_user(name, form.password.data or "", form.role.data)
+            admin = auth.current_user()
+            user, secret = auth.create_user(name, form.password.data or "", form.role.data,
+                                            member_id=admin.member_id if admin else 1)
             created = (user.username, secret, auth.totp_for(user).provisioning_uri(
                 name=user.username, issuer_name=current_app.config["HAVEN_APP_NAME"]))
             auth.audit("user_created", detail=f"user={user.id} role={user.role}")
     elif request.method == "POST":
         status = 400
-    people = db.session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
+    mine = auth.current_user()
+    people = db.session.scalars(select(StaffUser).where(
+        StaffUser.member_id == (mine.member_id if mine else -1)).order_by(StaffUser.username)
+    ).all()
     orgs = db.session.scalars(select(Organization).order_by(Organization.name)).all()
     invite = forms.InviteForm()
     invite.organization.choices = [("", "—"), *((o.id, o.name) for o in orgs)]
@@ -145,5 +153,6 @@ def audit_log() -> str:
     rows = db.session.execute(
         select(AuditEntry, StaffUser.username).outerjoin(StaffUser,
                                                           StaffUser.id == AuditEntry.staff_id)
+        .where(AuditEntry.member_id == (user.member_id if (user := auth.current_user()) else -1))
         .order_by(AuditEntry.id.desc()).limit(500)).all()
     return render_template("staff/audit.html", rows=rows)

@@ -47,11 +47,12 @@ def bars(items: list[tuple[str, int]], max_height: float = 120.0) -> list[Bar]:
             for label, n in items]
 
 
-def compute(now: dt.datetime | None = None) -> dict[str, object]:
-    """Everything the stats page shows."""
+def compute(now: dt.datetime | None = None, member_id: int = 1) -> dict[str, object]:
+    """Everything the stats page shows, for one member organisation's tips."""
     now = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
     rows = db.session.execute(select(Tip.created_hour, Tip.kinds, Tip.status,
-                                     Tip.first_response_hour)).all()
+                                     Tip.first_response_hour)
+                              .where(Tip.member_id == member_id)).all()
     start = (now - dt.timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0,
                                                              microsecond=0)
     week_starts = [start - dt.timedelta(weeks=i) for i in range(WEEKS - 1, -1, -1)]
@@ -85,4 +86,6 @@ def compute(now: dt.datetime | None = None) -> dict[str, object]:
 @auth.roles_required(*TIP_ROLES)
 def stats() -> str:
     """Charts as SVG drawn on the server (no script, no third party)."""
-    return render_template("staff/stats.html", **compute())
+    user = auth.current_user()
+    return render_template("staff/stats.html", **compute(member_id=user.member_id if user
+                                                          else -1))

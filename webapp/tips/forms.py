@@ -10,6 +10,7 @@ from wtforms import (
     Form,
     HiddenField,
     MultipleFileField,
+    RadioField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -88,6 +89,10 @@ class TipForm(Form):
                                render_kw={"accept": "image/jpeg,image/png,image/webp"})
     contact = text(_l("A safe way to reach you (optional). Leave empty to stay unreachable."),
                    MAX_SHORT, area=False)
+    # Which member organisation receives the tip, where the deployment offers a choice (see
+    # #11, item 2); the route fills in the choices and checks the answer.
+    recipient = RadioField(_l("Who should receive this tip?"), choices=[],
+                           validate_choice=False)
     # Honeypot: hidden from people by CSS and aria-hidden; bots fill it in.
     website = StringField(_l("Leave this field empty"), validators=[Optional()],
                           render_kw={"autocomplete": "off", "tabindex": "-1"})

@@ -62,10 +62,25 @@ def _page(template: str, status: int = 200, **ctx: Any) -> tuple[str, int]:
                            **ctx), status
 
 
+def _offer_recipients(f: forms.TipForm) -> dict[str, int]:
+    """Fill in the receiving organisations the form offers (none unless two or more are
+    configured); returns slug -> member id of those offered."""
+    from webapp.coalition import services as members
+
+    offered = members.tip_recipients()
+    if len(offered) < 2:
+        return {}
+    f.recipient.choices = [(m.slug, m.name) for m in offered]
+    if not f.recipient.data:
+        f.recipient.data = offered[0].slug
+    return {m.slug: m.id for m in offered}
+
+
 @bp.route("/tip", methods=["GET"])
 def form() -> tuple[str, int]:
     """The blank form, with a fresh one-time key."""
     f = forms.TipForm(data={"idempotency_key": secrets.token_urlsafe(24)})
+    _offer_recipients(f)
     return _page("tips/form.html", form=f)
 
 
@@ -96,6 +111,11 @@ def submit() -> Response | tuple[str, int] | tuple[Response, int]:
     limit = current_app.config["HAVEN_TIPS_PER_HOUR"]
     if limiter.blocked("tip", client_tag(), limit, 3600):  # refuse a flood before any work
         return too_many(60)
+    offered = _offer_recipients(f)
+    if offered and f.recipient.data not in offered:
+        f.recipient.errors = [_("Please choose who should receive the tip.")]
+        return _page("tips/form.html", 400, form=f, problem=_(
+            "Some answers need a change. Nothing was sent yet."))
     if f.website.data:
         return _page("tips/form.html", 400, form=f, problem=_(
             "Please leave the last field empty; it is there to stop automated spam."))
@@ -119,7 +139,8 @@ def submit() -> Response | tuple[str, int] | tuple[Response, int]:
     content["language"] = i18n.current().tag
     try:
         stored = services.create_tip(content, list(f.kinds.data or []), photos,
-                                     f.idempotency_key.data)
+                                     f.idempotency_key.data,
+                                     member_id=offered.get(f.recipient.data or ""))
     except services.NoOrgKey:
         return _page("tips/unavailable.html", 503)
     return _receipt_response(stored, 200 if stored.replay else 201)

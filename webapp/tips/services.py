@@ -32,9 +32,17 @@ def hour(now: dt.datetime | None = None) -> dt.datetime:
     return now.replace(minute=0, second=0, microsecond=0, tzinfo=None)
 
 
-def current_org_key() -> OrgKey:
-    """The newest organisation key, or NoOrgKey."""
-    key = db.session.scalar(select(OrgKey).order_by(OrgKey.id.desc()).limit(1))
+def current_org_key(member_id: int | None = None) -> OrgKey:
+    """The newest key of a member organisation (by default the hub), or NoOrgKey."""
+    if member_id is None:
+        from webapp.coalition import services as members
+
+        hub = members.hub()
+        if hub is None:
+            raise NoOrgKey
+        member_id = hub.id
+    key = db.session.scalar(select(OrgKey).where(OrgKey.member_id == member_id)
+                            .order_by(OrgKey.id.desc()).limit(1))
     if key is None:
         raise NoOrgKey
     return key
@@ -77,12 +85,14 @@ def _photo_blob(data_key: bytes, media_type: str, data: bytes) -> bytes:
 
 
 def create_tip(content: dict[str, Any], kinds: list[str], photos: list[tuple[bytes, str]],
-               idempotency_key: str, now: dt.datetime | None = None) -> Stored:
-    """Seal and store one tip exactly once per idempotency key; commit before returning."""
+               idempotency_key: str, now: dt.datetime | None = None,
+               member_id: int | None = None) -> Stored:
+    """Seal and store one tip exactly once per idempotency key, to the receiving member's key
+    only (by default the hub's; see #11, item 2); commit before returning."""
     earlier = replayed(idempotency_key)
     if earlier is not None:
         return earlier
-    org = current_org_key()
+    org = current_org_key(member_id)
     at = hour(now)
     receipt = crypto.new_receipt()
     salt = crypto.new_salt()
@@ -92,6 +102,7 @@ def create_tip(content: dict[str, Any], kinds: list[str], photos: list[tuple[byt
         id=secrets.token_hex(16), bucket=receipt[:crypto.BUCKET_DIGITS], receipt_salt=salt,
         receipt_check=keys.check, key_for_org=crypto.seal_to(org.public_key, data_key),
         key_for_receipt=crypto.seal(keys.key, data_key), org_key_id=org.id,
+        member_id=org.member_id,
         body=crypto.seal(data_key, json.dumps(content, ensure_ascii=False).encode()),
         kinds=",".join(kinds), status="received", created_hour=at, updated_hour=at,
     )
@@ -244,7 +255,7 @@ def photo_room(tip: Tip) -> int:
 
 def add_note(tip: Tip, staff_id: int, text: str, now: dt.datetime | None = None) -> None:
     """An internal note, sealed to the organisation key; commit."""
-    org = db.session.get(OrgKey, tip.org_key_id) or current_org_key()
+    org = db.session.get(OrgKey, tip.org_key_id) or current_org_key(tip.member_id)
     db.session.add(TipNote(tip_id=tip.id, seq=_next_seq(TipNote, tip.id), staff_id=staff_id,
                            body=crypto.seal_to(org.public_key, text.encode()),
                            created_hour=hour(now)))

@@ -1,0 +1,35 @@
+"""The coalition's statistics page and its CSV export (staff who read tips)."""
+
+from __future__ import annotations
+
+from flask import Response, render_template
+from flask_babel import format_date
+
+from webapp.coalition import stats
+from webapp.models.staff import TIP_ROLES
+from webapp.referrals.forms import STATUS_LABELS
+from webapp.referrals.routes import kind_name
+from webapp.staff import auth, bp
+from webapp.staff.stats import bars, shown
+
+
+@bp.route("/coalition")
+@auth.roles_required(*TIP_ROLES)
+def coalition_stats() -> str:
+    """Referrals by partner kind and outcome; space requests by week; median wait."""
+    figures = stats.compute()
+    return render_template(
+        "coalition/stats.html", figures=figures, shown=shown, kind_name=kind_name,
+        status_labels=STATUS_LABELS,
+        sent=bars([(format_date(w.start, "d MMM"), w.sent) for w in figures.weeks]),
+        accepted=bars([(format_date(w.start, "d MMM"), w.accepted) for w in figures.weeks]),
+        unmet=shown(figures.unmet))
+
+
+@bp.route("/coalition/stats.csv")
+@auth.roles_required(*TIP_ROLES)
+def coalition_csv() -> Response:
+    """The same figures as CSV (counts under 5 suppressed)."""
+    auth.audit("coalition_csv")
+    return Response(stats.csv_text(stats.compute()), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="haven-coalition.csv"'})

@@ -1,0 +1,121 @@
+"""Shelter space forms. Flask-WTF adds a CSRF token to every one."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from webapp import i18n
+from webapp.directory import taxonomy
+from webapp.models.coalition import CHILD_AGES, HOUSEHOLDS, NEEDS, POPULATIONS, URGENCIES
+from webapp.staff.forms import REQUIRED, TOO_LONG
+from webapp.tips.forms import MultiCheckboxField, no_control_chars
+
+STATUS_LABELS = {
+    "available": _l("Space available"),
+    "limited": _l("Limited space"),
+    "full": _l("Full"),
+    "unknown": _l("Space unknown"),
+}
+HOUSEHOLD_LABELS = {
+    "single": _l("One adult"),
+    "adult_with_children": _l("Adult with children"),
+    "couple": _l("Two adults"),
+    "group": _l("A group of adults"),
+}
+NEED_LABELS = {
+    "wheelchair": _l("Wheelchair access"),
+    "pets": _l("Pets"),
+    "medical": _l("Medical care on site"),
+    "interpreter": _l("An interpreter"),
+}
+URGENCY_LABELS = {
+    "tonight": _l("Tonight"),
+    "days": _l("In the next few days"),
+    "week": _l("This week or later"),
+}
+REQUEST_STATE_LABELS = {
+    "open": _l("Waiting for a shelter"),
+    "held": _l("A place is held"),
+    "hold_expired": _l("The hold has expired"),
+    "unmet": _l("No shelter could take it"),
+    "cancelled": _l("Cancelled"),
+}
+ANSWER_LABELS = {
+    "pending": _l("Waiting for your answer"),
+    "accepted": _l("You accepted"),
+    "declined": _l("You declined"),
+    "filled": _l("Filled by another shelter"),
+}
+
+
+def population_label(code: str) -> str:
+    """A population code in words (the directory's own names)."""
+    term = taxonomy.BY_CODE.get((taxonomy.POPULATIONS, code))
+    return str(term.label) if term else code
+
+
+def populations_text(codes: list[str]) -> str:
+    """Population codes as the reader's list ("Women, Minors (under 18)"; Arabic with «،»)."""
+    return i18n.format_list(population_label(c) for c in codes)
+
+
+def needs_text(codes: list[str]) -> str:
+    """Need codes as the reader's list."""
+    return i18n.format_list(str(NEED_LABELS[c]) for c in codes if c in NEED_LABELS)
+
+
+def _choices(labels: dict[str, object], codes: tuple[str, ...]) -> list[SelectChoice]:
+    return [SelectChoice(c, labels[c]) for c in codes]  # type: ignore[arg-type]
+
+
+class SpaceForm(FlaskForm):
+    """One tap: the status button pressed, with the populations ticked (see #11, item 4)."""
+
+    populations = MultiCheckboxField(_l("Who you can take now"), choices=[
+        SelectChoice(p, taxonomy.BY_CODE[(taxonomy.POPULATIONS, p)].label) for p in POPULATIONS],
+        validate_choice=True)
+
+
+class LinkForm(FlaskForm):
+    """A private update link for staff who do not sign in."""
+
+    label = StringField(_l("Who will use the link (for you to recognise it)"), validators=[
+        Optional(), Length(max=60, message=TOO_LONG), no_control_chars])
+
+
+class RequestForm(FlaskForm):
+    """A request for a shelter place. There is no name, phone or birth date field on purpose.
+    """
+
+    household = RadioField(_l("Household"), choices=_choices(HOUSEHOLD_LABELS, HOUSEHOLDS),
+                           validators=[DataRequired(REQUIRED)])
+    populations = MultiCheckboxField(_l("Who needs the place"), choices=[
+        SelectChoice(p, taxonomy.BY_CODE[(taxonomy.POPULATIONS, p)].label) for p in POPULATIONS],
+        validate_choice=True)
+    child_ages = MultiCheckboxField(_l("Children's ages"), choices=[
+        SelectChoice(a, a) for a in CHILD_AGES], validate_choice=True)
+    languages = MultiCheckboxField(_l("Languages spoken"), choices=[], validate_choice=True)
+    needs = MultiCheckboxField(_l("Needs"), choices=_choices(NEED_LABELS, NEEDS),
+                               validate_choice=True)
+    urgency = RadioField(_l("When is the place needed?"),
+                         choices=_choices(URGENCY_LABELS, URGENCIES),
+                         validators=[DataRequired(REQUIRED)])
+    area = StringField(_l("Area (a city or region)"), validators=[
+        Optional(), Length(max=80, message=TOO_LONG), no_control_chars])
+    details = TextAreaField(_l("Anything else the shelter should know (no names, phone "
+                               "numbers or dates of birth)"), validators=[
+        Optional(), Length(max=400, message=TOO_LONG), no_control_chars])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.languages.choices = [SelectChoice(loc.tag, loc.native) for loc in i18n.LOCALES]
+
+
+class AnswerForm(FlaskForm):
+    """A shelter's answer to a request (the button pressed says which)."""
+
+    service_id = HiddenField(validators=[DataRequired()])

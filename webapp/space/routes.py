@@ -1,0 +1,280 @@
+"""Shelter space pages in the staff area: one-tap status for a shelter's own listings, private
+update links, and space requests (send, answer, follow)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as WResponse
+
+from webapp.coalition import services as members
+from webapp.directory import presenters
+from webapp.directory.queries import load_services
+from webapp.extensions import db
+from webapp.models import Member, Service, SpaceLink, SpaceRequest
+from webapp.models.staff import TIP_ROLES
+from webapp.space import forms, matching
+from webapp.space import services as space
+from webapp.staff import auth, bp
+from webapp.staff.forms import EmptyForm
+
+REQUEST_PROBLEMS = {
+    "phone": lambda: _("Please take out the phone number: a request must not identify the "
+                       "person. Nothing was sent."),
+    "email": lambda: _("Please take out the e-mail address: a request must not identify the "
+                       "person. Nothing was sent."),
+    "populations": lambda: _("Choose who needs the place."),
+    "too_long": lambda: _("This is too long: at most %(max)d characters.", max=400),
+    "choice": lambda: _("Please choose from the list."),
+}
+ANSWER_PROBLEMS = {
+    "filled": lambda: _("Another shelter has already taken this request."),
+    "answered": lambda: _("You have already answered this request."),
+    "not_yours": lambda: _("This request did not reach your shelter."),
+}
+
+
+@bp.app_template_global()
+def space_age(view: space.SpaceView) -> str:
+    """How long ago a status was set, in the reader's words ("3 hours ago"; at least a
+    minute, never "in 0 minutes")."""
+    age = max(space.now() - view.updated, dt.timedelta(minutes=1))
+    return str(format_timedelta(-age, add_direction=True, granularity="minute", threshold=1.0))
+
+
+@bp.app_template_global()
+def space_labels() -> dict[str, object]:
+    """Status words and the population namer, for the public pages."""
+    return {"status": forms.STATUS_LABELS, "populations": forms.populations_text}
+
+
+def _member() -> Member:
+    user = auth.current_user()
+    member = db.session.get(Member, user.member_id) if user else None
+    if member is None:
+        abort(403)
+    return member
+
+
+def _space_page(member: Member, status: int = 200, made: tuple[str, str] | None = None
+                ) -> tuple[str, int]:
+    services = space.shelter_services(member)
+    ids = [s.id for s in services]
+    now = space.now()
+    views = {sid: space.view(row, now) for sid, row in space.of_services(ids).items()}
+    return render_template("space/status.html", services=services, views=views,
+                           links=space.links(ids), made=made, form=forms.SpaceForm(),
+                           link_form=forms.LinkForm(), status_labels=forms.STATUS_LABELS,
+                           populations_text=forms.populations_text), status
+
+
+@bp.route("/space")
+@auth.login_required
+def space_status() -> tuple[str, int]:
+    """A shelter's listings with one tap to say available, limited or full."""
+    return _space_page(_member())
+
+
+def _own_service(member: Member, service_id: str) -> Service:
+    if not space.runs(member, service_id):
+        abort(403)
+    found = db.session.get(Service, service_id[:64])
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/space/<service_id>", methods=["POST"])
+@auth.login_required
+def space_set(service_id: str) -> WResponse:
+    """Set one listing's space (the pressed button carries the status)."""
+    member = _member()
+    service = _own_service(member, service_id)
+    form = forms.SpaceForm()
+    status = request.form.get("status", "")
+    if not form.validate_on_submit() or status not in forms.STATUS_LABELS or status == "unknown":
+        abort(400)
+    space.set_space(service.id, status, list(form.populations.data or []))
+    auth.audit("space_set", detail=f"service={service.id} status={status}")
+    return redirect(url_for("staff.space_status") + f"#s-{service.id}")
+
+
+@bp.route("/space/<service_id>/links", methods=["POST"])
+@auth.login_required
+def space_link_new(service_id: str) -> tuple[str, int]:
+    """A private update link for staff who do not sign in (shown once)."""
+    member = _member()
+    service = _own_service(member, service_id)
+    form = forms.LinkForm()
+    if not form.validate_on_submit():
+        return _space_page(member, 400)
+    user = auth.current_user()
+    token = space.make_link(service.id, form.label.data or "", user.id if user else None)
+    auth.audit("space_link_created", detail=f"service={service.id}")
+    return _space_page(member, 201, made=(service.name,
+                                          url_for("staff.space_link", token=token,
+                                                  _external=True)))
+
+
+@bp.route("/space/links/<int:link_id>/revoke", methods=["POST"])
+@auth.login_required
+def space_link_revoke(link_id: int) -> WResponse:
+    """The link stops working now."""
+    member = _member()
+    link = db.session.get(SpaceLink, link_id)
+    if link is None:
+        abort(404)
+    _own_service(member, link.service_id)
+    if not forms.LinkForm().validate_on_submit():
+        abort(400)
+    space.revoke(link)
+    auth.audit("space_link_revoked", detail=f"service={link.service_id}")
+    return redirect(url_for("staff.space_status"))
+
+
+@bp.route("/space/u/<token>", methods=["GET", "POST"])
+def space_link(token: str) -> tuple[str, int] | WResponse:
+    """The private update link: one shelter, three buttons, no sign-in. Revoked: 404."""
+    link = space.link_for(token)
+    if link is None:
+        abort(404)
+    service = db.session.get(Service, link.service_id)
+    if service is None:
+        abort(404)
+    form = forms.SpaceForm()
+    if request.method == "POST":
+        status = request.form.get("status", "")
+        if not form.validate_on_submit() or status not in ("available", "limited", "full"):
+            abort(400)
+        space.set_space(service.id, status, list(form.populations.data or []))
+        member = db.session.scalar(db.select(Member).where(
+            Member.organization_id == service.organization_id))
+        auth.audit("space_set_by_link", detail=f"service={service.id} status={status}",
+                   member_id=member.id if member else 1)
+        return redirect(url_for("staff.space_link", token=token, saved=1))
+    row = space.of_services([service.id]).get(service.id)
+    if row is not None:
+        form.populations.data = row.population_list()
+    return render_template("space/link.html", service=service, form=form,
+                           view=space.view(row), saved=request.args.get("saved") == "1",
+                           status_labels=forms.STATUS_LABELS,
+                           populations_text=forms.populations_text), 200
+
+
+# Space requests --------------------------------------------------------------------------
+
+def _labels() -> dict[str, object]:
+    return {"household_labels": forms.HOUSEHOLD_LABELS, "need_labels": forms.NEED_LABELS,
+            "urgency_labels": forms.URGENCY_LABELS, "state_labels": forms.REQUEST_STATE_LABELS,
+            "answer_labels": forms.ANSWER_LABELS, "populations_text": forms.populations_text,
+            "needs_text": forms.needs_text,
+            "state_of": matching.state, "members": members.names()}
+
+
+@bp.route("/space/requests")
+@auth.roles_required(*TIP_ROLES)
+def space_requests() -> str:
+    """Requests that reached this organisation's shelters, and those it sent."""
+    member = _member()
+    return render_template("space/requests.html", incoming=matching.inbox(member.id),
+                           sent=matching.sent(member.id), is_shelter=member.kind == "shelter",
+                           **_labels())
+
+
+@bp.route("/space/requests/new", methods=["GET", "POST"])
+@auth.roles_required(*TIP_ROLES)
+def space_request_new() -> tuple[str, int] | WResponse:
+    """Ask every matching shelter for a place, without naming anyone."""
+    member = _member()
+    form = forms.RequestForm()
+    problem = ""
+    if form.validate_on_submit():
+        household = matching.Household(
+            household=form.household.data or "", populations=list(form.populations.data or []),
+            languages=list(form.languages.data or []), needs=list(form.needs.data or []),
+            child_ages=list(form.child_ages.data or []), urgency=form.urgency.data or "",
+            area=form.area.data or "", details=form.details.data or "")
+        user = auth.current_user()
+        try:
+            req = matching.create(member.id, user.id if user else None, household)
+        except matching.RequestError as exc:
+            problem = REQUEST_PROBLEMS[exc.code]()
+            field = getattr(form, exc.field, None)
+            if field is not None:
+                field.errors = [problem]
+        else:
+            auth.audit("space_request", detail=f"request={req.id} reached={len(req.answers)}")
+            return redirect(url_for("staff.space_request_view", request_id=req.id))
+    elif form.is_submitted():
+        problem = _("Some answers need a change. Nothing was sent yet.")
+    status = 400 if form.is_submitted() else 200
+    return render_template("space/request_new.html", form=form, problem=problem), status
+
+
+def _request(request_id: str) -> tuple[SpaceRequest, Member]:
+    req = db.session.get(SpaceRequest, request_id[:32])
+    if req is None:
+        abort(404)
+    member = _member()
+    if req.member_id != member.id and not any(a.member_id == member.id for a in req.answers):
+        abort(403)
+    return req, member
+
+
+@bp.route("/space/requests/<request_id>")
+@auth.roles_required(*TIP_ROLES)
+def space_request_view(request_id: str) -> tuple[str, int]:
+    """A request: the requester sees where it stands (and the intake phone once held); a
+    shelter sees what is asked and answers."""
+    req, member = _request(request_id)
+    return _request_page(req, member)
+
+
+def _request_page(req: SpaceRequest, member: Member, problem: str = "",
+                  status: int = 200) -> tuple[str, int]:
+    held = None
+    state = matching.state(req)
+    if req.member_id == member.id and state == "held" and req.held_service_id:
+        found = load_services([req.held_service_id])
+        held = presenters.present(found[0]) if found else None
+    mine = [a for a in req.answers if a.member_id == member.id]
+    names = {s.id: s.name for s in load_services([a.service_id for a in mine])}
+    hold_minutes = current_app.config["HAVEN_SPACE_HOLD_MINUTES"]
+    return render_template("space/request.html", req=req, state=state, held=held, mine=mine,
+                           service_names=names, answer_form=forms.AnswerForm(),
+                           problem=problem, hold_minutes=hold_minutes,
+                           reached=len(req.answers), **_labels()), status
+
+
+@bp.route("/space/requests/<request_id>/answer", methods=["POST"])
+@auth.roles_required(*TIP_ROLES)
+def space_answer(request_id: str) -> tuple[str, int] | WResponse:
+    """Accept (the first accept holds the place) or decline."""
+    req, member = _request(request_id)
+    form = forms.AnswerForm()
+    choice = request.form.get("answer", "")
+    if not form.validate_on_submit() or choice not in ("accept", "decline"):
+        abort(400)
+    try:
+        matching.answer(req, form.service_id.data or "", member.id, choice == "accept")
+    except matching.RequestError as exc:
+        return _request_page(req, member, ANSWER_PROBLEMS[exc.code](), 409)
+    auth.audit("space_answer", detail=f"request={req.id} answer={choice}")
+    return redirect(url_for("staff.space_request_view", request_id=req.id))
+
+
+@bp.route("/space/requests/<request_id>/cancel", methods=["POST"])
+@auth.roles_required(*TIP_ROLES)
+def space_request_cancel(request_id: str) -> WResponse:
+    """The requester no longer needs the place."""
+    req, member = _request(request_id)
+    if req.member_id != member.id:
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    matching.cancel(req)
+    auth.audit("space_request_cancelled", detail=f"request={req.id}")
+    return redirect(url_for("staff.space_request_view", request_id=req.id))

@@ -1,0 +1,151 @@
+"""Shelter space status and private update links. Never touches the request.
+
+A status is public on purpose (a word and who a shelter can take, never a count) and ages: one
+older than 48 hours reads as unknown everywhere (page, API, offline copy), so a stale
+"available" never sends someone across town.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Member, Service, ServiceSpace, SpaceLink, TaxonomyTerm
+from webapp.models.coalition import POPULATIONS, SPACE_FRESH, SPACE_STATUSES
+
+
+class SpaceError(ValueError):
+    """A space status cannot be set; the message names the problem."""
+
+
+def now() -> dt.datetime:
+    """UTC now, naive, whole seconds."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def stamp(at: dt.datetime) -> str:
+    """ISO 8601 in UTC with a Z, as the API writes times."""
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class SpaceView:
+    """What readers see: available, limited, full or unknown (stale), and since when."""
+
+    status: str
+    populations: list[str]
+    updated: dt.datetime
+
+    def as_json(self) -> dict[str, object]:
+        """The HSDS extension `haven_space` (see #11, item 4)."""
+        return {"status": self.status, "populations": self.populations,
+                "updated": stamp(self.updated)}
+
+
+def view(space: ServiceSpace | None, at: dt.datetime | None = None) -> SpaceView | None:
+    """The status as shown now: unknown (and no populations) once older than 48 hours."""
+    if space is None:
+        return None
+    if (at or now()) - space.updated_at > SPACE_FRESH:
+        return SpaceView("unknown", [], space.updated_at)
+    return SpaceView(space.status, space.population_list(), space.updated_at)
+
+
+def of_services(ids: Iterable[str]) -> dict[str, ServiceSpace]:
+    """The stored space rows of these services."""
+    ids = list(ids)
+    out: dict[str, ServiceSpace] = {}
+    for start in range(0, len(ids), 500):
+        out.update({s.service_id: s for s in db.session.scalars(
+            select(ServiceSpace).where(ServiceSpace.service_id.in_(ids[start:start + 500])))})
+    return out
+
+
+def parse_populations(value: str | Iterable[str]) -> list[str]:
+    """Population codes from "women,families" (or a list); SpaceError names a wrong one."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    codes = [p.strip().lower() for p in items if p.strip()]
+    wrong = [p for p in codes if p not in POPULATIONS]
+    if wrong:
+        raise SpaceError(f"unknown population {wrong[0]!r} (use: {', '.join(POPULATIONS)})")
+    return [p for p in POPULATIONS if p in codes]
+
+
+def set_space(service_id: str, status: str, populations: list[str],
+              at: dt.datetime | None = None) -> ServiceSpace:
+    """Store a service's space now; refresh its search record so offline copies carry it;
+    commit. SpaceError for an unknown service or status."""
+    if status not in SPACE_STATUSES:
+        raise SpaceError(f"the status must be one of {', '.join(SPACE_STATUSES)}, "
+                         f"not {status!r}")
+    if db.session.get(Service, service_id[:64]) is None:
+        raise SpaceError(f"no service with id {service_id!r}")
+    populations = parse_populations(populations)
+    row = db.session.get(ServiceSpace, service_id)
+    if row is None:
+        row = ServiceSpace(service_id=service_id)
+        db.session.add(row)
+    row.status = status
+    row.populations = ",".join(populations)
+    row.updated_at = at or now()
+    db.session.flush()
+    from webapp.search import indexer
+
+    indexer.record_change([service_id])  # workers re-read its record for offline copies
+    db.session.commit()
+    return row
+
+
+def shelter_services(member: Member) -> list[Service]:
+    """The shelter listings a shelter member runs (its directory organisation's shelters)."""
+    if member.kind != "shelter" or not member.organization_id:
+        return []
+    return list(db.session.scalars(
+        select(Service).where(Service.organization_id == member.organization_id,
+                              Service.terms.any(TaxonomyTerm.code == "shelter"))
+        .order_by(Service.name)))
+
+
+def runs(member: Member, service_id: str) -> bool:
+    """Whether this member's staff may set this service's space."""
+    return any(s.id == service_id for s in shelter_services(member))
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(b"haven-space-link\x00" + token.encode()).hexdigest()
+
+
+def make_link(service_id: str, label: str, by: int | None) -> str:
+    """A new private update link's secret (only its hash is stored); commit."""
+    token = secrets.token_urlsafe(24)
+    db.session.add(SpaceLink(service_id=service_id, token_hash=_hash(token), label=label[:60],
+                             created_by=by, created_at=now()))
+    db.session.commit()
+    return token
+
+
+def link_for(token: str) -> SpaceLink | None:
+    """The live link for a secret, or None (unknown or revoked: the page answers 404)."""
+    if not token or len(token) > 100:
+        return None
+    link = db.session.scalar(select(SpaceLink).where(SpaceLink.token_hash == _hash(token)))
+    return link if link is not None and link.revoked_at is None else None
+
+
+def links(service_ids: list[str]) -> list[SpaceLink]:
+    """The live links of these services."""
+    return list(db.session.scalars(select(SpaceLink).where(
+        SpaceLink.service_id.in_(service_ids), SpaceLink.revoked_at.is_(None))
+        .order_by(SpaceLink.created_at)))
+
+
+def revoke(link: SpaceLink) -> None:
+    """The link stops working now; commit."""
+    link.revoked_at = now()
+    db.session.commit()
