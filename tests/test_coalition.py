@@ -538,3 +538,42 @@ def test_the_first_organisation_is_migrated_in_place(app: Flask) -> None:
     with app.app_context():
         thread = services.open_for_staff(db.session.get(Tip, tip_id), keys)  # type: ignore[arg-type]
         assert thread.content["what"] == WHAT and len(thread.tip.photos) == 1
+
+
+def test_other_members_edit_only_their_own_listings(app: Flask) -> None:
+    """A member's admin is not the directory's admin: the shelter's admin edits its own
+    listing (and sees its street), nothing else; the police's admin edits none; neither
+    imports sheets, reads the readers' reports queue or invites editors for others."""
+    from tests.tips_helpers import Staff
+    from webapp.staff import auth
+
+    coalition(app)
+    with app.app_context():
+        ids = {m.slug: m.id for m in db.session.scalars(select(Member))}
+        made = {}
+        for name, slug in (("sheladmin", "fresno-shelter"), ("poladmin", "police")):
+            _u, secret = auth.create_user(name, "admin password 1234", "admin",
+                                          member_id=ids[slug])
+            made[name] = Staff(name, "admin password 1234", secret)
+        oakland = db.session.scalar(select(Service.id).where(
+            Service.name == "Oakland Safe Haven House"))
+    shel = signed_in(app, made["sheladmin"])
+    own = shel.get(f"/staff/directory/{FRESNO_SHELTER}")
+    assert own.status_code == 200 and "141 Example Street" in own.get_data(as_text=True)
+    assert shel.get(f"/staff/directory/{oakland}").status_code == 403
+    listed = shel.get("/staff/directory?q=Safe").get_data(as_text=True)
+    assert "Fresno Safe Haven House" in listed and "Oakland" not in listed
+    for url in ("/staff/directory/import", "/staff/reports"):
+        assert shel.get(url).status_code == 403, url
+    resp = shel.post("/staff/users/invite", data={
+        "csrf_token": csrf(shel, "/staff/users"), "role": "org-editor",
+        "organization": OAKLAND_SHELTER_ORG})
+    assert resp.status_code == 400
+    nav = shel.get("/staff/space").get_data(as_text=True)
+    assert "/staff/directory/import" not in nav and "/staff/reports" not in nav
+    pol = signed_in(app, made["poladmin"])
+    assert pol.get("/staff/directory").status_code == 403
+    assert pol.get(f"/staff/directory/{FRESNO_SHELTER}").status_code == 403
+    assert 'href="/staff/directory"' not in pol.get("/staff/").get_data(as_text=True)
+    hub = signed_in(app, coalition_staff(app, "hubrev3"))
+    assert hub.get("/staff/reports").status_code == 200

@@ -1,32 +1,53 @@
-"""Who may edit which listing (see #9, item 2): admins and editors every listing, an
-org-editor only their organisation's. Seeing a confidential street goes with editing."""
+"""Who may edit which listing (see #9, item 2, and #11): admins and editors of the
+organisation that runs this Haven (member 1) every listing; an org-editor only their
+organisation's; an admin or editor of another coalition member only the listings their member
+runs (none if it runs none). Seeing a confidential street goes with editing."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Organization, Service, StaffUser
+from webapp.models import Member, Organization, Service, StaffUser
+from webapp.models.coalition import DEFAULT_MEMBER
 from webapp.models.staff import EDIT_ROLES
+
+EVERY = ""  # the scope of those who edit every listing
+
+
+def listing_scope(user: StaffUser | None) -> str | None:
+    """EVERY (""), the id of the one organisation whose listings this person edits, or None
+    when they edit none."""
+    if user is None or user.role not in EDIT_ROLES:
+        return None
+    if user.role == "org-editor":
+        return user.organization_id or None
+    if user.member_id == DEFAULT_MEMBER:
+        return EVERY
+    member = db.session.get(Member, user.member_id)
+    return member.organization_id if member is not None and member.organization_id else None
+
+
+def whole_directory(user: StaffUser | None) -> bool:
+    """Whether this person edits every listing (imports, the reports queue)."""
+    return listing_scope(user) == EVERY
 
 
 def may_edit_directory(user: StaffUser | None) -> bool:
-    """True for the roles that edit listings at all."""
-    return user is not None and user.role in EDIT_ROLES and (
-        user.role != "org-editor" or bool(user.organization_id))
+    """True for those who edit listings at all."""
+    return listing_scope(user) is not None
 
 
 def may_edit(user: StaffUser | None, svc: Service) -> bool:
     """True when this person may open, change and see the street of this listing."""
-    if not may_edit_directory(user):
-        return False
-    assert user is not None
-    return user.role != "org-editor" or svc.organization_id == user.organization_id
+    scope = listing_scope(user)
+    return scope is not None and scope in (EVERY, svc.organization_id)
 
 
 def organizations(user: StaffUser) -> list[Organization]:
     """The organisations this person may file a listing under, by name."""
+    scope = listing_scope(user)
     query = select(Organization).order_by(Organization.name)
-    if user.role == "org-editor":
-        query = query.where(Organization.id == user.organization_id)
+    if scope != EVERY:
+        query = query.where(Organization.id == scope)
     return list(db.session.scalars(query))

@@ -17,6 +17,7 @@ from webapp.staff import auth, bp
 
 @bp.route("/directory/import/template.csv")
 @auth.admin_required
+@auth.home_required
 def sheet_template() -> Response:
     """The column headers and one example row."""
     resp = make_response(sheets.template_csv())
@@ -32,6 +33,7 @@ def _page(status: int = 200, **ctx: object) -> tuple[str, int]:
 
 @bp.route("/directory/import", methods=["GET", "POST"])
 @auth.admin_required
+@auth.home_required
 def sheet_import() -> tuple[str, int]:
     """Upload a sheet and see, row by row, what importing it would do."""
     upload = forms.SheetUploadForm()
@@ -57,6 +59,7 @@ def sheet_import() -> tuple[str, int]:
 
 @bp.route("/directory/import/confirm", methods=["POST"])
 @auth.admin_required
+@auth.home_required
 def sheet_import_confirm() -> tuple[str, int]:
     """Check the previewed file again and write it, all or nothing."""
     form = forms.SheetConfirmForm()

@@ -33,8 +33,11 @@ class Filters:
 
 
 def _scoped(query: Select[tuple[Service]], user: StaffUser) -> Select[tuple[Service]]:
-    if user.role == "org-editor":
-        return query.where(Service.organization_id == user.organization_id)
+    from webapp.editor import access
+
+    scope = access.listing_scope(user)
+    if scope != access.EVERY:
+        return query.where(Service.organization_id == scope)
     return query
 
 

@@ -62,8 +62,9 @@ def verify_queue() -> str:
 
 def _org_choices(form: forms.ListingForm, user: StaffUser) -> dict[str, str]:
     orgs = {o.id: o.name for o in access.organizations(user)}
-    form.organization.choices = [("", "—")] * (user.role != "org-editor") + list(orgs.items())
-    if user.role == "org-editor":
+    everything = access.whole_directory(user)
+    form.organization.choices = [("", "—")] * everything + list(orgs.items())
+    if not everything:  # only their own organisation; no new one
         del form.new_organization
     return orgs
 
@@ -96,8 +97,8 @@ def _edit(user: StaffUser, svc: Service | None) -> Response | tuple[str, int]:
     if not form.is_submitted():
         form.fill(base)
         form.revision.data = str(svc.revision) if svc else ""
-        if svc is None and user.role == "org-editor":
-            form.organization.data = user.organization_id
+        if svc is None and not access.whole_directory(user):
+            form.organization.data = access.listing_scope(user)
     elif form.validate_on_submit():
         org = _organisation(form, orgs)
         if org is not None:

@@ -18,9 +18,14 @@ def staff_locale() -> None:
 @bp.context_processor
 def staff_context() -> dict[str, object]:
     """Who is signed in, and the token-only form the navigation's sign-out button needs."""
+    from webapp.editor import access
+    from webapp.models.coalition import DEFAULT_MEMBER
     from webapp.staff import auth, forms
 
-    return {"staff_user": auth.current_user(), "empty_form": forms.EmptyForm()}
+    user = auth.current_user()
+    return {"staff_user": user, "empty_form": forms.EmptyForm(),
+            "edits_listings": access.may_edit_directory(user),
+            "home_staff": user is not None and user.member_id == DEFAULT_MEMBER}
 
 
 def register() -> Blueprint:

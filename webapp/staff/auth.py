@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import AuditEntry, StaffUser
+from webapp.models.coalition import DEFAULT_MEMBER
 from webapp.models.staff import TIP_ROLES
 from webapp.tips import crypto
 
@@ -133,6 +134,19 @@ def roles_required(*roles: str) -> Callable[[F], F]:
             return view(*args, **kwargs)
         return wrapped  # type: ignore[return-value]
     return decorate
+
+
+def home_required(view: F) -> F:
+    """Only staff of the organisation that runs this Haven (member 1): directory-wide work
+    such as spreadsheet imports and readers' reports, never another coalition member's staff
+    (see #11). Put it under a login or role decorator."""
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        user = current_user()
+        if user is None or user.member_id != DEFAULT_MEMBER:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped  # type: ignore[return-value]
 
 
 def home_for(user: StaffUser) -> str:

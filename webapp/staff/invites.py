@@ -18,7 +18,8 @@ from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
 from webapp.extensions import db
-from webapp.models import Organization, StaffInvite, StaffUser
+from webapp.models import Member, Organization, StaffInvite, StaffUser
+from webapp.models.coalition import DEFAULT_MEMBER
 from webapp.staff import auth, bp, forms
 
 VALID_FOR = dt.timedelta(days=7)
@@ -48,12 +49,24 @@ def _open(token: str) -> StaffInvite | None:
     return invite
 
 
+def invitable_organizations(user: StaffUser) -> dict[str, str]:
+    """id -> name of the organisations an admin may invite an org-editor for: any, for the
+    organisation that runs this Haven; another coalition member only its own (see #11)."""
+    query = select(Organization).order_by(Organization.name)
+    if user.member_id != DEFAULT_MEMBER:
+        member = db.session.get(Member, user.member_id)
+        query = query.where(Organization.id == (member.organization_id if member else None))
+    return {o.id: o.name for o in db.session.scalars(query)}
+
+
 @bp.route("/users/invite", methods=["POST"])
 @auth.admin_required
 def invite_create() -> tuple[str, int] | str:
     """Make a link; it is shown once."""
     form = forms.InviteForm()
-    orgs = {o.id: o.name for o in db.session.scalars(select(Organization))}
+    user = auth.current_user()
+    assert user is not None
+    orgs = invitable_organizations(user)
     if not form.validate_on_submit() or form.role.data not in dict(
             (c.value, c.label) for c in forms.ROLE_CHOICES):
         abort(400)
@@ -61,8 +74,6 @@ def invite_create() -> tuple[str, int] | str:
     if form.role.data == "org-editor" and org_id is None:
         return render_template("staff/invite_made.html", link=None, problem=_(
             "An organisation editor needs an organisation.")), 400
-    user = auth.current_user()
-    assert user is not None
     token = create(form.role.data, org_id, user)
     auth.audit("invite_created", detail=f"role={form.role.data} org={org_id or '-'}")
     link = url_for("staff.invite_accept", token=token, _external=True)

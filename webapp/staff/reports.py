@@ -13,6 +13,7 @@ from webapp.staff import auth, bp, forms
 
 @bp.route("/reports")
 @auth.roles_required("admin", "reviewer", "editor")
+@auth.home_required
 def report_queue() -> str:
     """Open reports, listings with several reports first."""
     return render_template("staff/reports.html", rows=services.open_reports(),
@@ -21,6 +22,7 @@ def report_queue() -> str:
 
 @bp.route("/reports/<int:report_id>", methods=["POST"])
 @auth.roles_required("admin", "reviewer", "editor")
+@auth.home_required
 def report_close(report_id: int) -> Response:
     """Close one report as fixed or dismissed; the audit log keeps who and when."""
     outcome = request.form.get("outcome", "")

@@ -139,11 +139,14 @@ def users() -> tuple[str, int] | str:
     people = db.session.scalars(select(StaffUser).where(
         StaffUser.member_id == (mine.member_id if mine else -1)).order_by(StaffUser.username)
     ).all()
-    orgs = db.session.scalars(select(Organization).order_by(Organization.name)).all()
+    from webapp.staff.invites import invitable_organizations
+
+    every = db.session.scalars(select(Organization).order_by(Organization.name)).all()
+    allowed = invitable_organizations(mine) if mine else {}
     invite = forms.InviteForm()
-    invite.organization.choices = [("", "—"), *((o.id, o.name) for o in orgs)]
+    invite.organization.choices = [("", "—"), *allowed.items()]
     return render_template("staff/users.html", form=form, people=people, created=created,
-                           invite=invite, org_names={o.id: o.name for o in orgs}), status
+                           invite=invite, org_names={o.id: o.name for o in every}), status
 
 
 @bp.route("/audit")
