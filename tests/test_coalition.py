@@ -499,6 +499,9 @@ def test_statistics_suppress_counts_under_five(app: Flask) -> None:
     last_week = (this_week - dt.timedelta(weeks=1)).isoformat()
     assert ["space_requests", last_week, "unmet", "<5"] in rows
     assert ["space_requests", "all", "median_minutes_to_accept", "23"] in rows
+    assert ["space_requests", this_week.isoformat(), "median_minutes_to_accept", "23"] in rows
+    assert ["space_requests", last_week, "median_minutes_to_accept", ""] in rows
+    assert ["referrals", this_week.isoformat(), "sent", "8"] in rows
     assert not any(v in ("1", "2", "3", "4") for row in rows[1:] for v in row[3:])
 
 

@@ -21,6 +21,7 @@ def coalition_stats() -> str:
     return render_template(
         "coalition/stats.html", figures=figures, shown=shown, kind_name=kind_name,
         status_labels=STATUS_LABELS,
+        referrals=bars([(format_date(w.start, "d MMM"), w.referrals) for w in figures.weeks]),
         sent=bars([(format_date(w.start, "d MMM"), w.sent) for w in figures.weeks]),
         accepted=bars([(format_date(w.start, "d MMM"), w.accepted) for w in figures.weeks]),
         unmet=shown(figures.unmet))

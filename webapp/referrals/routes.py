@@ -55,8 +55,8 @@ def kind_name(kind: str) -> str:
 @auth.roles_required(*TIP_ROLES)
 def refer(tip_id: str) -> WResponse | tuple[str, int]:
     """Choose a partner, what to share, why, and whether the person agreed."""
-    tip = inbox._tip(tip_id)
-    thread = inbox._open(tip)
+    tip = inbox.member_tip(tip_id)
+    thread = inbox.opened_tip(tip)
     form = _refer_form(thread, tip.member_id)
     problem = ""
     if form.validate_on_submit():

@@ -89,7 +89,7 @@ def inbox() -> str:
                            summaries=summaries, empty=forms.EmptyForm())
 
 
-def _tip(tip_id: str) -> Tip:
+def member_tip(tip_id: str) -> Tip:
     """The tip, or 404; 403 when it was sent to another member organisation (see #11)."""
     tip = db.session.get(Tip, tip_id[:32])
     if tip is None:
@@ -103,7 +103,7 @@ def _tip(tip_id: str) -> Tip:
 @auth.roles_required(*TIP_ROLES)
 def tip_view(tip_id: str) -> str:
     """One tip: content, photos, thread and notes need the unlocked key."""
-    tip = _tip(tip_id)
+    tip = member_tip(tip_id)
     key = unlocked_key()
     thread = notes = None
     if key is not None and (thread := _readable(tip, key)) is not None:
@@ -135,7 +135,7 @@ def _need_key() -> crypto.Keyring:
     return key
 
 
-def _open(tip: Tip) -> services.Thread:
+def opened_tip(tip: Tip) -> services.Thread:
     """The tip opened with this session's keys, or 403 (locked, or an older key not unlocked)."""
     thread = _readable(tip, _need_key())
     if thread is None:
@@ -147,7 +147,7 @@ def _open(tip: Tip) -> services.Thread:
 @auth.roles_required(*TIP_ROLES)
 def set_status(tip_id: str) -> WResponse:
     """Move the tip along (received → in review → referred → closed)."""
-    tip = _tip(tip_id)
+    tip = member_tip(tip_id)
     form = forms.StatusForm()
     if not form.validate_on_submit():
         abort(400)
@@ -162,7 +162,7 @@ def set_status(tip_id: str) -> WResponse:
 @auth.roles_required(*TIP_ROLES)
 def assign(tip_id: str) -> WResponse:
     """Give the tip to a colleague (or to nobody)."""
-    tip = _tip(tip_id)
+    tip = member_tip(tip_id)
     form = forms.AssignForm()
     form.assignee.choices = _staff_choices()
     if not form.validate_on_submit():
@@ -177,8 +177,8 @@ def assign(tip_id: str) -> WResponse:
 @auth.roles_required(*TIP_ROLES)
 def note(tip_id: str) -> WResponse:
     """An internal note (the tipster never sees it)."""
-    tip = _tip(tip_id)
-    _open(tip)  # a note is sealed to the tip's key: only for a tip this unlock opens
+    tip = member_tip(tip_id)
+    opened_tip(tip)  # a note is sealed to the tip's key: only for a tip this unlock opens
     form = forms.NoteForm()
     if not form.validate_on_submit():
         abort(400)
@@ -192,8 +192,8 @@ def note(tip_id: str) -> WResponse:
 @auth.roles_required(*TIP_ROLES)
 def message(tip_id: str) -> WResponse:
     """A message the tipster reads with their receipt."""
-    tip = _tip(tip_id)
-    thread = _open(tip)
+    tip = member_tip(tip_id)
+    thread = opened_tip(tip)
     form = forms.MessageForm()
     if not form.validate_on_submit():
         abort(400)
@@ -206,7 +206,7 @@ def message(tip_id: str) -> WResponse:
 @auth.roles_required(*TIP_ROLES)
 def photo(tip_id: str, photo_id: str) -> Response:
     """A decrypted photo (never cached)."""
-    thread = _open(_tip(tip_id))
+    thread = opened_tip(member_tip(tip_id))
     found = thread.photo(photo_id[:32])
     if found is None:
         abort(404)
@@ -219,7 +219,7 @@ def photo(tip_id: str, photo_id: str) -> Response:
 @auth.roles_required(*TIP_ROLES)
 def export_pdf(tip_id: str) -> Response:
     """One tip as a PDF for a referral to law enforcement."""
-    thread = _open(_tip(tip_id))
+    thread = opened_tip(member_tip(tip_id))
     from webapp.staff import pdf  # fpdf2 loads on the first export, not at start
 
     body = pdf.tip_pdf(thread)
