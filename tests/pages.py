@@ -43,6 +43,29 @@ def public_paths(app: Flask) -> list[str]:
     return sorted(paths)
 
 
+def sign_in_page(page: Any, base: str, who: Any, passphrase: str | None = None) -> None:
+    """Sign in through the form with a code not used before (TOTP codes are single-use);
+    then, given a passphrase, unlock through the unlock form."""
+    import pyotp
+
+    totp = pyotp.TOTP(who.secret)
+    for when in (time.time(), time.time() + 30):
+        page.goto(f"{base}/staff/login")
+        page.fill("#username", who.username)
+        page.fill("#password", who.password)
+        page.fill("#code", totp.at(when))
+        page.click("form button[type=submit]")
+        if "/staff/login" not in page.url:
+            break
+    else:
+        raise AssertionError("sign-in failed")
+    if passphrase:
+        page.goto(f"{base}/staff/unlock")
+        page.fill("#passphrase", passphrase)
+        page.click("form:has(#passphrase) button[type=submit]")
+        assert "/staff/unlock" not in page.url
+
+
 def wait_js(page: Any, expression: str, timeout: float = 30.0) -> None:
     """Poll an expression (wait_for_function evaluates strings, which the CSP forbids)."""
     deadline = time.monotonic() + timeout

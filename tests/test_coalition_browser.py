@@ -6,12 +6,10 @@ link is gone; every coalition page fits a 360 px screen in en/ar/fa/ti."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -25,8 +23,8 @@ from tests.coalition_helpers import (
     referral_id,
     signed_in,
 )
-from tests.pages import wait_js
-from tests.tips_helpers import PASSPHRASE, Staff, csrf, jpeg, send_tip
+from tests.pages import sign_in_page, wait_js
+from tests.tips_helpers import PASSPHRASE, csrf, jpeg, send_tip
 from webapp.extensions import db
 from webapp.models import SpaceLink, Tip
 
@@ -57,26 +55,6 @@ def phone(browser: Any) -> Iterator[Any]:
         ctx.close()
 
 
-def sign_in(page: Any, base: str, who: Staff, passphrase: str | None = None) -> None:
-    """Through the sign-in form (a code not used before), then the unlock form."""
-    totp = pyotp.TOTP(who.secret)
-    for when in (time.time(), time.time() + 30):
-        page.goto(f"{base}/staff/login")
-        page.fill("#username", who.username)
-        page.fill("#password", who.password)
-        page.fill("#code", totp.at(when))
-        page.click("form button[type=submit]")
-        if "/staff/login" not in page.url:
-            break
-    else:
-        raise AssertionError("sign-in failed")
-    if passphrase:
-        page.goto(f"{base}/staff/unlock")
-        page.fill("#passphrase", passphrase)
-        page.click("form:has(#passphrase) button[type=submit]")
-        assert "/staff/unlock" not in page.url
-
-
 def no_overflow(page: Any) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 361, (page.url, width)
@@ -95,7 +73,7 @@ def test_hub_refers_shelter_accepts_hub_sees_it(app: Flask, members: Coalition, 
                                                 live_server: str) -> None:
     tip_id = _tip(app)
     hub = phone("en").new_page()
-    sign_in(hub, live_server, members.staff["hub"], PASSPHRASE)
+    sign_in_page(hub, live_server, members.staff["hub"], PASSPHRASE)
     hub.goto(f"{live_server}/staff/tips/{tip_id}")
     hub.click(f"a[href='/staff/tips/{tip_id}/refer']")
     hub.select_option("#partner", "fresno-shelter")
@@ -110,7 +88,7 @@ def test_hub_refers_shelter_accepts_hub_sees_it(app: Flask, members: Coalition, 
     rid = hub.url.rsplit("/", 1)[1]
 
     shelter = phone("ar").new_page()
-    sign_in(shelter, live_server, members.staff["shelter"], SHELTER_PASS)
+    sign_in_page(shelter, live_server, members.staff["shelter"], SHELTER_PASS)
     shelter.goto(f"{live_server}/staff/referrals")
     assert shelter.get_attribute("html", "dir") == "rtl"
     shelter.click(f"#received a[href='/staff/referrals/{rid}']")
@@ -129,7 +107,7 @@ def test_hub_refers_shelter_accepts_hub_sees_it(app: Flask, members: Coalition, 
     assert hub.get_attribute("#referral-status", "data-status") == "accepted"
 
     police = phone("ar").new_page()
-    sign_in(police, live_server, members.staff["police"])
+    sign_in_page(police, live_server, members.staff["police"])
     resp = police.goto(f"{live_server}/staff/tips/{tip_id}")
     assert resp is not None and resp.status == 403
     resp = police.goto(f"{live_server}/staff/referrals/{rid}")
@@ -215,7 +193,7 @@ def test_every_coalition_page_fits_a_phone(app: Flask, members: Coalition, phone
     wide = {}
     for who, paths in pages.items():
         page = phone(lang, extra_http_headers={"Accept-Language": lang}).new_page()
-        sign_in(page, live_server, members.staff[who],
+        sign_in_page(page, live_server, members.staff[who],
                 PASSPHRASE if who == "hub" else SHELTER_PASS)
         for path in paths:
             resp = page.goto(f"{live_server}{path}")

@@ -4,17 +4,15 @@ save is refused with the input kept; revert; an org-editor is kept to their orga
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from flask import Flask
 
 from tests.editor_helpers import FRESNO, OAKLAND, editors, service_of
-from tests.pages import wait_js
+from tests.pages import sign_in_page, wait_js
 from tests.tips_helpers import Staff, keyed
 
 pytestmark = pytest.mark.browser
@@ -44,20 +42,6 @@ def phone(browser: Any) -> Iterator[Any]:
         ctx.close()
 
 
-def sign_in(page: Any, base: str, who: Staff) -> None:
-    """Through the sign-in form, with a code not used before."""
-    totp = pyotp.TOTP(who.secret)
-    for when in (time.time(), time.time() + 30):
-        page.goto(f"{base}/staff/login")
-        page.fill("#username", who.username)
-        page.fill("#password", who.password)
-        page.fill("#code", totp.at(when))
-        page.click("form button[type=submit]")
-        if "/staff/login" not in page.url:
-            return
-    raise AssertionError("sign-in failed")
-
-
 def no_overflow(page: Any) -> None:
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
@@ -76,7 +60,7 @@ def test_editing_on_a_phone_reaches_public_and_offline_pages(
                            ".then(r => r && r.headers.get('ETag'))", bundle)
 
     en = phone("en").new_page()
-    sign_in(en, live_server, people["editor"])
+    sign_in_page(en, live_server, people["editor"])
     en.goto(f"{live_server}/staff/directory?q=Legal")
     no_overflow(en)
     en.click(f"a[href='/staff/directory/{sid}']")
@@ -86,7 +70,7 @@ def test_editing_on_a_phone_reaches_public_and_offline_pages(
     assert en.input_value("#phone") == "(555) 555-0177"
 
     ar = phone("ar").new_page()
-    sign_in(ar, live_server, people["admin"])
+    sign_in_page(ar, live_server, people["admin"])
     ar.goto(f"{live_server}/staff/directory/{sid}/translations/ar")
     assert ar.get_attribute("html", "dir") == "rtl"
     assert ar.get_attribute("form.listing-form", "dir") == "rtl"
@@ -121,8 +105,8 @@ def test_stale_save_revert_and_partner_limits(app: Flask, people: dict[str, Staf
                                               live_server: str) -> None:
     sid = service_of(app, FRESNO, "Legal")
     first, second = phone("en").new_page(), phone("ar").new_page()
-    sign_in(first, live_server, people["editor"])
-    sign_in(second, live_server, people["admin"])
+    sign_in_page(first, live_server, people["editor"])
+    sign_in_page(second, live_server, people["admin"])
     first.goto(f"{live_server}/staff/directory/{sid}")
     second.goto(f"{live_server}/staff/directory/{sid}")
     old = first.input_value("#phone")
@@ -145,7 +129,7 @@ def test_stale_save_revert_and_partner_limits(app: Flask, people: dict[str, Staf
     assert first.input_value("#phone") == old
 
     partner = phone("en").new_page()
-    sign_in(partner, live_server, people["org-editor"])
+    sign_in_page(partner, live_server, people["org-editor"])
     other = service_of(app, OAKLAND, "Safe Haven")
     resp = partner.goto(f"{live_server}/staff/directory/{other}")
     assert resp is not None and resp.status == 403
