@@ -94,14 +94,16 @@ def instances(request: pytest.FixtureRequest, tmp_path: Path,
 
 
 def _post_status(inst: Instance, path: str) -> int:
+    """The status of a GET, or 0 while the instance does not answer (the connection is
+    closed either way: a server still starting may accept and then time out)."""
+    conn = http.client.HTTPConnection("127.0.0.1", inst.port, timeout=5)
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", inst.port, timeout=5)
         conn.request("GET", path)
-        status = conn.getresponse().status
-        conn.close()
-        return status
-    except OSError:
+        return conn.getresponse().status
+    except (OSError, http.client.HTTPException):
         return 0
+    finally:
+        conn.close()
 
 
 def _send(inst: Instance, key: str, text: str) -> tuple[int, str]:

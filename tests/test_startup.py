@@ -74,7 +74,7 @@ def test_keys_init_on_a_new_database(tmp_path: Path) -> None:
     result = app.test_cli_runner().invoke(args=["keys", "init", "--passphrase",
                                                 "a long enough passphrase"])
     assert result.exit_code == 0, result.output
-    assert "Organisation key created" in result.output
+    assert "Key for 'default' created" in result.output
     assert result.exception is None
     from webapp.models import OrgKey
 
