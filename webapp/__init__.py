@@ -64,6 +64,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from webapp.ops import routes as ops_routes
 
     app.register_blueprint(ops_routes.bp)
+    from webapp.sms import routes as sms_routes
+
+    app.register_blueprint(sms_routes.bp)
+    from webapp.booklet import routes as booklet_routes
+
+    app.register_blueprint(booklet_routes.bp)
 
     @app.url_defaults
     def hashed_static(endpoint: str, values: dict[str, Any]) -> None:

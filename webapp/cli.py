@@ -244,6 +244,11 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_cli)
     app.cli.add_command(orgs_cli)
     app.cli.add_command(space_cli)
+    from webapp.booklet.cli import directory_cli
+    from webapp.sms.cli import sms_cli
+
+    app.cli.add_command(directory_cli)
+    app.cli.add_command(sms_cli)
 
 
 def _migrate_first() -> None:

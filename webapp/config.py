@@ -102,6 +102,22 @@ def load_config(instance_path: str) -> dict[str, Any]:
             "HAVEN_TIP_RECIPIENTS", "").split(",") if s.strip()],
         "HAVEN_SPACE_HOLD_MINUTES": int(os.environ.get("HAVEN_SPACE_HOLD_MINUTES", "90")),
         "HAVEN_SPACE_REQUEST_HOURS": int(os.environ.get("HAVEN_SPACE_REQUEST_HOURS", "24")),
+        # The directory by text message (see #12): off unless HAVEN_SMS_SECRET is set (it signs
+        # the generic webhook and makes the Africa's Talking URL's secret); each provider's own
+        # credentials; the language of a message that does not say; messages per sender/hour.
+        "HAVEN_SMS_SECRET": os.environ.get("HAVEN_SMS_SECRET", ""),
+        "HAVEN_SMS_LANGUAGE": os.environ.get("HAVEN_SMS_LANGUAGE", "en"),
+        "HAVEN_SMS_PER_HOUR": int(os.environ.get("HAVEN_SMS_PER_HOUR", "30")),
+        "HAVEN_TWILIO_AUTH_TOKEN": os.environ.get("HAVEN_TWILIO_AUTH_TOKEN", ""),
+        "HAVEN_VONAGE_API_KEY": os.environ.get("HAVEN_VONAGE_API_KEY", ""),
+        "HAVEN_VONAGE_API_SECRET": os.environ.get("HAVEN_VONAGE_API_SECRET", ""),
+        "HAVEN_VONAGE_SIGNATURE_SECRET": os.environ.get("HAVEN_VONAGE_SIGNATURE_SECRET", ""),
+        "HAVEN_VONAGE_API_URL": os.environ.get("HAVEN_VONAGE_API_URL",
+                                               "https://rest.nexmo.com/sms/json"),
+        "HAVEN_AT_USERNAME": os.environ.get("HAVEN_AT_USERNAME", ""),
+        "HAVEN_AT_API_KEY": os.environ.get("HAVEN_AT_API_KEY", ""),
+        "HAVEN_AT_API_URL": os.environ.get("HAVEN_AT_API_URL",
+                                           "https://api.africastalking.com/version1/messaging"),
         # Whether search engines may index the public pages: on, off, or auto (off while the
         # fictional demo listings are loaded, on otherwise). Staff and tip pages never are.
         "HAVEN_INDEXING": _indexing(os.environ.get("HAVEN_INDEXING", "auto")),

@@ -215,7 +215,8 @@ def quiet_logging() -> None:
 def init_app(app: Flask) -> None:
     """Wrap the WSGI app and register the header hook."""
     shared = state.init_app(app)
+    tagger = app.extensions["haven_tagger"] = RotatingTagger(shared)
     app.wsgi_app = StripClientIdentity(  # type: ignore[method-assign]
-        app.wsgi_app, RotatingTagger(shared), app.config.get("HAVEN_PROXY_HEADER", ""))
+        app.wsgi_app, tagger, app.config.get("HAVEN_PROXY_HEADER", ""))
     app.after_request(apply_headers)
     quiet_logging()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp.directory import geo
 from webapp.directory.queries import load_services as _load
+from webapp.directory.queries import postcode_centre, postcode_column
 from webapp.exchange import hsds
 from webapp.exchange.api import VISIBLE, bp, listing, page_size, words_match
 from webapp.extensions import db
@@ -90,19 +91,6 @@ def _postcode(value: str) -> str:
     return "".join(value.split()).upper()
 
 
-def _postcode_column() -> Any:
-    return func.upper(func.replace(Location.postal_code, " ", ""))
-
-
-def _postcode_centre(code: str) -> tuple[float, float] | None:
-    """The middle of the public places with this postcode (confidential ones never count)."""
-    lat, lng = db.session.execute(
-        select(func.avg(Location.latitude), func.avg(Location.longitude))
-        .where(_postcode_column() == code, Location.confidential.is_(False),
-               Location.latitude.is_not(None), Location.longitude.is_not(None))).one()
-    return None if lat is None or lng is None else (float(lat), float(lng))
-
-
 @bp.route("/service_at_locations")
 def service_at_locations() -> Response:
     """A page of service_at_locations: the services filters (search, taxonomy_term_id,
@@ -124,7 +112,7 @@ def service_at_locations() -> Response:
         if not code:
             raise search.BadQuery("proximity", "needs postcode (the distance is measured "
                                   "from the postcode's centre)")
-    centre = _postcode_centre(code) if metres is not None else None
+    centre = postcode_centre(code) if metres is not None else None
     if metres is not None and centre is None:
         raise search.BadQuery("postcode", "no public listing has this postcode, so it has no "
                               "known centre to measure from")
@@ -136,7 +124,7 @@ def service_at_locations() -> Response:
             .join(Service, Service.id == ServiceAtLocation.service_id)
             .where(Service.status.in_(VISIBLE)))
     if code and metres is None:
-        stmt = stmt.where(_postcode_column() == code, Location.confidential.is_(False))
+        stmt = stmt.where(postcode_column() == code, Location.confidential.is_(False))
     found: list[tuple[float, int, str]] = []
     for sal_id, sid, lat, lng in db.session.execute(stmt):
         if sid not in rank:

@@ -1,0 +1,56 @@
+"""/<lang>/directory/booklet.pdf?region=…&languages=…&categories=…&format=a5|half-letter"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
+
+from webapp import fonts, i18n
+from webapp.booklet import services
+
+bp = i18n.locale_blueprint("booklet", __name__)
+
+
+class BadBooklet(BadRequest):
+    """A parameter we cannot use; the message names it (shown on the 400 page)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.haven_message = message
+
+
+def problem(exc: services.BookletError) -> str:
+    """The reader's words for what is wrong."""
+    if exc.field == "languages":
+        return _("languages: choose 1 or 2 of the shipped languages, e.g. en,ar.")
+    if exc.field == "categories":
+        return _("categories: use the kinds of help the directory lists, e.g. shelter,legal-aid.")
+    if exc.field == "format":
+        return _("format: a5 or half-letter.")
+    return _("Too many listings for one booklet: please choose a smaller region or fewer "
+             "kinds of help.")
+
+
+@bp.route("/directory/booklet.pdf")
+def booklet() -> Response:
+    """The booklet from the live directory (the page's language first)."""
+    args = request.args
+    base = str(current_app.config.get("HAVEN_PUBLIC_URL") or request.host_url).rstrip("/")
+    try:
+        req = services.parse(args.get("languages") or i18n.current().tag,
+                             args.get("region", ""), args.get("categories", ""),
+                             args.get("format", "a5"), base)
+        contents = services.collect(req)
+        from webapp.booklet import render  # fpdf2 loads on the first booklet drawn
+
+        body = render.render_pdf(contents)
+    except services.BookletError as exc:
+        raise BadBooklet(problem(exc)) from exc
+    except fonts.MissingFont as exc:
+        raise BadBooklet(_("languages: no font for %(scripts)s is installed on this server.",
+                           scripts=str(exc))) from exc
+    resp = Response(body, mimetype="application/pdf")
+    resp.headers["Cache-Control"] = "public, max-age=300"
+    resp.headers["Content-Disposition"] = 'inline; filename="haven-directory.pdf"'
+    return resp

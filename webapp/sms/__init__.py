@@ -1,0 +1,1 @@
+"""The directory by text message (SMS, and WhatsApp through the same providers; see #12)."""

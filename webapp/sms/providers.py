@@ -1,0 +1,145 @@
+"""Each SMS provider's request format, signature check and way of replying (see #12, item 1).
+
+- generic: JSON {"from", "to", "text"}, `X-Haven-Signature` = hex HMAC-SHA256 of the raw body
+  with HAVEN_SMS_SECRET; the reply is JSON {"messages": [...]} in the response.
+- Twilio (SMS and WhatsApp): form fields From, To, Body; `X-Twilio-Signature` = base64
+  HMAC-SHA1 with the auth token of the webhook URL followed by every POST field's name and value
+  sorted by name; the reply is TwiML in the response.
+- Vonage (SMS API, signed webhooks): fields msisdn, to, text, timestamp, sig (query, form or
+  JSON); sig = hex HMAC-SHA256 with the signature secret of "&name=value" for every other field
+  sorted by name ("&" and "=" in values become "_"); timestamp within 5 minutes. Replies are
+  sent to the SMS API.
+- Africa's Talking: form fields from, to, text; it signs nothing, so the callback URL carries a
+  secret derived from HAVEN_SMS_SECRET (`flask --app app sms urls` prints it). Replies are sent
+  to its messaging API.
+A sender's number goes to the provider to reply and nowhere else: never a log line, never the
+database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from xml.sax.saxutils import escape
+
+from flask import current_app
+
+from webapp.sms import segments
+
+log = logging.getLogger("haven.sms")
+VONAGE_SKEW = 300  # seconds a signed Vonage request may be old
+
+
+def generic_signature(secret: str, body: bytes) -> str:
+    """The X-Haven-Signature a body must carry."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def generic_ok(secret: str, body: bytes, given: str) -> bool:
+    """Constant-time check of the generic webhook's signature."""
+    return bool(secret) and bool(given) and hmac.compare_digest(
+        generic_signature(secret, body), given.strip().lower())
+
+
+def twilio_signature(token: str, url: str, form: Mapping[str, str]) -> str:
+    """X-Twilio-Signature for a POST to url with these fields."""
+    data = url + "".join(f"{k}{form[k]}" for k in sorted(form))
+    return base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1)
+                            .digest()).decode()
+
+
+def twilio_ok(token: str, url: str, form: Mapping[str, str], given: str) -> bool:
+    """Constant-time check of Twilio's signature."""
+    return bool(token) and bool(given) and hmac.compare_digest(
+        twilio_signature(token, url, form), given)
+
+
+def twiml(messages: list[str]) -> str:
+    """A TwiML answer sending each message."""
+    body = "".join(f"<Message>{escape(m)}</Message>" for m in messages)
+    return f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>'
+
+
+def vonage_signature(secret: str, params: Mapping[str, str]) -> str:
+    """The sig a signed Vonage request carries (HMAC-SHA256, hex)."""
+    signed = "".join(f"&{k}={str(params[k]).replace('&', '_').replace('=', '_')}"
+                     for k in sorted(params) if k != "sig")
+    return hmac.new(secret.encode(), signed.encode(), hashlib.sha256).hexdigest()
+
+
+def vonage_ok(secret: str, params: Mapping[str, str], now: float | None = None) -> bool:
+    """Signature right and timestamp recent."""
+    given = str(params.get("sig", "")).lower()
+    try:
+        stamp = int(str(params.get("timestamp", "0")))
+    except ValueError:
+        return False
+    fresh = abs((now or time.time()) - stamp) <= VONAGE_SKEW
+    return bool(secret) and bool(given) and fresh and hmac.compare_digest(
+        vonage_signature(secret, params), given)
+
+
+def at_token(secret: str) -> str:
+    """The secret part of the Africa's Talking callback URL."""
+    return hmac.new(secret.encode(), b"haven-sms-africastalking", hashlib.sha256).hexdigest()[:32]
+
+
+def _post(url: str, data: dict[str, str], headers: dict[str, str], provider: str) -> bool:
+    body = urllib.parse.urlencode(data).encode()
+    req = urllib.request.Request(url, data=body, headers={  # noqa: S310 - configured https URL
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
+        **headers}, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+            return 200 <= resp.status < 300
+    except (urllib.error.URLError, OSError) as exc:
+        # Never the number or the text: which provider, and what kind of failure.
+        log.warning("sms reply not delivered (provider=%s, %s)", provider,
+                    exc.__class__.__name__)
+        return False
+
+
+def vonage_send(own_number: str, to: str, messages: list[str]) -> int:
+    """Send each message through Vonage's SMS API; returns how many it accepted."""
+    cfg = current_app.config
+    sent = 0
+    for m in messages:
+        data = {"api_key": cfg["HAVEN_VONAGE_API_KEY"], "api_secret":
+                cfg["HAVEN_VONAGE_API_SECRET"], "from": own_number, "to": to, "text": m}
+        if not segments.is_gsm(m):
+            data["type"] = "unicode"
+        sent += _post(cfg["HAVEN_VONAGE_API_URL"], data, {}, "vonage")
+    return sent
+
+
+def at_send(own_number: str, to: str, messages: list[str]) -> int:
+    """Send each message through Africa's Talking; returns how many it accepted."""
+    cfg = current_app.config
+    sent = 0
+    for m in messages:
+        data = {"username": cfg["HAVEN_AT_USERNAME"], "to": to, "message": m,
+                "from": own_number}
+        sent += _post(cfg["HAVEN_AT_API_URL"], data, {"apiKey": cfg["HAVEN_AT_API_KEY"]},
+                      "africastalking")
+    return sent
+
+
+def vonage_params(form: Mapping[str, str], args: Mapping[str, str],
+                  body: bytes) -> dict[str, str]:
+    """Vonage sends GET query parameters, a form, or JSON: whichever it is, as one dict."""
+    if body[:1] == b"{":
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = {}
+        if isinstance(data, dict):
+            return {str(k): str(v) for k, v in data.items()}
+    return {**dict(args), **dict(form)}

@@ -1,0 +1,106 @@
+"""The inbound text-message webhooks (see #12, item 1). Off (404) unless HAVEN_SMS_SECRET is
+set; a provider's route is off until its credentials are. A missing or wrong signature gets 403
+and nothing is processed. No cookie, no session, nothing about the sender in a log."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+
+from webapp.sms import providers, services
+
+bp = Blueprint("sms", __name__, url_prefix="/sms")
+MAX_BODY = 16 * 1024
+
+
+@bp.before_request
+def sms_on() -> None:
+    """Everything here is off unless the deployment set HAVEN_SMS_SECRET."""
+    if not current_app.config["HAVEN_SMS_SECRET"]:
+        abort(404)
+    if (request.content_length or 0) > MAX_BODY:
+        abort(413)
+
+
+@bp.after_request
+def never_cache(response: Response) -> Response:
+    """Replies are for one sender: no cache keeps them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+@bp.route("/inbound", methods=["POST"])
+def inbound() -> Response | tuple[Response, int]:
+    """The provider-neutral webhook: signed JSON in, {"messages": [...]} out."""
+    raw = request.get_data(cache=True)
+    if not providers.generic_ok(current_app.config["HAVEN_SMS_SECRET"], raw,
+                                request.headers.get("X-Haven-Signature", "")):
+        abort(403)
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return jsonify({"error": "the body must be JSON: {\"from\", \"to\", \"text\"}"}), 400
+    if not isinstance(data, dict) or not _text(data.get("from")):
+        return jsonify({"error": "\"from\" (the sender) and \"text\" are needed"}), 400
+    reply = services.handle(_text(data.get("from")), _text(data.get("text")))
+    return jsonify(services.as_json(reply))
+
+
+def _public_url() -> str:
+    """The URL the provider called, as it signed it (HAVEN_PUBLIC_URL behind a proxy)."""
+    base = current_app.config["HAVEN_PUBLIC_URL"].rstrip("/")
+    if not base:
+        return request.url
+    query = ("?" + request.query_string.decode()) if request.query_string else ""
+    return base + request.path + query
+
+
+@bp.route("/twilio", methods=["POST"])
+def twilio() -> Response:
+    """Twilio SMS and WhatsApp: a signed form in, TwiML out."""
+    token = current_app.config["HAVEN_TWILIO_AUTH_TOKEN"]
+    if not token:
+        abort(404)
+    form = {k: v for k, v in request.form.items()}
+    if not providers.twilio_ok(token, _public_url(), form,
+                               request.headers.get("X-Twilio-Signature", "")):
+        abort(403)
+    reply = services.handle(form.get("From", ""), form.get("Body", ""))
+    return Response(providers.twiml(reply.messages), mimetype="text/xml")
+
+
+@bp.route("/vonage", methods=["GET", "POST"])
+def vonage() -> tuple[str, int]:
+    """Vonage's SMS API (signed webhooks); the reply goes out through its API."""
+    cfg = current_app.config
+    if not (cfg["HAVEN_VONAGE_SIGNATURE_SECRET"] and cfg["HAVEN_VONAGE_API_KEY"]):
+        abort(404)
+    params = providers.vonage_params(request.form, request.args, request.get_data(cache=True))
+    if not providers.vonage_ok(cfg["HAVEN_VONAGE_SIGNATURE_SECRET"], params):
+        abort(403)
+    if params.get("msisdn") and params.get("text") is not None:
+        reply = services.handle(params["msisdn"], params.get("text", ""))
+        providers.vonage_send(params.get("to", ""), params["msisdn"], reply.messages)
+    return "", 204
+
+
+@bp.route("/africastalking/<token>", methods=["POST"])
+def africastalking(token: str) -> tuple[str, int]:
+    """Africa's Talking: the URL's secret stands in for a signature; replies go out through
+    its messaging API."""
+    cfg = current_app.config
+    if not (cfg["HAVEN_AT_API_KEY"] and cfg["HAVEN_AT_USERNAME"]):
+        abort(404)
+    if not hmac.compare_digest(token, providers.at_token(cfg["HAVEN_SMS_SECRET"])):
+        abort(403)
+    sender = request.form.get("from", "")
+    if sender:
+        reply = services.handle(sender, request.form.get("text", ""))
+        providers.at_send(request.form.get("to", ""), sender, reply.messages)
+    return "", 200
