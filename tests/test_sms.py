@@ -9,6 +9,7 @@ import json
 import logging
 import threading
 import time
+import urllib.error
 import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -271,3 +272,23 @@ def test_no_trace_of_the_sender_anywhere(app: Flask, sms: FlaskClient, gateway: 
     assert kept  # the conversation is there, under a hash
     for blob in blobs:
         assert DIGITS.encode() not in blob
+
+
+def test_a_gateway_posting_over_http(app: Flask, sms: FlaskClient, live_server: str) -> None:
+    """A simulated gateway on 127.0.0.1 calls the running server as a provider would."""
+    import urllib.request
+
+    body = json.dumps({"from": SENDER, "to": "+15550100000", "text": "refugio"}).encode()
+    for signature, status in (("", 403), (providers.generic_signature(SECRET, body), 200)):
+        req = urllib.request.Request(f"{live_server}/sms/inbound", data=body, method="POST",
+                                     headers={"Content-Type": "application/json",
+                                              "X-Haven-Signature": signature})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - loopback
+                got, answer = resp.status, json.loads(resp.read())
+                assert resp.headers.get("Set-Cookie") is None
+        except urllib.error.HTTPError as exc:
+            got, answer = exc.code, {}
+            exc.close()
+        assert got == status
+    assert "Refugio" in "\n".join(answer["messages"]) and cost(answer["messages"]) <= 3
