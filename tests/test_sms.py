@@ -44,7 +44,11 @@ class Gateway:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 size = int(self.headers.get("Content-Length") or 0)
-                fields = dict(urllib.parse.parse_qsl(self.rfile.read(size).decode()))
+                raw = self.rfile.read(size).decode()
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    fields = {k: str(v) for k, v in json.loads(raw).items()}
+                else:
+                    fields = dict(urllib.parse.parse_qsl(raw))
                 received.append((self.path, fields, dict(self.headers)))
                 body = b'{"messages":[{"status":"0"}]}'
                 self.send_response(200)
@@ -81,6 +85,7 @@ def sms(app: Flask, gateway: Gateway) -> FlaskClient:
         "HAVEN_PUBLIC_URL": PUBLIC, "HAVEN_VONAGE_API_KEY": "vkey",
         "HAVEN_VONAGE_API_SECRET": "vsecret", "HAVEN_VONAGE_SIGNATURE_SECRET": VONAGE_SIG,
         "HAVEN_VONAGE_API_URL": gateway.url + "/sms/json", "HAVEN_AT_USERNAME": "haven",
+        "HAVEN_VONAGE_MESSAGES_URL": gateway.url + "/v1/messages",
         "HAVEN_AT_API_KEY": "at key", "HAVEN_AT_API_URL": gateway.url + "/version1/messaging"})
     return app.test_client()
 
@@ -292,3 +297,37 @@ def test_a_gateway_posting_over_http(app: Flask, sms: FlaskClient, live_server: 
             exc.close()
         assert got == status
     assert "Refugio" in "\n".join(answer["messages"]) and cost(answer["messages"]) <= 3
+
+
+def test_vonage_whatsapp_through_the_messages_api(sms: FlaskClient, gateway: Gateway) -> None:
+    body = json.dumps({"channel": "whatsapp", "message_type": "text", "text": "ayuda",
+                       "from": SENDER.lstrip("+"), "to": "15550100000",
+                       "message_uuid": "aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
+                       "timestamp": "2026-11-23T10:00:00Z"}).encode()
+    for token in ("", "Bearer x.y.z", "Bearer " + providers.vonage_jwt("wrong", body),
+                  "Bearer " + providers.vonage_jwt(VONAGE_SIG, b"another body"),
+                  "Bearer " + providers.vonage_jwt(VONAGE_SIG, body, now=time.time() - 3600)):
+        assert sms.post("/sms/vonage/messages", data=body, content_type="application/json",
+                        headers={"Authorization": token}).status_code == 403
+    assert not gateway.received
+    resp = sms.post("/sms/vonage/messages", data=body, content_type="application/json",
+                    headers={"Authorization": "Bearer " + providers.vonage_jwt(VONAGE_SIG,
+                                                                                body)})
+    assert resp.status_code == 200
+    sent = [(h, f) for path, f, h in gateway.received if path == "/v1/messages"]
+    assert sent and all(h.get("Authorization", "").startswith("Basic ") for h, _f in sent)
+    assert all(f["channel"] == "whatsapp" and f["to"] == SENDER.lstrip("+")
+               and f["from"] == "15550100000" for _h, f in sent)
+    assert "911" in sent[0][1]["text"]  # AYUDA: the emergency number first, in Spanish
+
+
+def test_sms_urls_names_every_webhook(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    res = runner.invoke(args=["sms", "urls"])
+    assert res.exit_code != 0 and "set HAVEN_SMS_SECRET first" in res.output
+    app.config.update({"HAVEN_SMS_SECRET": SECRET, "HAVEN_PUBLIC_URL": PUBLIC})
+    res = runner.invoke(args=["sms", "urls"])
+    assert res.exit_code == 0
+    for path in ("/sms/inbound", "/sms/twilio", "/sms/vonage", "/sms/vonage/messages",
+                 "/sms/africastalking/" + providers.at_token(SECRET)):
+        assert PUBLIC + path in res.output

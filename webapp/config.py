@@ -114,6 +114,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "HAVEN_VONAGE_SIGNATURE_SECRET": os.environ.get("HAVEN_VONAGE_SIGNATURE_SECRET", ""),
         "HAVEN_VONAGE_API_URL": os.environ.get("HAVEN_VONAGE_API_URL",
                                                "https://rest.nexmo.com/sms/json"),
+        "HAVEN_VONAGE_MESSAGES_URL": os.environ.get("HAVEN_VONAGE_MESSAGES_URL",
+                                                    "https://api.nexmo.com/v1/messages"),
         "HAVEN_AT_USERNAME": os.environ.get("HAVEN_AT_USERNAME", ""),
         "HAVEN_AT_API_KEY": os.environ.get("HAVEN_AT_API_KEY", ""),
         "HAVEN_AT_API_URL": os.environ.get("HAVEN_AT_API_URL",

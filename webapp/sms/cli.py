@@ -24,5 +24,6 @@ def sms_urls_cmd() -> None:
     click.echo(f"generic:          POST {base}/sms/inbound  (X-Haven-Signature)")
     click.echo(f"Twilio SMS/WhatsApp: POST {base}/sms/twilio")
     click.echo(f"Vonage SMS:       POST {base}/sms/vonage  (signed webhooks, SHA-256 HMAC)")
+    click.echo(f"Vonage Messages (WhatsApp): POST {base}/sms/vonage/messages  (signed JWT)")
     click.echo(f"Africa's Talking: POST {base}/sms/africastalking/"
                f"{providers.at_token(cfg['HAVEN_SMS_SECRET'])}")

@@ -9,6 +9,10 @@
   JSON); sig = hex HMAC-SHA256 with the signature secret of "&name=value" for every other field
   sorted by name ("&" and "=" in values become "_"); timestamp within 5 minutes. Replies are
   sent to the SMS API.
+- Vonage Messages API (WhatsApp, and SMS or Viber through the same API): JSON {channel,
+  message_type, text, from, to}, `Authorization: Bearer <JWT>` signed HS256 with the signature
+  secret, its payload_hash the SHA-256 of the body, issued within 5 minutes. Replies are sent to
+  the Messages API on the same channel.
 - Africa's Talking: form fields from, to, text; it signs nothing, so the callback URL carries a
   secret derived from HAVEN_SMS_SECRET (`flask --app app sms urls` prints it). Replies are sent
   to its messaging API.
@@ -85,6 +89,74 @@ def vonage_ok(secret: str, params: Mapping[str, str], now: float | None = None) 
     fresh = abs((now or time.time()) - stamp) <= VONAGE_SKEW
     return bool(secret) and bool(given) and fresh and hmac.compare_digest(
         vonage_signature(secret, params), given)
+
+
+def _b64url(data: str) -> bytes:
+    return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+
+
+def vonage_jwt(secret: str, body: bytes, now: float | None = None) -> str:
+    """A JWT as Vonage signs a Messages webhook (for tests and the simulated gateway)."""
+    def enc(obj: dict[str, object]) -> str:
+        raw = json.dumps(obj, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    head = enc({"alg": "HS256", "typ": "JWT"})
+    claims = enc({"iat": int(now or time.time()), "jti": "haven", "iss": "Vonage",
+                  "payload_hash": hashlib.sha256(body).hexdigest()})
+    sig = hmac.new(secret.encode(), f"{head}.{claims}".encode(), hashlib.sha256).digest()
+    return f"{head}.{claims}." + base64.urlsafe_b64encode(sig).decode().rstrip("=")
+
+
+def vonage_jwt_ok(secret: str, authorization: str, body: bytes,
+                  now: float | None = None) -> bool:
+    """An HS256 JWT signed with the signature secret, for this very body, and recent."""
+    token = authorization.removeprefix("Bearer ").strip()
+    parts = token.split(".")
+    if not secret or len(parts) != 3:
+        return False
+    try:
+        head = json.loads(_b64url(parts[0]))
+        claims = json.loads(_b64url(parts[1]))
+        given = _b64url(parts[2])
+    except (ValueError, UnicodeDecodeError):
+        return False
+    if not isinstance(head, dict) or head.get("alg") != "HS256" or not isinstance(claims, dict):
+        return False
+    expected = hmac.new(secret.encode(), f"{parts[0]}.{parts[1]}".encode(),
+                        hashlib.sha256).digest()
+    if not hmac.compare_digest(expected, given):
+        return False
+    if not hmac.compare_digest(str(claims.get("payload_hash", "")),
+                               hashlib.sha256(body).hexdigest()):
+        return False
+    try:
+        issued = float(claims.get("iat", 0))
+    except (TypeError, ValueError):
+        return False
+    return abs((now or time.time()) - issued) <= VONAGE_SKEW
+
+
+def vonage_messages_send(channel: str, own: str, to: str, messages: list[str]) -> int:
+    """Reply through Vonage's Messages API on the channel the message came in on."""
+    cfg = current_app.config
+    auth = base64.b64encode(f"{cfg['HAVEN_VONAGE_API_KEY']}:{cfg['HAVEN_VONAGE_API_SECRET']}"
+                            .encode()).decode()
+    sent = 0
+    for m in messages:
+        body = json.dumps({"message_type": "text", "text": m, "to": to, "from": own,
+                           "channel": channel}).encode()
+        req = urllib.request.Request(  # noqa: S310 - configured https URL
+            cfg["HAVEN_VONAGE_MESSAGES_URL"], data=body, method="POST",
+            headers={"Content-Type": "application/json", "Accept": "application/json",
+                     "Authorization": f"Basic {auth}"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+                sent += 200 <= resp.status < 300
+        except (urllib.error.URLError, OSError) as exc:
+            log.warning("sms reply not delivered (provider=vonage-messages, %s)",
+                        exc.__class__.__name__)
+    return sent
 
 
 def at_token(secret: str) -> str:

@@ -90,6 +90,30 @@ def vonage() -> tuple[str, int]:
     return "", 204
 
 
+@bp.route("/vonage/messages", methods=["POST"])
+def vonage_messages() -> tuple[str, int]:
+    """Vonage's Messages API: WhatsApp (or SMS, Viber) in, signed with a JWT; the reply goes
+    back on the same channel through the API."""
+    cfg = current_app.config
+    if not (cfg["HAVEN_VONAGE_SIGNATURE_SECRET"] and cfg["HAVEN_VONAGE_API_KEY"]):
+        abort(404)
+    raw = request.get_data(cache=True)
+    if not providers.vonage_jwt_ok(cfg["HAVEN_VONAGE_SIGNATURE_SECRET"],
+                                   request.headers.get("Authorization", ""), raw):
+        abort(403)
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return "", 400
+    if not isinstance(data, dict):
+        return "", 400
+    sender, channel = _text(data.get("from")), _text(data.get("channel")) or "whatsapp"
+    if sender and data.get("message_type", "text") == "text":
+        reply = services.handle(sender, _text(data.get("text")))
+        providers.vonage_messages_send(channel, _text(data.get("to")), sender, reply.messages)
+    return "", 200
+
+
 @bp.route("/africastalking/<token>", methods=["POST"])
 def africastalking(token: str) -> tuple[str, int]:
     """Africa's Talking: the URL's secret stands in for a signature; replies go out through
