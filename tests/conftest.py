@@ -191,6 +191,27 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def phones(browser: Any) -> Iterator[Any]:
+    """new(locale, **options) -> a 360 x 740 phone-sized browser context (service workers
+    allowed unless options say otherwise); every context is closed at the end."""
+    made: list[Any] = []
+
+    def new(locale: str = "en", **options: Any) -> Any:
+        ctx = browser.new_context(locale=locale, **{"service_workers": "allow", **PHONE,
+                                                    **options})
+        made.append(ctx)
+        return ctx
+
+    yield new
+    for ctx in made:
+        ctx.close()
+
+
 @pytest.fixture
 def staff(app: Flask) -> dict[str, Staff]:
     """An organisation key (fast Argon2id for tests) and two staff accounts: admin, reviewer."""

@@ -127,3 +127,14 @@ def test_cli_writes_the_booklet(app: Flask, tmp_path: Path) -> None:
 def test_the_poster_builder_links_to_the_booklet(client: FlaskClient) -> None:
     html = client.get("/ar/posters").get_data(as_text=True)
     assert "/ar/directory/booklet.pdf" in html
+
+
+def test_booklets_are_rate_limited_per_client(app: Flask, client: FlaskClient) -> None:
+    """Each booklet costs seconds of CPU: a client gets a few an hour, then a 429 page."""
+    app.config["HAVEN_BOOKLETS_PER_HOUR"] = 2
+    url = "/en/directory/booklet.pdf?categories=emergency"
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200
+    refused = client.get(url)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert client.get(url, environ_base={"REMOTE_ADDR": "192.0.2.77"}).status_code == 200

@@ -6,7 +6,6 @@ link is gone; every coalition page fits a 360 px screen in en/ar/fa/ti."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +28,6 @@ from webapp.extensions import db
 from webapp.models import SpaceLink, Tip
 
 pytestmark = pytest.mark.browser
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True}
 SHOTS = Path(__file__).parent.parent / "instance" / "screenshots"
 
 
@@ -38,21 +35,6 @@ SHOTS = Path(__file__).parent.parent / "instance" / "screenshots"
 def members(app: Flask) -> Coalition:
     app.config["SESSION_COOKIE_SECURE"] = False  # plain http on the loopback test server
     return coalition(app)
-
-
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    """A phone-sized context factory; every context is closed at the end."""
-    made: list[Any] = []
-
-    def new(locale: str = "en", **extra: Any) -> Any:
-        ctx = browser.new_context(locale=locale, **PHONE, **extra)
-        made.append(ctx)
-        return ctx
-
-    yield new
-    for ctx in made:
-        ctx.close()
 
 
 def no_overflow(page: Any) -> None:
@@ -69,10 +51,10 @@ def _tip(app: Flask) -> str:
         return str(db.session.scalar(select(Tip.id)))
 
 
-def test_hub_refers_shelter_accepts_hub_sees_it(app: Flask, members: Coalition, phone: Any,
+def test_hub_refers_shelter_accepts_hub_sees_it(app: Flask, members: Coalition, phones: Any,
                                                 live_server: str) -> None:
     tip_id = _tip(app)
-    hub = phone("en").new_page()
+    hub = phones("en").new_page()
     sign_in_page(hub, live_server, members.staff["hub"], PASSPHRASE)
     hub.goto(f"{live_server}/staff/tips/{tip_id}")
     hub.click(f"a[href='/staff/tips/{tip_id}/refer']")
@@ -87,7 +69,7 @@ def test_hub_refers_shelter_accepts_hub_sees_it(app: Flask, members: Coalition, 
     assert hub.get_attribute("#referral-status", "data-status") == "sent"
     rid = hub.url.rsplit("/", 1)[1]
 
-    shelter = phone("ar").new_page()
+    shelter = phones("ar").new_page()
     sign_in_page(shelter, live_server, members.staff["shelter"], SHELTER_PASS)
     shelter.goto(f"{live_server}/staff/referrals")
     assert shelter.get_attribute("html", "dir") == "rtl"
@@ -106,7 +88,7 @@ def test_hub_refers_shelter_accepts_hub_sees_it(app: Flask, members: Coalition, 
     hub.goto(f"{live_server}/staff/referrals/{rid}")
     assert hub.get_attribute("#referral-status", "data-status") == "accepted"
 
-    police = phone("ar").new_page()
+    police = phones("ar").new_page()
     sign_in_page(police, live_server, members.staff["police"])
     resp = police.goto(f"{live_server}/staff/tips/{tip_id}")
     assert resp is not None and resp.status == 403
@@ -115,7 +97,7 @@ def test_hub_refers_shelter_accepts_hub_sees_it(app: Flask, members: Coalition, 
 
 
 def test_shelter_sets_full_by_private_link_on_a_phone(app: Flask, members: Coalition,
-                                                      phone: Any, live_server: str) -> None:
+                                                      phones: Any, live_server: str) -> None:
     staff = signed_in(app, members.staff["shelter"])
     resp = staff.post(f"/staff/space/{FRESNO_SHELTER}/links",
                       data={"csrf_token": csrf(staff, "/staff/space"), "label": "night desk"})
@@ -123,7 +105,7 @@ def test_shelter_sets_full_by_private_link_on_a_phone(app: Flask, members: Coali
     assert found
     link = found.group(0)
 
-    desk = phone("ar").new_page()
+    desk = phones("ar").new_page()
     desk.goto(f"{live_server}{link}")
     assert desk.get_attribute("html", "dir") == "rtl"
     desk.check("input[name=populations][value=women]")
@@ -135,7 +117,7 @@ def test_shelter_sets_full_by_private_link_on_a_phone(app: Flask, members: Coali
     SHOTS.mkdir(parents=True, exist_ok=True)
     desk.screenshot(path=str(SHOTS / "space-link-ar.png"), full_page=True)
 
-    reader = phone("ar", service_workers="allow").new_page()
+    reader = phones("ar", service_workers="allow").new_page()
     reader.goto(f"{live_server}/ar/services/{FRESNO_SHELTER}")
     assert reader.get_attribute(".space-now", "data-space") == "full"
     no_overflow(reader)
@@ -166,7 +148,7 @@ def test_shelter_sets_full_by_private_link_on_a_phone(app: Flask, members: Coali
 
 
 @pytest.mark.parametrize("lang", ["en", "ar", "fa", "ti"])
-def test_every_coalition_page_fits_a_phone(app: Flask, members: Coalition, phone: Any,
+def test_every_coalition_page_fits_a_phone(app: Flask, members: Coalition, phones: Any,
                                            live_server: str, lang: str) -> None:
     tip_id = _tip(app)
     hub_client = signed_in(app, members.staff["hub"], PASSPHRASE)
@@ -192,7 +174,7 @@ def test_every_coalition_page_fits_a_phone(app: Flask, members: Coalition, phone
     }
     wide = {}
     for who, paths in pages.items():
-        page = phone(lang, extra_http_headers={"Accept-Language": lang}).new_page()
+        page = phones(lang, extra_http_headers={"Accept-Language": lang}).new_page()
         sign_in_page(page, live_server, members.staff[who],
                 PASSPHRASE if who == "hub" else SHELTER_PASS)
         for path in paths:

@@ -4,7 +4,6 @@ save is refused with the input kept; revert; an org-editor is kept to their orga
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,6 @@ from tests.pages import sign_in_page, wait_js
 from tests.tips_helpers import Staff, keyed
 
 pytestmark = pytest.mark.browser
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True}
 SHOTS = Path(__file__).parent.parent / "instance" / "screenshots"
 
 
@@ -27,29 +24,14 @@ def people(app: Flask) -> dict[str, Staff]:
     return {**keyed(app), **editors(app)}
 
 
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    """A phone-sized context factory; every context is closed at the end."""
-    made: list[Any] = []
-
-    def new(locale: str = "en") -> Any:
-        ctx = browser.new_context(locale=locale, service_workers="allow", **PHONE)
-        made.append(ctx)
-        return ctx
-
-    yield new
-    for ctx in made:
-        ctx.close()
-
-
 def no_overflow(page: Any) -> None:
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_editing_on_a_phone_reaches_public_and_offline_pages(
-        app: Flask, people: dict[str, Staff], phone: Any, live_server: str) -> None:
+        app: Flask, people: dict[str, Staff], phones: Any, live_server: str) -> None:
     sid = service_of(app, FRESNO, "Legal")
-    public = phone("ar").new_page()
+    public = phones("ar").new_page()
     public.goto(f"{live_server}/ar/")
     wait_js(public, "!!navigator.serviceWorker.controller && "
                     "navigator.serviceWorker.controller.state === 'activated'")
@@ -59,7 +41,7 @@ def test_editing_on_a_phone_reaches_public_and_offline_pages(
     etag = public.evaluate("u => caches.open('haven-data').then(c => c.match(u))"
                            ".then(r => r && r.headers.get('ETag'))", bundle)
 
-    en = phone("en").new_page()
+    en = phones("en").new_page()
     sign_in_page(en, live_server, people["editor"])
     en.goto(f"{live_server}/staff/directory?q=Legal")
     no_overflow(en)
@@ -69,7 +51,7 @@ def test_editing_on_a_phone_reaches_public_and_offline_pages(
     assert en.locator("p.ok[role=status]").is_visible()
     assert en.input_value("#phone") == "(555) 555-0177"
 
-    ar = phone("ar").new_page()
+    ar = phones("ar").new_page()
     sign_in_page(ar, live_server, people["admin"])
     ar.goto(f"{live_server}/staff/directory/{sid}/translations/ar")
     assert ar.get_attribute("html", "dir") == "rtl"
@@ -101,10 +83,10 @@ def test_editing_on_a_phone_reaches_public_and_offline_pages(
     public.context.set_offline(False)
 
 
-def test_stale_save_revert_and_partner_limits(app: Flask, people: dict[str, Staff], phone: Any,
+def test_stale_save_revert_and_partner_limits(app: Flask, people: dict[str, Staff], phones: Any,
                                               live_server: str) -> None:
     sid = service_of(app, FRESNO, "Legal")
-    first, second = phone("en").new_page(), phone("ar").new_page()
+    first, second = phones("en").new_page(), phones("ar").new_page()
     sign_in_page(first, live_server, people["editor"])
     sign_in_page(second, live_server, people["admin"])
     first.goto(f"{live_server}/staff/directory/{sid}")
@@ -128,7 +110,7 @@ def test_stale_save_revert_and_partner_limits(app: Flask, people: dict[str, Staf
     first.goto(f"{live_server}/staff/directory/{sid}")
     assert first.input_value("#phone") == old
 
-    partner = phone("en").new_page()
+    partner = phones("en").new_page()
     sign_in_page(partner, live_server, people["org-editor"])
     other = service_of(app, OAKLAND, "Safe Haven")
     resp = partner.goto(f"{live_server}/staff/directory/{other}")

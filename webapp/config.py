@@ -92,6 +92,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "HAVEN_RECEIPT_TRIES": int(os.environ.get("HAVEN_RECEIPT_TRIES", "5")),
         # Reports of a wrong listing one client may send per hour (see #9, item 4).
         "HAVEN_REPORTS_PER_HOUR": int(os.environ.get("HAVEN_REPORTS_PER_HOUR", "20")),
+        # Directory booklets one client may have drawn per hour: each costs seconds of CPU
+        # (see #12, item 3); a shared cache in front (Caddy, a CDN) serves repeats.
+        "HAVEN_BOOKLETS_PER_HOUR": int(os.environ.get("HAVEN_BOOKLETS_PER_HOUR", "12")),
         "JSON_SORT_KEYS": False,
         # The coalition (see #11): the member organisation tips go to by default; the members
         # the tip form lets a tipster choose between (slugs, comma-separated; empty: no

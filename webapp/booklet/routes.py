@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, current_app, make_response, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
 from webapp import fonts, i18n
 from webapp.booklet import services
+from webapp.security import client_tag, limiter
 
 bp = i18n.locale_blueprint("booklet", __name__)
 
@@ -32,15 +33,29 @@ def problem(exc: services.BookletError) -> str:
              "kinds of help.")
 
 
+def _too_many(wait: float) -> Response:
+    resp = make_response(render_template(
+        "errors/error.html", code=429,
+        title=_("Too many tries. Please wait a minute and try again."), detail=None), 429)
+    resp.headers["Retry-After"] = str(int(wait) + 1)
+    return resp
+
+
 @bp.route("/directory/booklet.pdf")
 def booklet() -> Response:
-    """The booklet from the live directory (the page's language first)."""
+    """The booklet from the live directory (the page's language first). Drawing one costs
+    seconds of CPU, so each client may have a few an hour (checked parameters first: a bad
+    one costs nothing and counts nothing)."""
     args = request.args
     base = str(current_app.config.get("HAVEN_PUBLIC_URL") or request.host_url).rstrip("/")
     try:
         req = services.parse(args.get("languages") or i18n.current().tag,
                              args.get("region", ""), args.get("categories", ""),
                              args.get("format", "a5"), base)
+        wait = limiter.hit("booklet", client_tag(),
+                           current_app.config["HAVEN_BOOKLETS_PER_HOUR"], 3600)
+        if wait:
+            return _too_many(wait)
         contents = services.collect(req)
         from webapp.booklet import render  # fpdf2 loads on the first booklet drawn
 
