@@ -580,3 +580,21 @@ def test_other_members_edit_only_their_own_listings(app: Flask) -> None:
     assert 'href="/staff/directory"' not in pol.get("/staff/").get_data(as_text=True)
     hub = signed_in(app, coalition_staff(app, "hubrev3"))
     assert hub.get("/staff/reports").status_code == 200
+
+
+def test_unlock_names_the_command_for_a_member_without_a_key(app: Flask) -> None:
+    from tests.tips_helpers import Staff
+    from webapp.staff import auth
+
+    coalition(app)
+    cli(app, "orgs", "add", "legal-aid", "--name", "Valley Legal Aid", "--kind", "legal")
+    with app.app_context():
+        member = db.session.scalar(select(Member).where(Member.slug == "legal-aid"))
+        assert member is not None
+        _u, secret = auth.create_user("lawyer", "lawyer password 123", "reviewer",
+                                      member_id=member.id)
+    client = signed_in(app, Staff("lawyer", "lawyer password 123", secret))
+    resp = client.post("/staff/unlock", data={"csrf_token": csrf(client, "/staff/unlock"),
+                                              "passphrase": PASSPHRASE})
+    assert resp.status_code == 400
+    assert "flask --app app keys init --org legal-aid" in resp.get_data(as_text=True)

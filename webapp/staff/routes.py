@@ -72,9 +72,12 @@ def unlock() -> Response | tuple[str, int] | str:
             OrgKey.member_id == (user.member_id if user else -1)).order_by(OrgKey.id.desc())
         ).all()
         if not keys:
+            from webapp.models import Member
+
+            member = db.session.get(Member, user.member_id) if user else None
             return render_template("staff/unlock.html", form=form, problem=_(
-                "No organisation key exists yet: an administrator must run “flask keys "
-                "init”.")), 400
+                "Your organisation has no key yet: an administrator must run “flask --app app "
+                "keys init --org %(slug)s”.", slug=member.slug if member else "default")), 400
         if limiter.blocked("unlock", client_tag(), 10, 900):
             return render_template("staff/unlock.html", form=form, problem=_(
                 "Too many tries. Please wait a minute and try again.")), 429
