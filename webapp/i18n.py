@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, abort, g, redirect, request
+from flask_babel import force_locale
 from flask_babel import get_locale as babel_get_locale
 
 
@@ -91,6 +93,20 @@ def current() -> LocaleInfo:
     """The locale of this request (English outside a locale prefix)."""
     info = g.get("locale_info")
     return info if isinstance(info, LocaleInfo) else DEFAULT
+
+
+@contextlib.contextmanager
+def speaking(tag: str) -> Iterator[LocaleInfo]:
+    """Within: gettext, dates and presenters in this language (a booklet draws each of its
+    languages in turn); the request's own language again afterwards."""
+    info = BY_TAG[tag]
+    saved = g.get("locale_info")
+    g.locale_info = info
+    try:
+        with force_locale(info.babel):
+            yield info
+    finally:
+        g.locale_info = saved
 
 
 def select_babel_locale() -> str:

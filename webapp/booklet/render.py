@@ -10,8 +10,7 @@ import io
 from dataclasses import dataclass
 
 import qrcode
-from flask import g
-from flask_babel import force_locale, format_date
+from flask_babel import format_date
 from flask_babel import gettext as _
 from qrcode.constants import ERROR_CORRECT_Q
 
@@ -52,24 +51,22 @@ class Words:
     no_hours: str
     scan: str
     page: str
+    kinds: dict[str, str]  # category code -> its name
 
 
 def _words(tag: str, checked_on: dt.date) -> Words:
-    saved = g.get("locale_info")
-    g.locale_info = i18n.BY_TAG[tag]
-    try:
-        with force_locale(i18n.BY_TAG[tag].babel):
-            return Words(
-                title=_("Where to find help"),
-                checked=_("Listings checked on %(date)s. Call before you go: details change.",
-                          date=format_date(checked_on, "long")),
-                example=_("Example listing"),
-                always=_("Open 24 hours a day, 7 days a week"),
-                no_hours=_("Hours not listed: call before you go."),
-                scan=_("Scan for the latest details"),
-                page=_("Page %(n)s", n="{n}"))
-    finally:
-        g.locale_info = saved
+    with i18n.speaking(tag):
+        return Words(
+            title=_("Where to find help"),
+            checked=_("Listings checked on %(date)s. Call before you go: details change.",
+                      date=format_date(checked_on, "long")),
+            example=_("Example listing"),
+            always=_("Open 24 hours a day, 7 days a week"),
+            no_hours=_("Hours not listed: call before you go."),
+            scan=_("Scan for the latest details"),
+            page=_("Page %(n)s", n="{n}"),
+            kinds={code: str(taxonomy.BY_CODE[(taxonomy.CATEGORIES, code)].label)
+                   for code in taxonomy.CATEGORY_CODES})
 
 
 class Booklet(Poster):
@@ -166,9 +163,8 @@ def _entry_text(pdf: Booklet, entry: Entry, tags: list[str], words: dict[str, Wo
         for tag in tags:
             text = words[tag].always if first.always_open else words[tag].no_hours
             used += pdf.para(tag, text, 8, width=width, dry=dry)
-    place = next((p for p in first.places if p.get("city") or p.get("region")), None)
-    if place is not None:  # the town only: a confidential street is never in a view
-        used += pdf.para(tags[0], str(place.get("city") or place.get("region")), 8.5,
+    if first.town:  # the town only: a confidential street is never in a view
+        used += pdf.para(tags[0], first.town, 8.5,
                          width=width, dry=dry)
     return used
 
@@ -212,20 +208,12 @@ def render_pdf(contents: Contents) -> bytes:
     pdf.set_title(words[req.languages[0]].title)
     pdf.set_creator("Haven")
     _cover(pdf, contents, words)
-    saved = g.get("locale_info")
-    labels: dict[str, dict[str, str]] = {}
-    for tag in req.languages:
-        g.locale_info = i18n.BY_TAG[tag]
-        with force_locale(i18n.BY_TAG[tag].babel):
-            labels[tag] = {code: str(taxonomy.BY_CODE[(taxonomy.CATEGORIES, code)].label)
-                           for code, _e in contents.sections}
-    g.locale_info = saved
     pdf.add_page()
     for code, entries in contents.sections:
         if pdf.room() < 45:
             pdf.add_page()
         for tag in req.languages:
-            pdf.para(tag, labels[tag][code], 14, bold=True)
+            pdf.para(tag, words[tag].kinds[code], 14, bold=True)
         pdf.ln(2)
         for entry in entries:
             _entry(pdf, entry, req.languages, words, req.base_url)

@@ -8,8 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask import current_app, g
-from flask_babel import force_locale
+from flask import current_app
 from sqlalchemy import func, or_, select
 
 from webapp import i18n
@@ -99,11 +98,6 @@ def _ids(req: Request) -> list[str]:
                                    .limit(MAX_LISTINGS + 1)))
 
 
-def _in(tag: str) -> force_locale:
-    g.locale_info = i18n.BY_TAG[tag]
-    return force_locale(i18n.BY_TAG[tag].babel)
-
-
 def collect(req: Request, today: dt.date | None = None) -> Contents:
     """Read the listings and lines for a booklet (BookletError when there are too many)."""
     ids = _ids(req)
@@ -112,17 +106,13 @@ def collect(req: Request, today: dt.date | None = None) -> Contents:
                                      "region or fewer kinds of help")
     services = load_services(ids)
     country = current_app.config["HAVEN_COUNTRY"]
-    saved = g.get("locale_info")
     lines: dict[str, list[presenters.ServiceView]] = {}
     views: dict[str, dict[str, presenters.ServiceView]] = {}
-    try:
-        for tag in req.languages:
-            with _in(tag):
-                lines[tag] = first_lines(country_lines(country))[0]
-                for s in services:
-                    views.setdefault(s.id, {})[tag] = presenters.present(s)
-    finally:
-        g.locale_info = saved
+    for tag in req.languages:
+        with i18n.speaking(tag):
+            lines[tag] = first_lines(country_lines(country))[0]
+            for s in services:
+                views.setdefault(s.id, {})[tag] = presenters.present(s)
     wanted = req.categories or list(taxonomy.CATEGORY_CODES)
     sections: dict[str, list[Entry]] = {c: [] for c in wanted}
     for s in services:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from flask import current_app
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Member, Organization, OrgKey
 from webapp.models.coalition import MEMBER_KINDS
+from webapp.staff.auth import now
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
 
@@ -53,7 +53,7 @@ def add(slug: str, name: str, kind: str, listings: str = "") -> Member:
         raise MemberError(f"a member organisation {slug!r} already exists")
     member = Member(slug=slug, name=name, kind=kind,
                     organization_id=find_listing_org(listings) if listings else None,
-                    created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0))
+                    created_at=now())
     db.session.add(member)
     db.session.commit()
     return member

@@ -19,6 +19,7 @@ from webapp.extensions import db
 from webapp.models import Member, Referral, SpaceOutcome, SpaceRequest
 from webapp.models.coalition import MEMBER_KINDS, REFERRAL_STATUSES
 from webapp.space import matching
+from webapp.staff.auth import now
 from webapp.staff.stats import SMALL, WEEKS, shown
 
 
@@ -60,7 +61,7 @@ class Figures:
 
 def compute(at: dt.datetime | None = None) -> Figures:
     """Count referrals and space requests (live ones and the outcomes of purged ones)."""
-    at = at or matching.now()
+    at = at or now()
     out = Figures()
     kinds: dict[int, str] = {mid: kind for mid, kind in db.session.execute(
         select(Member.id, Member.kind))}

@@ -72,6 +72,13 @@ class ServiceView:
     translation_reviewed: str | None = None
 
     @property
+    def town(self) -> str | None:
+        """The first place's town (or region): all a text message or a booklet names of
+        where a service is, never a street."""
+        return next((str(p.get("city") or p.get("region")) for p in self.places
+                     if p.get("city") or p.get("region")), None)
+
+    @property
     def url_label(self) -> str:
         """The website without its scheme or a bare trailing slash, as people write it."""
         parts = urlsplit(self.url or "")

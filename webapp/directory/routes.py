@@ -179,7 +179,7 @@ def detail(service_id: str) -> str:
 
     service = service_or_404(service_id)
     return render_template("directory/detail.html", s=presenters.present(service),
-                           space=space.view(space.of_services([service.id]).get(service.id)))
+                           space=space.views([service.id]).get(service.id))
 
 
 @bp.route("/hotlines")

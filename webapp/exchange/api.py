@@ -157,9 +157,7 @@ def _spaces(ids: list[str]) -> dict[str, dict[str, Any]]:
     """The haven_space extension of these services, as of now (stale: unknown)."""
     from webapp.space import services as space
 
-    at = space.now()
-    return {sid: view.as_json() for sid, row in space.of_services(ids).items()
-            if (view := space.view(row, at)) is not None}
+    return {sid: seen.as_json() for sid, seen in space.views(ids).items()}
 
 
 @bp.route("/taxonomy_terms")

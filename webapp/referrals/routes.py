@@ -18,6 +18,7 @@ from webapp.models import Referral
 from webapp.models.staff import TIP_ROLES
 from webapp.referrals import forms, services
 from webapp.staff import auth, bp, inbox
+from webapp.tips.services import Thread
 
 PROBLEMS = {
     "self": lambda: _("A tip cannot be referred to your own organisation."),
@@ -31,14 +32,13 @@ PROBLEMS = {
 }
 
 
-def _refer_form(thread: object, tip_member: int) -> forms.ReferForm:
+def _refer_form(thread: Thread, tip_member: int) -> forms.ReferForm:
     form = forms.ReferForm()
     form.partner.choices = [SelectChoice("", "—")] + [
         SelectChoice(m.slug, f"{m.name} ({kind_name(m.kind)})")
         for m in members.partners(tip_member)]
-    content = getattr(thread, "content", {})
     form.fields.choices = [SelectChoice(f, forms.FIELD_LABELS[f]) for f in forms.FIELD_LABELS
-                           if content.get(f)]
+                           if thread.content.get(f)]
     return form
 
 
@@ -89,7 +89,7 @@ def refer(tip_id: str) -> WResponse | tuple[str, int]:
 @auth.roles_required(*TIP_ROLES)
 def referral_list() -> str:
     """Referrals this organisation received and sent, newest first."""
-    received, sent = services.for_member(inbox.member_id())
+    received, sent = services.for_member(auth.member_id())
     return render_template("referrals/list.html", received=received, sent=sent,
                            members=members.names(), status_labels=forms.STATUS_LABELS)
 
@@ -98,10 +98,18 @@ def _referral(referral_id: str) -> tuple[Referral, str]:
     ref = db.session.get(Referral, referral_id[:32])
     if ref is None:
         abort(404)
-    which = services.side(ref, inbox.member_id())
+    which = services.side(ref, auth.member_id())
     if which is None:
         abort(403)
     return ref, which
+
+
+def _move_form(which: str) -> forms.MoveForm:
+    """The status buttons this side may press."""
+    form = forms.MoveForm()
+    form.status.choices = [SelectChoice(s, forms.STATUS_LABELS[s])
+                           for s in services.moves_for(which)]
+    return form
 
 
 @bp.route("/referrals/<referral_id>")
@@ -118,14 +126,11 @@ def referral_view(referral_id: str) -> str:
         except CryptoError:
             opened = None
         else:
-            notes = services.read_notes(ref, inbox.member_id(), keys)
+            notes = services.read_notes(ref, auth.member_id(), keys)
             auth.audit("referral_read", ref.tip_id if which == "sender" else None,
                        f"referral={ref.id}")
-    move = forms.MoveForm()
-    moves = services.PARTNER_MOVES if which == "partner" else services.SENDER_MOVES
-    move.status.choices = [SelectChoice(s, forms.STATUS_LABELS[s]) for s in moves]
     return render_template("referrals/view.html", ref=ref, which=which, opened=opened,
-                           notes=notes, move=move, note_form=forms.ReferralNoteForm(),
+                           notes=notes, move=_move_form(which), note_form=forms.ReferralNoteForm(),
                            members=members.names(), kind_name=kind_name,
                            status_labels=forms.STATUS_LABELS,
                            consent_labels=forms.CONSENT_LABELS,
@@ -137,13 +142,11 @@ def referral_view(referral_id: str) -> str:
 def referral_move(referral_id: str) -> WResponse:
     """Accept, decline, mark in progress or close (the sender can only close)."""
     ref, which = _referral(referral_id)
-    form = forms.MoveForm()
-    moves = services.PARTNER_MOVES if which == "partner" else services.SENDER_MOVES
-    form.status.choices = [SelectChoice(s, forms.STATUS_LABELS[s]) for s in moves]
+    form = _move_form(which)
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.move(ref, inbox.member_id(), form.status.data)
+        services.move(ref, auth.member_id(), form.status.data)
     except services.ReferralError:
         abort(409)
     auth.audit("referral_status", ref.tip_id if which == "sender" else None,
@@ -162,7 +165,7 @@ def referral_note(referral_id: str) -> WResponse:
     if not form.validate_on_submit():
         abort(400)
     user = auth.current_user()
-    services.add_note(ref, inbox.member_id(), user.id if user else None, form.note.data or "")
+    services.add_note(ref, auth.member_id(), user.id if user else None, form.note.data or "")
     auth.audit("referral_note", None, f"referral={ref.id}")
     return redirect(url_for("staff.referral_view", referral_id=ref.id))
 

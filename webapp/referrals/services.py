@@ -26,11 +26,18 @@ from webapp.models.coalition import (
     REFERRAL_FIELDS,
     REFERRAL_STATUSES,
 )
+from webapp.staff.auth import now
 from webapp.tips import crypto
 from webapp.tips.services import Thread
 
 PARTNER_MOVES = ("accepted", "in_progress", "declined", "closed")  # what the partner may set
 SENDER_MOVES = ("closed",)
+
+
+def moves_for(which: str | None) -> tuple[str, ...]:
+    """The statuses one side may set: the partner moves a referral along, the sender only
+    closes it, anyone else nothing."""
+    return PARTNER_MOVES if which == "partner" else SENDER_MOVES if which else ()
 
 
 class ReferralError(ValueError):
@@ -39,11 +46,6 @@ class ReferralError(ValueError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-
-
-def now() -> dt.datetime:
-    """UTC now, naive, whole seconds."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def refer(thread: Thread, from_member: int, to_member: Member, fields: list[str],
@@ -128,8 +130,7 @@ def photo(ref: Referral, opened: Opened, photo_id: str) -> tuple[bytes, str] | N
 def move(ref: Referral, member_id: int, status: str, at: dt.datetime | None = None) -> None:
     """A status change by one side (the partner moves it along; either side closes); commit."""
     which = side(ref, member_id)
-    allowed = PARTNER_MOVES if which == "partner" else SENDER_MOVES if which else ()
-    if status not in allowed or status not in REFERRAL_STATUSES:
+    if status not in moves_for(which) or status not in REFERRAL_STATUSES:
         raise ReferralError("status")
     if ref.status == "closed":
         raise ReferralError("closed")

@@ -71,17 +71,12 @@ class Reply:
         return sum(segments.count(m).segments for m in self.messages)
 
 
-def _tagger() -> RotatingTagger:
-    found = current_app.extensions.get("haven_tagger")
-    if found is None:  # a test app without the WSGI wrapper
-        found = current_app.extensions["haven_tagger"] = RotatingTagger(state.current())
-    return found  # type: ignore[no-any-return]
-
-
 def sender_key(sender: str) -> str:
-    """The hourly-rotating keyed hash the conversation and the rate limit use."""
+    """The hourly-rotating keyed hash the conversation and the rate limit use (the app's one
+    tagger, made by security.init_app, the one that tags client addresses)."""
     digits = "".join(ch for ch in sender if ch.isdigit() or ch == "+")
-    return _tagger().tag("sms:" + (digits or sender))
+    tagger: RotatingTagger = current_app.extensions["haven_tagger"]
+    return tagger.tag("sms:" + (digits or sender))
 
 
 def use_language(tag: str) -> None:
@@ -205,9 +200,8 @@ def describe(view: presenters.ServiceView, name_len: int, with_hours: bool) -> s
     elif with_hours and view.hours:
         day, times = view.hours[0]
         lines.append(f"{day} {times}")
-    place = next((p for p in view.places if p.get("city") or p.get("region")), None)
-    if place is not None:
-        lines.append(str(place.get("city") or place.get("region")))
+    if view.town:
+        lines.append(view.town)
     return "\n".join(lines)
 
 

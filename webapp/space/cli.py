@@ -37,4 +37,6 @@ def space_purge_cmd() -> None:
     from webapp.cli import _migrate_first
 
     _migrate_first()
-    click.echo(f"Purged {matching.purge(space.now())} request(s).")
+    from webapp.staff.auth import now
+
+    click.echo(f"Purged {matching.purge(now())} request(s).")

@@ -38,6 +38,7 @@ from webapp.models.coalition import (
     URGENCIES,
 )
 from webapp.space import services as space
+from webapp.staff.auth import now
 
 KEEP = dt.timedelta(days=30)
 # A phone number: seven or more digits (any script) with the separators people type.
@@ -106,11 +107,6 @@ class Household:
             found = personal_data(text)
             if found:
                 raise RequestError(found, name)
-
-
-def now() -> dt.datetime:
-    """UTC now, naive, whole seconds."""
-    return space.now()
 
 
 def _in_area(area: str, places: list[tuple[str | None, str | None]]) -> bool:

@@ -14,7 +14,8 @@ from webapp.coalition import services as members
 from webapp.directory import presenters
 from webapp.directory.queries import load_services
 from webapp.extensions import db
-from webapp.models import Member, Service, SpaceLink, SpaceRequest
+from webapp.models import Member, Service, ServiceSpace, SpaceLink, SpaceRequest
+from webapp.models.coalition import DEFAULT_MEMBER, SPACE_STATUSES
 from webapp.models.staff import TIP_ROLES
 from webapp.space import forms, matching
 from webapp.space import services as space
@@ -41,7 +42,7 @@ ANSWER_PROBLEMS = {
 def space_age(view: space.SpaceView) -> str:
     """How long ago a status was set, in the reader's words ("3 hours ago"; at least a
     minute, never "in 0 minutes")."""
-    age = max(space.now() - view.updated, dt.timedelta(minutes=1))
+    age = max(auth.now() - view.updated, dt.timedelta(minutes=1))
     return str(format_timedelta(-age, add_direction=True, granularity="minute", threshold=1.0))
 
 
@@ -63,9 +64,7 @@ def _space_page(member: Member, status: int = 200, made: tuple[str, str] | None 
                 ) -> tuple[str, int]:
     services = space.shelter_services(member)
     ids = [s.id for s in services]
-    now = space.now()
-    views = {sid: space.view(row, now) for sid, row in space.of_services(ids).items()}
-    return render_template("space/status.html", services=services, views=views,
+    return render_template("space/status.html", services=services, views=space.views(ids),
                            links=space.links(ids), made=made, form=forms.SpaceForm(),
                            link_form=forms.LinkForm(), status_labels=forms.STATUS_LABELS,
                            populations_text=forms.populations_text), status
@@ -87,17 +86,23 @@ def _own_service(member: Member, service_id: str) -> Service:
     return found
 
 
+def _set_from_form(service: Service) -> str:
+    """Store the status the pressed button carries, with the populations ticked (400 when the
+    form or the status is not right); returns the status."""
+    form = forms.SpaceForm()
+    status = request.form.get("status", "")
+    if not form.validate_on_submit() or status not in SPACE_STATUSES:
+        abort(400)
+    space.set_space(service.id, status, list(form.populations.data or []))
+    return status
+
+
 @bp.route("/space/<service_id>", methods=["POST"])
 @auth.login_required
 def space_set(service_id: str) -> WResponse:
     """Set one listing's space (the pressed button carries the status)."""
-    member = _member()
-    service = _own_service(member, service_id)
-    form = forms.SpaceForm()
-    status = request.form.get("status", "")
-    if not form.validate_on_submit() or status not in forms.STATUS_LABELS or status == "unknown":
-        abort(400)
-    space.set_space(service.id, status, list(form.populations.data or []))
+    service = _own_service(_member(), service_id)
+    status = _set_from_form(service)
     auth.audit("space_set", detail=f"service={service.id} status={status}")
     return redirect(url_for("staff.space_status") + f"#s-{service.id}")
 
@@ -144,18 +149,15 @@ def space_link(token: str) -> tuple[str, int] | WResponse:
     service = db.session.get(Service, link.service_id)
     if service is None:
         abort(404)
-    form = forms.SpaceForm()
     if request.method == "POST":
-        status = request.form.get("status", "")
-        if not form.validate_on_submit() or status not in ("available", "limited", "full"):
-            abort(400)
-        space.set_space(service.id, status, list(form.populations.data or []))
+        status = _set_from_form(service)
         member = db.session.scalar(db.select(Member).where(
             Member.organization_id == service.organization_id))
         auth.audit("space_set_by_link", detail=f"service={service.id} status={status}",
-                   member_id=member.id if member else 1)
+                   member_id=member.id if member else DEFAULT_MEMBER)
         return redirect(url_for("staff.space_link", token=token, saved=1))
-    row = space.of_services([service.id]).get(service.id)
+    form = forms.SpaceForm()
+    row = db.session.get(ServiceSpace, service.id)
     if row is not None:
         form.populations.data = row.population_list()
     return render_template("space/link.html", service=service, form=form,
@@ -167,8 +169,8 @@ def space_link(token: str) -> tuple[str, int] | WResponse:
 # Space requests --------------------------------------------------------------------------
 
 def _labels() -> dict[str, object]:
-    return {"household_labels": forms.HOUSEHOLD_LABELS, "need_labels": forms.NEED_LABELS,
-            "urgency_labels": forms.URGENCY_LABELS, "state_labels": forms.REQUEST_STATE_LABELS,
+    return {"household_labels": forms.HOUSEHOLD_LABELS, "urgency_labels": forms.URGENCY_LABELS,
+            "state_labels": forms.REQUEST_STATE_LABELS,
             "answer_labels": forms.ANSWER_LABELS, "populations_text": forms.populations_text,
             "needs_text": forms.needs_text,
             "state_of": matching.state, "members": members.names()}

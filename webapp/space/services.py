@@ -18,15 +18,11 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Member, Service, ServiceSpace, SpaceLink, TaxonomyTerm
 from webapp.models.coalition import POPULATIONS, SPACE_FRESH, SPACE_STATUSES
+from webapp.staff.auth import now
 
 
 class SpaceError(ValueError):
     """A space status cannot be set; the message names the problem."""
-
-
-def now() -> dt.datetime:
-    """UTC now, naive, whole seconds."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def stamp(at: dt.datetime) -> str:
@@ -55,6 +51,13 @@ def view(space: ServiceSpace | None, at: dt.datetime | None = None) -> SpaceView
     if (at or now()) - space.updated_at > SPACE_FRESH:
         return SpaceView("unknown", [], space.updated_at)
     return SpaceView(space.status, space.population_list(), space.updated_at)
+
+
+def views(ids: Iterable[str], at: dt.datetime | None = None) -> dict[str, SpaceView]:
+    """How readers see these services' space now (services with none are left out)."""
+    at = at or now()
+    return {sid: seen for sid, row in of_services(ids).items()
+            if (seen := view(row, at)) is not None}
 
 
 def of_services(ids: Iterable[str]) -> dict[str, ServiceSpace]:

@@ -33,7 +33,7 @@ def _totp_box_key() -> bytes:
 
 
 def create_user(username: str, password: str, role: str, *, secret: str | None = None,
-                organization_id: str | None = None, member_id: int = 1,
+                organization_id: str | None = None, member_id: int = DEFAULT_MEMBER,
                 commit: bool = True) -> tuple[StaffUser, str]:
     """A new account; returns it and its TOTP secret (shown once, to enrol an app)."""
     secret = secret or pyotp.random_base32()
@@ -98,6 +98,13 @@ def current_user() -> StaffUser | None:
         user = db.session.get(StaffUser, uid) if isinstance(uid, int) else None
         g.staff_user = user if user is not None and user.active else None
     return g.staff_user  # type: ignore[no-any-return]
+
+
+def member_id() -> int:
+    """The member organisation of the signed-in person (its tips, keys, colleagues and log
+    only; see #11); -1, which matches nothing, when nobody is signed in."""
+    user = current_user()
+    return user.member_id if user else -1
 
 
 def login_required(view: F) -> F:
@@ -165,7 +172,7 @@ def audit(action: str, tip_id: str | None = None, detail: str = "",
     organisation it concerns (by default the signed-in person's); commit."""
     user = current_user()
     if member_id is None:
-        member_id = user.member_id if user else 1
+        member_id = user.member_id if user else DEFAULT_MEMBER
     db.session.add(AuditEntry(at=now(),
                               staff_id=user.id if user else None, action=action, tip_id=tip_id,
                               detail=detail[:200], member_id=member_id))

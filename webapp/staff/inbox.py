@@ -38,15 +38,9 @@ def _readable(tip: Tip, key: crypto.Keyring) -> services.Thread | None:
         return None
 
 
-def member_id() -> int:
-    """The member organisation of the signed-in person (its tips, key and colleagues only)."""
-    user = auth.current_user()
-    return user.member_id if user else -1
-
-
 def _staff_choices() -> list[SelectChoice]:
     people = db.session.scalars(select(StaffUser).where(StaffUser.active.is_(True),
-                                                        StaffUser.member_id == member_id())
+                                                        StaffUser.member_id == auth.member_id())
                                 .order_by(StaffUser.username)).all()
     return [SelectChoice("", _("Nobody")), *(SelectChoice(str(p.id), p.username) for p in people)]
 
@@ -61,7 +55,7 @@ def staff_names() -> dict[int, str]:
 @auth.roles_required(*TIP_ROLES)
 def inbox() -> str:
     """Newest first; filter by kind, status and assignee. Metadata only: no unlock needed."""
-    stmt = select(Tip).where(Tip.member_id == member_id()).order_by(Tip.created_hour.desc(),
+    stmt = select(Tip).where(Tip.member_id == auth.member_id()).order_by(Tip.created_hour.desc(),
                                                                      Tip.id)
     kind = request.args.get("kind", "")
     status = request.args.get("status", "")
@@ -94,7 +88,7 @@ def member_tip(tip_id: str) -> Tip:
     tip = db.session.get(Tip, tip_id[:32])
     if tip is None:
         abort(404)
-    if tip.member_id != member_id():
+    if tip.member_id != auth.member_id():
         abort(403)
     return tip
 

@@ -67,14 +67,12 @@ def unlock() -> Response | tuple[str, int] | str:
     another passphrase stays closed, and its tips show as locked until it is unlocked."""
     form = forms.UnlockForm()
     if form.validate_on_submit():
-        user = auth.current_user()
         keys = db.session.scalars(select(OrgKey).where(  # this person's organisation only
-            OrgKey.member_id == (user.member_id if user else -1)).order_by(OrgKey.id.desc())
-        ).all()
+            OrgKey.member_id == auth.member_id()).order_by(OrgKey.id.desc())).all()
         if not keys:
             from webapp.models import Member
 
-            member = db.session.get(Member, user.member_id) if user else None
+            member = db.session.get(Member, auth.member_id())
             return render_template("staff/unlock.html", form=form, problem=_(
                 "Your organisation has no key yet: an administrator must run “flask --app app "
                 "keys init --org %(slug)s”.", slug=member.slug if member else "default")), 400
@@ -130,9 +128,8 @@ def users() -> tuple[str, int] | str:
             form.username.errors = [_("This username is taken.")]
             status = 400
         else:
-            admin = auth.current_user()
             user, secret = auth.create_user(name, form.password.data or "", form.role.data,
-                                            member_id=admin.member_id if admin else 1)
+                                            member_id=auth.member_id())
             created = (user.username, secret, auth.totp_for(user).provisioning_uri(
                 name=user.username, issuer_name=current_app.config["HAVEN_APP_NAME"]))
             auth.audit("user_created", detail=f"user={user.id} role={user.role}")
@@ -140,7 +137,7 @@ def users() -> tuple[str, int] | str:
         status = 400
     mine = auth.current_user()
     people = db.session.scalars(select(StaffUser).where(
-        StaffUser.member_id == (mine.member_id if mine else -1)).order_by(StaffUser.username)
+        StaffUser.member_id == auth.member_id()).order_by(StaffUser.username)
     ).all()
     from webapp.staff.invites import invitable_organizations
 
@@ -159,6 +156,6 @@ def audit_log() -> str:
     rows = db.session.execute(
         select(AuditEntry, StaffUser.username).outerjoin(StaffUser,
                                                           StaffUser.id == AuditEntry.staff_id)
-        .where(AuditEntry.member_id == (user.member_id if (user := auth.current_user()) else -1))
+        .where(AuditEntry.member_id == auth.member_id())
         .order_by(AuditEntry.id.desc()).limit(500)).all()
     return render_template("staff/audit.html", rows=rows)

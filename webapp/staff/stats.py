@@ -86,6 +86,4 @@ def compute(now: dt.datetime | None = None, member_id: int = 1) -> dict[str, obj
 @auth.roles_required(*TIP_ROLES)
 def stats() -> str:
     """Charts as SVG drawn on the server (no script, no third party)."""
-    user = auth.current_user()
-    return render_template("staff/stats.html", **compute(member_id=user.member_id if user
-                                                          else -1))
+    return render_template("staff/stats.html", **compute(member_id=auth.member_id()))

@@ -34,15 +34,14 @@ def hour(now: dt.datetime | None = None) -> dt.datetime:
 
 def current_org_key(member_id: int | None = None) -> OrgKey:
     """The newest key of a member organisation (by default the hub), or NoOrgKey."""
-    if member_id is None:
-        from webapp.coalition import services as members
+    from webapp.coalition import services as members
 
+    if member_id is None:
         hub = members.hub()
         if hub is None:
             raise NoOrgKey
         member_id = hub.id
-    key = db.session.scalar(select(OrgKey).where(OrgKey.member_id == member_id)
-                            .order_by(OrgKey.id.desc()).limit(1))
+    key = members.current_key(member_id)
     if key is None:
         raise NoOrgKey
     return key
