@@ -48,16 +48,14 @@ def import_cmd(path: Path, dry_run: bool) -> None:
         return
     try:
         records = importer.read_records(path)
-        with click.progressbar(length=len(records), label="Validating",
-                               file=sys.stderr) as bar:
-            rows = importer.build_rows(records, current_app.config["HSDS_SCHEMA_DIR"],
-                                       progress=bar.update)
+        with click.progressbar(length=len(records), label="Validating" if dry_run else
+                               "Importing", file=sys.stderr) as bar:
+            done = importer.import_records(records, current_app.config["HSDS_SCHEMA_DIR"],
+                                           dry_run=dry_run, progress=bar.update)
         if dry_run:
-            db.session.rollback()
-            click.echo(f"{len(rows.services)} service(s) in {path} are valid; nothing was "
+            click.echo(f"{done.services} service(s) in {path} are valid; nothing was "
                        "written (dry run).")
             return
-        count = importer.commit_rows(rows)
     except SQLAlchemyError as exc:
         db.session.rollback()
         _refused_by_database(exc)
@@ -66,9 +64,9 @@ def import_cmd(path: Path, dry_run: bool) -> None:
         db.session.rollback()
         _refused(exc.errors)
         return
-    for warning in rows.warnings:
+    for warning in done.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"Imported {count} service(s) from {path}.")
+    click.echo(f"Imported {done.services} service(s) from {path}.")
     memindex.persist()  # workers that start next load the index instead of building it
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import force_locale
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from webapp import bulk
 from webapp.directory import geo, hours, taxonomy
@@ -92,15 +92,19 @@ def _term_row(term: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | No
     return row, tax_row
 
 
-def _collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> list[str]:
+def org_row(org: dict[str, Any]) -> dict[str, Any]:
+    """The organization row of a service's nested organization object."""
+    return {"id": org["id"], "name": org["name"], "description": org.get("description", ""),
+            "website": org.get("website"), "email": org.get("email")}
+
+
+def collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> list[str]:
     """Turn one validated service object into rows; returns any reference errors."""
     errs: list[str] = []
     sid = rec["id"]
     org = rec.get("organization")
     if isinstance(org, dict):
-        rows.organizations[org["id"]] = {"id": org["id"], "name": org["name"],
-                                         "description": org.get("description", ""),
-                                         "website": org.get("website"), "email": org.get("email")}
+        rows.organizations[org["id"]] = org_row(org)
     org_id = rec.get("organization_id") or (org or {}).get("id")
     source = rec.get("haven_source") or {}
     costs = rec.get("cost_options") or []
@@ -214,6 +218,13 @@ def _collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> li
     return errs
 
 
+def check(rec: Record, schema_dir: str) -> list[str]:
+    """What is wrong with one record by itself (schema, then meaning); [] when nothing."""
+    if not isinstance(rec.data, dict):
+        return ["is not a JSON object (expected an HSDS service)"]
+    return hsds.schema_errors(schema_dir, "service", rec.data) or semantics.check(rec.data)
+
+
 def build_rows(records: Iterable[Record], schema_dir: str,
                progress: Callable[[int], None] | None = None) -> Rows:
     """Validate every record; raise ImportError_ listing every problem, or return rows."""
@@ -225,20 +236,15 @@ def build_rows(records: Iterable[Record], schema_dir: str,
     known_terms.update({tid: "" for tid in db.session.scalars(select(TaxonomyTerm.id))})
     known_orgs = set(db.session.scalars(select(Organization.id)))
     for rec in records_list:
-        problems: list[str] = []
-        if not isinstance(rec.data, dict):
-            problems.append("is not a JSON object (expected an HSDS service)")
-        else:
-            problems = hsds.schema_errors(schema_dir, "service", rec.data)
-            if not problems:
-                problems = semantics.check(rec.data)
+        problems = check(rec, schema_dir)
+        if isinstance(rec.data, dict):
             sid = rec.data.get("id")
             if isinstance(sid, str) and sid in seen:
                 problems.append(f"field 'id': duplicate of {seen[sid]}")
             elif isinstance(sid, str):
                 seen[sid] = rec.label()
             if not problems:
-                problems = _collect(rec.data, rows, known_terms)
+                problems = collect(rec.data, rows, known_terms)
         errors.extend(f"{rec.label()}: {p}" for p in problems)
         if progress:
             progress(1)
@@ -259,13 +265,21 @@ def build_rows(records: Iterable[Record], schema_dir: str,
     return rows
 
 
-def _upsert(model: Any, rows: list[dict[str, Any]]) -> None:
+def _existing(model: Any, ids: list[str]) -> set[str]:
+    """Which of these ids the model's table holds."""
+    found: set[str] = set()
+    # One statement whatever the ids (an expanding parameter): compiled once, not per chunk.
+    stmt = select(model.id).where(model.id.in_(bindparam("ids", expanding=True)))
+    for i in range(0, len(ids), 500):
+        found.update(db.session.scalars(stmt, {"ids": ids[i:i + 500]}))
+    return found
+
+
+def _upsert(model: Any, rows: list[dict[str, Any]], existing: set[str] | None = None) -> None:
     if not rows:
         return
-    ids = [r["id"] for r in rows]
-    existing: set[str] = set()
-    for i in range(0, len(ids), 500):
-        existing.update(db.session.scalars(select(model.id).where(model.id.in_(ids[i:i + 500]))))
+    if existing is None:
+        existing = _existing(model, [r["id"] for r in rows])
     new = [r for r in rows if r["id"] not in existing]
     old = [r for r in rows if r["id"] in existing]
     if new:
@@ -277,11 +291,25 @@ def _upsert(model: Any, rows: list[dict[str, Any]]) -> None:
 def write_rows(rows: Rows, *, bump_revision: bool = True) -> int:
     """Write one validated import inside the caller's transaction; returns services written.
 
-    Every written service gets a new revision, so an editor's form opened before the import
-    cannot silently overwrite it (see #9: optimistic locking); the editor bumps its own."""
+    Every service written over gets a new revision, so an editor's form opened before the
+    import cannot silently overwrite it (see #9: optimistic locking); the editor bumps its
+    own."""
+    before = write_tables(rows, bump_revision=bump_revision)
     sids = [s["id"] for s in rows.services]
-    for i in range(0, len(sids), 500):
-        chunk = sids[i:i + 500]
+    indexer.reindex(sids, sources(rows, _stored), stored=before)
+    db.session.expire_all()  # written with Core: objects loaded before would be stale
+    return len(sids)
+
+
+def write_tables(rows: Rows, *, bump_revision: bool = True) -> set[str]:
+    """The directory tables of these rows (replacing the services' phones, schedules and
+    other parts), without their search data; returns the services that were stored before
+    (only theirs have parts to replace: a new one's are just inserted)."""
+    sids = [s["id"] for s in rows.services]
+    before = _existing(Service, sids)
+    old = [sid for sid in sids if sid in before]
+    for i in range(0, len(old), 500):
+        chunk = old[i:i + 500]
         for model in (Phone, Schedule, Language, ServiceTranslation, ServiceAtLocation):
             db.session.execute(delete(model).where(model.service_id.in_(chunk)))
         db.session.execute(delete(service_terms).where(service_terms.c.service_id.in_(chunk)))
@@ -289,34 +317,36 @@ def write_rows(rows: Rows, *, bump_revision: bool = True) -> int:
     _upsert(TaxonomyTerm, list(rows.terms.values()))
     _upsert(Organization, list(rows.organizations.values()))
     _upsert(Location, list(rows.locations.values()))
-    _upsert(Service, rows.services)
+    _upsert(Service, rows.services, before)
     for model, batch in ((Phone, rows.phones), (Schedule, rows.schedules),
                          (Language, rows.languages), (ServiceTranslation, rows.translations),
                          (ServiceAtLocation, rows.sals)):
         bulk.insert_rows(model.__table__, batch)
     bulk.insert_rows(service_terms, rows.links)
     if bump_revision:
-        for i in range(0, len(sids), 500):
-            db.session.execute(update(Service).where(Service.id.in_(sids[i:i + 500]))
+        for i in range(0, len(old), 500):
+            db.session.execute(update(Service).where(Service.id.in_(old[i:i + 500]))
                                .values(revision=Service.revision + 1))
-    indexer.reindex(sids, _sources(rows))
-    db.session.expire_all()  # written with Core: objects loaded before would be stale
-    return len(sids)
+    return before
 
 
-def _sources(rows: Rows) -> indexer.Sources:
+# key column, value columns, wanted keys -> key -> values (the stored rows' or a given map's)
+Lookup = Callable[[Any, tuple[Any, ...], set[Any]], dict[Any, tuple[Any, ...]]]
+
+
+def sources(rows: Rows, stored: Lookup) -> indexer.Sources:
     """What the search data of these services is derived from, as just written (the same
     tuples indexer.read_sources would read back). Organisations, terms and places the rows
-    only refer to (the editor keeps places its form does not show) are read."""
+    only refer to (the editor keeps places its form does not show) come from stored."""
     org_name = {oid: (o["name"],) for oid, o in rows.organizations.items()}
-    org_name.update(_stored(Organization.id, (Organization.name,),
-                            {s["organization_id"] for s in rows.services} - set(org_name)))
+    org_name.update(stored(Organization.id, (Organization.name,),
+                           {s["organization_id"] for s in rows.services} - set(org_name)))
     term_of = {tid: (t["taxonomy_name"], t["code"]) for tid, t in rows.terms.items()}
-    term_of.update(_stored(TaxonomyTerm.id, (TaxonomyTerm.taxonomy_name, TaxonomyTerm.code),
-                           {link["term_id"] for link in rows.links} - set(term_of)))
+    term_of.update(stored(TaxonomyTerm.id, (TaxonomyTerm.taxonomy_name, TaxonomyTerm.code),
+                          {link["term_id"] for link in rows.links} - set(term_of)))
     place_of = {lid: (loc["city"], loc["region"]) for lid, loc in rows.locations.items()}
-    place_of.update(_stored(Location.id, (Location.city, Location.region),
-                            {sal["location_id"] for sal in rows.sals} - set(place_of)))
+    place_of.update(stored(Location.id, (Location.city, Location.region),
+                           {sal["location_id"] for sal in rows.sals} - set(place_of)))
     return indexer.Sources(
         [(s["id"], s["name"], s["alternate_name"], s["description"],
           s["eligibility_description"], org_name.get(s["organization_id"], (None,))[0])
@@ -344,7 +374,31 @@ def _stored(key: Any, columns: tuple[Any, ...], wanted: set[Any]) -> dict[Any, t
 def import_path(path: Path, schema_dir: str,
                 progress: Callable[[int], None] | None = None) -> int:
     """Import a file or folder all-or-nothing; returns how many services were written."""
-    return commit_rows(build_rows(read_records(path), schema_dir, progress))
+    return import_records(read_records(path), schema_dir, progress=progress).services
+
+
+@dataclass
+class Outcome:
+    """What an import did (or, in a dry run, would do)."""
+
+    services: int
+    warnings: list[str]
+
+
+def import_records(records: list[Record], schema_dir: str, *, dry_run: bool = False,
+                   progress: Callable[[int], None] | None = None) -> Outcome:
+    """Validate these records and write them all in one transaction, or nothing (dry_run:
+    validate only). A large import runs on every core (exchange/parallel.py)."""
+    from webapp.exchange import parallel  # it builds on this module
+
+    if parallel.worth_it(len(records)):
+        return parallel.run(records, schema_dir, dry_run=dry_run, progress=progress)
+    with bulk.paused_gc():
+        rows = build_rows(records, schema_dir, progress)
+        if dry_run:
+            db.session.rollback()
+            return Outcome(len(rows.services), rows.warnings)
+        return Outcome(commit_rows(rows), rows.warnings)
 
 
 def commit_rows(rows: Rows) -> int:
@@ -373,6 +427,5 @@ def ensure_taxonomies() -> None:
     _upsert(TaxonomyTerm, list(rows.terms.values()))
 
 
-__all__ = ["ImportError_", "Record", "Rows", "build_rows", "commit_rows", "ensure_taxonomies",
-           "import_path",
-           "read_records", "write_rows"]
+__all__ = ["ImportError_", "Outcome", "Record", "Rows", "build_rows", "commit_rows",
+           "ensure_taxonomies", "import_path", "import_records", "read_records", "write_rows"]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from webapp import bulk
 from webapp.exchange import csvpackage
 
 
@@ -53,7 +54,10 @@ def read_records(path: Path) -> list[Record]:
     if not path.is_file():
         raise ImportError_([f"{path}: no such file or folder"])
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        # Bytes decoded at once: read_text's newline handling took longer than the parse
+        # (100k services, 320 MB); the collector paused: a third off the parse (#9 item 7).
+        with bulk.paused_gc():
+            doc = json.loads(path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ImportError_([f"{path}: not valid JSON: {exc}"]) from exc
     if isinstance(doc, dict) and isinstance(doc.get("contents"), list):

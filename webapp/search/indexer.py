@@ -189,41 +189,73 @@ BULK = 2000
 KEEP_CHANGES = 5000  # changes kept for workers that fall behind (a gap means a full build)
 
 
-def reindex(service_ids: Iterable[str], sources: Sources | None = None) -> None:
+def reindex(service_ids: Iterable[str], sources: Sources | None = None,
+            stored: set[str] | None = None) -> None:
     """Recompute derived rows for these services, the vocabulary, and record the change
     (more than BULK services: a new epoch instead, every worker builds afresh once).
 
-    sources: these services' rows as just written (an import), saving a read."""
+    sources: these services' rows as just written (an import), saving a read; stored: the
+    ones among them that existed before this transaction (None: any may have)."""
     ids = list(dict.fromkeys(service_ids))
-    _lock_seq()  # first: the old rows read below stay true until this commits
+    lock_seq()  # first: the old rows read below stay true until this commits
     delta: Counter[str] = Counter()
     chunks = [ids[i:i + 500] for i in range(0, len(ids), 500)]
     given = sources.split(chunks) if sources is not None else None
     for n, chunk in enumerate(chunks):
-        _derive(chunk, delta, read_sources(chunk) if given is None else given[n])
+        store_derived(chunk, derive(read_sources(chunk) if given is None else given[n]), delta,
+                      stored)
+    finish(ids, delta)
+
+
+@dataclass
+class Derived:
+    """The search_doc and open_slot rows of some services, and the tokens they hold (each
+    once per service): what derive computes without the database (an import's worker
+    processes do, see exchange/parallel.py) and store_derived writes."""
+
+    docs: list[dict[str, object]] = field(default_factory=list)
+    slots: list[dict[str, object]] = field(default_factory=list)
+    tokens: Counter[str] = field(default_factory=Counter)
+
+
+def derive(src: Sources) -> Derived:
+    """These services' derived rows, from their sources alone."""
+    docs, slot_rows = assemble(src)
+    out = Derived(slots=slot_rows)
+    for sid, doc in docs.items():
+        weights = service_tokens(doc)
+        out.tokens.update(weights.keys())
+        out.docs.append({"service_id": sid, "tokens": encode(weights)})
+    return out
+
+
+def store_derived(ids: list[str], new: Derived, delta: Counter[str],
+                  stored: set[str] | None = None) -> None:
+    """Replace these services' search_doc and open_slot rows with new; count each token's
+    change in document frequency into delta. stored: the services among ids that may have
+    such rows already (None: any); a new one's are only inserted."""
+    if stored is not None:
+        ids = [sid for sid in ids if sid in stored]
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for tokens in db.session.scalars(select(SearchDoc.tokens)
+                                         .where(SearchDoc.service_id.in_(chunk))):
+            delta.subtract(decode(tokens).keys())
+        db.session.execute(delete(SearchDoc).where(SearchDoc.service_id.in_(chunk)))
+        db.session.execute(delete(OpenSlot).where(OpenSlot.service_id.in_(chunk)))
+    delta.update(new.tokens)
+    bulk.insert_rows(SearchDoc.__table__, new.docs)
+    bulk.insert_rows(OpenSlot.__table__, new.slots)
+
+
+def finish(ids: list[str], delta: Counter[str]) -> None:
+    """After store_derived for these services: the vocabulary, and the change the workers
+    apply (a new epoch for more than BULK services)."""
     added, removed = _apply_vocab(delta)
     if len(ids) > BULK:
         new_epoch()
     else:
         record_change(ids, added, removed)
-
-
-def _derive(chunk: list[str], delta: Counter[str], src: Sources) -> None:
-    """Rewrite these services' search_doc and open_slot rows; count each token's change in
-    document frequency into delta."""
-    for tokens in db.session.scalars(select(SearchDoc.tokens)
-                                     .where(SearchDoc.service_id.in_(chunk))):
-        delta.subtract(decode(tokens).keys())
-    db.session.execute(delete(SearchDoc).where(SearchDoc.service_id.in_(chunk)))
-    db.session.execute(delete(OpenSlot).where(OpenSlot.service_id.in_(chunk)))
-    docs, slot_rows = assemble(src)
-    doc_rows = []
-    for sid, doc in docs.items():
-        weights = service_tokens(doc)
-        delta.update(weights.keys())
-        doc_rows.append({"service_id": sid, "tokens": encode(weights)})
-    bulk.insert_rows(SearchDoc.__table__, doc_rows)
-    bulk.insert_rows(OpenSlot.__table__, slot_rows)
 
 
 def _apply_vocab(delta: Counter[str]) -> tuple[list[str], list[str]]:
@@ -262,7 +294,7 @@ def rebuild_vocab() -> None:
 
 def new_epoch() -> None:
     """Every worker rebuilds its index once (after a bulk change or a restore)."""
-    _lock_seq()
+    lock_seq()
     db.session.execute(delete(SearchChange))
     set_meta("index_epoch", uuid.uuid4().hex)
     set_meta("index_seq", "0")
@@ -275,7 +307,7 @@ def record_change(service_ids: list[str], added: Iterable[str] = (),
     Also the way to say "these services' pages or bundle records changed" when no search
     token did (a verification date, say): workers re-read just those services.
     """
-    seq = _lock_seq() + 1
+    seq = lock_seq() + 1
     set_meta("index_seq", str(seq))
     db.session.execute(insert(SearchChange), [{
         "seq": seq, "at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
@@ -286,7 +318,7 @@ def record_change(service_ids: list[str], added: Iterable[str] = (),
     return seq
 
 
-def _lock_seq() -> int:
+def lock_seq() -> int:
     """Take the change-sequence row for this transaction (writers queue here) and read it."""
     db.session.execute(update(Meta).where(Meta.key == "index_seq")
                        .values(value=Meta.value))

@@ -89,9 +89,11 @@ def tokens(text: str) -> list[str]:
     """Split folded text into search tokens; CJK runs become overlapping bigrams."""
     folded = fold(text)
     if not _CJK.search(folded):  # the common case, without the bigram walk
+        words = _WORD.findall(folded)
+        if "_" in folded:  # \w takes it; a word never starts or ends with it
+            words = [w.strip("_") for w in words]
         return [_stem(w) if w[0] in _ARTICLE_START else w
-                for w in (m.group(0).strip("_") for m in _WORD.finditer(folded))
-                if len(w) >= 2 or w.isdigit()]
+                for w in words if len(w) >= 2 or w.isdigit()]
     out: list[str] = []
     for match in _WORD.finditer(folded):
         word = match.group(0)

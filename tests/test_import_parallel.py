@@ -1,0 +1,191 @@
+"""A large import on every core (webapp/exchange/parallel.py) writes exactly what one core
+writes, refuses exactly what one core refuses with the same messages in the same order, and
+leaves nothing behind when it refuses, on SQLite and PostgreSQL (#9 item 7)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select, text
+
+from tests.conftest import BACKEND, Templates, make_app
+from webapp.exchange import importer, parallel
+from webapp.extensions import db
+from webapp.models import Service
+
+NS = uuid.UUID("5b0a7f64-1d1e-4d8e-9a55-3f1c2e7d9b20")
+# Everything an import writes, in a stable order (meta holds the index epoch: a random id).
+TABLES = {
+    "service": "id", "organization": "id", "location": "id", "phone": "service_id, id",
+    "schedule": "service_id, id", "language": "service_id, id",
+    "service_translation": "service_id, locale", "service_at_location": "id",
+    "service_term": "service_id, term_id", "taxonomy": "id", "taxonomy_term": "id",
+    "search_doc": "service_id", "open_slot": "service_id, tz_name, weekday, opens_min",
+    "search_vocab": "token",
+}
+
+
+def _reid(obj: Any, n: int) -> Any:
+    """A copy with new ids (taxonomy terms keep theirs: they are shared)."""
+    if isinstance(obj, dict):
+        return {k: (v if k == "taxonomy_term" else
+                    str(uuid.uuid5(NS, f"{n}:{v}")) if k in ("id", "service_id", "location_id",
+                                                             "organization_id")
+                    and isinstance(v, str) else _reid(v, n))
+                for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_reid(v, n) for v in obj]
+    return obj
+
+
+def _records(app: Flask) -> list[importer.Record]:
+    """The shipped directory again (every service exists: replaced in place), then two new
+    copies of it; in the second, the first service refers by id alone to an organisation
+    that only a later record carries."""
+    shipped = [r.data for r in importer.read_records(Path(app.config["HAVEN_DATA_DIR"]))]
+    first, second = _reid(shipped, 1), _reid(shipped, 2)
+    carrier = next(i for i, rec in enumerate(second) if i > 40 and rec.get("organization"))
+    org = second[carrier]["organization"]
+    second[0].pop("organization", None)
+    second[0]["organization_id"] = org["id"]
+    everything = shipped + first + second
+    return [importer.Record("test.json", i + 1, copy.deepcopy(rec))
+            for i, rec in enumerate(everything)]
+
+
+def _tables() -> dict[str, list[tuple[Any, ...]]]:
+    return {name: [tuple(r) for r in db.session.execute(
+        text(f"SELECT * FROM {name} ORDER BY {order}"))]  # noqa: S608 (names above)
+        for name, order in TABLES.items()}
+
+
+@pytest.fixture
+def two_apps(templates: Templates, request: pytest.FixtureRequest,
+             monkeypatch: pytest.MonkeyPatch) -> tuple[Flask, Flask]:
+    """Two apps on two fresh copies of the seeded database; small chunks, two workers."""
+    monkeypatch.setattr(parallel, "CHUNK", 23)
+    return make_app(BACKEND, templates, request), make_app(BACKEND, templates, request)
+
+
+def _one_core(app: Flask, records: list[importer.Record]) -> Any:
+    with app.app_context():
+        try:
+            importer.commit_rows(importer.build_rows(records, app.config["HSDS_SCHEMA_DIR"]))
+        except importer.ImportError_ as exc:
+            db.session.rollback()
+            return exc.errors
+        return _tables()
+
+
+def _workers(app: Flask, records: list[importer.Record], **kw: Any) -> Any:
+    with app.app_context():
+        try:
+            parallel.run(records, app.config["HSDS_SCHEMA_DIR"], workers=2, **kw)
+        except importer.ImportError_ as exc:
+            return exc.errors
+        return _tables()
+
+
+def test_writes_what_one_core_writes(two_apps: tuple[Flask, Flask]) -> None:
+    one, many = two_apps
+    records = _records(one)
+    assert len(records) > 10 * parallel.CHUNK
+    expected = _one_core(one, records)
+    got = _workers(many, records)
+    assert isinstance(got, dict), got
+    for name in TABLES:
+        assert got[name] == expected[name], name
+    with many.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Service)) == \
+            len({r.data["id"] for r in records})
+        if BACKEND == "sqlite":
+            assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+            assert db.session.execute(text("PRAGMA cache_size")).scalar() == -2000
+
+
+def _spoiled(app: Flask) -> list[importer.Record]:
+    records = _records(app)
+    base = len(records) // 2
+    records[base].data["name"] = 5  # not a string
+    records[base + 50].data["id"] = records[base + 3].data["id"]  # a duplicate
+    records[base + 90].data.setdefault("attributes", []).append(
+        {"id": str(uuid.uuid4()), "taxonomy_term_id": str(uuid.uuid4())})  # unknown term
+    late = records[-1].data
+    late.pop("organization", None)
+    late["organization_id"] = str(uuid.uuid4())  # nobody carries it
+    return records
+
+
+def test_refuses_what_one_core_refuses_and_writes_nothing(
+        two_apps: tuple[Flask, Flask]) -> None:
+    one, many = two_apps
+    records = _spoiled(one)
+    expected = _one_core(one, records)
+    assert isinstance(expected, list) and len(expected) >= 4
+    with many.app_context():
+        before = _tables()
+    got = _workers(many, copy.deepcopy(records))
+    assert got == expected
+    with many.app_context():
+        assert _tables() == before
+
+
+def test_a_late_unknown_organisation_undoes_the_chunks_written(
+        two_apps: tuple[Flask, Flask]) -> None:
+    """Only the last record is wrong: the chunks before it were written, and are undone."""
+    one, many = two_apps
+    records = _records(one)
+    late = records[-1].data
+    late.pop("organization", None)
+    nobody = str(uuid.uuid4())
+    late["organization_id"] = nobody
+    expected = _one_core(one, records)
+    assert isinstance(expected, list) and len(expected) == 1
+    assert f"unknown organization {nobody}" in expected[0]
+    with many.app_context():
+        before = _tables()
+    assert _workers(many, records) == expected
+    with many.app_context():
+        assert _tables() == before
+
+
+def test_dry_run_checks_everything_and_writes_nothing(two_apps: tuple[Flask, Flask]) -> None:
+    _one, many = two_apps
+    records = _records(many)
+    with many.app_context():
+        before = _tables()
+        done = parallel.run(records, many.config["HSDS_SCHEMA_DIR"], workers=2, dry_run=True)
+        assert done.services == len(records)
+        assert _tables() == before
+
+
+def test_cli_import_of_a_large_file_runs_on_workers(app: Flask, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    records = _records(app)
+    path = tmp_path / "large.json"
+    path.write_text(json.dumps([r.data for r in records], ensure_ascii=False), "utf-8")
+    used: list[int] = []
+    real = parallel.run
+
+    def spy(*args: Any, **kw: Any) -> importer.Outcome:
+        used.append(len(args[0]))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(parallel, "FROM", 100)
+    monkeypatch.setattr(parallel, "CHUNK", 50)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    monkeypatch.setattr(parallel, "run", spy)
+    result = app.test_cli_runner().invoke(args=["services", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert used == [len(records)]
+    assert f"Imported {len(records)} service(s)" in result.output
+    new_name = records[-1].data["name"]
+    with app.test_client() as client:
+        page = client.get("/api/hsds/services", query_string={"q": new_name})
+    assert records[-1].data["id"] in page.get_data(as_text=True)

@@ -1,0 +1,232 @@
+"""A large HSDS import on every core (#9 item 7).
+
+Worker processes (forked: they share the parsed records, and never touch the database) check
+records and turn them into rows and search data, a chunk at a time, while this process writes
+each chunk as it comes back, in order, in one transaction. What it writes, and what it refuses
+with which messages, is what build_rows and commit_rows do on one core
+(tests/test_import_parallel.py holds the two together):
+- every record is checked and every problem reported, in record order;
+- one problem anywhere and nothing is written: writing stops at the first, and the
+  transaction is rolled back at the end;
+- the organisations the records carry are written first, so a service may refer by id to an
+  organisation that a later record carries, as it may on one core.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from webapp import bulk
+from webapp.directory import taxonomy
+from webapp.exchange import hsds, importer
+from webapp.exchange.importer import ImportError_, Outcome, Record, Rows
+from webapp.extensions import db
+from webapp.models import Organization, TaxonomyTerm
+from webapp.search import indexer
+
+FROM = 5000  # fewer records: one core (starting the workers costs more than they save)
+CHUNK = 1000  # records per piece of work
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def worth_it(count: int) -> bool:
+    """Whether an import of this many records runs in worker processes."""
+    return (count >= FROM and cores() > 1
+            and "fork" in multiprocessing.get_all_start_methods())
+
+
+@dataclass
+class _Job:
+    """What the workers read (inherited through fork, never sent)."""
+
+    records: list[Record]
+    schema_dir: str
+    known_terms: dict[str, str]  # term id -> code, for attributes that refer to one by id
+    duplicate_of: dict[int, str]  # record position -> label of the first with its id
+    stored: dict[str, dict[Any, tuple[Any, ...]]]  # table -> key -> values, for sources()
+
+
+_JOB: _Job | None = None
+
+
+@dataclass
+class _Piece:
+    """One chunk, checked and turned into rows by a worker."""
+
+    span: tuple[int, int]
+    problems: list[tuple[int, list[str]]]  # record position, its problems
+    rows: Rows
+    derived: indexer.Derived
+
+
+def _given(key: Any, columns: tuple[Any, ...], wanted: set[Any]) -> dict[Any, tuple[Any, ...]]:
+    """importer.Lookup from the maps the job carries, not the database."""
+    assert _JOB is not None
+    held = _JOB.stored.get(key.class_.__tablename__, {})
+    return {k: held[k] for k in wanted if k in held}
+
+
+def _work(span: tuple[int, int]) -> _Piece:
+    """In a worker: check the records of span and build their rows, as build_rows would."""
+    job = _JOB
+    assert job is not None
+    rows = Rows()
+    problems: list[tuple[int, list[str]]] = []
+    for i in range(*span):
+        rec = job.records[i]
+        found = importer.check(rec, job.schema_dir)
+        if i in job.duplicate_of:
+            found.append(f"field 'id': duplicate of {job.duplicate_of[i]}")
+        if not found:
+            found = importer.collect(rec.data, rows, job.known_terms)
+        if found:
+            problems.append((i, found))
+    derived = indexer.derive(importer.sources(rows, _given)) if not problems else \
+        indexer.Derived()
+    return _Piece(span, problems, rows, derived)
+
+
+def _duplicates(records: list[Record]) -> dict[int, str]:
+    """Record position -> label of the first record with the same id, for every later one."""
+    first: dict[str, int] = {}
+    out: dict[int, str] = {}
+    for i, rec in enumerate(records):
+        sid = rec.data.get("id") if isinstance(rec.data, dict) else None
+        if not isinstance(sid, str):
+            continue
+        if sid in first:
+            out[i] = records[first[sid]].label()
+        else:
+            first[sid] = i
+    return out
+
+
+def _carried_organizations(records: list[Record]) -> dict[str, dict[str, Any]]:
+    """The organisation rows the records carry (the last of each id wins, as on one core).
+
+    Read before any record is checked, so only objects whose fields have the types the
+    schema demands are taken: a record with another is refused, and nothing is written."""
+    out: dict[str, dict[str, Any]] = {}
+    for rec in records:
+        org = rec.data.get("organization") if isinstance(rec.data, dict) else None
+        if (isinstance(org, dict) and isinstance(org.get("id"), str)
+                and isinstance(org.get("name"), str)
+                and all(isinstance(org.get(k), str | None)
+                        for k in ("description", "website", "email"))):
+            out[org["id"]] = importer.org_row(org)
+    return out
+
+
+def run(records: list[Record], schema_dir: str, *, dry_run: bool = False,
+        progress: Callable[[int], None] | None = None, workers: int | None = None) -> Outcome:
+    """Import these records on every core, all or nothing (dry_run: check only)."""
+    global _JOB
+    try:
+        importer.ensure_taxonomies()  # as commit_rows does, inside the transaction
+        hsds.schema_errors(schema_dir, "service", {})  # compile the checks before the fork
+        stored_terms = {tid: (tax, code) for tid, tax, code in db.session.execute(
+            select(TaxonomyTerm.id, TaxonomyTerm.taxonomy_name, TaxonomyTerm.code))}
+        known_terms = {t.id: t.code for t in taxonomy.ALL_TERMS}
+        known_terms.update(dict.fromkeys(stored_terms, ""))
+        stored_orgs = {oid: (name,) for oid, name in db.session.execute(
+            select(Organization.id, Organization.name))}
+        carried = _carried_organizations(records)
+        names = {**stored_orgs, **{oid: (o["name"],) for oid, o in carried.items()}}
+        _JOB = _Job(records, schema_dir, known_terms, _duplicates(records),
+                    {"organization": names, "taxonomy_term": stored_terms})
+        writer = None if dry_run or _JOB.duplicate_of else _Writer(set(stored_orgs), carried)
+        with bulk.paused_gc(), bulk.large_cache():
+            outcome = _run(records, writer, set(stored_orgs), progress, workers or cores())
+            if writer is not None:
+                indexer.lock_seq()  # last, as the editor takes it: after the rows it writes
+                indexer.finish(writer.ids, writer.delta)
+        if writer is None:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            db.session.expire_all()  # written with Core: objects loaded before are stale
+        return outcome
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        _JOB = None
+
+
+class _Writer:
+    """Writes checked chunks into the session's transaction, as write_rows would."""
+
+    def __init__(self, stored_orgs: set[str], carried: dict[str, dict[str, Any]]) -> None:
+        self.organizations = stored_orgs | set(carried)
+        importer.write_tables(Rows(organizations=carried))  # first: see the module's doc
+        self.ids: list[str] = []
+        self.delta: Counter[str] = Counter()
+
+    def write(self, piece: _Piece) -> bool:
+        """Write one checked chunk; False (nothing written) when a service in it refers to
+        an organisation nobody carries: the import will be refused for it."""
+        rows = piece.rows
+        if any(s["organization_id"] not in self.organizations
+               for s in rows.services if s["organization_id"]):
+            return False
+        for loc in rows.locations.values():  # as build_rows: an unknown one is dropped
+            if loc["organization_id"] not in self.organizations:
+                loc["organization_id"] = None
+        rows.organizations = {}  # written first
+        before = importer.write_tables(rows)
+        sids = [s["id"] for s in rows.services]
+        indexer.store_derived(sids, piece.derived, self.delta, before)
+        self.ids += sids
+        return True
+
+
+def _run(records: list[Record], writer: _Writer | None, stored_orgs: set[str],
+         progress: Callable[[int], None] | None, workers: int) -> Outcome:
+    """Hand out the chunks and write what comes back, in order; raise ImportError_ at the
+    end when any record was refused (the caller rolls back)."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    services = 0
+    organizations = set(stored_orgs)  # and, below, the ones the checked records carry
+    refs: list[tuple[str, str]] = []  # (service id, organization id) of every service
+    spans = deque((i, min(i + CHUNK, len(records))) for i in range(0, len(records), CHUNK))
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        waiting: deque[Any] = deque()
+        while spans or waiting:
+            while spans and len(waiting) < 2 * workers:  # a few ahead, not all in memory
+                waiting.append(pool.apply_async(_work, (spans.popleft(),)))
+            piece: _Piece = waiting.popleft().get()
+            for i, problems in piece.problems:
+                errors.extend(f"{records[i].label()}: {p}" for p in problems)
+            rows = piece.rows
+            warnings += rows.warnings
+            services += len(rows.services)
+            organizations.update(rows.organizations)
+            refs += [(s["id"], s["organization_id"]) for s in rows.services
+                     if s["organization_id"]]
+            if writer is not None and (errors or not writer.write(piece)):
+                writer = None  # refused: check the rest, write nothing more
+            if progress:
+                progress(piece.span[1] - piece.span[0])
+    unknown = [(sid, oid) for sid, oid in refs if oid not in organizations]
+    if unknown:  # as build_rows words it
+        labels = {r.data.get("id"): r.label() for r in records if isinstance(r.data, dict)}
+        errors += [f"{labels.get(sid, sid)}: field 'organization_id': unknown organization "
+                   f"{oid} (include the organization object)" for sid, oid in unknown]
+    if errors:
+        raise ImportError_(errors)
+    return Outcome(services, warnings)
