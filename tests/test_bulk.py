@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 
 from webapp import bulk
 from webapp.extensions import db
-from webapp.models import AuditEntry, Location, OrgKey
+from webapp.models import AuditEntry, Location, OrgKey, Service
 
 TRICKY = ["plain", "tab\there", "new\nline", "back\\slash", "مأوى آمن", "律师", "",
           "quote ' and \" both", "\\N", "comma, semi; pipe|"]
@@ -59,3 +59,28 @@ def test_rows_come_back_as_written(any_app: Flask, n: int) -> None:
                                           .order_by(AuditEntry.at)).all()
         assert [tuple(r) for r in stored_audit] == [(a["at"], a["tip_id"], a["detail"])
                                                      for a in audit]
+
+
+@pytest.mark.parametrize("n", [10, bulk.COPY_FROM + 7])
+def test_defaults_land_in_their_own_columns(any_app: Flask, n: int) -> None:
+    """Rows that leave out columns with plain defaults in the middle of the table (a
+    service's status and revision) get the defaults there, and every other value in its own
+    column (the values are laid out in the table's order, not the rows')."""
+    when = dt.datetime(2026, 11, 23, 22, 0, 5)
+    rows = [{"timezone": None, "always_open": bool(i % 2), "free": i % 3 == 0,
+             "rank_hint": i, "id": f"svc-bulk-{i:05d}", "name": TRICKY[i % len(TRICKY)],
+             "last_modified": when + dt.timedelta(minutes=i), "organization_id": None,
+             "assurer": None if i % 4 else "a person", "country": "US"}
+            for i in range(n)]
+    with any_app.app_context():
+        bulk.insert_rows(Service.__table__, rows)
+        db.session.commit()
+        got = {r.id: r._mapping for r in db.session.execute(
+            select(Service.__table__).where(Service.id.like("svc-bulk-%")))}
+        assert len(got) == n
+        for row in rows:
+            stored = got[row["id"]]
+            assert {k: stored[k] for k in row} == row
+            assert (stored["status"], stored["revision"], stored["description"],
+                    stored["source_language"], stored["is_demo"]) == ("active", 1, "", "en",
+                                                                      False)

@@ -107,6 +107,32 @@ def test_writes_what_one_core_writes(two_apps: tuple[Flask, Flask]) -> None:
         if BACKEND == "sqlite":
             assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
             assert db.session.execute(text("PRAGMA cache_size")).scalar() == -2000
+            assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_rows_that_break_a_reference_are_never_written(
+        two_apps: tuple[Flask, Flask], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database's own reference check is off during the writes (SQLite): the writer's
+    must catch a fault in the importer itself, and nothing is written."""
+    _one, many = two_apps
+    records = _records(many)
+    real = importer.collect
+    orphan = records[100].data["id"]
+
+    def faulty(rec: dict[str, Any], rows: importer.Rows, known: dict[str, str]) -> list[str]:
+        found = real(rec, rows, known)
+        if rec["id"] == orphan:
+            rows.phones.append({**rows.phones[-1], "service_id": "not-in-this-import"})
+        return found
+
+    monkeypatch.setattr(importer, "collect", faulty)
+    with many.app_context():
+        before = _tables()
+        with pytest.raises(RuntimeError, match="not-in-this-import"):
+            parallel.run(records, many.config["HSDS_SCHEMA_DIR"], workers=2)
+        assert _tables() == before
+        if BACKEND == "sqlite":
+            assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
 def _spoiled(app: Flask) -> list[importer.Record]:

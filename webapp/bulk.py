@@ -15,6 +15,7 @@ import contextlib
 import gc
 import operator
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, bindparam
@@ -26,65 +27,106 @@ POSITIONAL = ("qmark", "numeric", "format")
 COPY_FROM = 1000
 
 
+@dataclass
+class Prepared:
+    """Rows of one table as the driver takes them: the columns in the table's order (the
+    order SQLAlchemy compiles parameters in) and a tuple of converted values per row. Made
+    where there is CPU to spare (an import's worker processes), written by insert_prepared."""
+
+    columns: list[str]
+    values: list[tuple[Any, ...]]
+
+    def column(self, name: str) -> list[Any]:
+        """Every row's value of one column."""
+        i = self.columns.index(name)
+        return [row[i] for row in self.values]
+
+
 def insert_rows(table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """INSERT these rows (dicts keyed by column name) in the session's transaction."""
     if not rows:
         return
+    ready = prepare(table, rows, db.session.connection().dialect)
+    if ready is None:
+        db.session.execute(table.insert(), list(rows))  # rows that differ: the general path
+        return
+    insert_prepared(table, ready)
+
+
+def insert(table: Table, rows: Sequence[dict[str, Any]], ready: dict[str, Prepared]) -> None:
+    """INSERT the table's prepared rows when ready holds them (by table name), else rows."""
+    if table.name in ready:
+        insert_prepared(table, ready[table.name])
+    else:
+        insert_rows(table, rows)
+
+
+def prepare(table: Table, rows: Sequence[dict[str, Any]], dialect: Any) -> Prepared | None:
+    """These rows for insert_prepared, or None when they need SQLAlchemy's general path
+    (rows with different keys, or a column default computed per row). No database needed."""
     first = rows[0].keys()
     width = len(first)
     # Rows as wide as the first that hold all its keys (the pick below) have the same keys:
     # a length per row is much cheaper to compare than the keys themselves.
     if any(len(r) != width for r in rows) or not set(first) <= set(table.columns.keys()):
-        db.session.execute(table.insert(), list(rows))  # rows that differ: the general path
-        return
-    # In the table's column order, the order SQLAlchemy compiles the parameters in: then the
-    # values go to the driver as they are, not re-ordered row by row.
-    keys = [c.key for c in table.columns if c.key in first]
-    fill: dict[str, Any] = {}
+        return None
+    # Columns the rows leave out get their plain default; all in the table's order.
+    columns: list[str] = []
+    fill: list[tuple[int, Any]] = []  # (position, default value)
     for col in table.columns:
-        if col.key in first or col.default is None:
-            continue
-        if not col.default.is_scalar:
-            db.session.execute(table.insert(), list(rows))
-            return
-        fill[col.key] = col.default.arg  # type: ignore[attr-defined]
-    columns = [*keys, *fill]
-    connection = db.session.connection()
-    dialect = connection.dialect
-    stmt = table.insert().values({c: bindparam(c) for c in columns})
-    compiled = stmt.compile(dialect=dialect)
+        if col.key not in first:
+            if col.default is None:
+                continue
+            if not col.default.is_scalar:
+                return None
+            fill.append((len(columns), col.default.arg))  # type: ignore[attr-defined]
+        columns.append(col.key)
+    keys = [c for c in columns if c in first]
     processors = [(i, p) for i, c in enumerate(columns)
                   if (p := table.columns[c].type._cached_bind_processor(dialect)) is not None]
     pick = operator.itemgetter(*keys)
-    extra = tuple(fill.values())
     try:
         if len(keys) == 1:
-            values: list[Any] = [[pick(r), *extra] for r in rows]
+            values: list[Any] = [[pick(r)] for r in rows]
         else:
-            values = [[*pick(r), *extra] for r in rows]
+            values = [[*pick(r)] for r in rows]
     except KeyError:  # a row with other keys
-        db.session.execute(table.insert(), list(rows))
-        return
+        return None
+    for at, default in fill:  # rising positions: each lands where the table has it
+        for row in values:
+            row.insert(at, default)
     for i, proc in processors:  # a column at a time: most columns need none
         for row in values:
             if row[i] is not None:
                 row[i] = proc(row[i])
+    return Prepared(columns, list(map(tuple, values)))
+
+
+def insert_prepared(table: Table, ready: Prepared) -> None:
+    """INSERT prepared rows in the session's transaction (COPY for many on PostgreSQL)."""
+    if not ready.values:
+        return
+    connection = db.session.connection()
+    dialect = connection.dialect
+    columns, values = ready.columns, ready.values
     if dialect.name == "postgresql" and len(values) >= COPY_FROM:
         _copy(connection, table, columns, values)
         return
+    compiled = table.insert().values({c: bindparam(c) for c in columns}).compile(dialect=dialect)
     params: list[Any]
     if dialect.paramstyle in POSITIONAL:
         order = [columns.index(name) for name in compiled.positiontup or ()]
         if order == list(range(len(columns))):
-            params = list(map(tuple, values))
-        else:
+            params = values
+        else:  # a default filled in before the rows' own columns
             params = [tuple(row[i] for i in order) for row in values]
     else:
         params = [dict(zip(columns, row, strict=True)) for row in values]
     connection.exec_driver_sql(compiled.string, params)
 
 
-def _copy(connection: Any, table: Table, columns: list[str], values: list[list[Any]]) -> None:
+def _copy(connection: Any, table: Table, columns: list[str],
+          values: list[tuple[Any, ...]]) -> None:
     """PostgreSQL's COPY FROM STDIN through psycopg, in the session's transaction."""
     preparer = connection.dialect.identifier_preparer
     names = ", ".join(preparer.quote(c) for c in columns)
@@ -124,3 +166,22 @@ def large_cache(mebibytes: int = 256) -> Iterator[None]:
         yield
     finally:
         connection.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
+
+
+@contextlib.contextmanager
+def references_checked_by_caller() -> Iterator[bool]:
+    """SQLite's foreign-key checks off for a bulk write whose every reference the caller
+    checks itself (#9 item 7: about a tenth of a large import). Yields whether they are off:
+    only when no write has begun on the session's connection (SQLite ignores the pragma
+    inside a transaction), never on PostgreSQL. On again when the block ends, after the
+    caller's commit or rollback."""
+    connection = db.session.connection()
+    raw = connection.connection.dbapi_connection
+    if connection.dialect.name != "sqlite" or raw is None or raw.in_transaction:
+        yield False
+        return
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield True
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")

@@ -53,6 +53,9 @@ class Rows:
     sals: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # table name -> its rows made ready for the driver, in place of the list above (an
+    # import's worker processes prepare phones, schedules and the other parts: see parallel)
+    ready: dict[str, bulk.Prepared] = field(default_factory=dict)
 
 
 def _ts(value: Any) -> dt.datetime:
@@ -301,6 +304,15 @@ def write_rows(rows: Rows, *, bump_revision: bool = True) -> int:
     return len(sids)
 
 
+def parts(rows: Rows) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """(table, rows) of a service's parts, which are only ever inserted (after deleting the
+    old ones of a service written over)."""
+    return [(Phone.__table__, rows.phones), (Schedule.__table__, rows.schedules),
+            (Language.__table__, rows.languages),
+            (ServiceTranslation.__table__, rows.translations),
+            (ServiceAtLocation.__table__, rows.sals), (service_terms, rows.links)]
+
+
 def write_tables(rows: Rows, *, bump_revision: bool = True) -> set[str]:
     """The directory tables of these rows (replacing the services' phones, schedules and
     other parts), without their search data; returns the services that were stored before
@@ -318,11 +330,8 @@ def write_tables(rows: Rows, *, bump_revision: bool = True) -> set[str]:
     _upsert(Organization, list(rows.organizations.values()))
     _upsert(Location, list(rows.locations.values()))
     _upsert(Service, rows.services, before)
-    for model, batch in ((Phone, rows.phones), (Schedule, rows.schedules),
-                         (Language, rows.languages), (ServiceTranslation, rows.translations),
-                         (ServiceAtLocation, rows.sals)):
-        bulk.insert_rows(model.__table__, batch)
-    bulk.insert_rows(service_terms, rows.links)
+    for table, batch in parts(rows):
+        bulk.insert(table, batch, rows.ready)
     if bump_revision:
         for i in range(0, len(old), 500):
             db.session.execute(update(Service).where(Service.id.in_(old[i:i + 500]))

@@ -28,7 +28,7 @@ from webapp.directory import taxonomy
 from webapp.exchange import hsds, importer
 from webapp.exchange.importer import ImportError_, Outcome, Record, Rows
 from webapp.extensions import db
-from webapp.models import Organization, TaxonomyTerm
+from webapp.models import Organization, ServiceAtLocation, TaxonomyTerm, service_terms
 from webapp.search import indexer
 
 FROM = 5000  # fewer records: one core (starting the workers costs more than they save)
@@ -58,6 +58,7 @@ class _Job:
     known_terms: dict[str, str]  # term id -> code, for attributes that refer to one by id
     duplicate_of: dict[int, str]  # record position -> label of the first with its id
     stored: dict[str, dict[Any, tuple[Any, ...]]]  # table -> key -> values, for sources()
+    dialect: Any  # the database's, to prepare the parts for its driver (bulk.prepare)
 
 
 _JOB: _Job | None = None
@@ -95,8 +96,16 @@ def _work(span: tuple[int, int]) -> _Piece:
             found = importer.collect(rec.data, rows, job.known_terms)
         if found:
             problems.append((i, found))
-    derived = indexer.derive(importer.sources(rows, _given)) if not problems else \
-        indexer.Derived()
+    if problems:  # never written: nothing more to build
+        return _Piece(span, problems, rows, indexer.Derived())
+    derived = indexer.derive(importer.sources(rows, _given))
+    # The parts, which are only inserted, go back ready for the driver: this process has
+    # the CPU to spare, the writing one does not (and tuples travel lighter than dicts).
+    for ready, tables in ((rows.ready, importer.parts(rows)), (derived.ready, derived.tables())):
+        for table, batch in tables:
+            if batch and (prepared := bulk.prepare(table, batch, job.dialect)) is not None:
+                ready[table.name] = prepared
+                batch.clear()
     return _Piece(span, problems, rows, derived)
 
 
@@ -134,6 +143,12 @@ def _carried_organizations(records: list[Record]) -> dict[str, dict[str, Any]]:
 def run(records: list[Record], schema_dir: str, *, dry_run: bool = False,
         progress: Callable[[int], None] | None = None, workers: int | None = None) -> Outcome:
     """Import these records on every core, all or nothing (dry_run: check only)."""
+    with bulk.references_checked_by_caller():  # the writer checks every reference
+        return _checked_run(records, schema_dir, dry_run, progress, workers)
+
+
+def _checked_run(records: list[Record], schema_dir: str, dry_run: bool,
+                 progress: Callable[[int], None] | None, workers: int | None) -> Outcome:
     global _JOB
     try:
         importer.ensure_taxonomies()  # as commit_rows does, inside the transaction
@@ -147,8 +162,10 @@ def run(records: list[Record], schema_dir: str, *, dry_run: bool = False,
         carried = _carried_organizations(records)
         names = {**stored_orgs, **{oid: (o["name"],) for oid, o in carried.items()}}
         _JOB = _Job(records, schema_dir, known_terms, _duplicates(records),
-                    {"organization": names, "taxonomy_term": stored_terms})
-        writer = None if dry_run or _JOB.duplicate_of else _Writer(set(stored_orgs), carried)
+                    {"organization": names, "taxonomy_term": stored_terms},
+                    db.session.connection().dialect)
+        writer = None if dry_run or _JOB.duplicate_of else \
+            _Writer(set(stored_orgs), set(stored_terms), carried)
         with bulk.paused_gc(), bulk.large_cache():
             outcome = _run(records, writer, set(stored_orgs), progress, workers or cores())
             if writer is not None:
@@ -170,8 +187,10 @@ def run(records: list[Record], schema_dir: str, *, dry_run: bool = False,
 class _Writer:
     """Writes checked chunks into the session's transaction, as write_rows would."""
 
-    def __init__(self, stored_orgs: set[str], carried: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, stored_orgs: set[str], stored_terms: set[str],
+                 carried: dict[str, dict[str, Any]]) -> None:
         self.organizations = stored_orgs | set(carried)
+        self.terms = stored_terms
         importer.write_tables(Rows(organizations=carried))  # first: see the module's doc
         self.ids: list[str] = []
         self.delta: Counter[str] = Counter()
@@ -187,11 +206,41 @@ class _Writer:
             if loc["organization_id"] not in self.organizations:
                 loc["organization_id"] = None
         rows.organizations = {}  # written first
-        before = importer.write_tables(rows)
         sids = [s["id"] for s in rows.services]
+        self.terms.update(rows.terms)
+        _check_references(rows, piece.derived, set(sids), self.terms)
+        before = importer.write_tables(rows)
         indexer.store_derived(sids, piece.derived, self.delta, before)
         self.ids += sids
         return True
+
+
+def _check_references(rows: Rows, derived: indexer.Derived, services: set[str],
+                      terms: set[str]) -> None:
+    """Every reference a chunk's rows make holds (the database's own check may be off, see
+    bulk.references_checked_by_caller): parts belong to the chunk's services, a service's
+    place to the chunk's locations, a category to a stored term or one of the chunk's.
+    Services' and locations' organisations are checked by the writer before this."""
+    def column(ready: dict[str, bulk.Prepared], table: Any, batch: list[dict[str, Any]],
+               name: str) -> list[Any]:
+        if table.name in ready:
+            return ready[table.name].column(name)
+        return [r[name] for r in batch]
+
+    tables = [(rows.ready, t, b) for t, b in importer.parts(rows)] + \
+        [(derived.ready, t, b) for t, b in derived.tables()]
+    broken = [f"service {sid}" for ready, table, batch in tables
+              for sid in column(ready, table, batch, "service_id") if sid not in services]
+    broken += [f"location {lid}" for lid in column(rows.ready, ServiceAtLocation.__table__,
+                                                   rows.sals, "location_id")
+               if lid not in rows.locations]
+    broken += [f"taxonomy term {tid}" for tid in column(rows.ready, service_terms, rows.links,
+                                                        "term_id")
+               if tid not in terms]
+    broken += [f"taxonomy {t['taxonomy_id']}" for t in rows.terms.values()
+               if t["taxonomy_id"] and t["taxonomy_id"] not in rows.taxonomies]
+    if broken:  # a fault in the importer, not in the file: stop before writing it
+        raise RuntimeError(f"import rows refer to what is not written: {broken[:5]}")
 
 
 def _run(records: list[Record], writer: _Writer | None, stored_orgs: set[str],

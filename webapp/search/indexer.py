@@ -216,6 +216,11 @@ class Derived:
     docs: list[dict[str, object]] = field(default_factory=list)
     slots: list[dict[str, object]] = field(default_factory=list)
     tokens: Counter[str] = field(default_factory=Counter)
+    ready: dict[str, bulk.Prepared] = field(default_factory=dict)  # as importer.Rows.ready
+
+    def tables(self) -> list[tuple[Any, list[dict[str, object]]]]:
+        """(table, rows) of what store_derived inserts."""
+        return [(SearchDoc.__table__, self.docs), (OpenSlot.__table__, self.slots)]
 
 
 def derive(src: Sources) -> Derived:
@@ -244,8 +249,8 @@ def store_derived(ids: list[str], new: Derived, delta: Counter[str],
         db.session.execute(delete(SearchDoc).where(SearchDoc.service_id.in_(chunk)))
         db.session.execute(delete(OpenSlot).where(OpenSlot.service_id.in_(chunk)))
     delta.update(new.tokens)
-    bulk.insert_rows(SearchDoc.__table__, new.docs)
-    bulk.insert_rows(OpenSlot.__table__, new.slots)
+    for table, rows in new.tables():
+        bulk.insert(table, rows, new.ready)
 
 
 def finish(ids: list[str], delta: Counter[str]) -> None:
