@@ -6,8 +6,10 @@ Run: PYTHONPATH=. .venv/bin/python bench/import_rate.py --refs f6e62ee,HEAD
 Each ref is checked out in a temporary git worktree and imports the same generated services
 (bench/gen_services.py of this checkout, written to one JSON file) as `flask services import
 FILE` does: read the file, validate every record, write everything in one transaction, index.
-Only the import is timed. Every run gets a new empty database; the script then checks that
-it holds n services, so an empty or half-filled database can never be measured.
+Only the import is timed (from 5,000 records it runs on every core: exchange/parallel.py;
+the importing process's and its largest worker's peak memory are reported). Every run gets a
+new empty database; the script then checks that it holds n services, so an empty or
+half-filled database can never be measured.
 """
 
 from __future__ import annotations
@@ -50,13 +52,15 @@ with app.app_context():
     held = db.session.scalar(select(func.count()).select_from(Service))
 import resource
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": took, "held": held, "peak_mb": peak}))
+worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"seconds": took, "held": held, "peak_mb": peak, "worker_mb": worker}))
 """
 
 
-def run(tree: Path, url: str, path: Path, n: int) -> tuple[float, float]:
-    """(Seconds the import took in that tree, the importing process's peak memory in MB);
-    refuses a database that does not end at n."""
+def run(tree: Path, url: str, path: Path, n: int) -> tuple[float, float, float]:
+    """(Seconds the import took in that tree, the importing process's peak memory in MB, the
+    largest worker process's, 0 without workers); refuses a database that does not end at
+    n."""
     out = subprocess.run([sys.executable, "-c", CHILD, url, str(path), SCHEMAS, str(n)],
                          cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
                          capture_output=True, text=True, check=False)
@@ -65,7 +69,7 @@ def run(tree: Path, url: str, path: Path, n: int) -> tuple[float, float]:
     got = json.loads(out.stdout.strip().splitlines()[-1])
     if got["held"] != n:
         raise SystemExit(f"{url} holds {got['held']} services after the import, not {n}")
-    return float(got["seconds"]), float(got["peak_mb"])
+    return float(got["seconds"]), float(got["peak_mb"]), float(got.get("worker_mb", 0))
 
 
 def main() -> None:
@@ -90,10 +94,11 @@ def main() -> None:
                 path.write_text(json.dumps(generate(n), ensure_ascii=False), encoding="utf-8")
                 for backend in a.backends.split(","):
                     for commit, tree in trees.items():
-                        secs, peak = run(tree, new(backend, f"r{commit}n{n}"), path, n)
-                        rows.append((commit, backend, n, secs, peak))
+                        secs, peak, worker = run(tree, new(backend, f"r{commit}n{n}"), path, n)
+                        rows.append((commit, backend, n, secs, peak, worker))
                         print(f"{commit} {backend:10} {n:>7}  {secs:7.1f} s  "
-                              f"{n / secs:7.0f} services/s  peak {peak:,.0f} MB", flush=True)
+                              f"{n / secs:7.0f} services/s  peak {peak:,.0f} MB  "
+                              f"worker {worker:,.0f} MB", flush=True)
                 path.unlink()
     finally:
         for tree in trees.values():
@@ -102,10 +107,12 @@ def main() -> None:
         shutil.rmtree(base, ignore_errors=True)
     print(f"\n{dt.date.today()} {platform.machine()} {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
-    print("| commit | backend | services | import s | services/s | peak memory MB |")
-    print("|---|---|---|---|---|---|")
-    for commit, backend, n, secs, peak in rows:
-        print(f"| {commit} | {backend} | {n:,} | {secs:,.1f} | {n / secs:,.0f} | {peak:,.0f} |")
+    print("| commit | backend | services | import s | services/s | peak memory MB | largest "
+          "worker MB |")
+    print("|---|---|---|---|---|---|---|")
+    for commit, backend, n, secs, peak, worker in rows:
+        print(f"| {commit} | {backend} | {n:,} | {secs:,.1f} | {n / secs:,.0f} | {peak:,.0f} "
+              f"| {worker:,.0f} |")
 
 
 if __name__ == "__main__":
