@@ -61,6 +61,7 @@ def run(tree: Path, url: str, path: Path, n: int) -> tuple[float, float, float]:
     """(Seconds the import took in that tree, the importing process's peak memory in MB, the
     largest worker process's, 0 without workers); refuses a database that does not end at
     n."""
+    os.sync()  # the last run's database and the new file are on disk: no writeback in here
     out = subprocess.run([sys.executable, "-c", CHILD, url, str(path), SCHEMAS, str(n)],
                          cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
                          capture_output=True, text=True, check=False)

@@ -167,6 +167,7 @@ def _checked_run(records: list[Record], schema_dir: str, dry_run: bool,
         writer = None if dry_run or _JOB.duplicate_of else \
             _Writer(set(stored_orgs), set(stored_terms), carried)
         with bulk.paused_gc(), bulk.large_cache():
+            # As many workers as cores: the writer waits on the database much of the time.
             outcome = _run(records, writer, set(stored_orgs), progress, workers or cores())
             if writer is not None:
                 indexer.lock_seq()  # last, as the editor takes it: after the rows it writes
@@ -268,7 +269,9 @@ def _run(records: list[Record], writer: _Writer | None, stored_orgs: set[str],
             refs += [(s["id"], s["organization_id"]) for s in rows.services
                      if s["organization_id"]]
             if writer is not None and (errors or not writer.write(piece)):
-                writer = None  # refused: check the rest, write nothing more
+                # Refused (below: an unknown organisation is one of the errors, as a
+                # refused write means): check the rest, write nothing more.
+                writer = None
             if progress:
                 progress(piece.span[1] - piece.span[0])
     unknown = [(sid, oid) for sid, oid in refs if oid not in organizations]
