@@ -24,15 +24,15 @@ import functools
 import json
 import uuid
 from pathlib import Path
-from typing import Any
-
-import referencing
-import referencing.jsonschema
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from webapp.directory import taxonomy
 from webapp.exchange import schema_check
 from webapp.models import Service
+
+if TYPE_CHECKING:  # jsonschema and referencing load on first use (see _registry)
+    import referencing
+    from jsonschema import Draft202012Validator
 
 HSDS_VERSION = "3.0"
 _NS = uuid.UUID("0f9d3c55-7b0e-4b44-8d36-1b8f7e1f4a21")
@@ -45,6 +45,11 @@ def derived_id(*parts: str) -> str:
 
 @functools.cache
 def _registry(schema_dir: str) -> tuple[referencing.Registry[Any], dict[str, Any]]:
+    # Imported here, not at the top: about 10 MB in every worker, which only a record that
+    # fails the compiled check needs (#9 item 7: at most 250 MB per worker).
+    import referencing
+    import referencing.jsonschema
+
     root = Path(schema_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"HSDS schema folder not found: {root}")
@@ -63,6 +68,8 @@ def _registry(schema_dir: str) -> tuple[referencing.Registry[Any], dict[str, Any
 
 def validator(schema_dir: str, name: str) -> Draft202012Validator:
     """A Draft 2020-12 validator for one HSDS object schema (e.g. 'service')."""
+    from jsonschema import Draft202012Validator  # see _registry
+
     registry, schemas = _registry(schema_dir)
     return Draft202012Validator(
         schemas[name], registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER

@@ -22,8 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 Check = Callable[[Any], bool]
 
 # Keywords that describe a field (Frictionless data package and HSDS metadata) and assert
@@ -66,6 +64,10 @@ class Compiler:
         self.lines: list[str] = []
         self.done: set[str] = set()
         self.consts: dict[str, Any] = {}
+        # jsonschema's format checks (uri, email, date...), loaded when a check is compiled:
+        # a worker that never validates a record never loads jsonschema (hsds._registry).
+        from jsonschema import Draft202012Validator
+
         self.formats = Draft202012Validator.FORMAT_CHECKER
         self.n = 0
 

@@ -9,8 +9,6 @@ import io
 import secrets
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -82,6 +80,11 @@ def invite_create() -> tuple[str, int] | str:
 
 
 def _qr(uri: str) -> Markup:
+    # Imported here: about 6 MB (qrcode and Pillow) in every worker otherwise, for a page
+    # an admin opens now and then (#9 item 7: at most 250 MB per worker).
+    import qrcode
+    import qrcode.image.svg
+
     img = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     buf = io.BytesIO()
     img.save(buf)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import io
 import warnings
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+if TYPE_CHECKING:  # Pillow loads with the first photo (see clean)
+    from PIL import Image
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # ~ a 50-megapixel photo; beyond that we refuse (decompression bombs)
@@ -27,6 +29,10 @@ class PhotoError(ValueError):
 
 def clean(data: bytes) -> tuple[bytes, str]:
     """Return (re-encoded bytes, media type) with no metadata, or raise PhotoError."""
+    # Imported here: about 5 MB in every worker otherwise, for the few tips that carry a
+    # photo (#9 item 7: at most 250 MB per worker).
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     if len(data) > MAX_BYTES:
         raise PhotoError("too_big")
     if not data:
@@ -66,6 +72,8 @@ def _pixels_only(image: Image.Image) -> Image.Image:
         image.mode == "P" and "transparency" in image.info)
     mode = "RGBA" if has_alpha else "RGB"
     converted = image.convert(mode)
-    fresh = Image.new(mode, converted.size)
+    from PIL import Image as PilImage  # loaded already by clean
+
+    fresh = PilImage.new(mode, converted.size)
     fresh.paste(converted)
     return fresh
