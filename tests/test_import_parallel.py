@@ -26,7 +26,7 @@ TABLES = {
     "schedule": "service_id, id", "language": "service_id, id",
     "service_translation": "service_id, locale", "service_at_location": "id",
     "service_term": "service_id, term_id", "taxonomy": "id", "taxonomy_term": "id",
-    "search_doc": "service_id", "open_slot": "service_id, tz_name, weekday, opens_min",
+    "search_doc": "service_id",
     "search_vocab": "token",
 }
 

@@ -1,5 +1,6 @@
 """Migrations carry a populated directory both ways (0008 rebuilds the search and link
-tables: search_token -> search_doc, and tables without rowid on SQLite)."""
+tables: search_token -> search_doc, and tables without rowid on SQLite; 0010 moves the
+open-now slots from open_slot into search_doc)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from sqlalchemy import func, inspect, select
 from webapp.extensions import db
 from webapp.models import (
     Language,
-    OpenSlot,
     Phone,
     Schedule,
     SearchDoc,
@@ -33,8 +33,8 @@ def picture() -> dict[str, Any]:
         "docs": dict(db.session.execute(select(SearchDoc.service_id, SearchDoc.tokens)).all()),
         "languages": sorted(db.session.execute(select(Language.service_id, Language.id,
                                                       Language.code)).all()),
-        "slots": sorted(db.session.execute(select(OpenSlot.service_id, OpenSlot.weekday,
-                                                  OpenSlot.opens_min)).all()),
+        "slots": dict(db.session.execute(select(SearchDoc.service_id, SearchDoc.slots)
+                                         .where(SearchDoc.slots != "{}")).all()),
         "terms": db.session.scalar(select(func.count()).select_from(service_terms)),
         "phones": sorted(db.session.execute(select(Phone.service_id, Phone.id, Phone.number,
                                                    Phone.position)).all()),

@@ -83,15 +83,18 @@ def test_same_results_on_sqlite_and_postgresql(any_app: Flask, request: pytest.F
         check(vector, *run(any_app, vector["q"], vector["params"]))
 
 
-def test_open_now_uses_each_services_zone(app: Flask) -> None:
-    """Weekday 9-17 Los Angeles services are open at 10:00 PT and closed at 10:00 UTC."""
-    with app.test_request_context():
+def test_open_now_uses_each_services_zone(any_app: Flask) -> None:
+    """Weekday 9-17 Los Angeles services are open at 10:00 PT and closed at 10:00 UTC; the
+    SQL engine reads the same slots out of search_doc's JSON."""
+    with any_app.test_request_context():
         p = search.parse(MultiDict({"open_now": "1", "per_page": "100", "category": "medical"}))
         la_morning = dt.datetime(2026, 11, 18, 18, 0, tzinfo=dt.UTC)  # Wed 10:00 in LA
         la_night = dt.datetime(2026, 11, 18, 10, 0, tzinfo=dt.UTC)  # Wed 02:00 in LA
         open_ids = set(search.search(p, now=la_morning).ids)
         night_ids = set(search.search(p, now=la_night).ids)
         assert open_ids - night_ids, "weekday clinics should open in the LA morning only"
+        for when, ids in ((la_morning, open_ids), (la_night, night_ids)):
+            assert set(search_sql.search(p, now=when).ids) == ids
         for s in load_services(list(night_ids)):
             assert s.always_open
 

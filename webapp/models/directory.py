@@ -230,22 +230,6 @@ class Schedule(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = {"sqlite_with_rowid": False}
 
 
-class OpenSlot(db.Model):  # type: ignore[name-defined,misc]
-    """Derived: one opening interval in the service's local week (for the open-now filter).
-
-    The whole row is the key, clustered by service (no rowid on SQLite): the table is its own
-    index, which keeps the derived data small (see #9 item 7)."""
-
-    __tablename__ = "open_slot"
-    service_id: Mapped[str] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
-                                            primary_key=True)
-    tz_name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    weekday: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 = Monday
-    opens_min: Mapped[int] = mapped_column(Integer, primary_key=True)
-    closes_min: Mapped[int] = mapped_column(Integer, primary_key=True)  # exclusive, <= 1440
-    __table_args__ = {"sqlite_with_rowid": False}
-
-
 class Language(db.Model):  # type: ignore[name-defined,misc]
     """An HSDS language spoken at a service (kept with its service: the key starts with the
     service, no rowid on SQLite, so no separate index is needed)."""
@@ -264,18 +248,21 @@ class Language(db.Model):  # type: ignore[name-defined,misc]
 
 
 class SearchDoc(db.Model):  # type: ignore[name-defined,misc]
-    """Derived inverted index, one row per service: its tokens, each with the weight of the
-    best field it appears in, as a JSON object (``{"shelter": 6, "fresno": 3}``).
+    """Derived, one row per service: its tokens, each with the weight of the best field it
+    appears in, as a JSON object (``{"shelter":6,"fresno":3}``), and its opening slots in
+    its local week for the open-now filter, by zone (``{"Europe/London":[[0,540,1020]]}``:
+    Monday 09:00 to 17:00, minutes, closing exclusive, at most 1440).
 
-    One row per service, not one per token: an import writes a row per service, and the
-    in-memory index reads 100k rows instead of millions (see #9 item 7). The SQL engine
-    expands the object with the database's JSON functions (search_sql.token_rows)."""
+    One row per service, not one per token or slot: an import writes a row per service, and
+    the in-memory index reads 100k rows instead of millions (see #9 item 7). The SQL engine
+    expands both with the database's JSON functions (search_sql.token_rows, _open_now)."""
 
     __tablename__ = "search_doc"
     service_id: Mapped[str] = mapped_column(
         ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
     )
     tokens: Mapped[str] = mapped_column(Text)
+    slots: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     __table_args__ = {"sqlite_with_rowid": False}
 
 

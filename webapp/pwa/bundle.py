@@ -21,8 +21,8 @@ from webapp import i18n
 from webapp.directory import taxonomy
 from webapp.directory.queries import load_services
 from webapp.extensions import db
-from webapp.models import OpenSlot
-from webapp.search import memindex, search, vocab
+from webapp.models import SearchDoc
+from webapp.search import indexer, memindex, search, vocab
 
 WEIGHTS = list(memindex.WEIGHTS)
 FLAG_FREE, FLAG_ALWAYS, FLAG_DEMO = 1, 2, 4
@@ -65,11 +65,12 @@ def records(tag: str, idx: memindex.MemIndex) -> dict[str, list[Any]]:
 
 def _read(tag: str, ids: list[str]) -> dict[str, list[Any]]:
     slots: dict[str, tuple[str, list[list[int]]]] = {}
-    for sid, tz, wd, opens, closes in db.session.execute(
-            select(OpenSlot.service_id, OpenSlot.tz_name, OpenSlot.weekday, OpenSlot.opens_min,
-                   OpenSlot.closes_min).where(OpenSlot.service_id.in_(ids))
-            .order_by(OpenSlot.service_id, OpenSlot.weekday, OpenSlot.opens_min)):
-        slots.setdefault(sid, (tz, []))[1].append([wd, opens, closes])
+    for sid, encoded in db.session.execute(
+            select(SearchDoc.service_id, SearchDoc.slots)
+            .where(SearchDoc.service_id.in_(ids), SearchDoc.slots != indexer.NO_SLOTS)):
+        week = sorted(indexer.decode_slots(encoded), key=lambda z: (z[1], z[2], z[3], z[0]))
+        if week:  # the bundle keeps one zone per service: the first slot's
+            slots[sid] = (week[0][0], [[wd, opens, closes] for _, wd, opens, closes in week])
     from webapp.space import services as space
 
     spaces = space.of_services(ids)

@@ -1,4 +1,4 @@
-"""Derived tables: search docs (tokens per service), the token vocabulary, open-now slots."""
+"""Derived tables: search docs (tokens and open-now slots per service), the token vocabulary."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from webapp.extensions import db
 from webapp.models import (
     Location,
     Meta,
-    OpenSlot,
     Organization,
     Schedule,
     SearchChange,
@@ -110,6 +109,29 @@ def decode(tokens: str) -> dict[str, float]:
     return found
 
 
+Slot = tuple[str, int, int, int]  # zone key, weekday (0 = Monday), opens, closes (minutes)
+NO_SLOTS = "{}"
+
+
+def encode_slots(slots: Iterable[Slot]) -> str:
+    """A search_doc row's opening slots: zone -> [[weekday, opens, closes], ...], each zone's
+    slots in week order, repeated slots once."""
+    zones: dict[str, list[tuple[int, int, int]]] = {}
+    for zone, weekday, opens, closes in sorted(set(slots)):
+        zones.setdefault(zone, []).append((weekday, opens, closes))
+    if not zones:
+        return NO_SLOTS
+    return json.dumps(zones, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_slots(slots: str) -> list[Slot]:
+    """(zone, weekday, opens, closes) of every slot in a search_doc row, in week order."""
+    if slots == NO_SLOTS:
+        return []
+    return [(zone, wd, opens, closes) for zone, entries in json.loads(slots).items()
+            for wd, opens, closes in entries]
+
+
 @dataclass
 class Sources:
     """Rows the search data of some services is derived from, as plain tuples: read from
@@ -162,8 +184,8 @@ def read_sources(ids: list[str]) -> Sources:
     )
 
 
-def assemble(src: Sources) -> tuple[dict[str, Doc], list[dict[str, object]]]:
-    """Each service's Doc, and its open-now slot rows."""
+def assemble(src: Sources) -> tuple[dict[str, Doc], dict[str, list[Slot]]]:
+    """Each service's Doc, and the opening slots of those that have any."""
     docs = {sid: Doc(name or "", alt, desc, elig, org)
             for sid, name, alt, desc, elig, org in src.services}
     for sid, name, desc, elig in src.translations:
@@ -172,14 +194,12 @@ def assemble(src: Sources) -> tuple[dict[str, Doc], list[dict[str, object]]]:
         docs[sid].places += (city, region)
     for sid, taxonomy_name, code in src.terms:
         docs[sid].terms.append((taxonomy_name, code))
-    seen: set[tuple[str, str, int, int, int]] = set()  # two schedules may share a slot
+    slots: dict[str, list[Slot]] = {}
     for sid, tz_name, tz_offset, byday, opens, closes in src.schedules:
         key = hours.zone_key(tz_name, tz_offset)
-        for slot in hours.slots(byday, opens, closes):
-            seen.add((sid, key, slot.weekday, slot.opens, slot.closes))
-    slots: list[dict[str, object]] = [
-        {"service_id": sid, "tz_name": key, "weekday": wd, "opens_min": a, "closes_min": b}
-        for sid, key, wd, a, b in seen]
+        slots.setdefault(sid, []).extend(
+            (key, slot.weekday, slot.opens, slot.closes)
+            for slot in hours.slots(byday, opens, closes))
     return docs, slots
 
 
@@ -209,34 +229,34 @@ def reindex(service_ids: Iterable[str], sources: Sources | None = None,
 
 @dataclass
 class Derived:
-    """The search_doc and open_slot rows of some services, and the tokens they hold (each
-    once per service): what derive computes without the database (an import's worker
-    processes do, see exchange/parallel.py) and store_derived writes."""
+    """The search_doc rows of some services, and the tokens they hold (each once per
+    service): what derive computes without the database (an import's worker processes do,
+    see exchange/parallel.py) and store_derived writes."""
 
     docs: list[dict[str, object]] = field(default_factory=list)
-    slots: list[dict[str, object]] = field(default_factory=list)
     tokens: Counter[str] = field(default_factory=Counter)
     ready: dict[str, bulk.Prepared] = field(default_factory=dict)  # as importer.Rows.ready
 
     def tables(self) -> list[tuple[Any, list[dict[str, object]]]]:
         """(table, rows) of what store_derived inserts."""
-        return [(SearchDoc.__table__, self.docs), (OpenSlot.__table__, self.slots)]
+        return [(SearchDoc.__table__, self.docs)]
 
 
 def derive(src: Sources) -> Derived:
     """These services' derived rows, from their sources alone."""
-    docs, slot_rows = assemble(src)
-    out = Derived(slots=slot_rows)
+    docs, slots = assemble(src)
+    out = Derived()
     for sid, doc in docs.items():
         weights = service_tokens(doc)
         out.tokens.update(weights.keys())
-        out.docs.append({"service_id": sid, "tokens": encode(weights)})
+        out.docs.append({"service_id": sid, "tokens": encode(weights),
+                         "slots": encode_slots(slots.get(sid, ()))})
     return out
 
 
 def store_derived(ids: list[str], new: Derived, delta: Counter[str],
                   stored: set[str] | None = None) -> None:
-    """Replace these services' search_doc and open_slot rows with new; count each token's
+    """Replace these services' search_doc rows with new; count each token's
     change in document frequency into delta. stored: the services among ids that may have
     such rows already (None: any); a new one's are only inserted."""
     if stored is not None:
@@ -247,7 +267,6 @@ def store_derived(ids: list[str], new: Derived, delta: Counter[str],
                                          .where(SearchDoc.service_id.in_(chunk))):
             delta.subtract(decode(tokens).keys())
         db.session.execute(delete(SearchDoc).where(SearchDoc.service_id.in_(chunk)))
-        db.session.execute(delete(OpenSlot).where(OpenSlot.service_id.in_(chunk)))
     delta.update(new.tokens)
     for table, rows in new.tables():
         bulk.insert(table, rows, new.ready)

@@ -17,7 +17,6 @@ from webapp.extensions import db
 from webapp.models import (
     Language,
     Location,
-    OpenSlot,
     SearchDoc,
     Service,
     ServiceAtLocation,
@@ -96,9 +95,10 @@ def related(ids: list[str] | None) -> Related:
         service_terms.c.service_id)]
     got.languages = [(sid, code) for sid, code in rows(
         select(Language.service_id, Language.code), Language.service_id) if code]
-    got.slots = [tuple(r) for r in rows(  # type: ignore[misc]
-        select(OpenSlot.service_id, OpenSlot.tz_name, OpenSlot.weekday, OpenSlot.opens_min,
-               OpenSlot.closes_min), OpenSlot.service_id)]
+    got.slots = [(sid, *slot) for sid, slots in rows(
+        select(SearchDoc.service_id, SearchDoc.slots)
+        .where(SearchDoc.slots != indexer.NO_SLOTS), SearchDoc.service_id)
+        for slot in indexer.decode_slots(slots)]
     got.points = [(sid, float(lat), float(lng)) for sid, lat, lng in rows(
         select(ServiceAtLocation.service_id, Location.public_latitude, Location.public_longitude)
         .join(Location, Location.id == ServiceAtLocation.location_id)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Float,
+    Integer,
     and_,
     bindparam,
     case,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal_column,
     or_,
     select,
     true,
@@ -32,7 +34,6 @@ from webapp.extensions import db
 from webapp.models import (
     Language,
     Location,
-    OpenSlot,
     SearchDoc,
     Service,
     ServiceAtLocation,
@@ -89,7 +90,9 @@ def _filters(p: Params, now: dt.datetime) -> list[ColumnElement[bool]]:
 
 def _open_now(now: dt.datetime) -> ColumnElement[bool]:
     """Open at this instant, each zone's local weekday and minute computed in Python."""
-    zones = db.session.scalars(select(OpenSlot.tz_name).distinct()).all()
+    zone, slot, part = _slot_parts()
+    zones = db.session.scalars(select(zone.c.key).distinct().select_from(SearchDoc)
+                               .join(zone, true())).all()
     per_zone = []
     for key in zones:
         try:
@@ -97,11 +100,32 @@ def _open_now(now: dt.datetime) -> ColumnElement[bool]:
         except hours.HoursError:
             continue
         weekday, minute = hours.local_position(tz, now)
-        per_zone.append(and_(OpenSlot.tz_name == key, OpenSlot.weekday == weekday,
-                             OpenSlot.opens_min <= minute, OpenSlot.closes_min > minute))
+        per_zone.append(and_(zone.c.key == key, part(0) == weekday, part(1) <= minute,
+                             part(2) > minute))
     if not per_zone:
         return false()
-    return exists().where(OpenSlot.service_id == Service.id, or_(*per_zone))
+    return (select(SearchDoc.service_id).select_from(SearchDoc).join(zone, true())
+            .join(slot, true()).where(SearchDoc.service_id == Service.id, or_(*per_zone))
+            .exists())
+
+
+def _slot_parts() -> tuple[Any, Any, Any]:
+    """The search_doc slot objects expanded by the database's JSON functions: (zone, slot,
+    part), zone's rows the zone keys with their slot lists, slot's one [weekday, opens,
+    closes] each, part(i) its i-th number."""
+    if db.engine.dialect.name == "postgresql":
+        zone = func.json_each(cast(SearchDoc.slots, JSON)).table_valued("key", "value")
+        slot = func.json_array_elements(zone.c.value).table_valued("value")
+
+        def part(i: int) -> Any:
+            return cast(slot.c.value.op("->>")(literal_column(str(i))), Integer)
+    else:
+        zone = func.json_each(SearchDoc.slots).table_valued("key", "value")
+        slot = func.json_each(zone.c.value).table_valued("value")
+
+        def part(i: int) -> Any:
+            return func.json_extract(slot.c.value, f"$[{i}]")
+    return zone, slot, part
 
 
 def _distance_subquery(p: Params) -> Any:
