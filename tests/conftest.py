@@ -164,10 +164,26 @@ def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
+def whole_bodies(wsgi: Any) -> Any:
+    """The app with each response body read whole, and its source closed, before the
+    server writes it. A browser that leaves a page while it is still loading (the quick
+    exit does) drops connections; werkzeug's development server then never closes a file
+    it was sending (a ResourceWarning from the garbage collector, which fails whichever
+    test is running then)."""
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = wsgi(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return app
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """Serve app on a free loopback port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, whole_bodies(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -110,6 +110,37 @@ def test_writes_what_one_core_writes(two_apps: tuple[Flask, Flask]) -> None:
             assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
+def _index_files() -> dict[str, int]:
+    """PostgreSQL: index name -> the file holding it (REINDEX gives an index a new one)."""
+    names = [table.name for table in parallel.TABLES]
+    return dict(db.session.execute(text(
+        "SELECT c.relname, c.relfilenode FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+        " JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = ANY(:names)"),
+        {"names": names}).all())
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="a PostgreSQL bulk load's own step")
+def test_a_load_that_doubles_the_directory_repacks_its_indexes(
+        two_apps: tuple[Flask, Flask]) -> None:
+    app = two_apps[0]
+    shipped = [r.data for r in importer.read_records(Path(app.config["HAVEN_DATA_DIR"]))]
+    with app.app_context():
+        before = _index_files()
+        parallel.run([importer.Record("again.json", i + 1, rec)
+                      for i, rec in enumerate(copy.deepcopy(shipped))],
+                     app.config["HSDS_SCHEMA_DIR"], workers=2)
+        assert _index_files() == before  # written over, not grown: left as they are
+        parallel.run([importer.Record("new.json", i + 1, rec)
+                      for i, rec in enumerate(_reid(shipped, 7))],
+                     app.config["HSDS_SCHEMA_DIR"], workers=2)
+        after = _index_files()
+        assert len(after) >= 10 and all(after[name] != before[name] for name in before)
+        analyzed = db.session.execute(text(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NULL"
+            " AND relname = ANY(:names)"), {"names": [t.name for t in parallel.TABLES]}).all()
+        assert analyzed == []
+
+
 def test_rows_that_break_a_reference_are_never_written(
         two_apps: tuple[Flask, Flask], monkeypatch: pytest.MonkeyPatch) -> None:
     """The database's own reference check is off during the writes (SQLite): the writer's

@@ -21,16 +21,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp import bulk
 from webapp.directory import taxonomy
 from webapp.exchange import hsds, importer
 from webapp.exchange.importer import ImportError_, Outcome, Record, Rows
 from webapp.extensions import db
-from webapp.models import Organization, ServiceAtLocation, TaxonomyTerm, service_terms
+from webapp.models import (
+    Location,
+    Organization,
+    SearchDoc,
+    SearchVocab,
+    Service,
+    ServiceAtLocation,
+    TaxonomyTerm,
+    service_terms,
+)
 from webapp.search import indexer
 
+# What an import writes (bulk.repack rebuilds their indexes after a large first load).
+TABLES = [Organization.__table__, Location.__table__, Service.__table__,
+          *(table for table, _ in importer.parts(Rows())), SearchDoc.__table__,
+          SearchVocab.__table__]
 FROM = 5000  # fewer records: one core (starting the workers costs more than they save)
 CHUNK = 1000  # records per piece of work
 
@@ -159,6 +172,7 @@ def _checked_run(records: list[Record], schema_dir: str, dry_run: bool,
         known_terms.update(dict.fromkeys(stored_terms, ""))
         stored_orgs = {oid: (name,) for oid, name in db.session.execute(
             select(Organization.id, Organization.name))}
+        stored_services = db.session.scalar(select(func.count()).select_from(Service)) or 0
         carried = _carried_organizations(records)
         names = {**stored_orgs, **{oid: (o["name"],) for oid, o in carried.items()}}
         _JOB = _Job(records, schema_dir, known_terms, _duplicates(records),
@@ -177,6 +191,9 @@ def _checked_run(records: list[Record], schema_dir: str, dry_run: bool,
         else:
             db.session.commit()
             db.session.expire_all()  # written with Core: objects loaded before are stale
+            added = len(writer.ids) - writer.replaced
+            if added and added >= stored_services:  # the tables (at least) doubled
+                bulk.repack(TABLES)
         return outcome
     except BaseException:
         db.session.rollback()
@@ -194,6 +211,7 @@ class _Writer:
         self.terms = stored_terms
         importer.write_tables(Rows(organizations=carried))  # first: see the module's doc
         self.ids: list[str] = []
+        self.replaced = 0  # of them, services that were stored before
         self.delta: Counter[str] = Counter()
 
     def write(self, piece: _Piece) -> bool:
@@ -213,6 +231,7 @@ class _Writer:
         before = importer.write_tables(rows)
         indexer.store_derived(sids, piece.derived, self.delta, before)
         self.ids += sids
+        self.replaced += len(before)
         return True
 
 
