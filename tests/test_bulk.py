@@ -20,7 +20,7 @@ TRICKY = ["plain", "tab\there", "new\nline", "back\\slash", "مأوى آمن", "
 @pytest.mark.parametrize("n", [10, bulk.COPY_FROM + 7])
 def test_rows_come_back_as_written(any_app: Flask, n: int) -> None:
     when = dt.datetime(2026, 11, 23, 10, 15, 7)
-    locations = [{"id": f"loc-bulk-{i:05d}", "organization_id": None, "location_type": "physical",
+    locations = [{"id": f"00000000-b01c-4000-8000-{i:012d}", "organization_id": None, "location_type": "physical",
                   "name": TRICKY[i % len(TRICKY)], "description": None if i % 3 else "d",
                   "confidential": bool(i % 2), "latitude": 36.7 + i / 1e6,
                   "longitude": None if i % 5 == 0 else -119.78 - i / 1e7,
@@ -41,7 +41,7 @@ def test_rows_come_back_as_written(any_app: Flask, n: int) -> None:
         bulk.insert_rows(AuditEntry.__table__, audit)
         db.session.commit()
         got = {r.id: r for r in db.session.execute(
-            select(Location.__table__).where(Location.id.like("loc-bulk-%")))}
+            select(Location.__table__).where(Location.id.in_([r["id"] for r in locations])))}
         assert len(got) == n
         for row in locations:
             stored = got[row["id"]]._mapping
@@ -68,7 +68,7 @@ def test_defaults_land_in_their_own_columns(any_app: Flask, n: int) -> None:
     column (the values are laid out in the table's order, not the rows')."""
     when = dt.datetime(2026, 11, 23, 22, 0, 5)
     rows = [{"timezone": None, "always_open": bool(i % 2), "free": i % 3 == 0,
-             "rank_hint": i, "id": f"svc-bulk-{i:05d}", "name": TRICKY[i % len(TRICKY)],
+             "rank_hint": i, "id": f"00000000-b01c-4000-9000-{i:012d}", "name": TRICKY[i % len(TRICKY)],
              "last_modified": when + dt.timedelta(minutes=i), "organization_id": None,
              "assurer": None if i % 4 else "a person", "country": "US"}
             for i in range(n)]
@@ -76,7 +76,7 @@ def test_defaults_land_in_their_own_columns(any_app: Flask, n: int) -> None:
         bulk.insert_rows(Service.__table__, rows)
         db.session.commit()
         got = {r.id: r._mapping for r in db.session.execute(
-            select(Service.__table__).where(Service.id.like("svc-bulk-%")))}
+            select(Service.__table__).where(Service.id.in_([r["id"] for r in rows])))}
         assert len(got) == n
         for row in rows:
             stored = got[row["id"]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,45 @@ def test_hotlines_match_the_verified_list(app: Flask) -> None:
         for svc in demo:
             for phone in svc.phones:
                 assert "555-01" in phone.number, phone.number
+
+
+def test_ids_in_upper_case_are_stored_in_lower_case(app: Flask, runner: FlaskCliRunner,
+                                                    tmp_path: Path) -> None:
+    """A uuid is the same in either case: an import keeps HSDS ids in lower case on both
+    backends (PostgreSQL's uuid type answers so), so the same file imported again updates
+    its listing instead of adding a second one, and the API finds it by its stored id."""
+    doc = json.loads(EXAMPLE.read_text())
+    doc["id"] = "5e1f0c2a-7d3b-4e8f-9a1b-2c3d4e5f6a7b"
+    shouting = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                      lambda m: m.group(0).upper(), json.dumps(doc))
+    assert doc["id"].upper() in shouting
+    path = tmp_path / "upper.json"
+    path.write_text(shouting)
+    before = count(app)
+    for _ in range(2):
+        result = runner.invoke(args=["services", "import", str(path)])
+        assert result.exit_code == 0, result.output
+    assert count(app) == before + 1
+    client = app.test_client()
+    got = client.get(f"/api/hsds/services/{doc['id']}").json
+    assert got["id"] == doc["id"]
+    ids = re.findall(r'"(?:id|[a-z_]+_id)": "([^"]+)"', json.dumps(got))
+    assert ids and all(i == i.lower() for i in ids)
+    found = client.get("/api/hsds/services?search=" + doc["name"]).json["contents"]
+    assert [s["id"] for s in found].count(doc["id"]) == 1
+
+
+def test_ids_that_are_not_uuids_find_nothing(client: object) -> None:
+    """An id typed into a URL that is not a uuid is a 404 (or an empty page for a filter)
+    on both backends, never a database error."""
+    c = client
+    for url in ("/api/hsds/services/not-a-uuid", "/api/hsds/organizations/x'y",
+                "/api/hsds/service_at_locations/1", "/api/hsds/taxonomies/abc",
+                "/api/hsds/taxonomy_terms/%20", "/en/services/not-a-uuid",
+                "/ar/services/12345678-1234-1234-1234-12345678901z"):
+        assert c.get(url).status_code == 404, url  # type: ignore[attr-defined]
+    for name in ("organization_id", "taxonomy_id"):
+        page = c.get(f"/api/hsds/services?{name}=not-a-uuid")  # type: ignore[attr-defined]
+        assert page.status_code in (200, 400), name
+        if page.status_code == 200:
+            assert page.json["empty"] is True, name

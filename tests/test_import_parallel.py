@@ -149,17 +149,18 @@ def test_rows_that_break_a_reference_are_never_written(
     records = _records(many)
     real = importer.collect
     orphan = records[100].data["id"]
+    nowhere = str(uuid.uuid4())  # a service id in no record
 
     def faulty(rec: dict[str, Any], rows: importer.Rows, known: dict[str, str]) -> list[str]:
         found = real(rec, rows, known)
         if rec["id"] == orphan:
-            rows.phones.append({**rows.phones[-1], "service_id": "not-in-this-import"})
+            rows.phones.append({**rows.phones[-1], "service_id": nowhere})
         return found
 
     monkeypatch.setattr(importer, "collect", faulty)
     with many.app_context():
         before = _tables()
-        with pytest.raises(RuntimeError, match="not-in-this-import"):
+        with pytest.raises(RuntimeError, match=nowhere):
             parallel.run(records, many.config["HSDS_SCHEMA_DIR"], workers=2)
         assert _tables() == before
         if BACKEND == "sqlite":

@@ -9,11 +9,13 @@ from typing import Any
 
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from webapp.extensions import db
 from webapp.models import (
     Language,
+    Location,
+    Organization,
     Phone,
     Schedule,
     SearchDoc,
@@ -64,3 +66,41 @@ def test_0008_goes_down_and_up_with_the_data(any_app: Flask) -> None:
     after["docs"] = {k: json.loads(v) for k, v in after["docs"].items()}
     before["docs"] = {k: json.loads(v) for k, v in before["docs"].items()}
     assert after == before
+
+
+def test_0011_keeps_ids_in_lower_case_and_uuids_on_postgresql(any_app: Flask) -> None:
+    """0011 turns the HSDS id columns into PostgreSQL's uuid type (16 bytes) and writes the
+    ids in lower case on SQLite, references included; and back down again."""
+    org, loc = "AB0C1D2E-0000-4000-8000-00000000000A", "AB0C1D2E-0000-4000-8000-00000000000B"
+    with any_app.app_context():
+        db.session.remove()
+        downgrade(revision="0010")
+        db.session.execute(text("INSERT INTO organization (id, name, description) "
+                                "VALUES (:i, 'Upper', '')"), {"i": org})
+        db.session.execute(text("INSERT INTO location (id, organization_id, location_type, "
+                                "confidential) VALUES (:i, :o, 'physical', false)"),
+                           {"i": loc, "o": org})
+        db.session.commit()
+        db.session.remove()
+        upgrade()
+        db.session.remove()
+        got = db.session.execute(select(Location.id, Location.organization_id)
+                                 .where(Location.id == loc.lower())).one()
+        assert tuple(got) == (loc.lower(), org.lower())
+        assert db.session.scalar(select(Organization.name)
+                                 .where(Organization.id == org.lower())) == "Upper"
+        types = dict(db.session.execute(text(
+            "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns"
+            " WHERE column_name IN ('id', 'service_id', 'organization_id')")).all()) \
+            if db.engine.dialect.name == "postgresql" else {}
+        if types:
+            assert types["service.id"] == types["language.service_id"] == "uuid"
+            assert types["staff_user.organization_id"] == types["location.id"] == "uuid"
+            assert types["tip.id"] != "uuid"  # not an HSDS id
+        db.session.remove()
+        downgrade(revision="0010")
+        db.session.remove()
+        assert db.session.scalar(text("SELECT organization_id FROM location WHERE id = :i"),
+                                 {"i": loc.lower()}) == org.lower()
+        db.session.remove()
+        upgrade()

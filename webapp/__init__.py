@@ -34,6 +34,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             _sqlite_foreign_keys(db.engine)
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        with app.app_context():
+            _uuid_as_text(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     babel.init_app(app, locale_selector=i18n.select_babel_locale)
     i18n.init_app(app)
@@ -94,3 +97,15 @@ def _sqlite_foreign_keys(engine: Any) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
+
+
+def _uuid_as_text(engine: Any) -> None:
+    """PostgreSQL keeps HSDS ids in its uuid type (models.HsdsId); the driver hands them back
+    as text, so every reader (the ORM, and the search index's raw cursor) gets the str ids
+    the rest of Haven compares and serialises."""
+    from psycopg.types.string import TextLoader
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.adapters.register_loader("uuid", TextLoader)

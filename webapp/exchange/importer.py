@@ -70,23 +70,29 @@ def _ts(value: Any) -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
+def stored_id(value: Any) -> Any:
+    """An id as it is stored: a uuid in lower case (PostgreSQL's uuid type answers in lower
+    case whatever it was given, so both backends keep ids one way); None stays None."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def _unique_by_id(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Keep the first of several objects sharing an id (HSDS files repeat nested objects)."""
     by_id: dict[str, dict[str, Any]] = {}
     for item in items:
-        by_id.setdefault(item["id"], item)
+        by_id.setdefault(item["id"].lower(), item)
     return list(by_id.values())
 
 
 def _term_row(term: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
     tax_name = str(term.get("taxonomy") or "")
     tax_row = None
-    tax_id = term.get("taxonomy_id")
+    tax_id = stored_id(term.get("taxonomy_id"))
     if tax_name and not tax_id:
         tax_id = taxonomy.taxonomy_id(tax_name)
     if tax_id:
         tax_row = {"id": tax_id, "name": tax_name or tax_id, "description": tax_name or ""}
-    row = {"id": term["id"], "taxonomy_id": tax_id, "taxonomy_name": tax_name,
+    row = {"id": term["id"].lower(), "taxonomy_id": tax_id, "taxonomy_name": tax_name,
            "code": str(term.get("code") or term.get("name") or ""), "name": term.get("name", ""),
            "description": term.get("description", "")}
     if (tax_name, row["code"]) in taxonomy.BY_CODE:
@@ -97,18 +103,18 @@ def _term_row(term: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | No
 
 def org_row(org: dict[str, Any]) -> dict[str, Any]:
     """The organization row of a service's nested organization object."""
-    return {"id": org["id"], "name": org["name"], "description": org.get("description", ""),
+    return {"id": org["id"].lower(), "name": org["name"], "description": org.get("description", ""),
             "website": org.get("website"), "email": org.get("email")}
 
 
 def collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> list[str]:
     """Turn one validated service object into rows; returns any reference errors."""
     errs: list[str] = []
-    sid = rec["id"]
+    sid = rec["id"].lower()
     org = rec.get("organization")
     if isinstance(org, dict):
-        rows.organizations[org["id"]] = org_row(org)
-    org_id = rec.get("organization_id") or (org or {}).get("id")
+        rows.organizations[org["id"].lower()] = org_row(org)
+    org_id = stored_id(rec.get("organization_id") or (org or {}).get("id"))
     source = rec.get("haven_source") or {}
     costs = rec.get("cost_options") or []
     free = any(c.get("amount") == 0 or _FREE_WORDS.search(str(c.get("option") or ""))
@@ -139,7 +145,7 @@ def collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> lis
     for pos, s in enumerate(scheds):
         tz_name = s.get("haven_timezone")
         rows.schedules.append({
-            "id": s["id"], "service_id": sid, "position": pos, "freq": s.get("freq"),
+            "id": s["id"].lower(), "service_id": sid, "position": pos, "freq": s.get("freq"),
             "byday": s.get("byday"), "opens_at": s.get("opens_at"),
             "closes_at": s.get("closes_at"), "tz_offset": s.get("timezone"),
             "tz_name": tz_name, "valid_from": s.get("valid_from"), "valid_to": s.get("valid_to"),
@@ -152,13 +158,13 @@ def collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> lis
     for pos, p in enumerate(_unique_by_id(rec.get("phones") or [])):
         codes = ",".join(str(lang.get("code")) for lang in p.get("languages") or []
                          if lang.get("code"))
-        rows.phones.append({"id": p["id"], "service_id": sid, "position": pos,
+        rows.phones.append({"id": p["id"].lower(), "service_id": sid, "position": pos,
                             "number": p["number"], "extension": p.get("extension"),
                             "type": (p.get("type") or "voice").lower(),
                             "description": p.get("description"), "language_codes": codes})
     for pos, lang in enumerate(rec.get("languages") or []):
         if lang.get("code") or lang.get("name"):
-            rows.languages.append({"id": lang["id"], "service_id": sid, "position": pos,
+            rows.languages.append({"id": lang["id"].lower(), "service_id": sid, "position": pos,
                                    "code": str(lang.get("code") or lang.get("name")).lower(),
                                    "name": lang.get("name"), "note": lang.get("note")})
     for loc_key, tr in (rec.get("haven_translations") or {}).items():
@@ -176,8 +182,8 @@ def collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> lis
             if tax_row:
                 rows.taxonomies.setdefault(tax_row["id"], tax_row)
             term_id = trow["id"]
-        elif attr.get("taxonomy_term_id") in known_terms:
-            term_id = attr["taxonomy_term_id"]
+        elif stored_id(attr.get("taxonomy_term_id")) in known_terms:
+            term_id = attr["taxonomy_term_id"].lower()
         elif attr.get("taxonomy_term_id"):
             errs.append(f"field 'attributes/{i}/taxonomy_term_id': unknown taxonomy term "
                         f"{attr['taxonomy_term_id']} (include the taxonomy_term object)")
@@ -205,18 +211,19 @@ def collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str]) -> lis
         plat, plng = lat, lng
         if conf and lat is not None and lng is not None:
             plat, plng = geo.coarse_point(lat, lng)
-        rows.locations[loc["id"]] = {
-            "id": loc["id"], "organization_id": loc.get("organization_id"),
+        loc_id = loc["id"].lower()
+        rows.locations[loc_id] = {
+            "id": loc_id, "organization_id": stored_id(loc.get("organization_id")),
             "location_type": loc.get("location_type", "physical"), "name": loc.get("name"),
             "description": loc.get("description"), "confidential": conf,
             "latitude": lat, "longitude": lng, "public_latitude": plat, "public_longitude": plng,
-            "address_id": addr.get("id"), "address_1": addr.get("address_1"),
+            "address_id": stored_id(addr.get("id")), "address_1": addr.get("address_1"),
             "address_2": addr.get("address_2"), "postal_code": addr.get("postal_code"),
             "city": addr.get("city") or area.get("city"),
             "region": addr.get("state_province") or addr.get("region") or area.get("region"),
             "country": (addr.get("country") or area.get("country") or "")[:2].upper() or None,
         }
-        rows.sals.append({"id": sal["id"], "service_id": sid, "location_id": loc["id"],
+        rows.sals.append({"id": sal["id"].lower(), "service_id": sid, "location_id": loc_id,
                           "description": sal.get("description")})
     return errs
 
@@ -241,7 +248,7 @@ def build_rows(records: Iterable[Record], schema_dir: str,
     for rec in records_list:
         problems = check(rec, schema_dir)
         if isinstance(rec.data, dict):
-            sid = rec.data.get("id")
+            sid = stored_id(rec.data.get("id"))
             if isinstance(sid, str) and sid in seen:
                 problems.append(f"field 'id': duplicate of {seen[sid]}")
             elif isinstance(sid, str):
@@ -254,7 +261,8 @@ def build_rows(records: Iterable[Record], schema_dir: str,
     # References to organizations that neither the batch nor the database has: a service's
     # is an error; a location's (unused by Haven) is dropped so the link stays consistent.
     known_orgs |= set(rows.organizations)
-    labels = {r.data.get("id"): r.label() for r in records_list if isinstance(r.data, dict)}
+    labels = {stored_id(r.data.get("id")): r.label() for r in records_list
+              if isinstance(r.data, dict)}
     for svc in rows.services:
         if svc["organization_id"] and svc["organization_id"] not in known_orgs:
             errors.append(f"{labels.get(svc['id'], svc['id'])}: field 'organization_id': "

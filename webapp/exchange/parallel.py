@@ -130,6 +130,7 @@ def _duplicates(records: list[Record]) -> dict[int, str]:
         sid = rec.data.get("id") if isinstance(rec.data, dict) else None
         if not isinstance(sid, str):
             continue
+        sid = sid.lower()  # stored in lower case (importer.stored_id)
         if sid in first:
             out[i] = records[first[sid]].label()
         else:
@@ -295,7 +296,8 @@ def _run(records: list[Record], writer: _Writer | None, stored_orgs: set[str],
                 progress(piece.span[1] - piece.span[0])
     unknown = [(sid, oid) for sid, oid in refs if oid not in organizations]
     if unknown:  # as build_rows words it
-        labels = {r.data.get("id"): r.label() for r in records if isinstance(r.data, dict)}
+        labels = {importer.stored_id(r.data.get("id")): r.label() for r in records
+                  if isinstance(r.data, dict)}
         errors += [f"{labels.get(sid, sid)}: field 'organization_id': unknown organization "
                    f"{oid} (include the organization object)" for sid, oid in unknown]
     if errors:

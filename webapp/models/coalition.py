@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.models.directory import HsdsId
 
 MEMBER_KINDS = ("ngo", "shelter", "legal", "health", "hotline", "law-enforcement")
 DEFAULT_MEMBER = 1  # the single organisation every install had before #11
@@ -58,7 +59,7 @@ class Member(db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20))
     # The directory organisation whose listings this member runs (a shelter's services).
-    organization_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    organization_id: Mapped[str | None] = mapped_column(HsdsId(), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
@@ -181,7 +182,7 @@ class SpaceRequest(db.Model):  # type: ignore[name-defined,misc]
     state: Mapped[str] = mapped_column(String(10), default="open")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     open_until: Mapped[dt.datetime] = mapped_column(DateTime)
-    held_service_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    held_service_id: Mapped[str | None] = mapped_column(HsdsId(), nullable=True)
     held_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), nullable=True)
     accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     held_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
@@ -200,7 +201,7 @@ class SpaceAnswer(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "space_answer"
     request_id: Mapped[str] = mapped_column(ForeignKey("space_request.id", ondelete="CASCADE"),
                                             primary_key=True)
-    service_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    service_id: Mapped[str] = mapped_column(HsdsId(), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
     answer: Mapped[str] = mapped_column(String(10), default="pending")
     answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

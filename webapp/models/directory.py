@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -16,19 +18,61 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 
 UUID_LEN = 36
+# What an id that is not a uuid stands for on PostgreSQL: the nil uuid, which no HSDS source
+# gives a record (HsdsId).
+NO_SUCH_ID = "00000000-0000-0000-0000-000000000000"
+_IS_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                      r"[0-9a-fA-F]{12}").fullmatch
+
+
+class HsdsId(TypeDecorator[str]):
+    """An HSDS id (the schemas' `format: uuid`), a str in Python. SQLite keeps the text as
+    given; PostgreSQL stores its 16-byte uuid type (37 bytes as text, in every row and index
+    entry that names a service, organisation or location: #9 item 7) and answers in lower
+    case. There, a value that is not a uuid (an id typed into a URL) is bound as NO_SUCH_ID,
+    so it matches nothing instead of failing the statement; the importer and the editor
+    only ever write uuids."""
+
+    impl = String(UUID_LEN)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.UUID(as_uuid=False))
+        return dialect.type_descriptor(String(UUID_LEN))
+
+    def bind_processor(self, dialect: Any) -> Any:
+        if dialect.name != "postgresql":
+            return None  # text as given (and nothing per value in a bulk import)
+        is_uuid = _IS_UUID
+
+        def process(value: Any) -> Any:
+            if value is None or (isinstance(value, str) and is_uuid(value)):
+                return value
+            return NO_SUCH_ID
+
+        return process
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:  # bind_processor does it
+        return value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else str(value)
 
 service_terms = Table(
     "service_term",
     db.metadata,
-    Column("service_id", String(UUID_LEN), ForeignKey("service.id", ondelete="CASCADE"),
+    Column("service_id", HsdsId(), ForeignKey("service.id", ondelete="CASCADE"),
            primary_key=True),
-    Column("term_id", String(UUID_LEN), ForeignKey("taxonomy_term.id", ondelete="CASCADE"),
+    Column("term_id", HsdsId(), ForeignKey("taxonomy_term.id", ondelete="CASCADE"),
            primary_key=True),
     Index("ix_service_term_term", "term_id", "service_id"),
     sqlite_with_rowid=False,
@@ -39,7 +83,7 @@ class Organization(db.Model):  # type: ignore[name-defined,misc]
     """An HSDS organization."""
 
     __tablename__ = "organization"
-    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    id: Mapped[str] = mapped_column(HsdsId(), primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str | None] = mapped_column(Text)
@@ -51,7 +95,7 @@ class Taxonomy(db.Model):  # type: ignore[name-defined,misc]
     """An HSDS taxonomy (Haven publishes haven-categories and haven-populations)."""
 
     __tablename__ = "taxonomy"
-    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    id: Mapped[str] = mapped_column(HsdsId(), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     uri: Mapped[str | None] = mapped_column(Text)
@@ -62,7 +106,7 @@ class TaxonomyTerm(db.Model):  # type: ignore[name-defined,misc]
     """An HSDS taxonomy term with a stable code."""
 
     __tablename__ = "taxonomy_term"
-    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    id: Mapped[str] = mapped_column(HsdsId(), primary_key=True)
     taxonomy_id: Mapped[str | None] = mapped_column(ForeignKey("taxonomy.id"))
     taxonomy_name: Mapped[str] = mapped_column(String(200), index=True)
     code: Mapped[str] = mapped_column(String(200), index=True)
@@ -75,7 +119,7 @@ class Service(db.Model):  # type: ignore[name-defined,misc]
     """An HSDS service, with the derived columns search filters on."""
 
     __tablename__ = "service"
-    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    id: Mapped[str] = mapped_column(HsdsId(), primary_key=True)
     organization_id: Mapped[str | None] = mapped_column(ForeignKey("organization.id"), index=True)
     name: Mapped[str] = mapped_column(Text)
     alternate_name: Mapped[str | None] = mapped_column(Text)
@@ -155,7 +199,7 @@ class Location(db.Model):  # type: ignore[name-defined,misc]
     """
 
     __tablename__ = "location"
-    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    id: Mapped[str] = mapped_column(HsdsId(), primary_key=True)
     organization_id: Mapped[str | None] = mapped_column(ForeignKey("organization.id"))
     location_type: Mapped[str] = mapped_column(String(20), default="physical")
     name: Mapped[str | None] = mapped_column(Text)
@@ -165,7 +209,7 @@ class Location(db.Model):  # type: ignore[name-defined,misc]
     longitude: Mapped[float | None] = mapped_column(Float)
     public_latitude: Mapped[float | None] = mapped_column(Float, index=True)
     public_longitude: Mapped[float | None] = mapped_column(Float)
-    address_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    address_id: Mapped[str | None] = mapped_column(HsdsId())
     address_1: Mapped[str | None] = mapped_column(Text)
     address_2: Mapped[str | None] = mapped_column(Text)
     postal_code: Mapped[str | None] = mapped_column(String(40))
@@ -178,7 +222,7 @@ class ServiceAtLocation(db.Model):  # type: ignore[name-defined,misc]
     """An HSDS service_at_location link."""
 
     __tablename__ = "service_at_location"
-    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    id: Mapped[str] = mapped_column(HsdsId(), primary_key=True)
     service_id: Mapped[str] = mapped_column(
         ForeignKey("service.id", ondelete="CASCADE"), index=True
     )
@@ -196,7 +240,7 @@ class Phone(db.Model):  # type: ignore[name-defined,misc]
     service_id: Mapped[str] = mapped_column(
         ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
     )
-    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    id: Mapped[str] = mapped_column(HsdsId(), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     number: Mapped[str] = mapped_column(String(100))
     extension: Mapped[float | None] = mapped_column(Float)
@@ -215,7 +259,7 @@ class Schedule(db.Model):  # type: ignore[name-defined,misc]
     service_id: Mapped[str] = mapped_column(
         ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
     )
-    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    id: Mapped[str] = mapped_column(HsdsId(), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     freq: Mapped[str | None] = mapped_column(String(10))
     byday: Mapped[str | None] = mapped_column(String(40))
@@ -238,7 +282,7 @@ class Language(db.Model):  # type: ignore[name-defined,misc]
     service_id: Mapped[str] = mapped_column(
         ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
     )
-    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    id: Mapped[str] = mapped_column(HsdsId(), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str | None] = mapped_column(Text)

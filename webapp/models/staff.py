@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
+from webapp.models.directory import HsdsId
 
 ROLES = ("admin", "reviewer", "editor", "org-editor")
 TIP_ROLES = ("admin", "reviewer")  # who may read tips
@@ -25,7 +26,7 @@ class StaffUser(db.Model):  # type: ignore[name-defined,misc]
     role: Mapped[str] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_totp_step: Mapped[int] = mapped_column(Integer, default=0)  # no code is used twice
-    organization_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    organization_id: Mapped[str | None] = mapped_column(HsdsId(), nullable=True)
     # The member organisation this person works for: its inbox and key only (see #11).
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), default=1,
                                            server_default=text("1"))
@@ -39,7 +40,7 @@ class StaffInvite(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(10))
-    organization_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    organization_id: Mapped[str | None] = mapped_column(HsdsId(), nullable=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), default=1,
                                            server_default=text("1"))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
