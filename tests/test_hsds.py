@@ -186,6 +186,8 @@ def test_ids_in_upper_case_are_stored_in_lower_case(app: Flask, runner: FlaskCli
     client = app.test_client()
     got = client.get(f"/api/hsds/services/{doc['id']}").json
     assert got["id"] == doc["id"]
+    assert client.get(f"/api/hsds/services/{doc['id'].upper()}").json == got
+    assert client.get(f"/en/services/{doc['id'].upper()}").status_code == 200
     ids = re.findall(r'"(?:id|[a-z_]+_id)": "([^"]+)"', json.dumps(got))
     assert ids and all(i == i.lower() for i in ids)
     found = client.get("/api/hsds/services?search=" + doc["name"]).json["contents"]

@@ -31,8 +31,9 @@ def load_services(ids: list[str]) -> list[Service]:
 
 
 def service_or_404(service_id: str) -> Service:
-    """One service with everything a page shows, or a 404 (ids are capped at 64 characters)."""
-    found = load_services([service_id[:64]])
+    """One service with everything a page shows, or a 404 (ids are capped at 64 characters,
+    and stored in lower case: a uuid is the same in either)."""
+    found = load_services([service_id[:64].lower()])
     if not found:
         abort(404)
     return found[0]
