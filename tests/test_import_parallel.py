@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,22 @@ def test_writes_what_one_core_writes(two_apps: tuple[Flask, Flask]) -> None:
             assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
             assert db.session.execute(text("PRAGMA cache_size")).scalar() == -2000
             assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_upper_case_ids_write_what_one_core_writes(two_apps: tuple[Flask, Flask]) -> None:
+    """Ids are stored in lower case on every core too, references by id alone included (a
+    service naming an organisation that a later record carries)."""
+    one, many = two_apps
+    upper = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    records = [importer.Record(r.source, r.index, json.loads(upper.sub(
+        lambda m: m.group(0).upper(), json.dumps(r.data)))) for r in _records(one)]
+    assert records[-1].data["id"] != records[-1].data["id"].lower()
+    expected = _one_core(one, records)
+    got = _workers(many, records)
+    assert isinstance(expected, dict), expected
+    assert isinstance(got, dict), got
+    for name in TABLES:
+        assert got[name] == expected[name], name
 
 
 def _index_files() -> dict[str, int]:

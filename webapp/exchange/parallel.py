@@ -150,7 +150,8 @@ def _carried_organizations(records: list[Record]) -> dict[str, dict[str, Any]]:
                 and isinstance(org.get("name"), str)
                 and all(isinstance(org.get(k), str | None)
                         for k in ("description", "website", "email"))):
-            out[org["id"]] = importer.org_row(org)
+            row = importer.org_row(org)
+            out[row["id"]] = row  # keyed as stored (lower case), as the chunks' rows are
     return out
 
 
