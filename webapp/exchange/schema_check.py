@@ -22,6 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from webapp.models.directory import is_uuid
+
 Check = Callable[[Any], bool]
 
 # Keywords that describe a field (Frictionless data package and HSDS metadata) and assert
@@ -50,9 +52,6 @@ TYPES = {  # the Draft 2020-12 type checker for JSON-decoded values, as Python e
     "integer": "_is_integer({v})",
     "number": "(isinstance({v}, (int, float)) and not isinstance({v}, bool))",
 }
-# The common uuid spelling, matched without parsing; anything else asks jsonschema's checker.
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                   r"[0-9a-fA-F]{12}").fullmatch
 KNOWN = ANNOTATIONS | {"type", "properties", "required", "items", "enum", "format", "$ref"}
 
 
@@ -113,6 +112,8 @@ class Compiler:
             out.append(f"{pad}if not (isinstance({v}, str) and {v} in {const}): return False")
         fmt = schema.get("format")
         if fmt in self.formats.checkers:
+            # The common uuid spelling, matched without parsing; anything else asks
+            # jsonschema's checker.
             quick = f"_UUID({v}) or " if fmt == "uuid" else ""
             out.append(f"{pad}if isinstance({v}, str) and not ({quick}_conforms({v}, {fmt!r})):"
                        " return False")
@@ -139,7 +140,7 @@ class Compiler:
 
     def build(self, name: str) -> Check:
         fn = self.file(name)
-        scope: dict[str, Any] = {"_is_integer": _is_integer, "_UUID": _UUID,
+        scope: dict[str, Any] = {"_is_integer": _is_integer, "_UUID": is_uuid,
                                  "_conforms": self.formats.conforms, "_MISSING": object(),
                                  **self.consts}
         exec(compile("\n".join(self.lines), "<hsds-schema-check>", "exec"), scope)  # noqa: S102

@@ -29,8 +29,9 @@ UUID_LEN = 36
 # What an id that is not a uuid stands for on PostgreSQL: the nil uuid, which no HSDS source
 # gives a record (HsdsId).
 NO_SUCH_ID = "00000000-0000-0000-0000-000000000000"
-_IS_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                      r"[0-9a-fA-F]{12}").fullmatch
+# The common uuid spelling (either case), matched without parsing.
+is_uuid = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                     r"[0-9a-fA-F]{12}").fullmatch
 
 
 class HsdsId(TypeDecorator[str]):
@@ -47,12 +48,11 @@ class HsdsId(TypeDecorator[str]):
     def load_dialect_impl(self, dialect: Any) -> Any:
         if dialect.name == "postgresql":
             return dialect.type_descriptor(postgresql.UUID(as_uuid=False))
-        return dialect.type_descriptor(String(UUID_LEN))
+        return self.impl_instance
 
     def bind_processor(self, dialect: Any) -> Any:
         if dialect.name != "postgresql":
             return None  # text as given (and nothing per value in a bulk import)
-        is_uuid = _IS_UUID
 
         def process(value: Any) -> Any:
             if value is None or (isinstance(value, str) and is_uuid(value)):
@@ -60,12 +60,6 @@ class HsdsId(TypeDecorator[str]):
             return NO_SUCH_ID
 
         return process
-
-    def process_bind_param(self, value: Any, dialect: Any) -> Any:  # bind_processor does it
-        return value
-
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
-        return None if value is None else str(value)
 
 service_terms = Table(
     "service_term",
