@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy import func, select, text
 
 from tests.conftest import BACKEND, Templates, make_app
-from webapp.exchange import importer, parallel
+from webapp.exchange import importer, parallel, shaping
 from webapp.extensions import db
 from webapp.models import Service
 
@@ -164,7 +164,7 @@ def test_rows_that_break_a_reference_are_never_written(
     must catch a fault in the importer itself, and nothing is written."""
     _one, many = two_apps
     records = _records(many)
-    real = importer.collect
+    real = shaping.collect
     orphan = records[100].data["id"]
     nowhere = str(uuid.uuid4())  # a service id in no record
 
@@ -174,7 +174,7 @@ def test_rows_that_break_a_reference_are_never_written(
             rows.phones.append({**rows.phones[-1], "service_id": nowhere})
         return found
 
-    monkeypatch.setattr(importer, "collect", faulty)
+    monkeypatch.setattr(shaping, "collect", faulty)
     with many.app_context():
         before = _tables()
         with pytest.raises(RuntimeError, match=nowhere):

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from webapp import bulk
 from webapp.directory import taxonomy
-from webapp.exchange import hsds, importer
+from webapp.exchange import hsds, importer, shaping
 from webapp.exchange.importer import ImportError_, Outcome, Record, Rows
 from webapp.extensions import db
 from webapp.models import (
@@ -106,7 +106,7 @@ def _work(span: tuple[int, int]) -> _Piece:
         if i in job.duplicate_of:
             found.append(f"field 'id': duplicate of {job.duplicate_of[i]}")
         if not found:
-            found = importer.collect(rec.data, rows, job.known_terms)
+            found = shaping.collect(rec.data, rows, job.known_terms)
         if found:
             problems.append((i, found))
     if problems:  # never written: nothing more to build
@@ -122,22 +122,6 @@ def _work(span: tuple[int, int]) -> _Piece:
     return _Piece(span, problems, rows, derived)
 
 
-def _duplicates(records: list[Record]) -> dict[int, str]:
-    """Record position -> label of the first record with the same id, for every later one."""
-    first: dict[str, int] = {}
-    out: dict[int, str] = {}
-    for i, rec in enumerate(records):
-        sid = rec.data.get("id") if isinstance(rec.data, dict) else None
-        if not isinstance(sid, str):
-            continue
-        sid = sid.lower()  # stored in lower case (importer.stored_id)
-        if sid in first:
-            out[i] = records[first[sid]].label()
-        else:
-            first[sid] = i
-    return out
-
-
 def _carried_organizations(records: list[Record]) -> dict[str, dict[str, Any]]:
     """The organisation rows the records carry (the last of each id wins, as on one core).
 
@@ -150,7 +134,7 @@ def _carried_organizations(records: list[Record]) -> dict[str, dict[str, Any]]:
                 and isinstance(org.get("name"), str)
                 and all(isinstance(org.get(k), str | None)
                         for k in ("description", "website", "email"))):
-            row = importer.org_row(org)
+            row = shaping.org_row(org)
             out[row["id"]] = row  # keyed as stored (lower case), as the chunks' rows are
     return out
 
@@ -177,7 +161,7 @@ def _checked_run(records: list[Record], schema_dir: str, dry_run: bool,
         stored_services = db.session.scalar(select(func.count()).select_from(Service)) or 0
         carried = _carried_organizations(records)
         names = {**stored_orgs, **{oid: (o["name"],) for oid, o in carried.items()}}
-        _JOB = _Job(records, schema_dir, known_terms, _duplicates(records),
+        _JOB = _Job(records, schema_dir, known_terms, shaping.duplicates(records),
                     {"organization": names, "taxonomy_term": stored_terms},
                     db.session.connection().dialect)
         writer = None if dry_run or _JOB.duplicate_of else \
@@ -297,9 +281,8 @@ def _run(records: list[Record], writer: _Writer | None, stored_orgs: set[str],
                 progress(piece.span[1] - piece.span[0])
     unknown = [(sid, oid) for sid, oid in refs if oid not in organizations]
     if unknown:  # as build_rows words it
-        labels = {importer.stored_id(r.data.get("id")): r.label() for r in records
-                  if isinstance(r.data, dict)}
-        errors += [f"{labels.get(sid, sid)}: field 'organization_id': unknown organization "
+        label = shaping.labels(records)
+        errors += [f"{label.get(sid, sid)}: field 'organization_id': unknown organization "
                    f"{oid} (include the organization object)" for sid, oid in unknown]
     if errors:
         raise ImportError_(errors)
