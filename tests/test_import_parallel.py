@@ -184,6 +184,27 @@ def test_rows_that_break_a_reference_are_never_written(
             assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
+def test_a_chunk_the_writer_alone_refuses_stops_the_import(
+        two_apps: tuple[Flask, Flask], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk the writer refuses while no check refuses any record (a fault in the importer,
+    as keys spelt two ways once were) stops the import: nothing is committed."""
+    _one, many = two_apps
+    records = _records(many)
+    real = parallel._Writer.write
+    calls: list[int] = []
+
+    def refuses_the_third(self: Any, piece: Any) -> bool:
+        calls.append(1)
+        return len(calls) != 3 and real(self, piece)
+
+    monkeypatch.setattr(parallel._Writer, "write", refuses_the_third)
+    with many.app_context():
+        before = _tables()
+        with pytest.raises(RuntimeError, match="no check refused"):
+            parallel.run(records, many.config["HSDS_SCHEMA_DIR"], workers=2)
+        assert _tables() == before
+
+
 def _spoiled(app: Flask) -> list[importer.Record]:
     records = _records(app)
     base = len(records) // 2

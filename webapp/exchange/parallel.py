@@ -258,6 +258,7 @@ def _run(records: list[Record], writer: _Writer | None, stored_orgs: set[str],
     services = 0
     organizations = set(stored_orgs)  # and, below, the ones the checked records carry
     refs: list[tuple[str, str]] = []  # (service id, organization id) of every service
+    refused_by_writer = False
     spans = deque((i, min(i + CHUNK, len(records))) for i in range(0, len(records), CHUNK))
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         waiting: deque[Any] = deque()
@@ -276,6 +277,7 @@ def _run(records: list[Record], writer: _Writer | None, stored_orgs: set[str],
             if writer is not None and (errors or not writer.write(piece)):
                 # Refused (below: an unknown organisation is one of the errors, as a
                 # refused write means): check the rest, write nothing more.
+                refused_by_writer = not errors
                 writer = None
             if progress:
                 progress(piece.span[1] - piece.span[0])
@@ -286,4 +288,6 @@ def _run(records: list[Record], writer: _Writer | None, stored_orgs: set[str],
                    f"{oid} (include the organization object)" for sid, oid in unknown]
     if errors:
         raise ImportError_(errors)
+    if refused_by_writer:  # a fault in the importer: never commit part of an import
+        raise RuntimeError("the writer refused a chunk that no check refused")
     return Outcome(services, warnings)
