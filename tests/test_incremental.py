@@ -21,7 +21,7 @@ from webapp.exchange import hsds, importer
 from webapp.extensions import db
 from webapp.models import SearchChange, SearchVocab, Service, StaffUser
 from webapp.pwa import bundle
-from webapp.search import indexer, memindex, search, search_sql, stored
+from webapp.search import changelog, indexer, memindex, search, search_sql, stored
 from webapp.staff import auth
 
 NOW = dt.datetime(2026, 11, 18, 18, 0, tzinfo=dt.UTC)
@@ -140,24 +140,24 @@ def test_a_worker_that_fell_behind_the_log_builds_afresh(app: Flask) -> None:
         svc = a_service("Youth Drop-In")
         sid = save(app, user, svc, name="Ottervale House")
         db.session.execute(SearchChange.__table__.delete().where(SearchChange.seq == seq + 1))
-        indexer.record_change([])  # a later change survives the pruning
+        changelog.record_change([])  # a later change survives the pruning
         db.session.commit()
-        assert indexer.changes_after(seq) is None
+        assert changelog.changes_after(seq) is None
         assert ids_for("ottervale")[:1] == [sid]
 
 
 def test_a_bulk_import_starts_a_new_epoch(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past BULK services a change recounts everything once and every worker rebuilds."""
     with app.app_context():
-        epoch, seq = indexer.state()
+        epoch, seq = changelog.state()
         ids = list(db.session.scalars(select(Service.id)))
         indexer.reindex(ids[:1])
         db.session.commit()
-        assert indexer.state() == (epoch, seq + 1)
+        assert changelog.state() == (epoch, seq + 1)
         monkeypatch.setattr(indexer, "BULK", 1)
         indexer.reindex(ids[:5])
         db.session.commit()
-        assert indexer.state()[0] != epoch
+        assert changelog.state()[0] != epoch
         assert int(db.session.scalar(select(func.count()).select_from(SearchChange)) or 0) == 0
 
 
@@ -241,7 +241,7 @@ def test_a_worker_loads_the_stored_index_and_applies_what_changed_since(
         assert builds == [1], "a tampered index file was used"
 
         path.write_bytes(raw)
-        indexer.new_epoch()  # as a bulk import does
+        changelog.new_epoch()  # as a bulk import does
         db.session.commit()
         monkeypatch.setattr(memindex, "_held", {})
         assert ids_for("marshwillow")[:1] == [renamed]

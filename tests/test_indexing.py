@@ -38,7 +38,7 @@ def test_indexing_setting(app: Flask, setting: str, public_indexed: bool) -> Non
 def test_auto_indexes_a_real_deployment(app: Flask) -> None:
     """With no demo listings, auto lets search engines list the public pages."""
     from webapp.extensions import db
-    from webapp.search.indexer import set_meta
+    from webapp.search.changelog import set_meta
 
     with app.app_context():
         set_meta("demo_loaded", "0")

@@ -19,7 +19,7 @@ from webapp.config import ROOT
 from webapp.exchange import hsds, importer, preview, sheets
 from webapp.extensions import db
 from webapp.models import Service
-from webapp.search import indexer, memindex
+from webapp.search import changelog, memindex
 
 services_cli = AppGroup("services", help="Import, export and seed directory data (HSDS 3.0).")
 translate_cli = AppGroup("translate", help="Extract, update and compile translations.")
@@ -161,7 +161,7 @@ def seed_if_empty(app: Flask) -> bool:
     data = Path(app.config["HAVEN_DATA_DIR"])
     importer.import_path(data, app.config["HSDS_SCHEMA_DIR"])
     demo = db.session.scalar(select(func.count()).where(Service.is_demo.is_(True)))
-    indexer.set_meta("demo_loaded", "1" if demo else "0")
+    changelog.set_meta("demo_loaded", "1" if demo else "0")
     db.session.commit()
     memindex.persist()
     return True

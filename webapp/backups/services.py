@@ -234,7 +234,7 @@ def has_data() -> bool:
 def restore(src: IO[bytes], passphrase: str) -> Contents:
     """Replace every row with the backup's, in one transaction (the caller has checked the
     file and the schema revision). Search starts a new epoch: every worker rebuilds."""
-    from webapp.search import indexer
+    from webapp.search import changelog
 
     for table in reversed(tables()):
         db.session.execute(delete(table))
@@ -245,7 +245,7 @@ def restore(src: IO[bytes], passphrase: str) -> Contents:
     try:
         found = _walk(src, passphrase, insert)
         _reset_sequences()
-        indexer.new_epoch()
+        changelog.new_epoch()
         # The audit log is the backup's now; say in it that this happened.
         db.session.add(AuditEntry(
             at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0), staff_id=None,

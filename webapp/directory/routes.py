@@ -27,7 +27,7 @@ from webapp.directory.queries import (
 )
 from webapp.pwa.signs import SIGNS
 from webapp.search import memindex, search
-from webapp.search.indexer import get_meta
+from webapp.search.changelog import get_meta
 
 root = Blueprint("root", __name__)
 bp = i18n.locale_blueprint("public", __name__)

@@ -21,7 +21,7 @@ from webapp.exchange import hsds, importer, preview, sheets
 from webapp.exchange.hsds import derived_id
 from webapp.extensions import db
 from webapp.models import AuditEntry, ListingRevision, Organization, Service, StaffUser
-from webapp.search import indexer
+from webapp.search import changelog, indexer
 from webapp.staff import auth
 
 _WHERE = re.compile(r"column '(\w+)': (.+)$")
@@ -252,7 +252,7 @@ def _direct(service_id: str, expected: int, staff: StaffUser, action: str,
         svc.last_modified = auth.now()
         indexer.reindex([service_id])  # gone from search and bundles
     else:
-        indexer.record_change([service_id])  # bundles show the new "verified on" date
+        changelog.record_change([service_id])  # bundles show the new "verified on" date
     db.session.commit()
     return Outcome(service_id=service_id)
 

@@ -38,7 +38,7 @@ from webapp.models import (
     TaxonomyTerm,
     service_terms,
 )
-from webapp.search import indexer
+from webapp.search import changelog, indexer
 
 # What an import writes (bulk.repack rebuilds their indexes after a large first load).
 TABLES = [Organization.__table__, Location.__table__, Service.__table__,
@@ -170,7 +170,7 @@ def _checked_run(records: list[Record], schema_dir: str, dry_run: bool,
             # As many workers as cores: the writer waits on the database much of the time.
             outcome = _run(records, writer, set(stored_orgs), progress, workers or cores())
             if writer is not None:
-                indexer.lock_seq()  # last, as the editor takes it: after the rows it writes
+                changelog.lock_seq()  # last, as the editor takes it: after the rows it writes
                 indexer.finish(writer.ids, writer.delta)
         if writer is None:
             db.session.rollback()

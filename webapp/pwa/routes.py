@@ -14,7 +14,7 @@ from webapp import i18n
 from webapp.config import ROOT
 from webapp.pwa import bundle
 from webapp.pwa.signs import SIGNS
-from webapp.search import indexer
+from webapp.search import changelog
 
 bp = i18n.locale_blueprint("pwa", __name__)
 root = Blueprint("pwa_root", __name__)
@@ -22,8 +22,8 @@ root = Blueprint("pwa_root", __name__)
 STATIC = ROOT / "static"
 _lock = threading.Lock()
 # (locale, home country) -> (json, gzip, version), for the data now in the database.
-_bundles: indexer.PerDataVersion[dict[tuple[str, str], tuple[bytes, bytes, str]]] = \
-    indexer.PerDataVersion(dict)
+_bundles: changelog.PerDataVersion[dict[tuple[str, str], tuple[bytes, bytes, str]]] = \
+    changelog.PerDataVersion(dict)
 
 
 def asset_version() -> str:

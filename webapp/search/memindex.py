@@ -10,7 +10,7 @@ Each service has a slot. Postings are one array of slots per token (a compressed
 table built once) plus small arrays for tokens a later change touched. A change never edits
 a slot: the services it touched get new slots and their old ones die, so a query never sees
 half a change, and applying one costs what the change touched, not the directory. Workers
-apply the logged changes (indexer.changes_after) on their next query; a new epoch (a bulk
+apply the logged changes (changelog.changes_after) on their next query; a new epoch (a bulk
 import) builds afresh. Ordering ties are broken by each service's place in rank_hint DESC,
 name, id, names compared by code point (search_sql.py orders the same way).
 """
@@ -34,7 +34,7 @@ from webapp.extensions import db
 from webapp.models import (
     SearchChange,
 )
-from webapp.search import groups, indexer, rows, stored, vocab
+from webapp.search import changelog, groups, indexer, rows, stored, vocab
 
 VISIBLE_STATUSES = rows.VISIBLE_STATUSES
 WEIGHTS = indexer.WEIGHTS
@@ -200,7 +200,7 @@ def current() -> MemIndex:
 
 
 def _current(save: Callable[[MemIndex], object]) -> MemIndex:
-    epoch, seq = indexer.state()
+    epoch, seq = changelog.state()
     key = db.engine.url.render_as_string(hide_password=True)
     idx = _held.get(key)
     if idx is not None and idx.epoch == epoch and idx.seq >= seq:
@@ -213,7 +213,7 @@ def _current(save: Callable[[MemIndex], object]) -> MemIndex:
             idx = build(epoch, seq)
             save(idx)
         if idx.seq < seq:
-            changes = indexer.changes_after(idx.seq)
+            changes = changelog.changes_after(idx.seq)
             if changes is None:
                 idx = build(epoch, seq)
                 save(idx)

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from webapp.directory import geo, taxonomy
 from webapp.extensions import db
 from webapp.models import Location, ServiceAtLocation
-from webapp.search import indexer, memindex, vocab
+from webapp.search import changelog, indexer, memindex, vocab
 from webapp.search import text as textmod
 
 MAX_QUERY = 200
@@ -180,7 +180,7 @@ def parse(args: Any) -> Params:
 
 def known_places() -> dict[str, tuple[float, float]]:
     """Folded city names in the directory -> the centre of their (public) points."""
-    return _places(indexer.version(), db.engine.url.render_as_string(hide_password=True))
+    return _places(changelog.version(), db.engine.url.render_as_string(hide_password=True))
 
 
 @functools.lru_cache(maxsize=8)

@@ -98,9 +98,9 @@ def set_space(service_id: str, status: str, populations: list[str],
     row.populations = ",".join(populations)
     row.updated_at = at or now()
     db.session.flush()
-    from webapp.search import indexer
+    from webapp.search import changelog
 
-    indexer.record_change([service_id])  # workers re-read its record for offline copies
+    changelog.record_change([service_id])  # workers re-read its record for offline copies
     db.session.commit()
     return row
 
