@@ -13,12 +13,11 @@ from urllib.parse import urlsplit
 from babel.dates import format_date, get_day_names
 from flask_babel import gettext as _
 
-from webapp import i18n
+from webapp import digits, i18n
 from webapp.directory import hours, taxonomy
 from webapp.models import Service
 
 STALE_AFTER = dt.timedelta(days=365)
-_DIGITS = re.compile(r"[^\d+]")
 _EMAIL = re.compile(r"[^@\s?&,;:<>\"'/]+@[^@\s?&,;:<>\"'/]+\.[^@\s?&,;:<>\"'/]+")
 
 
@@ -113,14 +112,17 @@ def sort_key(text: str) -> str:
                    if not unicodedata.combining(c))
 
 
-def dial_href(number: str, kind: str) -> str:
-    """tel:, sms: or WhatsApp link for a displayed number (short codes dial as written)."""
-    digits = _DIGITS.sub("", number.split("(")[0])
+def dial_href(number: str, kind: str, country: str | None = None) -> str:
+    """tel:, sms: or WhatsApp link that dials exactly the number shown (see webapp.digits);
+    "" when the text holds no number to dial, so the template shows it without a link."""
     if kind in ("sms", "text"):
-        return f"sms:{digits}"
+        main = digits.main_number(number)
+        return f"sms:{main}" if main else ""
     if kind == "whatsapp":
-        return f"https://wa.me/{digits.lstrip('+')}"
-    return f"tel:{digits}"
+        wa = digits.international(number, country)
+        return f"https://wa.me/{wa}" if wa else ""
+    dialled = digits.dial(number)
+    return f"tel:{dialled}" if dialled else ""
 
 
 def phone_label(kind: str) -> str:
@@ -203,7 +205,7 @@ def present(service: Service, *, now: dt.datetime | None = None,
             cats.append((t.code, str(term.label)))
         elif term:
             pops.append(str(term.label))
-    phones = [PhoneView(p.number, dial_href(p.number, p.type), p.type, phone_label(p.type),
+    phones = [PhoneView(p.number, dial_href(p.number, p.type, service.country), p.type, phone_label(p.type),
                         p.description) for p in service.phones]
     places = []
     for sal in service.locations:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from webapp import i18n
-from webapp.directory import taxonomy
+from webapp.directory import presenters, taxonomy
 from webapp.directory.queries import load_services
 from webapp.extensions import db
 from webapp.models import SearchDoc
@@ -96,7 +96,10 @@ def _read(tag: str, ids: list[str]) -> dict[str, list[Any]]:
             city = city or place.city or place.region or ""
             if place.public_latitude is not None and place.public_longitude is not None:
                 points.append([place.public_latitude, place.public_longitude])
-        phones = [[p.type, p.number] for p in s.phones]
+        # The link each number dials, made by the same code as the online page's, so the
+        # offline Call button dials exactly what the online one does.
+        phones = [[p.type, p.number, presenters.dial_href(p.number, p.type, s.country)]
+                  for p in s.phones]
         out[s.id] = [s.id, name, desc[:240], sorted(cats), sorted(pops),
                      sorted({lang.code for lang in s.languages if lang.code}), flags,
                      s.country or "", city, points, phones,
