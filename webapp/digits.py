@@ -59,7 +59,8 @@ def count(text: str) -> int:
 
 # A number as written: an optional +, then digits with the separators people put in them
 # (spaces, dashes, dots, slashes, brackets). It ends at the first letter: "988 then press 1".
-_NUMBER = re.compile(r"\+?[\s\-./]*(?:\(\s*\d[\d\s\-./]*\)|\d)(?:[\s\-./]*(?:\(\s*\d[\d\s\-./]*\)|\d))*")
+_PIECE = r"(?:\(\s*\d[\d\s\-./]*\)|\d)"  # a digit, or a bracketed group that starts with one
+_NUMBER = re.compile(rf"\+?[\s\-./]*{_PIECE}(?:[\s\-./]*{_PIECE})*")
 # After the number: an extension or a key to press once connected.
 _EXTENSION = re.compile(
     r"^\W*(?:ext(?:ension)?\.?|x|#|then\s+press|press|option|poste|durchwahl|doorkiesnummer"

@@ -205,8 +205,8 @@ def present(service: Service, *, now: dt.datetime | None = None,
             cats.append((t.code, str(term.label)))
         elif term:
             pops.append(str(term.label))
-    phones = [PhoneView(p.number, dial_href(p.number, p.type, service.country), p.type, phone_label(p.type),
-                        p.description) for p in service.phones]
+    phones = [PhoneView(p.number, dial_href(p.number, p.type, service.country), p.type,
+                        phone_label(p.type), p.description) for p in service.phones]
     places = []
     for sal in service.locations:
         l_ = sal.location
