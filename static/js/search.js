@@ -313,9 +313,10 @@
 
   function isText(kind) { return kind === "sms" || kind === "text"; }
   function phoneLink(ph, shell) {  // labelled like the server's: Call / Text / WhatsApp
-    var kind = ph[0], digits = ph[1].replace(/[^\d+]/g, "");
-    var a = el("a", null, "call call-" + kind);
-    a.href = isText(kind) ? "sms:" + digits : kind === "whatsapp" ? "https://wa.me/" + digits.replace(/^\+/, "") : "tel:" + digits;
+    // ph[2] is the link the server made (webapp/digits.py): one rule for what a number dials.
+    var kind = ph[0], href = ph[2] || "";
+    var a = el(href ? "a" : "span", null, "call call-" + kind);
+    if (href) { a.href = href; }
     a.appendChild(el("span", shell.getAttribute(isText(kind) ? "data-t-text" : kind === "whatsapp" ? "data-t-whatsapp" : "data-t-call")));
     a.appendChild(document.createTextNode(" "));
     var b = el("bdi", ph[1]); b.setAttribute("dir", "ltr"); a.appendChild(b);
@@ -351,6 +352,9 @@
       searchShell.setAttribute("data-ready", "1");
   }
   if (searchShell) {
+    // The shell is one saved page for every search: the box shows what this search asked.
+    var qBox = document.getElementById("q"), asked = new URLSearchParams(location.search);
+    if (qBox) { qBox.value = (asked.get("q") || asked.get("search") || "").trim(); }
     directory(searchShell.getAttribute("data-bundle")).then(function (dir) {
       renderOffline(dir);
       var nearMe = document.getElementById("near-me");
