@@ -10,6 +10,7 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WResponse
 
+from webapp import i18n
 from webapp.coalition import services as members
 from webapp.directory import presenters
 from webapp.directory.queries import load_services
@@ -237,17 +238,21 @@ def space_request_view(request_id: str) -> tuple[str, int]:
 
 def _request_page(req: SpaceRequest, member: Member, problem: str = "",
                   status: int = 200) -> tuple[str, int]:
-    held = None
+    held: presenters.ServiceView | None = None
+    held_until: space.LocalTime | None = None
     state = matching.state(req)
     if req.member_id == member.id and state == "held" and req.held_service_id:
         found = load_services([req.held_service_id])
-        held = presenters.present(found[0]) if found else None
+        if found and req.held_until is not None:  # a held request always has its end
+            held = presenters.present(found[0])
+            held_until = space.local_time(req.held_until, space.service_zone(found[0]),
+                                          i18n.current().babel)
     mine = [a for a in req.answers if a.member_id == member.id]
     names = {s.id: s.name for s in load_services([a.service_id for a in mine])}
     hold_minutes = current_app.config["HAVEN_SPACE_HOLD_MINUTES"]
     return render_template("space/request.html", req=req, state=state, held=held, mine=mine,
                            service_names=names, answer_form=forms.AnswerForm(),
-                           problem=problem, hold_minutes=hold_minutes,
+                           problem=problem, hold_minutes=hold_minutes, held_until=held_until,
                            reached=len(req.answers), **_labels()), status
 
 

@@ -12,9 +12,12 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_time, get_timezone_gmt, get_timezone_name
 from sqlalchemy import select
 
+from webapp.directory import hours
 from webapp.extensions import db
 from webapp.models import Member, Service, ServiceSpace, SpaceLink, TaxonomyTerm
 from webapp.models.coalition import POPULATIONS, SPACE_FRESH, SPACE_STATUSES
@@ -103,6 +106,45 @@ def set_space(service_id: str, status: str, populations: list[str],
     changelog.record_change([service_id])  # workers re-read its record for offline copies
     db.session.commit()
     return row
+
+
+def service_zone(service: Service) -> dt.tzinfo:
+    """The zone a listing's opening hours are read in (as open-now reads them): its schedules'
+    zone, else the zone its import recorded, else UTC."""
+    for row in service.schedules:
+        if row.tz_name or row.tz_offset is not None:
+            try:
+                return hours.zone(row.tz_name, row.tz_offset)
+            except hours.HoursError:
+                continue
+    if service.timezone:
+        try:
+            return hours.zone(service.timezone, None)
+        except (hours.HoursError, ValueError):
+            pass
+    return dt.UTC
+
+
+@dataclass(frozen=True)
+class LocalTime:
+    """A stored instant as the people at a place read it: the clock time and the zone named,
+    both in the reader's language."""
+
+    time: str
+    zone: str
+    iso: str
+
+
+def local_time(at: dt.datetime, zone: dt.tzinfo, locale: str) -> LocalTime:
+    """A naive UTC instant (as staff actions are stored) in this zone, worded for a locale
+    ("1:40 PM", "Pacific Standard Time"): a shelter's hold ends at its own clock time."""
+    local = at.replace(tzinfo=dt.UTC).astimezone(zone)
+    name = get_timezone_name(local, "long", locale=locale)
+    if isinstance(zone, ZoneInfo) and name == get_timezone_gmt(local, "long", locale=locale):
+        # CLDR names some zones only by place ("India Time"): better than "GMT+05:30".
+        name = get_timezone_name(zone, "long", locale=locale)
+    return LocalTime(format_time(local, "short", tzinfo=zone, locale=locale), name,
+                     local.isoformat())
 
 
 def shelter_services(member: Member) -> list[Service]:
