@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -162,23 +163,63 @@ def test_tip_written_offline_is_stored_exactly_once(app: Flask, context: Any,
     page.reload()
     page.wait_for_selector("#tip-queue li.queued-queued")
     context.set_offline(False)
-    # Back online, the same page (no reload) says "sent" and shows the receipt (see #13).
+    # Back online, the same page (no reload) says "sent" (see #13); the digits wait for a tap.
     page.wait_for_selector("#tip-queue li.queued-sent", timeout=20000)
+    before_tap = page.content()
+    assert page.locator("#tip-queue .receipt-inline").count() == 0
+    page.click("#tip-queue li.queued-sent button.show-receipt")
     assert "Sent. Your receipt number:" in page.inner_text("#tip-queue")
-    receipt = page.inner_text("#tip-queue .receipt-inline")
-    assert len(receipt.replace("\u00a0", "").replace(" ", "")) == 16, receipt
+    shown = page.inner_text("#tip-queue .receipt-inline")
+    receipt = shown.replace("\u00a0", "").replace(" ", "")
+    assert len(receipt) == 16 and receipt.isdigit(), shown
+    assert receipt not in before_tap and shown not in before_tap
     box = page.eval_on_selector("#tip-queue .receipt-inline",
                                 "e => [e.getClientRects().length, e.getBoundingClientRect().width]")
     assert box[0] == 1, box  # one line, not 12 + 4
     assert page.is_hidden("#tip-queued")  # no longer "saved on this phone"
+    # On screen, it is no longer kept on the phone: only this page holds it.
+    assert receipt not in everything_stored(page)
+    page.goto(f"{live_server}/en/signs")  # left, then Back (the back-forward cache included)
+    page.go_back()
+    assert urlsplit(page.url).path == "/en/tip"
+    page.wait_for_load_state("networkidle")
+    assert receipt not in page.content()
     page.evaluate("Promise.all([HavenTips.flush(), HavenTips.flush(), HavenQueue.flush()])")
     page.reload()
     page.evaluate("HavenTips.flush()")
-    page.wait_for_selector("#tip-queue li.queued-sent", timeout=15000)
+    page.wait_for_timeout(500)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Tip)) == 1
-    page.click("#tip-queue li.queued-sent button")
-    page.wait_for_selector("#tip-queue", state="hidden")
+    # Left and opened again (by anyone who picks up the phone): no receipt anywhere.
+    page.goto(f"{live_server}/en/")
+    page.goto(f"{live_server}/en/tip")
+    page.wait_for_load_state("networkidle")
+    assert page.is_hidden("#tip-queue")
+    assert receipt not in page.content() and receipt not in everything_stored(page)
+
+
+def everything_stored(page: Any) -> str:
+    """All this origin keeps on the phone, as text: IndexedDB, both storages, Cache Storage."""
+    return page.evaluate("""async () => {
+        const out = [JSON.stringify({...localStorage}), JSON.stringify({...sessionStorage})];
+        for (const info of await indexedDB.databases()) {
+            const d = await new Promise((ok, no) => { const r = indexedDB.open(info.name);
+                r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+            for (const name of d.objectStoreNames) {
+                out.push(JSON.stringify(await new Promise(ok => {
+                    const r = d.transaction(name).objectStore(name).getAll();
+                    r.onsuccess = () => ok(r.result); })));
+            }
+            d.close();
+        }
+        for (const k of await caches.keys()) {
+            const c = await caches.open(k);
+            for (const req of await c.keys()) {
+                out.push(req.url + " " + await (await c.match(req)).text());
+            }
+        }
+        return out.join("\\n");
+    }""")
 
 
 def test_forget_this_device_leaves_nothing(context: Any, live_server: str) -> None:

@@ -55,35 +55,78 @@
     }
     return Q.flush().then(showQueue);
   }
+  /* A sent tip's receipt, on a phone others may pick up: it leaves storage as soon as the
+     notice is on screen, stays only in this page until it is left, and its digits appear
+     only when tapped. */
+  var onScreen = {};  // key -> sent item taken out of storage while this page shows it
+  function receiptLine(box3, receipt) {  // the receipt on one line, left to right, in any language
+    var parts = box3.getAttribute("data-t-sent").split("{receipt}");
+    var p = el("p", null, "queued-msg");
+    p.appendChild(document.createTextNode(parts[0]));
+    var r = el("bdi", (receipt || "").replace(/(\d{4})(?=\d)/g, "$1\u00a0"), "receipt receipt-inline");
+    r.setAttribute("dir", "ltr");
+    p.appendChild(r);
+    p.appendChild(document.createTextNode(parts.slice(1).join("")));
+    return p;
+  }
+  function render(box3, items) {
+    var list = box3.querySelector("ul"), note = document.getElementById("tip-queued");
+    list.textContent = "";
+    box3.hidden = !items.length;
+    if (note) { note.hidden = !items.some(function (it) { return it.state === "queued"; }); }
+    items.forEach(function (it) {
+      var li = el("li", null, "queued-" + it.state);
+      if (it.state === "sent" && it.revealed) {
+        li.appendChild(receiptLine(box3, it.receipt));
+      } else if (it.state === "sent") {
+        li.appendChild(el("p", box3.getAttribute("data-t-sent-hidden"), "queued-msg"));
+        var show = el("button", box3.getAttribute("data-t-show"), "show-receipt");
+        show.type = "button";
+        show.addEventListener("click", function () { it.revealed = true; render(box3, visible()); });
+        li.appendChild(show);
+      } else {
+        li.appendChild(el("p", it.state === "refused" ? box3.getAttribute("data-t-refused") : box3.getAttribute("data-t-waiting"), "queued-msg"));
+      }
+      var del = el("button", box3.getAttribute("data-t-delete"));
+      del.type = "button";
+      del.addEventListener("click", function () { delete onScreen[it.key]; Q.remove(it.key).then(showQueue); });
+      li.appendChild(del);
+      list.appendChild(li);
+    });
+  }
+  var stored = [];
+  function visible() {
+    var keys = {};
+    Object.keys(onScreen).forEach(function (k) { keys[k] = true; });
+    return Object.keys(onScreen).map(function (k) { return onScreen[k]; })
+      .concat(stored.filter(function (it) { return !keys[it.key]; }));
+  }
+  function takeSent() {  // the page is seen: sent receipts move from storage to this page only
+    if (document.visibilityState !== "visible") { return Promise.resolve(); }
+    return Promise.all(stored.filter(function (it) { return it.state === "sent"; }).map(function (it) {
+      onScreen[it.key] = it;
+      return Q.remove(it.key);
+    }));
+  }
   function showQueue() {
     var box3 = document.getElementById("tip-queue");
     if (!box3 || !Q) { return; }
     return Q.all().then(function (items) {
-      var list = box3.querySelector("ul"), note = document.getElementById("tip-queued");
-      list.textContent = "";
-      box3.hidden = !items.length;
-      if (note) { note.hidden = !items.some(function (it) { return it.state === "queued"; }); }
-      items.forEach(function (it) {
-        var li = el("li", null, "queued-" + it.state);
-        if (it.state === "sent") {  // the receipt on one line, left to right, in any language
-          var parts = box3.getAttribute("data-t-sent").split("{receipt}");
-          var p = el("p", null, "queued-msg");
-          p.appendChild(document.createTextNode(parts[0]));
-          var r = el("bdi", (it.receipt || "").replace(/(\d{4})(?=\d)/g, "$1\u00a0"), "receipt receipt-inline");
-          r.setAttribute("dir", "ltr");
-          p.appendChild(r);
-          p.appendChild(document.createTextNode(parts.slice(1).join("")));
-          li.appendChild(p);
-        } else {
-          li.appendChild(el("p", it.state === "refused" ? box3.getAttribute("data-t-refused") : box3.getAttribute("data-t-waiting"), "queued-msg"));
-        }
-        var del = el("button", box3.getAttribute("data-t-delete"));
-        del.type = "button";
-        del.addEventListener("click", function () { Q.remove(it.key).then(showQueue); });
-        li.appendChild(del);
-        list.appendChild(li);
-      });
+      stored = items;
+      render(box3, visible());
+      return takeSent();
     });
+  }
+  if (Q && document.getElementById("tip-queue")) {
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") { takeSent(); }
+    });
+    // Left (or kept in the back-forward cache): nothing of a receipt stays in the page.
+    window.addEventListener("pagehide", function () {
+      onScreen = {}; stored = [];
+      render(document.getElementById("tip-queue"), []);
+    });
+    window.addEventListener("pageshow", function (e) { if (e.persisted) { showQueue(); } });
   }
   if (form && Q) {
     var keyField = form.querySelector("input[name=idempotency_key]");
