@@ -29,8 +29,8 @@ def booklet_cmd(languages: str, region: str, categories: str, paper: str, base_u
     """Write an A5 (or half-letter) directory booklet from the live listings."""
     from webapp.booklet import render
 
-    base = base_url or current_app.config.get("HAVEN_PUBLIC_URL", "")
-    if not base.startswith(("http://", "https://")):
+    base = services.site_address(base_url or current_app.config.get("HAVEN_PUBLIC_URL", ""))
+    if base is None:
         raise click.ClickException("--base-url (or HAVEN_PUBLIC_URL) must be the site's "
                                    "https:// address: the QR codes point there")
     try:

@@ -17,6 +17,7 @@ from qrcode.constants import ERROR_CORRECT_Q
 from webapp import fonts, i18n
 from webapp.booklet.services import Contents, Entry
 from webapp.directory import taxonomy
+from webapp.directory.presenters import ServiceView
 from webapp.posters.render import Poster, isolate_numbers
 
 PAPERS = {"a5": (148.0, 210.0), "half-letter": (139.7, 215.9)}
@@ -25,6 +26,10 @@ MARGIN = 11.0
 MODULE_MM = 0.55  # the smallest printed module that cheap phones still read (as on posters)
 SURE_FIT_MM = 80.0  # more room than any listing takes: draw without measuring first
 NO_ISOLATES = {ord(c): None for c in "\u2066\u2067\u2068\u2069"}
+VOICE = ("voice", "")  # a number to call needs no label
+# Between the days of a week: the script's own semicolon (Arabic and Persian "؛", Ethiopic
+# "፤", Chinese full width); a Latin ";" reads as a stray mark there.
+LIST_SEPARATORS = {"ar": "\u061b ", "fa": "\u061b ", "ti": "\u1364 ", "zh": "\uff1b"}
 
 
 def qr(url: str, minimum: float) -> tuple[bytes, float]:
@@ -78,6 +83,7 @@ class Booklet(Poster):
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.tags = tags
         self.words = words
+        self.scripts = {"latin", *(fonts.script_for(t) for t in tags)}  # the fonts loaded
 
     def footer(self) -> None:
         """The page number, in the first language."""
@@ -108,35 +114,68 @@ class Booklet(Poster):
 
 def _cover(pdf: Booklet, contents: Contents, words: dict[str, Words]) -> None:
     req = contents.request
+    tags = req.languages
     pdf.add_page()
-    for tag in req.languages:
+    for tag in tags:
         pdf.para(tag, words[tag].title, 20, bold=True)
     if req.region:
-        pdf.para(req.languages[0], req.region, 13)
+        pdf.para(tags[0], req.region, 13)
     pdf.ln(4)
-    first = contents.lines[req.languages[0]]
-    for i, line in enumerate(first):
-        shown: list[str] = []
-        for tag in req.languages:  # the name in each language, once if it reads the same
-            view = contents.lines[tag][i] if i < len(contents.lines[tag]) else line
-            if view.name not in shown:
-                shown.append(view.name)
-                pdf.para(tag, view.name, 11, bold=True)
-        for phone in line.phones[:2]:
-            label = f"{phone.label} " if phone.kind not in ("voice", "") else ""
-            pdf.para(req.languages[0], label + isolate_numbers(phone.number), 24, bold=True,
-                     align="C")
+    for line in contents.lines:
+        _names(pdf, line, tags, 11)
+        for i, phone in enumerate(line.views[tags[0]].phones[:2]):
+            if phone.kind not in VOICE:  # "Text" in each language, above its number
+                for tag, label in _each(tags, [line.views[t].phones[i].label for t in tags]):
+                    pdf.para(tag, label, 10, bold=True, align="C")
+            pdf.para(tags[0], isolate_numbers(phone.number), 24, bold=True, align="C")
         pdf.ln(3)
-    home = f"{req.base_url}/{req.languages[0]}/"
-    for tag in req.languages:
+    home = f"{req.base_url}/"  # no language in it: the phone's own language opens
+    for tag in tags:
         pdf.para(tag, words[tag].scan, 8, align="C")
     png, size = qr(home, 24)
     y = max(pdf.get_y() + 2, pdf.h - MARGIN - size - 28)
     pdf.image(io.BytesIO(png), x=(pdf.w - size) / 2, y=y, w=size, h=size)
     pdf.set_y(y + size + 1)
-    pdf.para(req.languages[0], isolate_numbers(home), 8, align="C")
-    for tag in req.languages:
+    pdf.para(tags[0], isolate_numbers(home), 8, align="C")
+    for tag in tags:
         pdf.para(tag, words[tag].checked, 8, align="C")
+
+
+def _each(tags: list[str], texts: list[str]) -> list[tuple[str, str]]:
+    """(language, text) for each language's text, once when two read the same."""
+    seen: list[str] = []
+    out = []
+    for tag, text in zip(tags, texts, strict=True):
+        if text not in seen:
+            seen.append(text)
+            out.append((tag, text))
+    return out
+
+
+def _name_tag(pdf: Booklet, view: ServiceView, tag: str) -> str:
+    """The language a name is drawn in: its own when it is the untranslated original (so an
+    English name in an Arabic part keeps its left-to-right order) and its font is loaded."""
+    own = i18n.match_tag(view.name_lang) if view.name_lang else None
+    return own.tag if own is not None and fonts.script_for(own.tag) in pdf.scripts else tag
+
+
+def _names(pdf: Booklet, entry: Entry, tags: list[str], size: float, width: float = 0,
+           dry: bool = False) -> float:
+    """Each language's name of a listing: its stored translation, else the original as it is
+    (names of organisations are not translated), once when they read the same."""
+    used = 0.0
+    for tag, name in _each(tags, [entry.views[t].name for t in tags]):
+        side = "R" if i18n.BY_TAG[tag].direction == "rtl" else "L"  # the part's own edge
+        used += pdf.para(_name_tag(pdf, entry.views[tag], tag), name, size, bold=True,
+                         width=width, align=side, dry=dry)
+    return used
+
+
+def hours_text(view: ServiceView, tag: str) -> str:
+    """Every day of the week with its times, in the view's language, on one flowing line."""
+    sep = LIST_SEPARATORS.get(tag.split("-")[0], "; ")
+    # a no-break space: a wrapped line never leaves a day's name apart from its times
+    return sep.join(f"{day}\u00a0{isolate_numbers(times)}" for day, times in view.hours)
 
 
 def _entry_text(pdf: Booklet, entry: Entry, tags: list[str], words: dict[str, Words],
@@ -146,23 +185,19 @@ def _entry_text(pdf: Booklet, entry: Entry, tags: list[str], words: dict[str, Wo
     if first.is_demo:
         used += pdf.para(tags[0], " / ".join(words[t].example for t in tags), 7.5, bold=True,
                          width=width, dry=dry)
-    names: list[str] = []
-    for tag in tags:
-        name = entry.views[tag].name
-        if name not in names:
-            names.append(name)
-            used += pdf.para(tag, name, 10.5, bold=True, width=width, dry=dry)
-    for phone in first.phones[:3]:
-        label = f"{phone.label}: " if phone.kind not in ("voice", "") else ""
-        used += pdf.para(tags[0], label + isolate_numbers(phone.number), 10, width=width,
-                         dry=dry)
-    if first.hours and not first.always_open:  # day names in the first language
-        hours = "; ".join(f"{day} {isolate_numbers(times)}" for day, times in first.hours[:3])
-        used += pdf.para(tags[0], hours, 8, width=width, dry=dry)
-    else:
-        for tag in tags:
-            text = words[tag].always if first.always_open else words[tag].no_hours
-            used += pdf.para(tag, text, 8, width=width, dry=dry)
+    used += _names(pdf, entry, tags, 10.5, width, dry)
+    for i, phone in enumerate(first.phones[:3]):
+        number = isolate_numbers(phone.number)
+        if phone.kind in VOICE:
+            used += pdf.para(tags[0], number, 10, width=width, dry=dry)
+            continue
+        for tag, label in _each(tags, [entry.views[t].phones[i].label for t in tags]):
+            used += pdf.para(tag, f"{label}: {number}", 10, width=width, dry=dry)
+    for tag in tags:  # the hours in every language: a day left out reads as closed
+        view = entry.views[tag]
+        text = (words[tag].always if view.always_open else
+                words[tag].no_hours if view.open_now is None else hours_text(view, tag))
+        used += pdf.para(tag, text, 8, width=width, dry=dry)
     if first.town:  # the town only: a confidential street is never in a view
         used += pdf.para(tags[0], first.town, 8.5,
                          width=width, dry=dry)
@@ -171,7 +206,7 @@ def _entry_text(pdf: Booklet, entry: Entry, tags: list[str], words: dict[str, Wo
 
 def _entry(pdf: Booklet, entry: Entry, tags: list[str], words: dict[str, Words],
            base_url: str) -> None:
-    url = f"{base_url}/{tags[0]}/services/{entry.id}"
+    url = f"{base_url}/services/{entry.id}"  # opens in the phone's language, as posters do
     png, size = qr(url, QR_MM)
     width = pdf.epw - size - 4
     if pdf.room() < SURE_FIT_MM:  # measure only near the foot of a page

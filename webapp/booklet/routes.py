@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Response, current_app, make_response, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
 from webapp import fonts, i18n
 from webapp.booklet import services
+from webapp.errors import handle_http
 from webapp.security import client_tag, limiter
 
 bp = i18n.locale_blueprint("booklet", __name__)
@@ -17,6 +18,22 @@ class BadBooklet(BadRequest):
     """A parameter we cannot use; the message names it (shown on the 400 page)."""
 
     def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.haven_message = message
+
+
+class NoAddress(ServiceUnavailable):
+    """No HAVEN_PUBLIC_URL: a printed code could only open a guessed address."""
+
+    def __init__(self) -> None:
+        message = " ".join([
+            _("The booklet cannot be made yet: this site’s public address is not set, so its "
+              "printed codes would not open Haven on a reader’s phone."),
+            # Translators: %(setting)s is the name of a server setting; %(example)s a web address.
+            _("Your organisation sets it once: an administrator puts the address people use to "
+              "reach Haven (for example %(example)s) in the %(setting)s setting, then restarts "
+              "Haven.", example="https://help.example.org", setting="HAVEN_PUBLIC_URL"),
+        ])
         super().__init__(message)
         self.haven_message = message
 
@@ -47,7 +64,14 @@ def booklet() -> Response:
     seconds of CPU, so each client may have a few an hour (checked parameters first: a bad
     one costs nothing and counts nothing)."""
     args = request.args
-    base = str(current_app.config.get("HAVEN_PUBLIC_URL") or request.host_url).rstrip("/")
+    base = services.site_address(str(current_app.config.get("HAVEN_PUBLIC_URL") or ""))
+    if base is None:
+        # Refused rather than drawn with a guessed address (as posters are): a booklet whose
+        # codes open nothing looks fine until someone in need scans one. no-store, so the
+        # booklet appears as soon as the address is set.
+        resp = make_response(handle_http(NoAddress()))
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
     try:
         req = services.parse(args.get("languages") or i18n.current().tag,
                              args.get("region", ""), args.get("categories", ""),

@@ -6,6 +6,7 @@ hours, town)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -55,9 +56,18 @@ class Contents:
     """Everything the renderer draws."""
 
     request: Request
-    lines: dict[str, list[presenters.ServiceView]]  # per language: emergency, then hotline
+    lines: list[Entry]  # the emergency number, then the national hotline
     sections: list[tuple[str, list[Entry]]]  # category code -> its listings
     checked_on: dt.date
+
+
+def site_address(configured: str) -> str | None:
+    """The site's address that QR codes and the cover print: HAVEN_PUBLIC_URL without its
+    trailing slash, or None when it is not an http(s) address. Never the address a request
+    came in by: behind a proxy that is an inner one (127.0.0.1:5077), and a Host header is the
+    sender's to choose, so a cached booklet could print someone else's site."""
+    base = configured.strip().rstrip("/")
+    return base if re.match(r"https?://[^/\s]+", base) else None
 
 
 def parse(languages: str, region: str, categories: str, paper: str = "a5",
@@ -106,11 +116,15 @@ def collect(req: Request, today: dt.date | None = None) -> Contents:
                                      "region or fewer kinds of help")
     services = load_services(ids)
     country = current_app.config["HAVEN_COUNTRY"]
-    lines: dict[str, list[presenters.ServiceView]] = {}
+    lines: dict[str, dict[str, presenters.ServiceView]] = {}  # id -> language -> view
     views: dict[str, dict[str, presenters.ServiceView]] = {}
+    order: list[tuple[str, str]] = []  # (id, category) of the lines, as the first language has
     for tag in req.languages:
         with i18n.speaking(tag):
-            lines[tag] = first_lines(country_lines(country))[0]
+            for line in first_lines(country_lines(country))[0]:
+                lines.setdefault(line.id, {})[tag] = line
+                if tag == req.languages[0]:
+                    order.append((line.id, line.categories[0][0] if line.categories else ""))
             for s in services:
                 views.setdefault(s.id, {})[tag] = presenters.present(s)
     wanted = req.categories or list(taxonomy.CATEGORY_CODES)
@@ -120,5 +134,9 @@ def collect(req: Request, today: dt.date | None = None) -> Contents:
         home = next((c for c in wanted if c in codes), None)
         if home is not None:  # each listing once, under its first kind of help
             sections[home].append(Entry(s.id, home, views[s.id]))
-    return Contents(req, lines, [(c, e) for c, e in sections.items() if e],
+    # A line each language has (the same search in each: only a change between the reads
+    # could differ); drawn in every language, as listings are.
+    cover = [Entry(sid, code, lines[sid]) for sid, code in order
+             if len(lines[sid]) == len(req.languages)]
+    return Contents(req, cover, [(c, e) for c, e in sections.items() if e],
                     today or dt.date.today())
