@@ -25,7 +25,7 @@ from tests.coalition_helpers import (
 from tests.pages import sign_in_page, wait_js
 from tests.tips_helpers import PASSPHRASE, csrf, jpeg, send_tip
 from webapp.extensions import db
-from webapp.models import SpaceLink, Tip
+from webapp.models import Referral, SpaceLink, Tip
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).parent.parent / "instance" / "screenshots"
@@ -81,6 +81,11 @@ def test_hub_refers_shelter_accepts_hub_sees_it(app: Flask, members: Coalition, 
     SHOTS.mkdir(parents=True, exist_ok=True)
     shelter.screenshot(path=str(SHOTS / "referral-ar.png"), full_page=True)
     shelter.click("button[name=status][value=accepted]")
+    # The tap only asks: the status stays until the shelter confirms on the next page.
+    assert shelter.get_attribute("#referral-status", "data-status") == "sent"
+    assert shelter.get_attribute("html", "dir") == "rtl"
+    no_overflow(shelter)
+    shelter.click("#confirm-move button[type=submit]")
     assert shelter.get_attribute("#referral-status", "data-status") == "accepted"
 
     hub.goto(f"{live_server}/staff/tips/{tip_id}")
@@ -94,6 +99,39 @@ def test_hub_refers_shelter_accepts_hub_sees_it(app: Flask, members: Coalition, 
     assert resp is not None and resp.status == 403
     resp = police.goto(f"{live_server}/staff/referrals/{rid}")
     assert resp is not None and resp.status == 403
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_photos_box_sits_with_its_words_and_a_tap_on_them_ticks_it(
+        app: Flask, members: Coalition, phones: Any, live_server: str, lang: str) -> None:
+    tip_id = _tip(app)
+    hub = phones(lang).new_page()
+    sign_in_page(hub, live_server, members.staff["hub"], PASSPHRASE)
+    hub.goto(f"{live_server}/staff/tips/{tip_id}/refer")
+    box = hub.locator("input[name=photos]")
+    words = hub.locator(f"label[for='{box.get_attribute('id')}'] span")
+    b, w = box.bounding_box(), words.bounding_box()
+    assert b and w
+    # On one line: the box's middle is within the words' line, and nothing sits between them.
+    assert w["y"] <= b["y"] + b["height"] / 2 <= w["y"] + w["height"], (b, w)
+    gap = w["x"] - (b["x"] + b["width"]) if lang == "en" else b["x"] - (w["x"] + w["width"])
+    assert 0 <= gap <= 24, (lang, b, w)
+    assert not box.is_checked()
+    words.click()
+    assert box.is_checked()
+    words.click()
+    assert not box.is_checked()
+    words.click()
+    hub.select_option("#partner", "fresno-shelter")
+    hub.check("input[name=fields][value=what]")
+    hub.fill("#reason", "Photos of the shed")
+    hub.check("input[name=consent][value=agreed]")
+    no_overflow(hub)
+    hub.click("form.tip-form button[type=submit]")
+    assert re.search(r"/staff/referrals/[0-9a-f]{32}$", hub.url)
+    with app.app_context():
+        ref = db.session.get(Referral, hub.url.rsplit("/", 1)[1])
+        assert ref is not None and ref.with_photos and len(ref.photos) == 1
 
 
 def test_shelter_sets_full_by_private_link_on_a_phone(app: Flask, members: Coalition,

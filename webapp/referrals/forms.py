@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -24,16 +24,34 @@ STATUS_LABELS = {
     "declined": _l("Declined"),
     "closed": _l("Closed"),
 }
-# The tip's own questions name its fields, as on the tip page.
+# Each button names what it does, not the status it leaves behind.
+ACTION_LABELS = {
+    "accepted": _l("Accept referral"),
+    "in_progress": _l("Mark in progress"),
+    "declined": _l("Decline referral"),
+    "closed": _l("Close referral"),
+}
+# Asked before the change is stored: the other organisation sees every status at once.
+CONFIRM_QUESTIONS = {
+    "accepted": _l("Accept this referral? The organisation that sent it will see that you "
+                   "accepted it."),
+    "in_progress": _l("Mark this referral in progress? The organisation that sent it will see "
+                      "this status."),
+    "declined": _l("Decline this referral? The organisation that sent it will see that you "
+                   "declined it."),
+    "closed": _l("Close this referral? Once it is closed, neither organisation can change its "
+                 "status again."),
+}
+# Staff words for the parts of a tip a referral carries (the tip form asks the tipster).
 FIELD_LABELS = {
-    "what": _l("What happened? Describe what you saw or heard."),
-    "where": _l("Where? An address, a landmark or a description of the place."),
-    "city": _l("City or town (optional)"),
-    "country": _l("Country (optional)"),
-    "when": _l("When? A date, a time, or how often."),
-    "people": _l("People: how many, ages, languages, descriptions"),
-    "places": _l("Places, vehicles (plates) or businesses involved"),
-    "contact": _l("A safe way to reach you (optional). Leave empty to stay unreachable."),
+    "what": _l("What the tipster reported"),
+    "where": _l("Where it happened"),
+    "city": _l("City or town"),
+    "country": _l("Country"),
+    "when": _l("When it happened"),
+    "people": _l("People involved"),
+    "places": _l("Places, vehicles or businesses involved"),
+    "contact": _l("How to reach the tipster"),
 }
 
 
@@ -52,10 +70,12 @@ class ReferForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    """A status change (the buttons carry the status)."""
+    """A status change (the buttons carry the status); stored only once `confirm` is "1", sent
+    by the confirmation page."""
 
     status = SelectField(_l("Status"), choices=[], validate_choice=True,
                          validators=[DataRequired(REQUIRED)])
+    confirm = HiddenField()
 
 
 class ReferralNoteForm(FlaskForm):

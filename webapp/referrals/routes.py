@@ -104,11 +104,12 @@ def _referral(referral_id: str) -> tuple[Referral, str]:
     return ref, which
 
 
-def _move_form(which: str) -> forms.MoveForm:
-    """The status buttons this side may press."""
+def _move_form(which: str, current: str) -> forms.MoveForm:
+    """The status buttons this side may press, each named by what it does (the status the
+    referral already has is not offered again)."""
     form = forms.MoveForm()
-    form.status.choices = [SelectChoice(s, forms.STATUS_LABELS[s])
-                           for s in services.moves_for(which)]
+    form.status.choices = [SelectChoice(s, forms.ACTION_LABELS[s])
+                           for s in services.moves_for(which) if s != current]
     return form
 
 
@@ -130,7 +131,8 @@ def referral_view(referral_id: str) -> str:
             auth.audit("referral_read", ref.tip_id if which == "sender" else None,
                        f"referral={ref.id}")
     return render_template("referrals/view.html", ref=ref, which=which, opened=opened,
-                           notes=notes, move=_move_form(which), note_form=forms.ReferralNoteForm(),
+                           notes=notes, move=_move_form(which, ref.status),
+                           note_form=forms.ReferralNoteForm(),
                            members=members.names(), kind_name=kind_name,
                            status_labels=forms.STATUS_LABELS,
                            consent_labels=forms.CONSENT_LABELS,
@@ -139,14 +141,24 @@ def referral_view(referral_id: str) -> str:
 
 @bp.route("/referrals/<referral_id>/status", methods=["POST"])
 @auth.roles_required(*TIP_ROLES)
-def referral_move(referral_id: str) -> WResponse:
-    """Accept, decline, mark in progress or close (the sender can only close)."""
+def referral_move(referral_id: str) -> WResponse | tuple[str, int]:
+    """Accept, decline, mark in progress or close (the sender can only close). The first POST
+    only asks to confirm; the change is stored by the confirmation page's POST."""
     ref, which = _referral(referral_id)
-    form = _move_form(which)
+    form = _move_form(which, ref.status)
     if not form.validate_on_submit():
         abort(400)
+    if ref.status == "closed":
+        abort(409)
+    status = form.status.data or ""
+    if form.confirm.data != "1":
+        # The other organisation sees a status at once: a stray tap must not send one.
+        return render_template("referrals/confirm.html", ref=ref, status=status, form=form,
+                               question=forms.CONFIRM_QUESTIONS[status],
+                               action=forms.ACTION_LABELS[status], members=members.names(),
+                               status_labels=forms.STATUS_LABELS), 200
     try:
-        services.move(ref, auth.member_id(), form.status.data)
+        services.move(ref, auth.member_id(), status)
     except services.ReferralError:
         abort(409)
     auth.audit("referral_status", ref.tip_id if which == "sender" else None,
