@@ -82,7 +82,7 @@ def test_member_cli_names_every_problem(app: Flask) -> None:
         (["orgs", "add", "Bad Slug", "--name", "X", "--kind", "legal"], "slug must be"),
         (["orgs", "add", "x1", "--name", "X", "--kind", "church"], "'church' is not one of"),
         (["orgs", "add", "x2", "--name", "X", "--kind", "shelter", "--listings", "Nobody"],
-         "name exactly one directory organisation"),
+         "no directory organisation or listing has this id or exact name"),
         (["keys", "init", "--org", "nobody", "--passphrase", PASSPHRASE], "no such member"),
         (["orgs", "add", "x3", "--name", "X", "--kind", "shelter", "--listings",
           "d21444b0-0c1a-5643-b2ad-b11bdc2f7899"], "already runs these listings"),
@@ -104,6 +104,46 @@ def test_member_cli_names_every_problem(app: Flask) -> None:
     assert res.exit_code != 0 and "already has a key" in res.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Member)) == 3
+
+
+def test_listings_named_by_a_name_several_organisations_share(app: Flask) -> None:
+    """The example data has nine organisations called "Fresno Example Network": naming that
+    name stores nothing and lists each one's id with its listings; the id, or the name of the
+    shelter's own listing, links exactly that organisation."""
+    from tests.coalition_helpers import FRESNO_SHELTER_ORG
+
+    def linked(slug: str) -> str | None:
+        with app.app_context():
+            member = db.session.scalar(select(Member).where(Member.slug == slug))
+            return member.organization_id if member else "no member"
+
+    runner = app.test_cli_runner()
+    res = runner.invoke(args=["orgs", "add", "fresno-house", "--name", "Fresno Safe Haven",
+                              "--kind", "shelter", "--listings", "Fresno Example Network"])
+    assert res.exit_code != 0 and "Traceback" not in res.output
+    assert linked("fresno-house") == "no member"  # nothing half-made
+    assert "names 9 directory organisations" in res.output
+    offered = dict(re.findall(r"^  ([0-9a-f-]{36})  (.+)$", res.output, re.MULTILINE))
+    assert len(offered) == 9
+    assert offered[FRESNO_SHELTER_ORG] == "Fresno Safe Haven House"
+    assert "Fresno Peer Support Circle; Fresno Trauma Counselling Center" in offered.values()
+
+    cli(app, "orgs", "add", "fresno-house", "--name", "Fresno Safe Haven", "--kind", "shelter",
+        "--listings", "Fresno Safe Haven House")
+    assert linked("fresno-house") == FRESNO_SHELTER_ORG
+    legal = next(oid for oid, names in offered.items() if names == "Fresno Immigrant Legal Clinic")
+    cli(app, "orgs", "add", "fresno-legal", "--name", "Fresno Legal", "--kind", "legal")
+    cli(app, "orgs", "edit", "fresno-legal", "--listings", legal.upper())  # an id, any case
+    assert linked("fresno-legal") == legal
+    res = runner.invoke(args=["orgs", "edit", "fresno-legal", "--listings",
+                              "Fresno Safe Haven House"])
+    assert res.exit_code != 0 and "'fresno-house' already runs these listings" in res.output
+    assert linked("fresno-legal") == legal
+    from webapp.space import services as space
+
+    with app.app_context():
+        house = db.session.scalar(select(Member).where(Member.slug == "fresno-house"))
+        assert [s.id for s in space.shelter_services(house)] == [FRESNO_SHELTER]
 
 
 def test_partner_reads_exactly_the_referred_fields_and_a_dump_reveals_none(
@@ -207,7 +247,8 @@ def test_status_updates_are_shared_and_notes_are_not(app: Flask) -> None:
     shelter = signed_in(app, people["shelter"], SHELTER_PASS)
     page = f"/staff/referrals/{rid}"
     assert shelter.post(f"{page}/status", data={"csrf_token": csrf(shelter, page),
-                                                "status": "accepted"}).status_code == 302
+                                                "status": "accepted",
+                                                "confirm": "1"}).status_code == 302
     shelter.post(f"{page}/note", data={"csrf_token": csrf(shelter, page),
                                        "note": "SHELTER-ONLY intake tonight"})
     assert "SHELTER-ONLY intake tonight" in shelter.get(page).get_data(as_text=True)
@@ -222,7 +263,7 @@ def test_status_updates_are_shared_and_notes_are_not(app: Flask) -> None:
     assert hub.post(f"{page}/status", data={"csrf_token": csrf(hub, page),
                                             "status": "accepted"}).status_code == 400
     assert hub.post(f"{page}/status", data={"csrf_token": csrf(hub, page),
-                                            "status": "closed"}).status_code == 302
+                                            "status": "closed", "confirm": "1"}).status_code == 302
     assert shelter.post(f"{page}/status", data={"csrf_token": csrf(shelter, "/staff/space"),
                                                 "status": "in_progress"}).status_code in (400,
                                                                                           409)

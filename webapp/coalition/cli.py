@@ -18,8 +18,10 @@ orgs_cli = AppGroup("orgs", help="Member organisations of the coalition sharing 
 @click.argument("slug")
 @click.option("--name", required=True, help="The organisation's name, as staff know it.")
 @click.option("--kind", required=True, type=click.Choice(MEMBER_KINDS))
-@click.option("--listings", default="", help="The directory organisation (id or exact name) "
-              "whose listings it runs: a shelter's services, for shelter space.")
+@click.option("--listings", default="", help="The directory organisation whose listings it "
+              "runs (a shelter's services, for shelter space): its id or exact name, or the id "
+              "or exact name of one of its listings. When several organisations share the "
+              "name, the error lists their ids.")
 def orgs_add_cmd(slug: str, name: str, kind: str, listings: str) -> None:
     """Add a member organisation; then give it a key: flask --app app keys init --org SLUG."""
     from webapp.cli import _migrate_first
@@ -37,8 +39,8 @@ def orgs_add_cmd(slug: str, name: str, kind: str, listings: str) -> None:
 @click.argument("slug")
 @click.option("--name", default="", help="A new name.")
 @click.option("--kind", default="", help=f"A new kind: {', '.join(MEMBER_KINDS)}.")
-@click.option("--listings", default="", help="The directory organisation (id or exact name) "
-              "whose listings it runs.")
+@click.option("--listings", default="", help="The directory organisation whose listings it "
+              "runs: its id or exact name, or the id or exact name of one of its listings.")
 def orgs_edit_cmd(slug: str, name: str, kind: str, listings: str) -> None:
     """Rename a member organisation, change its kind or link it to its listings."""
     from webapp.cli import _migrate_first

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Member, Organization, OrgKey
+from webapp.models import Member, Organization, OrgKey, Service
 from webapp.models.coalition import MEMBER_KINDS
 from webapp.staff.auth import now
 
@@ -25,18 +25,38 @@ def by_slug(slug: str) -> Member | None:
 
 
 def find_listing_org(org: str, for_slug: str = "") -> str:
-    """The id of the directory organisation named by id or exact name, or MemberError (also
-    when another member already runs its listings: one member per organisation)."""
-    found = db.session.scalars(select(Organization.id).where(
-        (Organization.id == org) | (Organization.name == org))).all()
-    if len(found) != 1:
-        raise MemberError(f"--listings {org!r}: name exactly one directory organisation "
-                          "(its id or exact name)")
+    """The id of the directory organisation named by its id or exact name, or by the id or
+    exact name of one of its listings; MemberError when none or several match (naming each
+    candidate's id and listings), or when another member already runs its listings (one
+    member per organisation)."""
+    wanted = org.strip()
+    found = list(dict.fromkeys(db.session.scalars(select(Organization.id).where(
+        (Organization.id == wanted.lower()) | (Organization.name == wanted))
+        .order_by(Organization.id))))
+    if not found:
+        found = list(dict.fromkeys(str(i) for i in db.session.scalars(
+            select(Service.organization_id).where(
+                (Service.id == wanted.lower()) | (Service.name == wanted),
+                Service.organization_id.is_not(None)).order_by(Service.organization_id))))
+    if not found:
+        raise MemberError(f"--listings {org!r}: no directory organisation or listing has this "
+                          "id or exact name")
+    if len(found) > 1:
+        # Linking gives the member's editors these listings: never guess between namesakes.
+        raise MemberError(f"--listings {org!r} names {len(found)} directory organisations; "
+                          "give the id of the one whose listings this member runs:\n"
+                          + "\n".join(f"  {oid}  {_listing_names(oid)}" for oid in found))
     taken = db.session.scalar(select(Member.slug).where(Member.organization_id == found[0],
                                                         Member.slug != for_slug))
     if taken:
         raise MemberError(f"--listings {org!r}: member {taken!r} already runs these listings")
     return str(found[0])
+
+
+def _listing_names(org_id: str) -> str:
+    names = db.session.scalars(select(Service.name).where(Service.organization_id == org_id)
+                               .order_by(Service.name)).all()
+    return "; ".join(names) if names else "(no listings)"
 
 
 def add(slug: str, name: str, kind: str, listings: str = "") -> Member:
