@@ -38,7 +38,8 @@ def pct(values: list[float], p: float) -> float:
 
 
 def webhook(app: Flask, n: int) -> dict[str, float]:
-    app.config.update({"HAVEN_SMS_SECRET": SECRET, "HAVEN_SMS_PER_HOUR": 100000})
+    app.config.update({"HAVEN_SMS_SECRET": SECRET, "HAVEN_SMS_PER_HOUR": 100000,
+                       "HAVEN_PUBLIC_URL": "https://bench.example"})
     client = app.test_client()
     times: list[float] = []
     first = 0.0

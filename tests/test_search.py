@@ -102,7 +102,7 @@ def test_open_now_uses_each_services_zone(any_app: Flask) -> None:
 @pytest.mark.parametrize(
     ("args", "param"),
     [({"category": "spaceships"}, "category"), ({"page": "x"}, "page"),
-     ({"near": "nowhere-land"}, "near"), ({"q": "a" * 201}, "q"), ({"free": "maybe"}, "free"),
+     ({"near": "x" * 101}, "near"), ({"q": "a" * 201}, "q"), ({"free": "maybe"}, "free"),
      ({"q": "a\x00b"}, "q"), ({"per_page": "1000"}, "per_page"),
      ({"modified_after": "yesterday"}, "modified_after")],
 )

@@ -116,3 +116,13 @@ def international(number: str, country: str | None) -> str:
     if not phonenumbers.is_possible_number(parsed):
         return ""
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)[1:]
+
+
+def field_filter(value: object) -> object:
+    """A WTForms filter for fields that hold a number: typed digits of any script as ASCII."""
+    return to_ascii(value) if isinstance(value, str) else value
+
+
+def code_filter(value: object) -> object:
+    """A WTForms filter for a code typed as shown ("123 456"): ASCII digits, no spaces."""
+    return "".join(to_ascii(value).split()) if isinstance(value, str) else value

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from webapp.directory import presenters
 from webapp.extensions import db
-from webapp.models import Location, Service, ServiceAtLocation
+from webapp.models import Service, ServiceAtLocation
 from webapp.search import search
 
 
@@ -62,18 +60,3 @@ def first_lines(lines: list[presenters.ServiceView]) -> tuple[list[presenters.Se
     rest = [s for s in lines if s not in first]
     rest.sort(key=lambda s: s.is_demo)  # real lines before examples; stable otherwise
     return first, rest
-
-
-def postcode_column() -> Any:
-    """A location's postcode as compared: upper case, no spaces."""
-    return func.upper(func.replace(Location.postal_code, " ", ""))
-
-
-def postcode_centre(code: str) -> tuple[float, float] | None:
-    """The middle of the public places with this postcode (confidential ones never count);
-    code as compared: upper case, no spaces."""
-    lat, lng = db.session.execute(
-        select(func.avg(Location.latitude), func.avg(Location.longitude))
-        .where(postcode_column() == code, Location.confidential.is_(False),
-               Location.latitude.is_not(None), Location.longitude.is_not(None))).one()
-    return None if lat is None or lng is None else (float(lat), float(lng))

@@ -64,6 +64,12 @@ def pick_locale_tip() -> WResponse:
     return _to_locale("tips.form")
 
 
+@root.route("/services/<service_id>")
+def pick_locale_listing(service_id: str) -> WResponse:
+    """A printed booklet's code for one listing: its page in the phone's language."""
+    return _to_locale("public.detail", service_id=service_id)
+
+
 @root.route("/search")
 def pick_locale_search() -> WResponse:
     """A poster's code for a kind of help: the results in the phone's language."""
@@ -146,7 +152,7 @@ def home() -> str:
 def results() -> tuple[str, int] | str:
     """Search results with filters; works with JavaScript off."""
     try:
-        params = search.parse(request.args)
+        params = search.parse(request.args, lenient_near=True)
     except search.BadQuery as exc:
         label = str(PARAM_LABELS.get(exc.param, exc.param))
         return render_template("directory/results.html", params=None, error=label,

@@ -14,12 +14,12 @@ from sqlalchemy.orm import selectinload
 
 from webapp.directory import geo
 from webapp.directory.queries import load_services as _load
-from webapp.directory.queries import postcode_centre, postcode_column
 from webapp.exchange import hsds
 from webapp.exchange.api import VISIBLE, bp, listing, page_size, words_match
 from webapp.extensions import db
 from webapp.models import Location, Organization, Service, ServiceAtLocation, Taxonomy
 from webapp.search import search
+from webapp.search.places import postcode_centre, postcode_column
 
 
 @bp.route("/taxonomies")

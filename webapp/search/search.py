@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from webapp.directory import geo, taxonomy
 from webapp.extensions import db
 from webapp.models import Location, ServiceAtLocation
-from webapp.search import changelog, indexer, memindex, vocab
+from webapp.search import indexer, memindex, places, vocab
 from webapp.search import text as textmod
 
 MAX_QUERY = 200
@@ -52,6 +51,7 @@ class Params:
     always_open: bool = False
     near: tuple[float, float] | None = None
     near_label: str = ""
+    near_ignored: str = ""  # a `near` value that names no known place
     radius_km: float = DEFAULT_RADIUS_KM
     term_ids: list[str] = field(default_factory=list)
     taxonomy_ids: list[str] = field(default_factory=list)
@@ -129,8 +129,10 @@ def _ids(args: Any, name: str) -> list[str]:
     return out
 
 
-def parse(args: Any) -> Params:
-    """Read search parameters from a query string (pages and API alike)."""
+def parse(args: Any, *, lenient_near: bool = False) -> Params:
+    """Read search parameters from a query string (pages and API alike). With lenient_near,
+    a `near` that names no known place is kept aside (`near_ignored`) instead of refused: a
+    person's page still shows results; a program's request is refused with a 400."""
     p = Params()
     q = (args.get("q") or args.get("search") or "").strip()
     if len(q) > MAX_QUERY:
@@ -154,12 +156,13 @@ def parse(args: Any) -> Params:
     if near:
         if len(near) > 100:
             raise BadQuery("near", "too long")
-        point = geo.parse_point(near)
+        point = places.point_of(near)
+        if point is None and not lenient_near:
+            raise BadQuery("near", "give 'latitude,longitude', a known town or a postcode")
         if point is None:
-            point = known_places().get(" ".join(textmod.tokens(near)))
-            if point is None:
-                raise BadQuery("near", "give 'latitude,longitude' or a known city name")
-        p.near, p.near_label = point, near
+            p.near_ignored = near
+        else:
+            p.near, p.near_label = point, near
     p.radius_km = float(int_param(args, "radius", int(DEFAULT_RADIUS_KM), 1, 500))
     p.page = int_param(args, "page", 1, 1, 100000)
     p.per_page = int_param(args, "per_page", 20, 1, MAX_PER_PAGE)
@@ -176,22 +179,6 @@ def parse(args: Any) -> Params:
             parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
         p.modified_after = parsed
     return p
-
-
-def known_places() -> dict[str, tuple[float, float]]:
-    """Folded city names in the directory -> the centre of their (public) points."""
-    return _places(changelog.version(), db.engine.url.render_as_string(hide_password=True))
-
-
-@functools.lru_cache(maxsize=8)
-def _places(version: str, engine_key: str) -> dict[str, tuple[float, float]]:
-    rows = db.session.execute(
-        select(Location.city, func.avg(Location.public_latitude),
-               func.avg(Location.public_longitude))
-        .where(Location.city.is_not(None), Location.public_latitude.is_not(None))
-        .group_by(Location.city)
-    ).all()
-    return {" ".join(textmod.tokens(city)): (float(lat), float(lng)) for city, lat, lng in rows}
 
 
 def expand(q: str, words: vocab.Vocabulary | None = None,

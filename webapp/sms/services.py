@@ -11,7 +11,6 @@ limit. A reply is at most three SMS segments in all, counted as the network coun
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,8 +21,7 @@ from flask_babel import refresh
 from webapp import i18n, state
 from webapp.directory import presenters
 from webapp.directory.queries import country_lines, first_lines, load_services
-from webapp.search import search
-from webapp.search import text as textmod
+from webapp.search import places, search
 from webapp.security import RotatingTagger, limiter
 from webapp.sms import language, segments
 
@@ -31,7 +29,6 @@ KEEP_SECONDS = 30 * 60
 PER_REPLY = 3
 MAX_SEGMENTS = 3
 MAX_TEXT = 300
-POSTCODE = re.compile(r"^\d{5}(?:-\d{4})?$")
 ELLIPSIS = "…"
 
 
@@ -140,25 +137,11 @@ def handle(sender: str, text: str) -> Reply:
 def split_place(text: str) -> tuple[str, list[float] | None]:
     """(what is asked, the point of a known town or postcode in it, if any)."""
     words = text.split()
-    places = search.known_places()
-    for size in (3, 2, 1):  # the longest town name first ("san jose", "los angeles")
-        for i in range(len(words) - size, -1, -1):
-            chunk = words[i:i + size]
-            folded = " ".join(textmod.tokens(" ".join(chunk)))
-            point = places.get(folded) if folded else None
-            if point is None and size == 1 and POSTCODE.match(chunk[0]):
-                point = postcode_point(chunk[0])
-            if point is not None:
-                rest = " ".join(words[:i] + words[i + size:])
-                return rest, [point[0], point[1]]
-    return text, None
-
-
-def postcode_point(code: str) -> tuple[float, float] | None:
-    """The centre of a postcode's public points (as the API's postcode filter uses)."""
-    from webapp.directory.queries import postcode_centre
-
-    return postcode_centre("".join(code.split()).upper())
+    found = places.find(words, places.known_places())
+    if found is None:
+        return text, None
+    i, size, point = found
+    return " ".join(words[:i] + words[i + size:]), [point[0], point[1]]
 
 
 def help_reply(lang: str) -> Reply:

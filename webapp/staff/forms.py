@@ -8,6 +8,7 @@ from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAr
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
+from webapp import digits
 from webapp.models.tips import STATUSES
 from webapp.tips.forms import MAX_TEXT, no_control_chars
 from webapp.tips.labels import STATUS_LABELS
@@ -24,8 +25,9 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED),
                                                          Length(max=200, message=TOO_LONG)])
     code = StringField(_l("Code from your authenticator app"), validators=[
-        DataRequired(REQUIRED), Regexp(r"^\d{6}$", message=_l("The code has 6 digits."))],
-        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})
+        DataRequired(REQUIRED), Regexp(r"^[0-9]{6}$", message=_l("The code has 6 digits."))],
+        filters=[digits.code_filter],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "dir": "ltr"})
 
 
 class UnlockForm(FlaskForm):

@@ -25,6 +25,8 @@ from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.secret import SecretBox
 
+from webapp.digits import only_digits
+
 RECEIPT_DIGITS = 16
 BUCKET_DIGITS = 5
 
@@ -49,9 +51,10 @@ def new_receipt() -> str:
 
 
 def normalise_receipt(typed: str) -> str | None:
-    """Digits only, exactly 16 of them (spaces and dashes people type are ignored)."""
-    digits = "".join(ch for ch in typed if ch.isdigit() and ch.isascii())
-    return digits if len(digits) == RECEIPT_DIGITS and len(typed) < 64 else None
+    """Digits only, exactly 16 of them, in any script (an Arabic or Persian keyboard types
+    ١٠٤٨ or ۱۰۴۸); spaces and dashes people type are ignored."""
+    typed_digits = only_digits(typed)
+    return typed_digits if len(typed_digits) == RECEIPT_DIGITS and len(typed) < 64 else None
 
 
 def group_receipt(receipt: str) -> str:

@@ -19,6 +19,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from webapp import digits
+
 MAX_TEXT = 5000
 MAX_SHORT = 200
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
@@ -40,13 +42,15 @@ def no_control_chars(_form: Form, field: Any) -> None:
 
 
 def text(label: Any, limit: int = MAX_TEXT, area: bool = True) -> Any:
-    """An optional free-text field with a length limit and the control-character check."""
+    """An optional free-text field with a length limit and the control-character check.
+    dir="auto": what is typed takes its own direction, so a phone number or a plate typed on an
+    Arabic page reads left to right while it is typed, and Arabic words right to left."""
     cls = TextAreaField if area else StringField
     return cls(label, validators=[
         Optional(),
         Length(max=limit, message=_l("This is too long: at most %(max)d characters.")),
         no_control_chars,
-    ], render_kw={"autocomplete": "off", "maxlength": limit})
+    ], render_kw={"autocomplete": "off", "maxlength": limit, "dir": "auto"})
 
 
 def at_least_one(_form: Form, field: Any) -> None:
@@ -105,7 +109,11 @@ class ReceiptForm(Form):
     receipt = StringField(_l("Your receipt number (16 digits)"), validators=[
         DataRequired(message=_l("Please type your receipt number.")),
         Length(max=40, message=_l("A receipt number has 16 digits.")),
-    ], render_kw={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"})
+    ], filters=[digits.field_filter],
+        # Left to right like the printed receipt, whatever the page's direction: groups typed
+        # on an Arabic page must not show in reverse order against what was written down.
+        render_kw={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false",
+                   "dir": "ltr"})
 
 
 class ConfirmForm(ReceiptForm):

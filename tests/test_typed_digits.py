@@ -1,0 +1,86 @@
+"""Numbers people type, in every script: a receipt typed on an Arabic, Persian, Devanagari or
+full-width keyboard opens the same tip; a staff sign-in code typed in Persian digits signs in."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pyotp
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.test_dial import SCRIPTS, in_script
+from tests.tips_helpers import Staff, csrf, form_key, receipt_of, send_tip
+from webapp.tips import crypto
+
+SEPARATORS = st.sampled_from(["", " ", "-", "  ", " - "])
+
+
+@given(receipt=st.text("0123456789", min_size=16, max_size=16), zero=SCRIPTS, sep=SEPARATORS)
+def test_receipt_reads_in_any_digits(receipt: str, zero: int, sep: str) -> None:
+    grouped = sep.join(receipt[i:i + 4] for i in range(0, 16, 4))
+    assert crypto.normalise_receipt(in_script(grouped, zero)) == receipt
+
+
+@given(receipt=st.text("0123456789", min_size=15, max_size=15), zero=SCRIPTS)
+def test_a_digit_short_is_no_receipt(receipt: str, zero: int) -> None:
+    assert crypto.normalise_receipt(in_script(receipt, zero)) is None
+
+
+@pytest.mark.parametrize("lang", ["ar", "fa"])
+def test_confirm_and_status_accept_a_receipt_typed_in_any_digits(
+        app: Flask, staff: dict[str, Staff], lang: str) -> None:
+    """The tipster's own journey: send, type the receipt back, open the thread, with the
+    receipt typed in Arabic-Indic, Persian, Devanagari and full-width digits."""
+    app.config["HAVEN_RECEIPT_TRIES"] = 1000
+    client = app.test_client()
+    key = form_key(client, lang)
+    receipt = receipt_of(send_tip(client, key=key)).replace(" ", "")
+    for zero, sep in ((0x0660, " "), (0x06F0, ""), (0x0966, "-"), (0xFF10, " ")):
+        typed = in_script(sep.join(receipt[i:i + 4] for i in range(0, 16, 4)), zero)
+        ok = client.post(f"/{lang}/tip/confirm", data={"idempotency_key": key, "receipt": typed})
+        assert ok.status_code == 200, (typed, ok.get_data(as_text=True)[:300])
+        assert 'class="receipt"' not in ok.get_data(as_text=True)  # saved, not "try again"
+        thread = client.post(f"/{lang}/tip/status", data={"receipt": typed})
+        assert thread.status_code == 200, typed
+        # This tip's thread, with its reply form carrying the receipt in the printed digits.
+        html = thread.get_data(as_text=True)
+        assert 'name="message"' in html
+        hidden = re.search(r'name="receipt" type="hidden" value="([^"]*)"', html)
+        assert hidden and hidden.group(1).replace(" ", "").replace("-", "") == receipt
+    wrong = client.post(f"/{lang}/tip/status", data={"receipt": in_script("0" * 16, 0x0660)})
+    assert wrong.status_code == 400
+
+
+def test_receipt_field_reads_left_to_right(client: FlaskClient) -> None:
+    """The typed groups show in the order of the printed receipt, on a right-to-left page."""
+    html = client.get("/ar/tip/status").get_data(as_text=True)
+    field = re.search(r"<input[^>]*name=\"receipt\"[^>]*>", html)
+    assert field and 'dir="ltr"' in field.group(0) and 'inputmode="numeric"' in field.group(0)
+
+
+def test_contact_field_takes_the_direction_of_what_is_typed(client: FlaskClient) -> None:
+    html = client.get("/ar/tip").get_data(as_text=True)
+    field = re.search(r"<input[^>]*name=\"contact\"[^>]*>", html)
+    assert field and 'dir="auto"' in field.group(0)
+
+
+def test_staff_code_in_persian_digits_signs_in(app: Flask, staff: dict[str, Staff]) -> None:
+    client = app.test_client()
+    who = staff["reviewer"]
+    totp = pyotp.TOTP(who.secret)
+    for when in (time.time(), time.time() + 30):
+        code = totp.at(when)
+        typed = in_script(f"{code[:3]} {code[3:]}", 0x06F0)
+        resp = client.post("/staff/login", data={
+            "csrf_token": csrf(client, "/staff/login"), "username": who.username,
+            "password": who.password, "code": typed})
+        if resp.status_code == 302:
+            break
+    else:
+        raise AssertionError("a code typed in Persian digits was refused")
+    assert client.get("/staff/").status_code == 200
