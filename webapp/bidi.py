@@ -1,4 +1,4 @@
-"""Keeping numbers and codes in order inside right-to-left text (see #13, item 3).
+"""Keeping numbers and codes in order inside right-to-left text.
 
 In an Arabic sentence, "0555 123 456" is three numbers separated by spaces: the Unicode
 bidirectional algorithm lays them out right to left ("456 123 0555"), and a plate like
@@ -15,9 +15,12 @@ import unicodedata
 from markupsafe import Markup, escape
 
 # Tokens that contain a digit (0555, 8XYZ789, +44, (213)), joined by spaces, dashes, dots,
-# slashes or brackets into one run: phone numbers, plates, dates, times.
-_NUMBERISH = r"[+(]?[0-9A-Za-z]*[0-9][0-9A-Za-z]*\)?"
-NUMBER_RUN = re.compile(rf"{_NUMBERISH}(?:[ \-./:]+{_NUMBERISH})*")
+# slashes or brackets into one run: phone numbers, plates, dates, times. A digit is one of any
+# script (\d in a str pattern is every Unicode decimal digit): "۰۹۱۲ ۳۴۵ ۶۷۸۹" typed on a
+# Persian keyboard is as much one number as "0912 345 6789", and reverses as easily.
+_NUMBERISH = r"[+(\uff0b\uff08]?[\dA-Za-z]*\d[\dA-Za-z]*[)\uff09]?"
+# After a closing bracket the next token may follow with no space: "(559)555-0140".
+NUMBER_RUN = re.compile(rf"{_NUMBERISH}(?:(?:[ \-./:\u3000]+|(?<=[)\uff09])){_NUMBERISH})*")
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 LRI, PDI = "\u2066", "\u2069"
 
