@@ -15,15 +15,24 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 
 from tests.conftest import missing
 from webapp import fonts
 from webapp.i18n import LOCALES
-from webapp.posters import render
+from webapp.posters import render, words
 
 FORMATS = list(render.FORMATS)
 HEADLINE = "Are you being forced to work or to sell sex? You are not alone."
 HOTLINE_DIGITS = "18883737888"  # US national hotline, from hotlines.csv via services_data
+PUBLIC = "https://help.example.org"  # HAVEN_PUBLIC_URL in these tests, unless a test unsets it
+
+
+@pytest.fixture(autouse=True)
+def public_url(request: pytest.FixtureRequest) -> None:
+    """Posters are drawn only for a site that knows its public address."""
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").config["HAVEN_PUBLIC_URL"] = PUBLIC
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -74,25 +83,45 @@ def headline(app: Flask, babel_id: str) -> str:
         return str(_(HEADLINE))
 
 
+def said(app: Flask, babel_id: str, target: str) -> words.Words:
+    """The sentences a poster whose code opens `target` prints in one language."""
+    with app.test_request_context(), force_locale(babel_id):
+        return words.words(target)
+
+
+# What each kind of code opens, and the other kind (whose words must not be printed).
+OPENS = {"home": "/", "tip": "/tip"}
+OTHER = {"home": "tip", "tip": "home"}
+
+
+def assert_words_match(app: Flask, babel_id: str, fmt: str, target: str, text: str) -> None:
+    """The printed text (pdftotext) is the one for what the code opens, not the other's."""
+    flat = plain(text)
+    mine, other = said(app, babel_id, target), said(app, babel_id, OTHER[target])
+    assert mine != other
+    if render.FORMATS[fmt][2] in ("poster", "tearoff"):
+        assert has_words(mine.headline, text) and plain(mine.scan) in flat
+        assert plain(other.scan) not in flat
+    else:  # cards and stickers print one call to action beside the code
+        assert plain(mine.call) in flat and plain(other.call) not in flat
+
+
+@pytest.mark.parametrize("target", ["home", "tip"])
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("loc", LOCALES, ids=lambda loc: loc.tag)
 def test_every_format_in_every_locale_reads_back(app: Flask, client: FlaskClient, fmt: str,
-                                                 loc: Any, tmp_path: Path) -> None:
-    """Each QR decodes to the expected URL; the hotline and the localised words are there."""
+                                                 loc: Any, target: str, tmp_path: Path) -> None:
+    """Each QR decodes to the page it opens; the words printed are for that page's reader
+    (help for the person, "report what you saw" for a witness); the hotline is there."""
     resp = client.get(f"/{loc.tag}/posters/poster.pdf",
-                      query_string={"languages": loc.tag, "format": fmt, "target": "tip",
+                      query_string={"languages": loc.tag, "format": fmt, "target": target,
                                     "country": "US"})
     assert resp.status_code == 200, resp.data[:300]
     codes, text = read_back(resp.data, tmp_path)
     assert codes, "no QR code decoded"
-    assert set(codes) == {"http://localhost/tip"}  # the phone's language decides
-    flat = plain(text)
+    assert set(codes) == {PUBLIC + OPENS[target]}  # the phone's language decides
     assert HOTLINE_DIGITS in re.sub(r"\D", "", text)
-    if fmt in ("a4", "letter", "a5", "tearoff"):
-        assert has_words(headline(app, loc.babel), text)
-    else:
-        with app.test_request_context(), force_locale(loc.babel):
-            assert plain(_("Need help? Call or scan:")) in flat
+    assert_words_match(app, loc.babel, fmt, target, text)
 
 
 def test_three_languages_rtl_and_complex_script(client: FlaskClient, app: Flask,
@@ -100,7 +129,7 @@ def test_three_languages_rtl_and_complex_script(client: FlaskClient, app: Flask,
     """en + ar + hi on one poster: all three headlines, one QR, fonts embedded."""
     resp = client.get("/en/posters/poster.pdf?languages=ar,hi,en&format=a4&target=legal-aid")
     codes, text = read_back(resp.data, tmp_path)
-    assert codes == ["http://localhost/search?category=legal-aid"]
+    assert codes == [PUBLIC + "/search?category=legal-aid"]
     for babel_id in ("ar", "hi", "en"):
         assert has_words(headline(app, babel_id), text)
     fonts_out = subprocess.run(["pdffonts", str(tmp_path / "p.pdf")], capture_output=True,
@@ -199,7 +228,7 @@ def test_png_and_svg_outputs(client: FlaskClient, tmp_path: Path) -> None:
     assert png.status_code == 200 and png.mimetype == "image/png"
     with Image.open(io.BytesIO(png.data)) as img:
         assert img.size[0] == pytest.approx(148 / 25.4 * 300, abs=3)
-        assert [d.data.decode() for d in decode(img)] == ["http://localhost/"]
+        assert [d.data.decode() for d in decode(img)] == [PUBLIC + "/"]
     svg = client.get("/en/posters/poster.svg?languages=en&format=a5")
     assert svg.status_code == 200 and b"<svg" in svg.data[:500]
 
@@ -254,7 +283,15 @@ def test_campaign_short_link_counts_scans_per_day_only(app: Flask, client: Flask
     assert ">3<" in staff.get("/staff/campaigns").get_data(as_text=True)
     pdf = client.get(f"/es/posters/poster.pdf?languages=es&campaign={code}")
     codes, _text = read_back(pdf.data, tmp_path)
-    assert codes == [f"http://localhost/p/{code}"]
+    assert codes == [f"{PUBLIC}/p/{code}"]
+    assert_words_match(app, "es", "a4", "tip", _text)  # the short link opens the tip form
+    # The campaign's page decides the words, whatever target the URL names.
+    other = client.get(f"/es/posters/poster.pdf?languages=es&format=cards&target=home"
+                       f"&campaign={code}")
+    (tmp_path / "c").mkdir()
+    codes, text = read_back(other.data, tmp_path / "c")
+    assert codes and set(codes) == {f"{PUBLIC}/p/{code}"}
+    assert_words_match(app, "es", "cards", "tip", text)
 
 
 def test_bulk_build_renders_one_poster_per_country(app: Flask, tmp_path: Path) -> None:
@@ -334,7 +371,7 @@ def test_qr_target_serves_the_readers_language(client: FlaskClient, tmp_path: Pa
     target = {"/": "home", "/tip": "tip"}.get(path, "legal-aid")
     pdf = client.get(f"/en/posters/poster.pdf?languages=en&format=a5&target={target}")
     codes, _text = read_back(pdf.data, tmp_path)
-    assert codes == ["http://localhost" + path]
+    assert codes == [PUBLIC + path]
     hop = client.get(path, headers={"Accept-Language": lang})
     assert hop.status_code == 302 and hop.headers["Location"] == expect
     assert "Accept-Language" in hop.headers["Vary"]
@@ -389,3 +426,155 @@ def test_languages_by_name_or_code(client: FlaskClient) -> None:
     boxes = client.get("/ar/posters").get_data(True)
     assert boxes.count('type="checkbox" name="languages"') == 14
     assert 'lang="ti" dir="ltr">ትግርኛ' in boxes
+
+
+@pytest.mark.parametrize("loc", LOCALES, ids=lambda loc: loc.tag)
+def test_the_words_follow_the_target_in_every_language(app: Flask, loc: Any) -> None:
+    """Every language the builder offers: a code to the tip form gets the witness's words,
+    every other code the words for the person who needs help (the spec the renderer draws)."""
+    from webapp.posters import routes
+
+    targets = ["home", "tip", *routes.TARGETS[2:4]]
+    with app.test_request_context(f"/{loc.tag}/posters"):
+        for target in targets:
+            req = routes.parse({"languages": loc.tag, "target": target, "country": "US"})
+            spec = routes.spec_for(req)
+            (block,) = spec.blocks
+            with force_locale(loc.babel):
+                expect = words.words(target)
+            assert (block.headline, block.body, block.scan, block.call) == (
+                expect.headline, expect.body, expect.scan, expect.call), target
+            witness = target == "tip"
+            assert spec.url.endswith("/tip") is witness
+            with force_locale(loc.babel):
+                assert (block.scan == _("Scan for help in your language")) is not witness
+
+
+@pytest.mark.parametrize("target", ["home", "tip"])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_png_words_and_code_match_the_target(app: Flask, client: FlaskClient,
+                                             monkeypatch: pytest.MonkeyPatch, fmt: str,
+                                             target: str) -> None:
+    """The PNG a builder downloads: its QR decodes to the target, and the lines drawn into it
+    (the spec handed to the renderer) are that target's, in each language on the sheet."""
+    from PIL import Image
+    from pyzbar.pyzbar import decode
+
+    drawn: list[render.Spec] = []
+    real = render.render_pdf
+
+    def spy(spec: render.Spec) -> bytes:
+        drawn.append(spec)
+        return real(spec)
+
+    monkeypatch.setattr(render, "render_pdf", spy)
+    resp = client.get("/en/posters/poster.png", query_string={
+        "languages": "en,ar", "format": fmt, "target": target, "country": "US"})
+    assert resp.status_code == 200 and resp.mimetype == "image/png"
+    with Image.open(io.BytesIO(resp.data)) as img:
+        codes = {d.data.decode() for d in decode(img.convert("L"))}
+    assert codes == {PUBLIC + OPENS[target]}
+    (spec,) = drawn
+    assert spec.url == PUBLIC + OPENS[target]
+    for block, babel_id in zip(spec.blocks, ("en", "ar"), strict=True):
+        mine, other = said(app, babel_id, target), said(app, babel_id, OTHER[target])
+        assert (block.headline, block.scan, block.call) == (mine.headline, mine.scan, mine.call)
+        assert other.scan != block.scan and other.call != block.call
+
+
+FORBIDDEN = ("127.0.0.1", "localhost", "evil.example", "[::1]")
+
+
+def qr_payloads(resp: Any, tmp: Path) -> list[str]:
+    """Every QR payload in a poster response (PDF or PNG); none in anything else."""
+    from PIL import Image
+    from pyzbar.pyzbar import decode
+
+    if resp.mimetype == "application/pdf":
+        tmp.mkdir(parents=True, exist_ok=True)
+        return read_back(resp.data, tmp)[0]
+    if resp.mimetype == "image/png":
+        with Image.open(io.BytesIO(resp.data)) as img:
+            return [d.data.decode() for d in decode(img)]
+    return []
+
+
+@pytest.mark.parametrize("public", ["", "help.example.org", "  "])
+def test_without_a_public_address_no_code_prints_a_guessed_one(
+        app: Flask, client: FlaskClient, tmp_path: Path, public: str) -> None:
+    """Unset (or not an http(s) address): no poster prints a code to the loopback address or
+    to the request's Host; the refusal says who can fix it and is never cached."""
+    app.config["HAVEN_PUBLIC_URL"] = public
+    with app.test_request_context(), force_locale("en"):
+        from webapp.posters import routes
+
+        message = routes.no_address_message()
+    assert "HAVEN_PUBLIC_URL" in message
+    queries = [f"languages=en&format={fmt}&target=tip" for fmt in FORMATS]
+    queries += ["languages=ar&format=a5&target=home", "languages=en&format=a5&preview=1"]
+    for i, query in enumerate(queries):
+        for output in ("pdf", "png", "svg"):
+            for base in ("http://127.0.0.1:5077", "http://evil.example"):
+                resp = client.get(f"/en/posters/poster.{output}?{query}", base_url=base)
+                found = qr_payloads(resp, tmp_path / f"{i}{output}{base[-4:]}")
+                assert not [c for c in found if any(h in c for h in FORBIDDEN)], found
+                assert resp.status_code == 503, (query, output, resp.status_code)
+                assert resp.headers["Cache-Control"] == "no-store"
+                assert message in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_builder_warns_without_a_public_address(app: Flask, client: FlaskClient,
+                                                lang: str) -> None:
+    """The builder says, in the page's language, that printed codes need the public address
+    (HAVEN_PUBLIC_URL) and offers nothing to print until it is set."""
+    from webapp.i18n import BY_TAG
+    from webapp.posters import routes
+
+    app.config["HAVEN_PUBLIC_URL"] = ""
+    query = "languages=en&format=a5&target=tip&country=US"
+    html = client.get(f"/{lang}/posters?{query}").get_data(as_text=True)
+    with app.test_request_context(), force_locale(BY_TAG[lang].babel):
+        warning = routes.no_address_message()
+    assert re.search(r'<p class="alert" role="alert">([^<]*)</p>', html).group(1) == \
+        str(escape(warning))  # type: ignore[union-attr]
+    assert "HAVEN_PUBLIC_URL" in warning and "/posters/poster." not in html
+    app.config["HAVEN_PUBLIC_URL"] = PUBLIC
+    html = client.get(f"/{lang}/posters?{query}").get_data(as_text=True)
+    assert 'class="alert"' not in html and "HAVEN_PUBLIC_URL" not in html
+    assert f"/{lang}/posters/poster.png?languages=en&amp;format=a5&amp;target=tip" in html
+
+
+@pytest.mark.parametrize("public", ["https://help.example.org/", "https://example.org/haven"])
+def test_with_a_public_address_the_code_is_exactly_it(app: Flask, client: FlaskClient,
+                                                      tmp_path: Path, public: str) -> None:
+    """The QR decodes to HAVEN_PUBLIC_URL + the path, whatever Host the request came with."""
+    app.config["HAVEN_PUBLIC_URL"] = public
+    base = public.rstrip("/")
+    for i, (target, path) in enumerate([("tip", "/tip"), ("home", "/"),
+                                        ("legal-aid", "/search?category=legal-aid")]):
+        resp = client.get(f"/en/posters/poster.pdf?languages=en&format=a5&target={target}",
+                          base_url="http://evil.example:8080")
+        assert resp.status_code == 200
+        assert qr_payloads(resp, tmp_path / str(i)) == [base + path]
+
+
+def test_public_cache_stays_sane(app: Flask, client: FlaskClient, tmp_path: Path) -> None:
+    """A poster is cacheable by anyone because it depends on its URL alone: no cookie, and the
+    same URL gives the same code and words whatever the Host, language or cookies sent; each
+    organisation name is its own URL."""
+    query = "languages=en&format=a5&target=tip&country=US&organisation=Fresno%20Outreach"
+    first = client.get(f"/en/posters/poster.pdf?{query}")
+    assert first.headers["Cache-Control"] == "public, max-age=3600"
+    assert "Set-Cookie" not in first.headers and "Cookie" not in first.headers.get("Vary", "")
+    other = app.test_client()
+    other.set_cookie("session", "x")
+    second = other.get(f"/en/posters/poster.pdf?{query}", base_url="http://evil.example",
+                       headers={"Accept-Language": "ar"})
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one, two = read_back(first.data, tmp_path / "a"), read_back(second.data, tmp_path / "b")
+    assert one == two and one[0] == [PUBLIC + "/tip"] and "Fresno Outreach" in one[1]
+    renamed = client.get(f"/en/posters/poster.pdf?{query.replace('Fresno', 'Visalia')}")
+    (tmp_path / "c").mkdir()
+    assert "Visalia Outreach" in read_back(renamed.data, tmp_path / "c")[1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +30,15 @@ def create(label: str, target: str) -> Campaign:
 def resolve(code: str) -> Campaign | None:
     """The campaign behind a code, if any."""
     return db.session.get(Campaign, code[:16].lower())
+
+
+def opens(camp: Campaign) -> str:
+    """What a campaign's code opens, as a poster target: "home", "tip" or a category code."""
+    parts = urlsplit(camp.target)
+    if parts.path.endswith("/tip"):
+        return "tip"
+    category = parse_qs(parts.query).get("category")
+    return category[0] if category else "home"
 
 
 def count_scan(camp: Campaign, today: dt.date | None = None) -> None:

@@ -12,6 +12,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    make_response,
     redirect,
     render_template,
     request,
@@ -19,13 +20,14 @@ from flask import (
 )
 from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, ServiceUnavailable
 from werkzeug.wrappers import Response as WResponse
 
 from webapp import fonts, i18n
 from webapp.directory import taxonomy
 from webapp.directory.queries import country_lines, first_lines
-from webapp.posters import campaigns, spec
+from webapp.errors import handle_http
+from webapp.posters import campaigns, spec, words
 
 bp = i18n.locale_blueprint("posters", __name__)
 short = Blueprint("short", __name__)
@@ -175,8 +177,14 @@ def parse(args: Any) -> Request:
             raise BadPoster(_("languages: the California notice needs English, Spanish and "
                               "one more language, in that order."))
     campaign = (args.get("campaign") or "").strip().lower()
-    if campaign and campaigns.resolve(campaign) is None:
-        raise BadPoster(_("campaign: “%(value)s” is not a campaign code.", value=campaign[:16]))
+    if campaign:
+        camp = campaigns.resolve(campaign)
+        if camp is None:
+            raise BadPoster(_("campaign: “%(value)s” is not a campaign code.",
+                              value=campaign[:16]))
+        # The printed code is the campaign's short link, so its page decides the words.
+        opened = campaigns.opens(camp)
+        target = opened if opened in TARGETS else "home"
     missing = fonts.missing_scripts(raw)
     if missing:
         raise BadPoster(_("languages: no font for %(scripts)s is installed on this server.",
@@ -198,9 +206,34 @@ def share_query(req: Request) -> str:
     return urlencode(args)
 
 
-def public_base() -> str:
-    """The site's address as printed: HAVEN_PUBLIC_URL, else the address this request used."""
-    return str(current_app.config.get("HAVEN_PUBLIC_URL") or request.host_url).rstrip("/")
+def public_base() -> str | None:
+    """The site's address as printed: HAVEN_PUBLIC_URL without its trailing slash, or None
+    when it is not an http(s) address. Never the address this request used: that is often
+    127.0.0.1 behind a proxy, and a Host header is the sender's to choose, so a cached poster
+    could print someone else's site."""
+    base = str(current_app.config.get("HAVEN_PUBLIC_URL") or "").strip().rstrip("/")
+    return base if re.match(r"https?://[^/\s]+", base) else None
+
+
+def no_address_message() -> str:
+    """Why no poster can be drawn yet, and who can fix it (builder page and refusals)."""
+    return " ".join([
+        _("Posters cannot be made yet: this site’s public address is not set, so a printed "
+          "code would not open Haven on a reader’s phone."),
+        # Translators: %(setting)s is the name of a server setting; %(example)s a web address.
+        _("Your organisation sets it once: an administrator puts the address people use to "
+          "reach Haven (for example %(example)s) in the %(setting)s setting, then restarts "
+          "Haven.", example="https://help.example.org", setting="HAVEN_PUBLIC_URL"),
+    ])
+
+
+class NoPublicAddress(ServiceUnavailable):
+    """No HAVEN_PUBLIC_URL: a printed code could only open a guessed address."""
+
+    def __init__(self) -> None:
+        message = no_address_message()
+        super().__init__(message)
+        self.haven_message = message
 
 
 def target_url(req: Request, base: str) -> str:
@@ -224,24 +257,25 @@ def number_label(role: str, kind: str) -> str:
 
 
 def spec_for(req: Request, base: str | None = None) -> spec.Spec:
-    """Translate the words into each language and collect the numbers the NGO picked."""
+    """Translate the words into each language and collect the numbers the NGO picked.
+
+    The words follow the page the code opens (see words.py); `base` defaults to
+    HAVEN_PUBLIC_URL, and without one there is no poster (NoPublicAddress).
+    """
+    base = base or public_base()
+    if base is None:
+        raise NoPublicAddress
     blocks = []
     for tag in req.tags:
         info = i18n.BY_TAG[tag]
         with force_locale(info.babel):
             lines = tuple(spec.Line(number_label(n.role, n.kind), n.number)
                           for n in req.numbers)
-            blocks.append(spec.Block(
-                tag=tag,
-                headline=_("Are you being forced to work or to sell sex? You are not alone."),
-                body=_("Free, confidential help in your language. You do not have to give "
-                       "your name."),
-                scan=_("Scan for help in your language"),
-                call=_("Need help? Call or scan:"),
-                lines=lines,
-            ))
-    return spec.Spec(req.format, target_url(req, base or public_base()), tuple(blocks),
-                       req.organisation, req.state_notice)
+            said = words.words(req.target)
+            blocks.append(spec.Block(tag=tag, headline=said.headline, body=said.body,
+                                     scan=said.scan, call=said.call, lines=lines))
+    return spec.Spec(req.format, target_url(req, base), tuple(blocks), req.organisation,
+                     req.state_notice)
 
 
 @bp.route("/posters")
@@ -259,7 +293,11 @@ def builder() -> tuple[str, int]:
     picked = ({n.digits for n in req.numbers} if req else
               {n.digits for n in numbers if n.default})
     chosen = set(req.tags) if req else {i18n.current().tag}
+    # Without the public address the page says so and offers nothing to print.
+    no_address = None if public_base() else no_address_message()
+    target = req.target if req else request.args.get("target", "home")
     return render_template("posters/builder.html", req=req, error=error, query=query,
+                           no_address=no_address, target=target,
                            formats=list(spec.FORMATS), targets=TARGETS,
                            countries=countries(), category_terms=taxonomy.CATEGORY_TERMS,
                            numbers=numbers, picked=picked, chosen=chosen,
@@ -273,6 +311,13 @@ def poster(output: str) -> Response:
     if output not in ("pdf", "png", "svg"):
         abort(404)
     req = parse(request.args)
+    if public_base() is None:
+        # Refused rather than drawn with a guessed or relative address: a poster whose code
+        # opens nothing looks fine until someone in need scans it. no-store, so the poster
+        # appears as soon as the address is set.
+        resp = make_response(handle_http(NoPublicAddress()))
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
     dpi = 60 if request.args.get("preview") == "1" else 300
     try:
         from webapp.posters import render  # fpdf2 loads on the first poster drawn
