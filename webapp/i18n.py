@@ -158,6 +158,18 @@ def format_list(items: Iterable[object]) -> str:
     return babel_list([str(i) for i in items], style="standard", locale=current().babel)
 
 
+# The comma and semicolon each script writes between items it lists (Arabic and Persian
+# turn theirs: "،" "؛"; Ethiopic has its own "፣" "፤"; Chinese full-width ones).
+_SEPARATORS = {"ar": ("\u060c ", "\u061b "), "fa": ("\u060c ", "\u061b "),
+               "ti": ("\u1363 ", "\u1364 "), "zh": ("\uff0c", "\uff1b")}
+
+
+def separators(tag: str | None = None) -> tuple[str, str]:
+    """(comma, semicolon) as the language writes them between listed items."""
+    primary = (tag or current().tag).split("-")[0]
+    return _SEPARATORS.get(primary, (", ", "; "))
+
+
 class CatalogueError(Exception):
     """A catalogue could not be compiled; the message says which and how to fix it."""
 

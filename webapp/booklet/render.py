@@ -29,9 +29,6 @@ NO_ISOLATES = {ord(c): None for c in "\u2066\u2067\u2068\u2069"}
 VOICE = ("voice", "")  # a number to call needs no label
 # Between the days of a week: the script's own semicolon (Arabic and Persian "؛", Ethiopic
 # "፤", Chinese full width); a Latin ";" reads as a stray mark there.
-LIST_SEPARATORS = {"ar": "\u061b ", "fa": "\u061b ", "ti": "\u1364 ", "zh": "\uff1b"}
-
-
 def qr(url: str, minimum: float) -> tuple[bytes, float]:
     """(PNG, printed side in mm) of a QR code (level Q, 4-module quiet zone). The mask is
     fixed instead of searched: a valid code either way, and 8 times faster, which matters
@@ -173,7 +170,7 @@ def _names(pdf: Booklet, entry: Entry, tags: list[str], size: float, width: floa
 
 def hours_text(view: ServiceView, tag: str) -> str:
     """Every day of the week with its times, in the view's language, on one flowing line."""
-    sep = LIST_SEPARATORS.get(tag.split("-")[0], "; ")
+    sep = i18n.separators(tag)[1]
     # a no-break space: a wrapped line never leaves a day's name apart from its times
     return sep.join(f"{day}\u00a0{isolate_numbers(times)}" for day, times in view.hours)
 

@@ -69,6 +69,10 @@ class ServiceView:
     # review (its date).
     translation: str | None = None
     translation_reviewed: str | None = None
+    # Set when any of name, description, eligibility or alert is shown in another language
+    # than the page's: a sentence saying so in the reader's language, and a short label.
+    untranslated: str | None = None
+    shown_in: str | None = None
 
     @property
     def town(self) -> str | None:
@@ -164,7 +168,8 @@ def _hours(service: Service, locale: str) -> list[tuple[str, str]]:
             per_day[slot.weekday].append(
                 f"{hours.format_minutes(slot.opens)}–{hours.format_minutes(slot.closes)}"
             )
-    return [(days[d], ", ".join(v) if v else _("Closed")) for d, v in per_day.items()]
+    comma = i18n.separators()[0]
+    return [(days[d], comma.join(v) if v else _("Closed")) for d, v in per_day.items()]
 
 
 def is_open_now(service: Service, now: dt.datetime) -> bool | None:
@@ -223,7 +228,14 @@ def present(service: Service, *, now: dt.datetime | None = None,
     if service.assured_date:
         verified = format_date(service.assured_date, "long", locale=loc.babel)
         stale = now.date() - service.assured_date > STALE_AFTER
+    other = name_lang or desc_lang or elig_lang or (
+        src if service.alert and src != loc.tag else None)
+    original = language_name(other, loc.babel) if other else ""
     return ServiceView(
+        untranslated=_("Not available in %(reader)s: shown in %(original)s.",
+                       reader=i18n.language_in_reader(loc.tag), original=original)
+        if other else None,
+        shown_in=_("In %(language)s", language=original) if other else None,
         id=service.id, name=name or service.name, name_lang=name_lang,
         description=desc or "", description_lang=desc_lang, eligibility=elig,
         eligibility_lang=elig_lang,

@@ -28,6 +28,7 @@ from webapp.directory.queries import (
 from webapp.pwa.signs import SIGNS
 from webapp.search import memindex, search
 from webapp.search.changelog import get_meta
+from webapp.space import services as space
 
 root = Blueprint("root", __name__)
 bp = i18n.locale_blueprint("public", __name__)
@@ -165,7 +166,8 @@ def results() -> tuple[str, int] | str:
                for c in result.matched_categories]
     return render_template("directory/results.html", params=params, result=result,
                            services=services, matched=matched, error=None,
-                           languages=_language_options())
+                           languages=_language_options(),
+                           spaces=space.views([s.id for s in services]))
 
 
 def _language_options() -> list[tuple[str, str]]:
@@ -181,8 +183,6 @@ def _language_options() -> list[tuple[str, str]]:
 @bp.route("/services/<service_id>")
 def detail(service_id: str) -> str:
     """One service: call, text, hours, languages, verification date."""
-    from webapp.space import services as space
-
     service = service_or_404(service_id)
     return render_template("directory/detail.html", s=presenters.present(service),
                            space=space.views([service.id]).get(service.id))
