@@ -5,6 +5,7 @@ the reader's punctuation; shelter space is on the first screen and on the search
 from __future__ import annotations
 
 import re
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
