@@ -338,3 +338,65 @@ def test_near_me_offline_uses_the_phone_position_only(app: Flask, browser: Any,
         name = db.session.get(Service, ids[0]).name  # type: ignore[union-attr]
     assert first == name
     assert seen and not [u for u in seen if "36.7" in u]  # the position never left
+
+
+# What a listing page says about a service, read the same way online and offline: the alert,
+# each fact (kind of help, for, who, languages, cost, where), the hours and how current it is.
+READ_LISTING = """() => {
+    const seen = e => !!e && !e.hidden && !e.closest('[hidden]') && e.offsetParent !== null;
+    const text = e => e.innerText.replace(/\\s+/g, ' ').trim();
+    const art = document.querySelector('main article');
+    const alert = art.querySelector('p.alert');
+    const facts = [...art.querySelectorAll('dl dt')].filter(seen)
+        .map(dt => [text(dt), text(dt.nextElementSibling)]);
+    const hours = [...art.querySelectorAll('table.hours tr')].filter(seen)
+        .map(tr => [text(tr.cells[0]), text(tr.cells[1])]);
+    const heads = [...art.querySelectorAll('h2')];
+    const current = [];
+    for (let e = heads[heads.length - 1].nextElementSibling; e; e = e.nextElementSibling) {
+        if (!e.classList.contains('report-link') && seen(e)) { current.push(text(e)); }
+    }
+    return {alert: seen(alert) ? text(alert) : null, facts, hours, current};
+}"""
+
+
+@pytest.mark.parametrize("lang", ["ar", "fa", "ti", "en"])
+def test_offline_listing_says_what_the_online_one_says(app: Flask, context: Any,
+                                                       live_server: str, lang: str) -> None:
+    """For listings with an alert, a confidential address, hours, a source or a cost, the
+    offline page shows the same alert, kind of help, cost, confidential note, language names
+    and checked-on text as the online page, in Arabic, Persian and Tigrinya."""
+    with app.app_context():
+        def named(where: Any) -> str:
+            return db.session.scalars(select(Service.id).where(where).order_by(Service.id)
+                                      ).first() or ""
+        ids = [named(Service.name == "Fresno Safe Haven House"),
+               named(Service.name.like("Disque 100%")),
+               named(Service.name == "Sacramento Migrant Rights Desk"),
+               named(Service.free.is_(False))]
+    assert all(ids), ids
+    page = context.new_page()
+    ready(page, live_server, lang)
+    online = {}
+    for sid in ids:
+        page.goto(f"{live_server}/{lang}/services/{sid}")
+        online[sid] = page.evaluate(READ_LISTING)
+    context.set_offline(True)
+    for sid in ids:
+        page.goto(f"{live_server}/{lang}/services/{sid}")
+        page.wait_for_selector("[data-offline=service][data-ready='1']")
+        offline = page.evaluate(READ_LISTING)
+        want = online[sid]
+        assert offline["alert"] == want["alert"], sid
+        assert offline["hours"] == want["hours"], sid
+        assert offline["current"] == want["current"], sid
+        # The offline copy never carries a street: "Where" is the online line without it.
+        for (o_key, o_val), (w_key, w_val) in zip(offline["facts"], want["facts"], strict=True):
+            assert o_key == w_key, sid
+            assert o_val == w_val or (o_key == offline["facts"][-1][0]
+                                      and w_val.endswith(", " + o_val)), (sid, o_val, w_val)
+    context.set_offline(False)
+    fresno = online[ids[0]]
+    # The comparison is not vacuous: an alert, five facts, a "Where" carrying the note.
+    assert fresno["alert"] and len(fresno["facts"]) >= 5 and len(fresno["facts"][-1][1]) > 40
+    assert any(online[sid]["hours"] for sid in ids) and all(v["current"] for v in online.values())

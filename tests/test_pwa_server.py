@@ -91,3 +91,30 @@ def test_service_worker_never_stores_private_pages(client: FlaskClient) -> None:
     assert "staff|api|p" in source and "/tip/" in source and "no-store" in source
     for path in ("/en/tip/status", "/staff/login"):
         assert "no-store" in client.get(path).headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("tag", ["ar", "fa", "ti"])
+def test_bundle_carries_the_online_pages_words(client: FlaskClient, tag: str) -> None:
+    """Language names and checked-on dates come in the reader's language as the online page
+    writes them (Babel), not from the phone: Chromium has no Tigrinya names and writes
+    Persian dates in the solar calendar."""
+    import datetime as dt
+
+    from babel.dates import format_date
+
+    from webapp.directory.presenters import language_name
+    from webapp.i18n import BY_TAG
+
+    babel = BY_TAG[tag].babel
+    body = json.loads(client.get(f"/{tag}/offline/directory.json").data)
+    assert len(body["ln"]) > 5
+    for code, name in body["ln"].items():
+        assert name == language_name(code, babel) and name != code, (code, name)
+    dated = [r for r in body["s"] if r[13]]
+    assert dated
+    for record in dated:
+        day = dt.date.fromisoformat(record[13])
+        assert record[17] == format_date(day, "long", locale=babel)
+        assert str(day.year) in record[17]  # the Gregorian year, as online
+    assert [len(body[k]) for k in ("catl", "popl", "days")] == [
+        len(body["cat"]), len(body["pop"]), 7]

@@ -322,15 +322,33 @@
     var b = el("bdi", ph[1]); b.setAttribute("dir", "ltr"); a.appendChild(b);
     return a;
   }
+  /* The reader's words come with the bundle, from the same Babel data as the online page
+     (the phone's Intl has no Tigrinya names and writes Persian dates in another calendar);
+     Intl is only the fallback for a copy saved before the bundle carried them. */
+  var W = {};
   function longDate(iso) {  // "15 September 2026" in the page's language, not 2026-09-15
-    try { return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: "UTC" }).format(new Date(iso + "T00:00:00Z")); }
+    try { return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: "UTC", calendar: "gregory" }).format(new Date(iso + "T00:00:00Z")); }
     catch (e) { return iso; }
   }
   function languageName(code) {
+    if (W.ln && W.ln[code]) { return W.ln[code]; }
     try { return new Intl.DisplayNames([lang], { type: "language" }).of(code) || code; } catch (e) { return code; }
   }
-  function listOf(items) {
+  function listOf(items) {  // Babel's format_list, from the locale's patterns
+    var lp = W.lp;
+    function fill(p, a, b) { return p.replace(/\{([01])\}/g, function (m, i) { return i === "0" ? a : b; }); }
+    if (lp && items.length > 1) {
+      if (items.length === 2 && lp[0]) { return fill(lp[0], items[0], items[1]); }
+      var out = fill(lp[1], items[0], items[1]);
+      for (var i = 2; i < items.length - 1; i++) { out = fill(lp[2], out, items[i]); }
+      return fill(lp[3], out, items[items.length - 1]);
+    }
+    if (items.length < 2) { return items.join(""); }
     try { return new Intl.ListFormat(lang, { style: "long", type: "conjunction" }).format(items); } catch (e) { return items.join(", "); }
+  }
+  function daysOld(iso) {  // whole days from a date to today (UTC), as the server counts
+    var now = new Date();
+    return Math.floor((Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - Date.parse(iso + "T00:00:00Z")) / 86400000);
   }
   function hhmm(min) { return ("0" + Math.floor(min / 60)).slice(-2) + ":" + ("0" + (min % 60)).slice(-2); }
 
@@ -379,21 +397,42 @@
     directory(serviceShell.getAttribute("data-bundle")).then(function (dir) {
       var s = dir.d.s.find(function (x) { return x[0] === id; });
       if (!s) { document.getElementById("svc-desc").textContent = serviceShell.getAttribute("data-t-missing"); return; }
+      W = dir.d;
       function show(id, text) { var e = document.getElementById(id); if (text !== undefined) { e.textContent = text; } e.hidden = false; return e; }
       document.getElementById("svc-name").textContent = s[1];
       document.getElementById("svc-name").setAttribute("dir", "auto");
       if (s[6] & 4) { serviceShell.setAttribute("data-example", ""); show("svc-demo"); }
+      if (s[16]) { show("svc-alert", s[16]); }
       document.getElementById("svc-desc").textContent = s[2];
-      document.getElementById("svc-city").textContent = s[8];
       var box2 = document.getElementById("svc-phones");
       s[10].forEach(function (ph) { box2.appendChild(phoneLink(ph, serviceShell)); });
+      function named(idx, names, codes) { return idx.map(function (i) { return (names || codes)[i]; }); }
+      if (s[3].length) { show("svc-cats-h"); show("svc-cats", listOf(named(s[3], dir.d.catl, dir.d.cat))); }
+      if (s[4].length) { show("svc-pops-h"); show("svc-pops", listOf(named(s[4], dir.d.popl, dir.d.pop))); }
       if (s[14]) { show("svc-elig-h"); show("svc-elig", s[14]); }
+      var cost = document.getElementById("svc-cost");
+      cost.textContent = cost.getAttribute(s[6] & 1 ? "data-t-free" : "data-t-ask");
+      var wm = s[20] || ["", "", ""];
+      if (wm[0]) { show("svc-web-h"); var web = show("svc-web").firstChild; web.href = wm[0]; web.textContent = wm[1]; }
+      if (wm[2]) { show("svc-mail-h"); var mail = show("svc-mail").firstChild; mail.href = "mailto:" + wm[2]; mail.textContent = wm[2]; }
+      var facts = document.getElementById("svc-facts");
+      (s[18] || [[s[8], "", 0]]).forEach(function (pl) {  // town and region, never a street
+        var dd = el("dd");
+        facts.appendChild(el("dt", serviceShell.getAttribute("data-t-where")));
+        var town = el("bdi", pl[0] + (pl[1] ? ", " + pl[1] : "")); town.setAttribute("dir", "auto");
+        dd.appendChild(town);
+        if (pl[2]) {
+          dd.appendChild(el("br"));
+          dd.appendChild(el("small", serviceShell.getAttribute("data-t-confidential"), "confidential-note"));
+        }
+        facts.appendChild(dd);
+      });
       if (s[15]) {  // shelter space: unknown once older than 48 hours, however old this copy is
         var sp = s[15], st = Date.now() - Date.parse(sp[2]) > 48 * 3600 * 1000 ? "unknown" : sp[0];
         var words = serviceShell.getAttribute("data-t-space-" + st);
         if (st !== "unknown" && sp[1].length) { words += ": " + listOf(sp[1].map(function (p) { return serviceShell.getAttribute("data-t-pop-" + p) || p; })); }
         show("svc-space-h"); var box = show("svc-space", words); box.setAttribute("data-space", st);
-        var when; try { when = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" }).format(new Date(sp[2])); } catch (e) { when = sp[2]; }
+        var when; try { when = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", calendar: "gregory" }).format(new Date(sp[2])); } catch (e) { when = sp[2]; }
         show("svc-space-age").firstChild.textContent = serviceShell.getAttribute("data-t-space-age").replace("{date}", when);
       }
       if (s[5].length) { show("svc-langs-h"); show("svc-langs", listOf(s[5].map(languageName))); }
@@ -402,17 +441,22 @@
       else if (!slots.length) { show("svc-nohours"); }
       else {
         var body = document.querySelector("#svc-hours tbody"), days = new Intl.DateTimeFormat(lang, { weekday: "long", timeZone: "UTC" });
+        var dayName = function (d) { return W.days ? W.days[d] : days.format(new Date(Date.UTC(2024, 0, 1 + d))); };
         for (var d = 0; d < 7; d++) {  // 0 = Monday; 2024-01-01 was a Monday
           var times = slots.filter(function (x) { return x[0] === d; }).map(function (x) { return hhmm(x[1]) + "\u2013" + hhmm(x[2]); });
-          var tr = el("tr"), th = el("th", days.format(new Date(Date.UTC(2024, 0, 1 + d)))), td = el("td");
+          var tr = el("tr"), th = el("th", dayName(d)), td = el("td");
           th.setAttribute("scope", "row");
           var bd = el("bdi", times.length ? times.join(", ") : serviceShell.getAttribute("data-t-closed")); bd.setAttribute("dir", times.length ? "ltr" : "auto");
           td.appendChild(bd); tr.appendChild(th); tr.appendChild(td); body.appendChild(tr);
         }
         show("svc-hours"); show("svc-local");
       }
-      if (s[13]) { document.getElementById("svc-verified").textContent = serviceShell.getAttribute("data-t-verified").replace("{date}", longDate(s[13])); }
+      if (s[13]) {  // as the online page: verified (and when), else checked against a source
+        show("svc-verified", serviceShell.getAttribute("data-t-verified").replace("{date}", s[17] || longDate(s[13])));
+        if (daysOld(s[13]) > 365) { show("svc-stale"); }
+      } else if (s[19]) { show("svc-checked"); }
       else { show("svc-unverified"); }
+      if (s[19]) { show("svc-source").querySelector("bdi").textContent = s[19]; }
       serviceShell.setAttribute("data-ready", "1");
     });
   }

@@ -14,14 +14,17 @@ import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
+from babel import Locale
+from babel.dates import format_date, get_day_names
 from sqlalchemy import select
 
 from webapp import i18n
 from webapp.directory import presenters, taxonomy
 from webapp.directory.queries import load_services
 from webapp.extensions import db
-from webapp.models import SearchDoc
+from webapp.models import SearchDoc, Service
 from webapp.search import indexer, memindex, search, vocab
 
 WEIGHTS = list(memindex.WEIGHTS)
@@ -84,24 +87,27 @@ def _read(tag: str, ids: list[str]) -> dict[str, list[Any]]:
         desc = (tr.description if tr and tr.description else None) or s.description or ""
         elig = ((tr.eligibility_description if tr and tr.eligibility_description else None)
                 or s.eligibility_description or "")
+        # Terms and languages in the order the online page lists them.
         cats = [cat_index[t.code] for t in s.terms if t.taxonomy_name == taxonomy.CATEGORIES
                 and t.code in cat_index]
         pops = [pop_index[t.code] for t in s.terms if t.taxonomy_name == taxonomy.POPULATIONS
                 and t.code in pop_index]
+        spoken = list(dict.fromkeys(lang.code for lang in s.languages if lang.code))
         flags = (FLAG_FREE if s.free else 0) | (FLAG_ALWAYS if s.always_open else 0) | (
             FLAG_DEMO if s.is_demo else 0)
-        points, city = [], ""
+        points, city, where = [], "", []
         for sal in s.locations:
             place = sal.location
             city = city or place.city or place.region or ""
+            # Town, region and whether the address is confidential: never a street.
+            where.append([place.city or "", place.region or "", int(bool(place.confidential))])
             if place.public_latitude is not None and place.public_longitude is not None:
                 points.append([place.public_latitude, place.public_longitude])
         # The link each number dials, made by the same code as the online page's, so the
         # offline Call button dials exactly what the online one does.
         phones = [[p.type, p.number, presenters.dial_href(p.number, p.type, s.country)]
                   for p in s.phones]
-        out[s.id] = [s.id, name, desc[:240], sorted(cats), sorted(pops),
-                     sorted({lang.code for lang in s.languages if lang.code}), flags,
+        out[s.id] = [s.id, name, desc[:240], cats, pops, spoken, flags,
                      s.country or "", city, points, phones,
                      list(slots.get(s.id, ("", []))),
                      None,  # the service's tokens, filled in per bundle
@@ -109,8 +115,43 @@ def _read(tag: str, ids: list[str]) -> dict[str, list[Any]]:
                      elig[:240],
                      # Shelter space as stored; the phone shows it as unknown after 48 hours.
                      [row.status, row.population_list(), space.stamp(row.updated_at)]
-                     if (row := spaces.get(s.id)) is not None else None]
+                     if (row := spaces.get(s.id)) is not None else None,
+                     s.alert or "",
+                     # The date as the online page writes it (Babel, Gregorian calendar in
+                     # every locale): the phone's Intl would write Persian dates in the solar
+                     # calendar and has no Tigrinya month names.
+                     format_date(s.assured_date, "long", locale=loc.babel)
+                     if s.assured_date else "",
+                     where, s.source_url or "", web_and_mail(s)]
     return out
+
+
+def web_and_mail(s: Service) -> list[str]:
+    """[website, its label, e-mail] as the online page shows them ("" where it shows none)."""
+    org = s.organization
+    url = presenters.web_link(s.url or (org.website if org else None)) or ""
+    parts = urlsplit(url)  # labelled as ServiceView.url_label: no scheme, "www." or bare "/"
+    label = ((parts.hostname or "").removeprefix("www.") + parts.path).rstrip("/")
+    return [url, label, presenters.mail_address(s.email or (org.email if org else None)) or ""]
+
+
+def reader_words(tag: str, listed: list[list[Any]]) -> dict[str, Any]:
+    """The reader's words the detail page needs, from the same sources as the online page:
+    category and population labels, language names, weekday names, the list pattern."""
+    loc = i18n.BY_TAG[tag]
+    patterns = Locale.parse(loc.babel).list_patterns["standard"]
+    days = get_day_names("wide", locale=loc.babel)
+    with i18n.speaking(tag):
+        return {
+            "catl": [str(taxonomy.BY_CODE[(taxonomy.CATEGORIES, c)].label)
+                     for c in taxonomy.CATEGORY_CODES],
+            "popl": [str(taxonomy.BY_CODE[(taxonomy.POPULATIONS, c)].label)
+                     for c in taxonomy.POPULATION_CODES],
+            "ln": {code: presenters.language_name(code, loc.babel)
+                   for code in sorted({c for r in listed for c in r[LANGUAGES]})},
+            "days": [days[d] for d in range(7)],  # Monday first, as the records' slots
+            "lp": [patterns.get("2"), patterns["start"], patterns["middle"], patterns["end"]],
+        }
 
 
 def build(tag: str, home_country: str) -> dict[str, Any]:
@@ -140,7 +181,7 @@ def build(tag: str, home_country: str) -> dict[str, Any]:
         "lang": tag, "home": home_country, "w": WEIGHTS, "nv": len(words),
         "tok": [*words, *extra], "cw": category_words, "sw": sorted(text.STOPWORDS),
         "cat": list(taxonomy.CATEGORY_CODES), "pop": list(taxonomy.POPULATION_CODES),
-        "s": listed,
+        "s": listed, **reader_words(tag, listed),
         "places": {k: [v[0], v[1]] for k, v in search.known_places().items()},
     }
     body["v"] = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False)
@@ -149,6 +190,7 @@ def build(tag: str, home_country: str) -> dict[str, Any]:
 
 
 TOKENS = 12  # where a record keeps its token list
+LANGUAGES = 5  # where it keeps the codes of the languages spoken
 
 
 def encode(body: dict[str, Any]) -> bytes:
