@@ -282,3 +282,49 @@ def test_the_cli_makes_an_org_editor_only_with_one_organisation(app: Flask) -> N
     assert res.exit_code != 0 and "No Such Network" in res.output
     res = runner.invoke(args=[*base, "nobody.cli", "--org", FRESNO])  # the demo has 9 rows
     assert res.exit_code != 0 and "exactly one" in res.output
+
+
+def _options(html: str, select_id: str = "organization") -> dict[str, str]:
+    """label -> value of a select's options, as a person reads them (isolates removed); a
+    repeated label fails, as a person could not tell those options apart."""
+    found = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', html, re.S)
+    assert found, html[:2000]
+    pairs = [(re.sub("[\u2068\u2069]", "", label).strip(), value) for value, label in
+             re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)</option>', found.group(1))]
+    labels = [label for label, _value in pairs]
+    assert len(labels) == len(set(labels)), sorted(lb for lb in labels if labels.count(lb) > 1)
+    return dict(pairs)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_organisations_that_share_a_name_are_told_apart(app: Flask, people: dict[str, Staff],
+                                                         lang: str) -> None:
+    """The example data has nine organisations named "Fresno Example Network": each is listed
+    once with the listings it runs, and picking one files or filters by exactly that one."""
+    client = signed(app, people["editor"])
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+    shelter, legal = service_of(app, FRESNO, "Safe Haven"), service_of(app, FRESNO, "Legal")
+    shelter_org, legal_org = stored(app, shelter).organization_id, stored(app, legal).organization_id
+    options = _options(client.get("/staff/directory").get_data(as_text=True))
+    fresno = {label: value for label, value in options.items() if label.startswith(FRESNO)}
+    assert len(fresno) == 9 and len(set(fresno.values())) == 9
+    [safe] = [label for label in fresno if "Fresno Safe Haven House" in label]
+    assert fresno[safe] == shelter_org
+    if lang == "en":
+        assert safe == "Fresno Example Network — Fresno Safe Haven House"
+        assert "Fresno Example Network — Fresno Peer Support Circle and 1 other listing" in fresno
+    page = client.get(f"/staff/directory?organization={fresno[safe]}").get_data(as_text=True)
+    assert re.findall(r'<h2 class="card-title"><a [^>]*>([^<]+)</a>', page) == [
+        "Fresno Safe Haven House"]
+
+    html = client.get("/staff/directory/new").get_data(as_text=True)
+    on_form = _options(html)
+    [clinic] = [label for label in on_form if "Fresno Immigrant Legal Clinic" in label]
+    fields = find_form(html, "name", "phone")
+    fields.update(organization=on_form[clinic], name="Fresno Night Legal Line",
+                  categories=["legal-aid"], phone="(559) 555-0188", country="US", city="Fresno",
+                  hours="24/7", timezone="America/Los_Angeles")
+    resp = client.post("/staff/directory/new", data=fields)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
+    sid = resp.headers["Location"].split("/staff/directory/")[1].split("?")[0]
+    assert stored(app, sid).organization_id == legal_org

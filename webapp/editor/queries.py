@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import Select, case, exists, func, or_, select
@@ -10,7 +11,14 @@ from sqlalchemy import Select, case, exists, func, or_, select
 from webapp.directory import taxonomy
 from webapp.editor import snapshot
 from webapp.extensions import db
-from webapp.models import ListingReport, ListingRevision, Service, StaffUser, service_terms
+from webapp.models import (
+    ListingReport,
+    ListingRevision,
+    Organization,
+    Service,
+    StaffUser,
+    service_terms,
+)
 from webapp.search.memindex import VISIBLE_STATUSES
 
 PER_PAGE = 50
@@ -76,6 +84,38 @@ def listings(f: Filters, user: StaffUser) -> tuple[list[Service], int]:
     rows: list[Service] = db.session.scalars(query.order_by(Service.name, Service.id)
                               .offset((max(f.page, 1) - 1) * PER_PAGE).limit(PER_PAGE)).all()  # type: ignore[assignment]
     return [*rows], total
+
+
+@dataclass(frozen=True)
+class OrgChoice:
+    """An organisation as a list offers it; `listings` (its listings' names) and `country`
+    (its first listing's) are filled only when another organisation in the list has the same
+    name, to tell them apart."""
+
+    id: str
+    name: str
+    listings: tuple[str, ...] = ()
+    namesakes: bool = False
+    country: str = ""
+
+
+def org_choices(orgs: list[Organization]) -> list[OrgChoice]:
+    """Each organisation once, by name; namesakes (the example data has nine "Fresno Example
+    Network") carry the names and country of the listings each runs and are ordered by them."""
+    counts = Counter(o.name for o in orgs)
+    shared = [o.id for o in orgs if counts[o.name] > 1]
+    names: dict[str, list[str]] = {oid: [] for oid in shared}
+    countries: dict[str, str] = {}
+    for start in range(0, len(shared), 500):
+        for oid, name, country in db.session.execute(
+                select(Service.organization_id, Service.name, Service.country)
+                .where(Service.organization_id.in_(shared[start:start + 500]))
+                .order_by(Service.name, Service.id)):
+            names[str(oid)].append(name)
+            countries.setdefault(str(oid), country or "")
+    out = [OrgChoice(o.id, o.name, tuple(names.get(o.id, ())), o.id in names,
+                     countries.get(o.id, "")) for o in orgs]
+    return sorted(out, key=lambda c: (c.name, c.listings, c.country, c.id))
 
 
 def verify_queue(user: StaffUser, limit: int = PER_PAGE) -> list[Service]:

@@ -3,8 +3,12 @@ services, render. Works without JavaScript; an org-editor reaches only their lis
 
 from __future__ import annotations
 
+from collections import Counter
+
+from babel import Locale
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from webapp import i18n
@@ -45,8 +49,9 @@ def directory() -> str:
                         reported=a.get("reported") == "1", recent=a.get("recent") == "1",
                         page=a.get("page", 1, type=int) or 1)
     rows, total = queries.listings(f, user)
+    orgs = org_options(access.organizations(user))
     return render_template("editor/list.html", rows=rows, total=total, f=f,
-                           orgs=access.organizations(user), pages=-(-total // queries.PER_PAGE),
+                           orgs=orgs, pages=-(-total // queries.PER_PAGE),
                            categories=[t for t in taxonomy.CATEGORY_TERMS],
                            stale_before=queries.stale_before())
 
@@ -60,10 +65,50 @@ def verify_queue() -> str:
                            form=forms.RevisionForm())
 
 
+def _isolated(text: str) -> str:
+    # A name in another script keeps its own direction inside the sentence around it.
+    return f"\u2068{text}\u2069"
+
+
+def org_label(choice: queries.OrgChoice) -> str:
+    """An organisation's name as a list shows it; after a name others share, its listings
+    ("Fresno Example Network — Fresno Safe Haven House") so staff pick the right one."""
+    if not choice.namesakes:
+        return choice.name
+    name = _isolated(choice.name)
+    if not choice.listings:
+        return _("%(name)s — no listings (%(id)s)", name=name, id=choice.id[:8])
+    first, more = _isolated(choice.listings[0]), len(choice.listings) - 1
+    if not more:
+        return _("%(name)s — %(listing)s", name=name, listing=first)
+    return ngettext("%(name)s — %(listing)s and %(num)d other listing",
+                    "%(name)s — %(listing)s and %(num)d other listings", more,
+                    name=name, listing=first)
+
+
+def org_options(orgs: list[Organization]) -> list[tuple[str, str]]:
+    """(id, label) of these organisations, each once and told apart from its namesakes: by
+    its listings, then (the same listing names) their country, then the id's start."""
+    choices = queries.org_choices(orgs)
+    labels = [org_label(c) for c in choices]
+    seen = Counter(labels)
+    territories = Locale.parse(i18n.current().babel).territories
+    for i, c in enumerate(choices):
+        if seen[labels[i]] > 1 and c.country:
+            labels[i] = _("%(label)s (%(country)s)", label=labels[i],
+                          country=territories.get(c.country, c.country))
+    seen = Counter(labels)
+    for i, c in enumerate(choices):
+        if seen[labels[i]] > 1:
+            labels[i] = _("%(label)s (%(id)s)", label=labels[i], id=c.id[:8])
+    return [(c.id, label) for c, label in zip(choices, labels, strict=True)]
+
+
 def _org_choices(form: forms.ListingForm, user: StaffUser) -> dict[str, str]:
-    orgs = {o.id: o.name for o in access.organizations(user)}
+    found = access.organizations(user)
+    orgs = {o.id: o.name for o in found}
     everything = access.whole_directory(user)
-    form.organization.choices = [("", "—")] * everything + list(orgs.items())
+    form.organization.choices = [("", "—")] * everything + org_options(found)
     if not everything:  # only their own organisation; no new one
         del form.new_organization
     return orgs
