@@ -77,10 +77,13 @@ def org_label(choice: queries.OrgChoice) -> str:
         return choice.name
     name = _isolated(choice.name)
     if not choice.listings:
+        # Translators: an organisation in a staff menu; %(id)s is the start of its database id.
         return _("%(name)s — no listings (%(id)s)", name=name, id=choice.id[:8])
     first, more = _isolated(choice.listings[0]), len(choice.listings) - 1
     if not more:
+        # Translators: an organisation in a staff menu, then the name of the listing it runs.
         return _("%(name)s — %(listing)s", name=name, listing=first)
+    # Translators: an organisation in a staff menu, then its first listing and how many more.
     return ngettext("%(name)s — %(listing)s and %(num)d other listing",
                     "%(name)s — %(listing)s and %(num)d other listings", more,
                     name=name, listing=first)
@@ -95,11 +98,13 @@ def org_options(orgs: list[Organization]) -> list[tuple[str, str]]:
     territories = Locale.parse(i18n.current().babel).territories
     for i, c in enumerate(choices):
         if seen[labels[i]] > 1 and c.country:
+            # Translators: a menu entry followed by a country's name, to tell namesakes apart.
             labels[i] = _("%(label)s (%(country)s)", label=labels[i],
                           country=territories.get(c.country, c.country))
     seen = Counter(labels)
     for i, c in enumerate(choices):
         if seen[labels[i]] > 1:
+            # Translators: a menu entry followed by the start of a database id.
             labels[i] = _("%(label)s (%(id)s)", label=labels[i], id=c.id[:8])
     return [(c.id, label) for c, label in zip(choices, labels, strict=True)]
 
