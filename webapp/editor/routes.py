@@ -3,17 +3,13 @@ services, render. Works without JavaScript; an org-editor reaches only their lis
 
 from __future__ import annotations
 
-from collections import Counter
-
-from babel import Locale
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from webapp import i18n
 from webapp.directory import taxonomy
-from webapp.editor import access, forms, queries, services, snapshot
+from webapp.editor import access, forms, org_names, queries, services, snapshot
 from webapp.extensions import db
 from webapp.models import Organization, Service, StaffUser
 from webapp.staff import auth, bp
@@ -49,7 +45,7 @@ def directory() -> str:
                         reported=a.get("reported") == "1", recent=a.get("recent") == "1",
                         page=a.get("page", 1, type=int) or 1)
     rows, total = queries.listings(f, user)
-    orgs = org_options(access.organizations(user))
+    orgs = org_names.options(access.organizations(user))
     return render_template("editor/list.html", rows=rows, total=total, f=f,
                            orgs=orgs, pages=-(-total // queries.PER_PAGE),
                            categories=[t for t in taxonomy.CATEGORY_TERMS],
@@ -65,55 +61,11 @@ def verify_queue() -> str:
                            form=forms.RevisionForm())
 
 
-def _isolated(text: str) -> str:
-    # A name in another script keeps its own direction inside the sentence around it.
-    return f"\u2068{text}\u2069"
-
-
-def org_label(choice: queries.OrgChoice) -> str:
-    """An organisation's name as a list shows it; after a name others share, its listings
-    ("Fresno Example Network — Fresno Safe Haven House") so staff pick the right one."""
-    if not choice.namesakes:
-        return choice.name
-    name = _isolated(choice.name)
-    if not choice.listings:
-        # Translators: an organisation in a staff menu; %(id)s is the start of its database id.
-        return _("%(name)s — no listings (%(id)s)", name=name, id=choice.id[:8])
-    first, more = _isolated(choice.listings[0]), len(choice.listings) - 1
-    if not more:
-        # Translators: an organisation in a staff menu, then the name of the listing it runs.
-        return _("%(name)s — %(listing)s", name=name, listing=first)
-    # Translators: an organisation in a staff menu, then its first listing and how many more.
-    return ngettext("%(name)s — %(listing)s and %(num)d other listing",
-                    "%(name)s — %(listing)s and %(num)d other listings", more,
-                    name=name, listing=first)
-
-
-def org_options(orgs: list[Organization]) -> list[tuple[str, str]]:
-    """(id, label) of these organisations, each once and told apart from its namesakes: by
-    its listings, then (the same listing names) their country, then the id's start."""
-    choices = queries.org_choices(orgs)
-    labels = [org_label(c) for c in choices]
-    seen = Counter(labels)
-    territories = Locale.parse(i18n.current().babel).territories
-    for i, c in enumerate(choices):
-        if seen[labels[i]] > 1 and c.country:
-            # Translators: a menu entry followed by a country's name, to tell namesakes apart.
-            labels[i] = _("%(label)s (%(country)s)", label=labels[i],
-                          country=territories.get(c.country, c.country))
-    seen = Counter(labels)
-    for i, c in enumerate(choices):
-        if seen[labels[i]] > 1:
-            # Translators: a menu entry followed by the start of a database id.
-            labels[i] = _("%(label)s (%(id)s)", label=labels[i], id=c.id[:8])
-    return [(c.id, label) for c, label in zip(choices, labels, strict=True)]
-
-
 def _org_choices(form: forms.ListingForm, user: StaffUser) -> dict[str, str]:
     found = access.organizations(user)
     orgs = {o.id: o.name for o in found}
     everything = access.whole_directory(user)
-    form.organization.choices = [("", "—")] * everything + org_options(found)
+    form.organization.choices = [("", "—")] * everything + org_names.options(found)
     if not everything:  # only their own organisation; no new one
         del form.new_organization
     return orgs
