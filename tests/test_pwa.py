@@ -163,7 +163,7 @@ def test_tip_written_offline_is_stored_exactly_once(app: Flask, context: Any,
     page.reload()
     page.wait_for_selector("#tip-queue li.queued-queued")
     context.set_offline(False)
-    # Back online, the same page (no reload) says "sent" (see #13); the digits wait for a tap.
+    # Back online, the same page (no reload) says "sent"; the digits wait for a tap.
     page.wait_for_selector("#tip-queue li.queued-sent", timeout=20000)
     before_tap = page.content()
     assert page.locator("#tip-queue .receipt-inline").count() == 0

@@ -118,3 +118,4 @@ def test_bundle_carries_the_online_pages_words(client: FlaskClient, tag: str) ->
         assert str(day.year) in record[17]  # the Gregorian year, as online
     assert [len(body[k]) for k in ("catl", "popl", "days")] == [
         len(body["cat"]), len(body["pop"]), 7]
+    assert body["sep"] == {"ar": "، ", "fa": "، ", "ti": "፣ "}[tag]  # as the online hours

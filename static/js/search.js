@@ -434,6 +434,7 @@
         show("svc-space-h"); var box = show("svc-space", words); box.setAttribute("data-space", st);
         var when; try { when = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", calendar: "gregory" }).format(new Date(sp[2])); } catch (e) { when = sp[2]; }
         show("svc-space-age").firstChild.textContent = serviceShell.getAttribute("data-t-space-age").replace("{date}", when);
+        show("svc-space-call");
       }
       if (s[5].length) { show("svc-langs-h"); show("svc-langs", listOf(s[5].map(languageName))); }
       var slots = (s[11] && s[11][1]) || [];
@@ -446,7 +447,7 @@
           var times = slots.filter(function (x) { return x[0] === d; }).map(function (x) { return hhmm(x[1]) + "\u2013" + hhmm(x[2]); });
           var tr = el("tr"), th = el("th", dayName(d)), td = el("td");
           th.setAttribute("scope", "row");
-          var bd = el("bdi", times.length ? times.join(", ") : serviceShell.getAttribute("data-t-closed")); bd.setAttribute("dir", times.length ? "ltr" : "auto");
+          var bd = el("bdi", times.length ? times.join(W.sep || ", ") : serviceShell.getAttribute("data-t-closed")); bd.setAttribute("dir", times.length ? "ltr" : "auto");
           td.appendChild(bd); tr.appendChild(th); tr.appendChild(td); body.appendChild(tr);
         }
         show("svc-hours"); show("svc-local");

@@ -137,7 +137,8 @@ def web_and_mail(s: Service) -> list[str]:
 
 def reader_words(tag: str, listed: list[list[Any]]) -> dict[str, Any]:
     """The reader's words the detail page needs, from the same sources as the online page:
-    category and population labels, language names, weekday names, the list pattern."""
+    category and population labels, language names, weekday names, the list pattern and
+    the comma between the times of one day."""
     loc = i18n.BY_TAG[tag]
     patterns = Locale.parse(loc.babel).list_patterns["standard"]
     days = get_day_names("wide", locale=loc.babel)
@@ -151,6 +152,7 @@ def reader_words(tag: str, listed: list[list[Any]]) -> dict[str, Any]:
                    for code in sorted({c for r in listed for c in r[LANGUAGES]})},
             "days": [days[d] for d in range(7)],  # Monday first, as the records' slots
             "lp": [patterns.get("2"), patterns["start"], patterns["middle"], patterns["end"]],
+            "sep": i18n.separators(tag)[0],  # between the times of one day
         }
 
 
