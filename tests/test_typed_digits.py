@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 import pyotp
 import pytest
@@ -84,3 +85,17 @@ def test_staff_code_in_persian_digits_signs_in(app: Flask, staff: dict[str, Staf
     else:
         raise AssertionError("a code typed in Persian digits was refused")
     assert client.get("/staff/").status_code == 200
+
+
+@pytest.mark.browser
+def test_receipt_typed_in_arabic_digits_shows_in_typed_order(live_server: str,
+                                                            phones: Any) -> None:
+    """Arabic-Indic digits lay their groups out right to left even in a left-to-right field:
+    the receipt field overrides that, so what is typed reads like the printed receipt."""
+    page = phones("ar").new_page()
+    page.goto(f"{live_server}/ar/tip/status")
+    field = page.locator("#receipt")
+    field.fill("١٢٣٤ ٥٦٧٨ ٩٠١٢ ٣٤٥٦")
+    style = field.evaluate("(el) => [getComputedStyle(el).direction, "
+                           "getComputedStyle(el).unicodeBidi]")
+    assert style == ["ltr", "bidi-override"]

@@ -23,6 +23,7 @@ _NUMBERISH = r"[+(\uff0b\uff08]?[\dA-Za-z]*\d[\dA-Za-z]*[)\uff09]?"
 NUMBER_RUN = re.compile(rf"{_NUMBERISH}(?:(?:[ \-./:\u3000]+|(?<=[)\uff09])){_NUMBERISH})*")
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 LRI, PDI = "\u2066", "\u2069"
+LRO, PDF = "\u202d", "\u202c"
 
 
 def has_rtl(text: str) -> bool:
@@ -41,22 +42,42 @@ def base_direction(text: str) -> str:
     return "ltr"
 
 
+def _arabic_numbers(run: str) -> bool:
+    """Whether the run holds Arabic-Indic digits (bidi class AN). Unlike European digits
+    (ASCII, Persian), the bidi algorithm lays groups of these out right to left even inside a
+    left-to-right isolate ("١٢٣ ٤٥٦" shows as "٤٥٦ ١٢٣"), so only an override keeps them in the
+    order typed."""
+    return any(unicodedata.bidirectional(ch) == "AN" for ch in run)
+
+
 def isolate_html(text: str | None) -> Markup:
-    """Escaped text with each number run in <bdi dir="ltr">, for a dir="auto" element."""
+    """Escaped text with each number run in <bdi dir="ltr">, for a dir="auto" element (and an
+    override inside it for runs of Arabic-Indic digits)."""
     if not text:
         return Markup("")
     out: list[str] = []
     last = 0
     for m in NUMBER_RUN.finditer(text):
         out.append(str(escape(text[last:m.start()])))
-        out.append(f'<bdi dir="ltr">{escape(m.group(0))}</bdi>')
+        run = escape(m.group(0))
+        if _arabic_numbers(m.group(0)):
+            run = Markup(f'<bdo dir="ltr">{run}</bdo>')  # noqa: S704 - run is escaped
+        out.append(f'<bdi dir="ltr">{run}</bdi>')
         last = m.end()
     out.append(str(escape(text[last:])))
     return Markup("".join(out))  # noqa: S704 - every piece above was escaped
 
 
 def isolate_plain(text: str) -> str:
-    """The text with each number run wrapped in LRI…PDI when it has RTL letters (for PDFs)."""
+    """The text with each number run wrapped in LRI…PDI when it has RTL letters (for PDFs);
+    LRO…PDF inside for runs of Arabic-Indic digits."""
     if not has_rtl(text):
         return text
-    return NUMBER_RUN.sub(lambda m: LRI + m.group(0) + PDI, text)
+
+    def wrap(m: re.Match[str]) -> str:
+        run = m.group(0)
+        if _arabic_numbers(run):
+            run = LRO + run + PDF
+        return LRI + run + PDI
+
+    return NUMBER_RUN.sub(wrap, text)

@@ -8,7 +8,8 @@ from typing import Any
 
 from fpdf import FPDF
 
-_NO_ISOLATES = {ord(c): None for c in "\u2066\u2067\u2068\u2069"}
+# Isolates (LRI RLI FSI PDI) and the embeddings and overrides (LRE RLE PDF LRO RLO).
+_NO_ISOLATES = {ord(c): None for c in "\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u202d\u202e"}
 
 
 class IsolatingPDF(FPDF):
