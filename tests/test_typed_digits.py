@@ -99,3 +99,22 @@ def test_receipt_typed_in_arabic_digits_shows_in_typed_order(live_server: str,
     style = field.evaluate("(el) => [getComputedStyle(el).direction, "
                            "getComputedStyle(el).unicodeBidi]")
     assert style == ["ltr", "bidi-override"]
+
+
+def test_editor_reads_coordinates_and_postcode_in_any_digits(app: Flask) -> None:
+    """A listing edited on a phone with an Arabic or Persian keyboard stores the numbers."""
+    from tests.editor_helpers import FRESNO, edit_listing, editors, service_of
+    from tests.tips_helpers import sign_in
+    from webapp.extensions import db
+    from webapp.models import Service
+
+    client = app.test_client()
+    sign_in(client, editors(app)["editor"])
+    sid = service_of(app, FRESNO, "Legal")
+    resp = edit_listing(client, sid, latitude="٣٦٫٧٤٩", longitude="-۱۱۹٫۷۸۱",
+                        postal_code="٩٣٧٢١")
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    with app.app_context():
+        place = db.session.get(Service, sid).locations[0].location  # type: ignore[union-attr]
+        assert (place.latitude, place.longitude, place.postal_code) == (
+            pytest.approx(36.749), pytest.approx(-119.781), "93721")

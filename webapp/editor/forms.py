@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from webapp import digits
 from webapp.directory import hours, taxonomy
 from webapp.directory.presenters import mail_address, web_link
 from webapp.editor import snapshot
@@ -125,13 +126,16 @@ class ListingForm(FlaskForm):
                        render_kw=AUTO)
     region = StringField(_l("Region"), validators=[Length(max=200, message=TOO_LONG)],
                          render_kw=AUTO)
-    postal_code = StringField(_l("Postal code"), validators=[Length(max=40, message=TOO_LONG)])
+    postal_code = StringField(_l("Postal code"), validators=[Length(max=40, message=TOO_LONG)],
+                              filters=[digits.field_filter], render_kw={"dir": "auto"})
     country = StringField(_l("Country code"), validators=[
         DataRequired(REQUIRED), Regexp(r"^[A-Za-z]{2}$", message=_l(
             "A two-letter country code such as US or GB."))], render_kw={"dir": "ltr"})
     latitude = StringField(_l("Latitude"), validators=[_coordinate(90)],
+                           filters=[digits.field_filter],
                            render_kw={"dir": "ltr", "inputmode": "decimal"})
     longitude = StringField(_l("Longitude"), validators=[_coordinate(180)],
+                            filters=[digits.field_filter],
                             render_kw={"dir": "ltr", "inputmode": "decimal"})
     hours = StringField(_l("Opening hours"), validators=[_hours], render_kw={"dir": "ltr"})
     timezone = StringField(_l("Time zone"), validators=[_zone], render_kw={"dir": "ltr"})
