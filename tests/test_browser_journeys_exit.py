@@ -155,3 +155,36 @@ def test_escape_outside_a_text_field_still_leaves(phones: Any, live_server: str)
     page.check("input[value=labour]")
     page.keyboard.press("Escape")
     page.wait_for_url(EXIT)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_an_online_listing_links_back_to_its_results(phones: Any, live_server: str,
+                                                     lang: str) -> None:
+    """Online too: home -> search -> a card -> "Back to results" is the same search."""
+    page = phone(phones, lang, service_workers="block").new_page()
+    page.goto(f"{live_server}/{lang}/")
+    page.fill("#q", QUERY[lang])
+    with page.expect_navigation():
+        page.press("#q", "Enter")
+    results = page.url
+    with page.expect_navigation():
+        page.click("ul.cards li.card h2 a")
+    assert "/services/" in page.url
+    with page.expect_navigation():
+        page.click("#back-to-results a")
+    assert page.url == results
+    assert page.input_value("#q") == QUERY[lang]
+
+
+def test_staff_pages_keep_the_browsers_back(app: Flask, staff: dict[str, Any], phones: Any,
+                                            live_server: str) -> None:
+    """Staff move through many pages on their own device: Back still works there."""
+    from tests.pages import sign_in_page
+
+    page = phone(phones, "en", service_workers="block").new_page()
+    sign_in_page(page, live_server, staff["admin"])
+    page.goto(f"{live_server}/staff/")
+    with page.expect_navigation():
+        page.click("nav a[href='/staff/referrals']")
+    page.go_back()
+    assert page.url == f"{live_server}/staff/"

@@ -33,7 +33,9 @@
      Haven page and "Leave quickly" replaces it: Back then shows what was open before Haven,
      never a search or a listing. Pages offer their own way back (see "Back to results"). */
   function inHaven(url) {
-    return url.origin === location.origin && /^https?:$/.test(url.protocol);
+    // Staff pages keep the browser's Back: staff work through many pages on their own device.
+    return url.origin === location.origin && /^https?:$/.test(url.protocol) &&
+      !/^\/staff(\/|$)/.test(location.pathname);
   }
   function isResults(path) { return /^\/[A-Za-z-]+\/(offline\/)?search$/.test(path); }
   function go(url) {

@@ -254,10 +254,13 @@
       cands = allowed !== null ? Array.from(allowed) : S.map(function (s, o) { return o; });
     }
     var dist = new Map();
+    var unknownPlace = false;
     if (!p.near && p.nearText) {
-      var place = d.places[tokens(p.nearText).join(" ")];
-      if (!place) { return { ids: [], total: 0, matched: matched, rows: [], unknownPlace: true }; }
-      p = Object.assign({}, p, { near: place });
+      // As the server reads it (webapp/search/places.py): the longest run of up to 3 words
+      // naming a known town, the last first, so "Fresno, CA" finds Fresno. A place it does
+      // not know leaves the results as they are.
+      var place = findPlace(p.nearText.split(/[\s,;\/]+/).filter(Boolean), d.places);
+      if (place) { p = Object.assign({}, p, { near: place }); } else { unknownPlace = true; }
     }
     if (p.near) {
       var lat = p.near[0], lng = p.near[1], b = box(lat, lng, p.radius || 50), k2 = Math.cos(lat * Math.PI / 180);
@@ -283,8 +286,39 @@
     });
     var per_page = p.per_page || 20, page = p.page || 1;
     return { ids: cands.slice((page - 1) * per_page, page * per_page).map(function (o) { return S[o][0]; }),
-      total: cands.length, matched: matched, rows: cands.slice((page - 1) * per_page, page * per_page).map(function (o) { return S[o]; }) };
+      total: cands.length, matched: matched, unknownPlace: unknownPlace,
+      rows: cands.slice((page - 1) * per_page, page * per_page).map(function (o) { return S[o]; }) };
   };
+
+  function findPlace(words, places) {
+    for (var size = 3; size > 0; size--) {
+      for (var i = words.length - size; i >= 0; i--) {
+        var hit = places[tokens(words.slice(i, i + size).join(" ")).join(" ")];
+        if (hit) { return hit; }
+      }
+    }
+    return null;
+  }
+
+  // The zero of every script's decimal digits (Unicode Nd): ١ (U+0661) is 1, ۱ (U+06F1) is 1.
+  var ZEROS = [0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6,
+    0xd66, 0xde6, 0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80,
+    0x1a90, 0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0,
+    0xff10, 0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0,
+    0x11650, 0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0,
+    0x16b50, 0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0];
+  var PUNCT = { "\u066b": ".", "\u066c": ",", "\u060c": ",", "\u2212": "-", "\uff0c": ",",
+    "\uff0e": ".", "\uff0d": "-", "\uff0b": "+" };
+  function asciiDigits(text) {  // as webapp/digits.py to_ascii, for what people type
+    return text.replace(/\p{Nd}|[\u066b\u066c\u060c\u2212\uff0b-\uff0e]/gu, function (ch) {
+      if (PUNCT[ch]) { return PUNCT[ch]; }
+      var cp = ch.codePointAt(0);
+      for (var i = ZEROS.length - 1; i >= 0; i--) {
+        if (cp >= ZEROS[i]) { return String(cp - ZEROS[i]); }
+      }
+      return ch;
+    });
+  }
 
   function paramsFrom(search) {
     var u = new URLSearchParams(search), p = { q: (u.get("q") || u.get("search") || "").trim() };
@@ -293,7 +327,7 @@
       u.getAll(n).forEach(function (v) { v.split(",").forEach(function (x) { if (x.trim()) { p[n].push(x.trim()); } }); });
     });
     ["free", "always_open", "open_now"].forEach(function (n) { p[n] = ["1", "true", "yes", "on"].indexOf((u.get(n) || "").toLowerCase()) !== -1; });
-    var near = (u.get("near") || "").match(/^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/);
+    var near = asciiDigits(u.get("near") || "").match(/^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/);
     if (near) { p.near = [parseFloat(near[1]), parseFloat(near[2])]; }
     else if ((u.get("near") || "").trim()) { p.nearText = u.get("near").trim(); }
     p.radius = parseInt(u.get("radius") || "50", 10) || 50;
@@ -354,9 +388,14 @@
 
   var searchShell = document.querySelector("[data-offline=search]");
   function renderOffline(dir) {
-      var res = dir.search(paramsFrom(location.search)), list = document.getElementById("offline-results");
+      var asked = paramsFrom(location.search), res = dir.search(asked), list = document.getElementById("offline-results");
       list.textContent = "";
       searchShell.querySelector(".total").textContent = searchShell.getAttribute("data-t-total").replace("{n}", String(res.total));
+      var unknown = document.getElementById("unknown-place");
+      if (unknown) {
+        unknown.hidden = !res.unknownPlace;
+        unknown.textContent = res.unknownPlace ? searchShell.getAttribute("data-t-unknown-place").replace("{place}", asked.nearText) : "";
+      }
       if (!res.total) { list.appendChild(el("li", searchShell.getAttribute("data-t-none"))); }
       res.rows.forEach(function (s) {
         var li = el("li", null, "card"), h = el("h2", null, "card-title"), a = el("a", s[1]);

@@ -25,7 +25,7 @@ from webapp.directory import presenters, taxonomy
 from webapp.directory.queries import load_services
 from webapp.extensions import db
 from webapp.models import SearchDoc, Service
-from webapp.search import indexer, memindex, search, vocab
+from webapp.search import indexer, memindex, places, vocab
 
 WEIGHTS = list(memindex.WEIGHTS)
 FLAG_FREE, FLAG_ALWAYS, FLAG_DEMO = 1, 2, 4
@@ -184,7 +184,7 @@ def build(tag: str, home_country: str) -> dict[str, Any]:
         "tok": [*words, *extra], "cw": category_words, "sw": sorted(text.STOPWORDS),
         "cat": list(taxonomy.CATEGORY_CODES), "pop": list(taxonomy.POPULATION_CODES),
         "s": listed, **reader_words(tag, listed),
-        "places": {k: [v[0], v[1]] for k, v in search.known_places().items()},
+        "places": {k: [v[0], v[1]] for k, v in places.known_places(tag).items()},
     }
     body["v"] = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False)
                                .encode()).hexdigest()[:16]
