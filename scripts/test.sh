@@ -14,4 +14,4 @@ HAVEN_TEST_DB=postgresql .venv/bin/pytest -q -p no:cacheprovider -m "not browser
   tests/test_tips.py tests/test_staff.py tests/test_staff_bidi.py tests/test_indexing.py \
   tests/test_reports.py tests/test_sheets.py tests/test_editor_import.py tests/test_editor.py \
   tests/test_coalition.py tests/test_sms.py tests/test_booklet.py tests/test_import_parallel.py \
-  tests/test_hsds_api.py
+  tests/test_hsds_api.py tests/test_near.py tests/test_typed_digits.py
