@@ -24,7 +24,7 @@ declare -A MODULES=(
   [text]="webapp/search/text.py|tests/test_text_properties.py tests/test_search.py::test_folding_rules"
   [segments]="webapp/sms/segments.py|tests/test_segments_properties.py tests/test_sms.py::test_segment_counting"
   [hours]="webapp/directory/hours.py|tests/test_hours_properties.py tests/test_sheets.py::test_opening_hours tests/test_sheets.py::test_opening_hours_refused"
-  [security]="webapp/security.py|tests/test_security_mutants.py tests/test_security.py"
+  [security]="webapp/security.py|tests/test_security_mutants.py tests/test_security.py::test_client_identity_is_stripped tests/test_security.py::test_500_page_has_headers_and_no_trace"
   [presenters]="webapp/directory/presenters.py|tests/test_presenters_mutants.py tests/test_reports.py::test_only_web_addresses_become_links tests/test_reports.py::test_only_plain_addresses_become_mailto"
   [bidi]="webapp/bidi.py|tests/test_bidi_mutants.py tests/test_staff_bidi.py::test_number_runs tests/test_staff_bidi.py::test_isolation_escapes_and_wraps"
   [receipts]="webapp/tips/services.py|tests/test_receipts_mutants.py"
@@ -50,7 +50,7 @@ toml_list() {  # words -> a TOML array of strings
 # Mutant names listed as equivalent (the first `webapp....__mutmut_N` of each list item).
 equivalents() {
   [[ -f $EQUIVALENT ]] || return 0
-  grep -oE '^- `[A-Za-z0-9_.]+__mutmut_[0-9]+`' "$EQUIVALENT" | tr -d '`- ' || true
+  grep -oE '^- `[^`]+__mutmut_[0-9]+`' "$EQUIVALENT" | sed -e 's/^- `//' -e 's/`$//' || true
 }
 
 status=0

@@ -223,7 +223,7 @@ def test_whole_week_only_without_a_closed_minute(week: list[list[tuple[int, int]
                 holed.append(Slot(day, minute + 1, s.closes))
         else:
             holed.append(s)
-    assert not hours.covers_whole_week(holed)
+    assert hours.covers_whole_week(holed) is False
 
 
 def test_whole_week_edges() -> None:
@@ -231,11 +231,11 @@ def test_whole_week_edges() -> None:
     assert hours.covers_whole_week([Slot(d, 0, 1440) for d in range(7)])
     assert hours.covers_whole_week(
         [Slot(d, a, b) for d in range(7) for a, b in ((0, 600), (600, 1440))])
-    assert not hours.covers_whole_week([Slot(d, 0, 1440) for d in range(6)])
-    assert not hours.covers_whole_week([])
-    assert not hours.covers_whole_week([Slot(d, 0, 1439) for d in range(7)])
-    assert not hours.covers_whole_week([Slot(d, 1, 1440) for d in range(7)])
-    assert not hours.covers_whole_week(
+    assert False is hours.covers_whole_week([Slot(d, 0, 1440) for d in range(6)])
+    assert False is hours.covers_whole_week([])
+    assert False is hours.covers_whole_week([Slot(d, 0, 1439) for d in range(7)])
+    assert False is hours.covers_whole_week([Slot(d, 1, 1440) for d in range(7)])
+    assert False is hours.covers_whole_week(
         [Slot(d, a, b) for d in range(7) for a, b in ((0, 600), (601, 1440))])
 
 
@@ -304,6 +304,9 @@ def test_opening_hours_typed_in_any_script(week: dict[int, list[tuple[str, str]]
       3: [("09:00", "17:00")], 4: [("09:00", "17:00")], 5: [], 6: []}),
     ("Mo 22:00-23:59", {0: [("22:00", "23:59")], **{d: [] for d in range(1, 7)}}),
     ("Th OFF", {d: [] for d in range(7)}),
+    ("9:00-17:00", {d: [("09:00", "17:00")] for d in range(7)}),  # no days: every day
+    ("; Mo 09:00-17:00; ; Tu 10:00-12:00",  # empty rules are skipped, not the end
+     {0: [("09:00", "17:00")], 1: [("10:00", "12:00")], **{d: [] for d in range(2, 7)}}),
 ])
 def test_parse_opening_hours(text: str, expected: dict[int, list[tuple[str, str]]]) -> None:
     """The forms the editor accepts, read day by day."""

@@ -225,6 +225,8 @@ def test_without_an_address_the_tag_is_empty(clock: FakeClock) -> None:
                          "HTTP_X_FORWARDED_FOR": "203.0.113.1, 198.51.100.7"}, "198.51.100.7"),
     ("X-Forwarded-For", {"REMOTE_ADDR": "10.0.0.1",
                          "HTTP_X_FORWARDED_FOR": "198.51.100.7"}, "198.51.100.7"),
+    ("X-Forwarded-For", {"REMOTE_ADDR": "10.0.0.1",  # hops joined without a space
+                         "HTTP_X_FORWARDED_FOR": "203.0.113.1,198.51.100.7"}, "198.51.100.7"),
     ("x-real-ip", {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_REAL_IP": " 198.51.100.8 "},
      "198.51.100.8"),
     ("X-Forwarded-For", {"REMOTE_ADDR": "10.0.0.1"}, "10.0.0.1"),  # header missing
@@ -251,6 +253,22 @@ def test_no_proxy_header_is_trusted_unless_configured(clock: FakeClock) -> None:
                               environ_base={"REMOTE_ADDR": "10.0.0.1"})
     assert proxied.config["SEEN"]["tag"] == proxied.extensions["haven_tagger"].tag(
         "198.51.100.7")
+
+
+def test_the_middleware_trusts_no_header_by_default(clock: FakeClock) -> None:
+    """Built without a proxy header, the middleware tags the connecting address only."""
+    received: dict[str, Any] = {}
+
+    def inner(env: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        received.update(env)
+        return [b"ok"]
+
+    tagger = RotatingTagger(SharedState(""))
+    middleware = StripClientIdentity(inner, tagger)
+    assert middleware.proxy_key == ""
+    middleware({"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "198.51.100.7"},
+               lambda *a: None)
+    assert received[CLIENT_TAG] == tagger.tag("10.0.0.1")
 
 
 def test_pages_still_answer_when_the_store_is_down(clock: FakeClock) -> None:

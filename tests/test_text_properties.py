@@ -74,6 +74,9 @@ def test_edit_distance_is_the_true_distance_up_to_the_limit(a: str, b: str, limi
     ("abcd", "badc", 3, 2),
     ("ca", "abc", 3, 3),  # optimal string alignment, not full Damerau
     ("a", "b", 3, 1),  # a substitution is one edit, not two
+    ("ab", "a", 2, 1),  # a deletion is one edit
+    ("b", "ba", 1, 1),  # an insertion is one edit
+    ("aaa", "a", 2, 2),  # a transposition needs two letters on each side
     ("abc", "xyz", 1, 2),  # given up (limit + 1) once a whole row exceeds the limit
     ("kitten", "sitting", 5, 3),
     ("conseling", "counselling", 2, 2),
