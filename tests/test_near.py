@@ -91,3 +91,19 @@ def test_sms_finds_the_town_in_other_scripts(app: Flask) -> None:
         assert split_place("مأوى فريسنو") == ("مأوى", [fresno[0], fresno[1]])  # type: ignore[index]
         assert split_place("shelter Fresno, CA")[1] == [fresno[0], fresno[1]]  # type: ignore[index]
         assert split_place("shelter Visalia") == ("shelter Visalia", None)
+
+
+@pytest.mark.parametrize("query", [
+    "endpoint=x", "_anchor=x", "_method=POST", "_external=1&_scheme=javascript", "lang=//evil",
+    "values=1", "q=shelter&endpoint=public.home&_external=1",
+])
+@pytest.mark.parametrize("path", ["/en/search", "/en/", "/search", "/en/search?q=a&page=2"])
+def test_names_url_for_reserves_never_break_a_page(app: Flask, query: str, path: str) -> None:
+    """Links built from the query (language switcher, pages, the language redirect) ignore
+    names url_for would read as its own: no 500, and no link to another scheme or host."""
+    client = app.test_client()
+    sep = "&" if "?" in path else "?"
+    r = client.get(f"{path}{sep}{query}")
+    assert r.status_code in (200, 302), (path, query, r.status_code)
+    body = r.get_data(as_text=True) + r.headers.get("Location", "")
+    assert "javascript:" not in body and "//evil" not in body

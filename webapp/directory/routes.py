@@ -74,7 +74,7 @@ def pick_locale_listing(service_id: str) -> WResponse:
 @root.route("/search")
 def pick_locale_search() -> WResponse:
     """A poster's code for a kind of help: the results in the phone's language."""
-    return _to_locale("public.results", **request.args.to_dict(flat=False))
+    return _to_locale("public.results", **query_args())
 
 
 def _to_locale(endpoint: str, **args: Any) -> WResponse:
@@ -243,16 +243,25 @@ def switch_url(tag: str) -> str:
     """This same page in another locale (the language switcher's links)."""
     if request.blueprint not in i18n.LOCALIZED or request.endpoint is None:
         return url_for("public.home", lang=tag)
-    args = {**(request.view_args or {}), **request.args.to_dict(flat=False), "lang": tag}
+    args = {**query_args(), **(request.view_args or {}), "lang": tag}
     return url_for(request.endpoint, **args)
 
 
 @bp.app_template_global()
 def page_url(page: int) -> str:
     """The current results page with another page number (keeps repeated filters)."""
-    args: dict[str, Any] = request.args.to_dict(flat=False)
+    args: dict[str, Any] = query_args()
     args["page"] = [str(page)]
     return url_for("public.results", **args)
+
+
+def query_args() -> dict[str, list[str]]:
+    """This request's query, safe to hand back to url_for: names url_for itself reads
+    (endpoint, _anchor, _method, _scheme, _external) or the URL's own (lang) are dropped, so
+    "?_external=1&_scheme=javascript" or "?lang=//evil" can neither build another URL nor fail
+    the page."""
+    return {k: v for k, v in request.args.to_dict(flat=False).items()
+            if not k.startswith("_") and k not in ("endpoint", "lang")}
 
 
 @bp.app_template_global()
