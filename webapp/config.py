@@ -85,6 +85,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "HAVEN_SHARED_STATE_URL": _shared_state_url(os.environ.get("HAVEN_SHARED_STATE_URL", "")),
         # How long an unlocked organisation key stays usable.
         "HAVEN_UNLOCK_MINUTES": int(os.environ.get("HAVEN_UNLOCK_MINUTES", "15")),
+        # A staff session ends after this many minutes without a request, and this many hours
+        # after sign-in whatever happens (a copied cookie dies with it).
+        "HAVEN_STAFF_IDLE_MINUTES": int(os.environ.get("HAVEN_STAFF_IDLE_MINUTES", "30")),
+        "HAVEN_STAFF_SESSION_HOURS": int(os.environ.get("HAVEN_STAFF_SESSION_HOURS", "12")),
         # Argon2id strength for the organisation passphrase: "moderate" (256 MiB) in production.
         "HAVEN_PASSPHRASE_KDF": os.environ.get("HAVEN_PASSPHRASE_KDF", "moderate"),
         # Tips one client may send per hour; wrong receipts one client may try per 15 minutes.

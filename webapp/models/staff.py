@@ -63,3 +63,19 @@ class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
     # Whose log this is: each member organisation's admins read their own (see #11).
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), default=1,
                                            server_default=text("1"), index=True)
+
+
+class StaffSession(db.Model):  # type: ignore[name-defined,misc]
+    """A signed-in browser. The cookie holds a random id; only its hash is kept here, so a
+    copy of the database opens no session. Neither address nor browser is stored."""
+
+    __tablename__ = "staff_session"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)  # sign-in: the absolute limit
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime)  # the idle limit
+    totp_at: Mapped[dt.datetime] = mapped_column(DateTime)  # last code typed in this session
+    # The handle of the unlocked key (never the key that opens it, which stays in the cookie),
+    # so ending the session from elsewhere forgets the key too.
+    vault_handle: Mapped[str | None] = mapped_column(String(40), nullable=True)

@@ -15,10 +15,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import select
 
+from webapp import digits
 from webapp.extensions import db
 from webapp.models import AuditEntry, StaffUser
 from webapp.models.coalition import DEFAULT_MEMBER
-from webapp.models.staff import TIP_ROLES
+from webapp.models.staff import TIP_ROLES, StaffSession
+from webapp.staff import sessions
 from webapp.tips import crypto
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,7 +40,7 @@ def create_user(username: str, password: str, role: str, *, secret: str | None =
     """A new account; returns it and its TOTP secret (shown once, to enrol an app)."""
     secret = secret or pyotp.random_base32()
     user = StaffUser(username=username, password_hash=hasher.hash(password), role=role,
-                     totp_secret=crypto.seal(_totp_box_key(), secret.encode()), active=True,
+                     totp_secret=sealed_secret(secret), active=True,
                      last_totp_step=0, organization_id=organization_id,
                      member_id=member_id)
     db.session.add(user)
@@ -47,6 +49,11 @@ def create_user(username: str, password: str, role: str, *, secret: str | None =
     else:
         db.session.flush()
     return user, secret
+
+
+def sealed_secret(secret: str) -> bytes:
+    """A TOTP secret as stored: encrypted with a key derived from the app's secret key."""
+    return crypto.seal(_totp_box_key(), secret.encode())
 
 
 def totp_for(user: StaffUser) -> pyotp.TOTP:
@@ -71,6 +78,17 @@ def check_login(username: str, password: str, code: str) -> StaffUser | None:
         return None
     if user is None or not user.active:
         return None
+    if not _accept_code(user, code):
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    db.session.commit()
+    return user
+
+
+def _accept_code(user: StaffUser, code: str) -> bool:
+    """Whether code is the user's current TOTP code, never used before (the step is stored,
+    uncommitted); CodeAlreadyUsed when it was right but used already."""
     totp = totp_for(user)
     now = time.time()
     reused = False
@@ -82,22 +100,83 @@ def check_login(username: str, password: str, code: str) -> StaffUser | None:
             reused = True
             continue
         user.last_totp_step = step
-        if hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = hasher.hash(password)
-        db.session.commit()
-        return user
+        return True
     if reused:
         raise CodeAlreadyUsed
-    return None
+    return False
+
+
+def current_session() -> StaffSession | None:
+    """The server record of this browser's session while it may be used; one that has gone
+    idle, outlived its lifetime or belongs to a disabled account is ended here."""
+    if "staff_session" not in g:
+        g.staff_session = None
+        row = sessions.find(session.get("sid"))
+        if row is not None:
+            at = now()
+            user = db.session.get(StaffUser, row.user_id)
+            why = sessions.expired(row, at) or ("" if user and user.active else "disabled")
+            if why:
+                sessions.end([row], why, None, user.member_id if user else DEFAULT_MEMBER, at)
+            else:
+                sessions.touch(row, at)
+                g.staff_session = row
+    return g.staff_session  # type: ignore[no-any-return]
 
 
 def current_user() -> StaffUser | None:
     """The signed-in staff member, if any."""
     if "staff_user" not in g:
-        uid = session.get("uid")
-        user = db.session.get(StaffUser, uid) if isinstance(uid, int) else None
-        g.staff_user = user if user is not None and user.active else None
+        row = current_session()
+        g.staff_user = db.session.get(StaffUser, row.user_id) if row is not None else None
     return g.staff_user  # type: ignore[no-any-return]
+
+
+def begin_session(user: StaffUser) -> None:
+    """Sign user in on this browser: a new session id (never one the browser brought along);
+    commit."""
+    at = now()
+    sessions.purge(at)
+    token, row = sessions.start(user, at)
+    db.session.commit()
+    session.clear()
+    session["sid"] = token
+    g.staff_session, g.staff_user = row, user
+
+
+def rotate_session(vault_token: str | None) -> None:
+    """A new session id for this browser (at unlock), keeping its sign-in time, so an id seen
+    before unlocking never reaches the unlocked key; commit."""
+    old = current_session()
+    user = current_user()
+    if old is None or user is None:
+        return
+    token, row = sessions.start(user, now(), created=old.created_at, totp_at=old.totp_at)
+    row.vault_handle = vault_token.partition(".")[0] if vault_token else None
+    db.session.delete(old)
+    db.session.commit()
+    session["sid"] = token
+    g.staff_session = row
+
+
+def confirmed(code: str | None) -> bool:
+    """Whether the signed-in person may make a change to accounts or keys: a code typed in
+    this session in the last few minutes, or a good new code now (which counts as typed).
+    A copied cookie alone is not enough."""
+    row, user = current_session(), current_user()
+    if row is None or user is None:
+        return False
+    at = now()
+    if sessions.fresh(row, at):
+        return True
+    try:
+        ok = _accept_code(user, str(digits.code_filter(code or "")))
+    except CodeAlreadyUsed:
+        ok = False
+    if ok:
+        row.totp_at = at
+    db.session.commit()
+    return ok
 
 
 def member_id() -> int:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from nacl.public import PrivateKey
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -13,8 +14,13 @@ from werkzeug.wrappers import Response
 from webapp.extensions import db
 from webapp.models import AuditEntry, Organization, OrgKey, StaffUser
 from webapp.security import client_tag, limiter
-from webapp.staff import auth, bp, forms, vault
+from webapp.staff import auth, bp, forms, sessions, vault
+from webapp.staff import users as staff_users
 from webapp.tips import crypto
+
+# Translators: shown when an admin changes accounts without a recent code from the app.
+NEED_CODE = _l("To change accounts, type a new code from your authenticator app (one you have "
+               "not used to sign in).")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -38,8 +44,7 @@ def login() -> Response | tuple[str, int] | str:
             limiter.hit("login", client_tag(), 10, 900)
             return render_template("staff/login.html", form=form, problem=_(
                 "Wrong username, password or code.")), 400
-        session.clear()
-        session["uid"] = user.id
+        auth.begin_session(user)
         auth.audit("login", member_id=user.member_id)
         nxt = request.args.get("next", "")
         return redirect(nxt if nxt.startswith("/staff/") else auth.home_for(user))
@@ -50,11 +55,14 @@ def login() -> Response | tuple[str, int] | str:
 @bp.route("/logout", methods=["POST"])
 @auth.login_required
 def logout() -> Response:
-    """Forget the session and any unlocked key."""
+    """End the session on the server (a copy of the cookie opens nothing after this) and
+    forget any unlocked key."""
     form = forms.EmptyForm()
-    if form.validate_on_submit():
+    row, user = auth.current_session(), auth.current_user()
+    if form.validate_on_submit() and row is not None and user is not None:
         vault.drop(session.get("vault"))
         auth.audit("logout")
+        sessions.end([row], "signed_out", user.id, user.member_id, auth.now())
         session.clear()
     return redirect(url_for("staff.login"))
 
@@ -87,6 +95,7 @@ def unlock() -> Response | tuple[str, int] | str:
                 "That passphrase does not open the key.")), 400
         vault.drop(session.get("vault"))
         session["vault"] = vault.put(ring, current_app.config["HAVEN_UNLOCK_MINUTES"] * 60)
+        auth.rotate_session(session["vault"])
         auth.audit("unlock", detail=f"keys={len(ring)}/{len(keys)}")
         return redirect(url_for("staff.inbox"))
     return render_template("staff/unlock.html", form=form), 400 if request.method == "POST" \
@@ -111,6 +120,9 @@ def lock() -> Response:
     """Forget the unlocked key now."""
     if forms.EmptyForm().validate_on_submit():
         vault.drop(session.pop("vault", None))
+        row = auth.current_session()
+        if row is not None:
+            row.vault_handle = None
         auth.audit("lock")
     return redirect(url_for("staff.inbox"))
 
@@ -118,13 +130,17 @@ def lock() -> Response:
 @bp.route("/users", methods=["GET", "POST"])
 @auth.admin_required
 def users() -> tuple[str, int] | str:
-    """List accounts and create one (admins only). The TOTP secret is shown once."""
-    form = forms.UserForm()
+    """List accounts and create one (admins only, with a fresh code). The TOTP secret is
+    shown once."""
+    form = staff_users.NewAccountForm()
     created = None
     status = 200
     if form.validate_on_submit():
         name = form.username.data or ""
-        if db.session.scalar(select(StaffUser).where(StaffUser.username == name)):
+        if not auth.confirmed(form.code.data):
+            form.code.errors = [NEED_CODE]
+            status = 403
+        elif db.session.scalar(select(StaffUser).where(StaffUser.username == name)):
             form.username.errors = [_("This username is taken.")]
             status = 400
         else:
@@ -146,7 +162,21 @@ def users() -> tuple[str, int] | str:
     invite = forms.InviteForm()
     invite.organization.choices = [("", "—"), *allowed.items()]
     return render_template("staff/users.html", form=form, people=people, created=created,
-                           invite=invite, org_names={o.id: o.name for o in every}), status
+                           invite=invite, invite_code=staff_users.CodeForm(prefix="invite"),
+                           org_names={o.id: o.name for o in every}), status
+
+
+@bp.before_request
+def invitations_need_a_fresh_code() -> tuple[str, int] | None:
+    """An invitation can make an admin, so it needs a fresh code like a new account does."""
+    if request.endpoint != "staff.invite_create" or request.method != "POST":
+        return None
+    user = auth.current_user()
+    if user is None or user.role != "admin":
+        return None  # the view itself refuses
+    if auth.confirmed(staff_users.CodeForm(prefix="invite").code.data):
+        return None
+    return render_template("staff/invite_made.html", link=None, problem=NEED_CODE), 403
 
 
 @bp.route("/audit")
@@ -159,3 +189,109 @@ def audit_log() -> str:
         .where(AuditEntry.member_id == auth.member_id())
         .order_by(AuditEntry.id.desc()).limit(500)).all()
     return render_template("staff/audit.html", rows=rows)
+
+
+@bp.route("/sessions")
+@auth.login_required
+def session_list() -> str:
+    """Where this person is signed in (and, for an admin, their colleagues): started, last
+    used, with a button to end each. No address or browser is ever kept to show."""
+    user, row = auth.current_user(), auth.current_session()
+    assert user is not None
+    assert row is not None
+    at = auth.now()
+    mine = [(s, "") for s in sessions.of_user(user.id) if not sessions.expired(s, at)]
+    others = [(s, name) for s, name in sessions.of_member(user.member_id, at)
+              if s.user_id != user.id] if user.role == "admin" else []
+    return render_template("staff/sessions.html", mine=mine, others=others, current=row.id,
+                           idle=current_app.config["HAVEN_STAFF_IDLE_MINUTES"],
+                           hours=current_app.config["HAVEN_STAFF_SESSION_HOURS"])
+
+
+@bp.route("/sessions/<int:session_id>/end", methods=["POST"])
+@auth.login_required
+def session_end(session_id: int) -> Response:
+    """End one session: one's own, or (admins) a colleague's of the same organisation."""
+    user = auth.current_user()
+    target = staff_users.session_of(session_id)
+    if user is None or target is None or not forms.EmptyForm().validate_on_submit():
+        abort(400 if user is not None and target is not None else 404)
+    owner = db.session.get(StaffUser, target.user_id)
+    if owner is None or (owner.id != user.id and (
+            user.role != "admin" or owner.member_id != user.member_id)):
+        abort(404)
+    current = auth.current_session()
+    mine = current is not None and current.id == target.id
+    if mine:
+        vault.drop(session.get("vault"))
+    sessions.end([target], "ended_by_owner" if owner.id == user.id else "ended_by_admin",
+                 user.id, owner.member_id, auth.now())
+    if mine:
+        session.clear()
+        return redirect(url_for("staff.login"))
+    if request.form.get("back") == "account":
+        return redirect(url_for("staff.account", user_id=owner.id))
+    return redirect(url_for("staff.session_list"))
+
+
+@bp.route("/sessions/end-all", methods=["POST"])
+@auth.login_required
+def session_end_all() -> Response:
+    """Sign out everywhere: every session of this person, this one included."""
+    user = auth.current_user()
+    if user is None or not forms.EmptyForm().validate_on_submit():
+        abort(400)
+    vault.drop(session.get("vault"))
+    staff_users.end_sessions_of(user, "signed_out_everywhere", user.id)
+    session.clear()
+    return redirect(url_for("staff.login"))
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@auth.admin_required
+def account(user_id: int) -> tuple[str, int] | str:
+    """One colleague's account: role, disable or enable, a new authenticator secret, their
+    sessions. Every change needs a fresh code; disabling and a new secret end the sessions."""
+    me = auth.current_user()
+    assert me is not None
+    person = staff_users.colleague(user_id, me.member_id)
+    if person is None:
+        abort(404)
+    form = staff_users.AccountForm(role=person.role)
+    status, secret, done = 200, None, ""
+    if form.validate_on_submit():
+        action = request.form.get("do", "")
+        if not auth.confirmed(form.code.data):
+            form.code.errors = [NEED_CODE]
+            status = 403
+        elif action in ("disable", "role") and person.role == "admin" and (
+                action == "disable" or form.role.data != "admin") and \
+                not staff_users.admins_left(me.member_id, person.id):
+            done, status = _("Your organisation needs at least one active administrator."), 400
+        elif action == "role" and staff_users.set_role(person, form.role.data):
+            auth.audit("role_changed", detail=f"user={person.id} role={person.role}")
+            done = _("Role changed.")
+        elif action == "disable" and person.active:
+            person.active = False
+            auth.audit("user_disabled", detail=f"user={person.id}")
+            staff_users.end_sessions_of(person, "disabled", me.id)
+            done = _("Account disabled: its sessions have ended.")
+        elif action == "enable" and not person.active:
+            person.active = True
+            auth.audit("user_enabled", detail=f"user={person.id}")
+            done = _("Account enabled.")
+        elif action == "reset":
+            secret = staff_users.new_secret(person)
+            auth.audit("totp_reset", detail=f"user={person.id}")
+            staff_users.end_sessions_of(person, "totp_reset", me.id)
+        else:
+            abort(400)  # no such action, or nothing to change
+    elif request.method == "POST":
+        status = 400
+    uri = auth.totp_for(person).provisioning_uri(
+        name=person.username, issuer_name=current_app.config["HAVEN_APP_NAME"]) \
+        if secret else None
+    at = auth.now()
+    live = [(s, "") for s in sessions.of_user(person.id) if not sessions.expired(s, at)]
+    return render_template("staff/account.html", person=person, form=form, secret=secret,
+                           uri=uri, done=done, live=live, me=me), status

@@ -1,0 +1,87 @@
+"""Account changes an admin makes (role, disable, a new authenticator secret) and the forms
+that ask for a fresh code before any change to accounts."""
+
+from __future__ import annotations
+
+import pyotp
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectField, StringField
+from wtforms.validators import Optional, Regexp
+
+from webapp import digits
+from webapp.extensions import db
+from webapp.models import StaffUser
+from webapp.models.staff import ROLES, StaffSession
+from webapp.staff import auth, forms, sessions
+
+
+def _code() -> StringField:
+    # Optional: a code typed in the last few minutes is enough (auth.confirmed decides).
+    return StringField(_l("New code from your authenticator app"), validators=[
+        Optional(), Regexp(r"^[0-9]{6}$", message=_l("The code has 6 digits."))],
+        filters=[digits.code_filter],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "dir": "ltr"})
+
+
+class CodeForm(FlaskForm):
+    """Only the confirming code, for a form that has its own token (the invitation form)."""
+
+    class Meta:
+        csrf = False
+
+    code = _code()
+
+
+class NewAccountForm(forms.UserForm):
+    """A new staff account, confirmed with a code."""
+
+    code = _code()
+
+
+class AccountForm(FlaskForm):
+    """Change one account: its role, disable or enable it, or give it a new TOTP secret."""
+
+    role = SelectField(_l("Role"), choices=forms.ROLE_CHOICES)
+    code = _code()
+
+
+def colleague(user_id: int, member_id: int) -> StaffUser | None:
+    """An account of this member organisation (never another member's)."""
+    user = db.session.get(StaffUser, user_id)
+    return user if user is not None and user.member_id == member_id else None
+
+
+def end_sessions_of(user: StaffUser, why: str, by: int | None) -> int:
+    """End every session of an account; commit. Returns how many."""
+    return sessions.end(sessions.of_user(user.id), why, by, user.member_id, auth.now())
+
+
+def set_role(user: StaffUser, role: str) -> bool:
+    """Give an account another role; False for a role that does not exist. No commit."""
+    if role not in ROLES:
+        return False
+    user.role = role
+    return True
+
+
+def new_secret(user: StaffUser) -> str:
+    """A new TOTP secret (the old authenticator stops working); returns it, to show once.
+    No commit."""
+    secret = pyotp.random_base32()
+    user.totp_secret = auth.sealed_secret(secret)
+    user.last_totp_step = 0
+    return secret
+
+
+def admins_left(member_id: int, without: int) -> int:
+    """Active admins of a member organisation other than this account."""
+    return len(db.session.scalars(select(StaffUser.id).where(
+        StaffUser.member_id == member_id, StaffUser.role == "admin",
+        StaffUser.active.is_(True), StaffUser.id != without)).all())
+
+
+def session_of(session_id: int) -> StaffSession | None:
+    """A session row by its number (shown on the sessions page)."""
+    return db.session.get(StaffSession, session_id)
