@@ -251,7 +251,8 @@ def test_present_a_full_listing(en: None) -> None:
                SimpleNamespace(taxonomy_name="haven-populations", code="women"),
                SimpleNamespace(taxonomy_name="haven-categories", code="no-such-code")],
         phones=[SimpleNamespace(number="(559) 555-0140", type="voice", description="24 h"),
-                SimpleNamespace(number="(559) 555-0199", type="sms", description=None)],
+                SimpleNamespace(number="(559) 555-0199", type="sms", description=None),
+                SimpleNamespace(number="(559) 555-0123", type="whatsapp", description=None)],
         locations=[location(), location(confidential=True, city="Clovis")],
         organization=org, assured_date=dt.date(2026, 1, 15), languages=[
             SimpleNamespace(code="es"), SimpleNamespace(code="ar")],
@@ -266,11 +267,12 @@ def test_present_a_full_listing(en: None) -> None:
     assert v.organization == "Harbor Network"
     assert (v.status, v.status_label, v.alert, v.is_demo) == (
         "temporarily closed", "Temporarily closed", "Closed for repairs", True)
-    assert [c for c, _ in v.categories] == ["shelter"]
-    assert len(v.populations) == 1 and v.populations[0]
+    assert v.categories == [("shelter", "Shelter")]
+    assert v.populations == ["Women"]
     assert [(p.number, p.href, p.kind, p.label, p.description) for p in v.phones] == [
         ("(559) 555-0140", "tel:5595550140", "voice", "Call", "24 h"),
-        ("(559) 555-0199", "sms:5595550199", "sms", "Text", None)]
+        ("(559) 555-0199", "sms:5595550199", "sms", "Text", None),
+        ("(559) 555-0123", "https://wa.me/15595550123", "whatsapp", "WhatsApp", None)]
     assert v.languages == ["Spanish", "Arabic"]
     assert v.places == [
         {"city": "Fresno", "region": "CA", "country": "US", "confidential": False,
@@ -299,6 +301,39 @@ def test_present_stale_and_own_links(en: None) -> None:
     assert exactly_a_year.stale is False
     bare = presenters.present(service(url="javascript:x", email="bad"), now=NOW)
     assert (bare.url, bare.email, bare.organization, bare.verified) == (None, None, None, None)
+    assert bare.stale is False  # never checked is not "checked over a year ago"
+
+
+def test_present_dates_in_the_reader_language(app: Flask) -> None:
+    """The date a listing was checked reads in the reader's language."""
+    with app.test_request_context("/es/"), i18n.speaking("es"):
+        v = presenters.present(service(assured_date=dt.date(2026, 1, 15)), now=NOW)
+    assert v.verified == "15 de enero de 2026"
+
+
+def test_hours_accept_a_language_tag(en: None) -> None:
+    """A BCP 47 tag ("zh-Hans") names the day as well as Babel's own id ("zh_Hans")."""
+    svc = service(schedules=[schedule("MO")])
+    assert presenters._hours(svc, "zh-Hans")[0] == ("星期一", "09:00–17:00")
+    assert presenters._hours(svc, "zh_Hans")[0] == ("星期一", "09:00–17:00")
+
+
+@pytest.mark.parametrize("zone", ["Etc/GMT+12", "Etc/GMT-14"])
+def test_staleness_is_judged_by_the_utc_date(en: None, zone: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever the server's own zone, "over a year ago" counts days in UTC."""
+    import time
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        utc_today = dt.datetime.now(dt.UTC).date()
+        for days, stale in ((365, False), (366, True)):
+            svc = service(assured_date=utc_today - dt.timedelta(days=days))
+            assert presenters.present(svc).stale is stale
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_present_without_now_uses_the_clock(en: None) -> None:
@@ -324,11 +359,26 @@ def test_present_marks_text_not_in_the_reader_language(app: Flask) -> None:
             "ملجأ", None, "أسرّة الليلة", None)
         assert (v.eligibility, v.eligibility_lang) == ("Adults", "en")
         assert v.translation == "machine" and v.translation_reviewed is None
+        assert v.untranslated and "الإنجليزية" in v.untranslated  # the eligibility is not
+        for name, description in (("ملجأ", ""), ("", "أسرّة الليلة")):
+            part = SimpleNamespace(locale="ar", name=name, description=description,
+                                   eligibility_description=None, reviewed_on=None)
+            v = presenters.present(service(translations=[part]), now=NOW)
+            assert v.untranslated and "الإنجليزية" in v.untranslated
+            assert v.translation == "machine"  # a name or a description is a translation
+        whole = SimpleNamespace(locale="ar", name="ملجأ", description="أسرّة الليلة",
+                                eligibility_description=None, reviewed_on=None)
+        v = presenters.present(service(translations=[whole]), now=NOW)
+        assert v.untranslated is None
+        v = presenters.present(service(translations=[whole], alert="Closed today"), now=NOW)
+        assert v.untranslated and "الإنجليزية" in v.untranslated  # the alert is English
+        assert v.shown_in and "الإنجليزية" in v.shown_in
         tr.reviewed_on = dt.date(2026, 2, 1)
         tr.eligibility_description = "بالغون"
         v = presenters.present(service(translations=[tr], eligibility_description="Adults"),
                                now=NOW)
-        assert v.translation == "reviewed" and v.translation_reviewed
+        assert v.translation == "reviewed"
+        assert v.translation_reviewed == "1 فبراير 2026"
         assert (v.eligibility, v.eligibility_lang) == ("بالغون", None)
         assert v.untranslated is None and v.shown_in is None
         empty = SimpleNamespace(locale="ar", name="", description="",
