@@ -412,6 +412,16 @@
     // The shell is one saved page for every search: the box shows what this search asked.
     var qBox = document.getElementById("q"), asked = new URLSearchParams(location.search);
     if (qBox) { qBox.value = (asked.get("q") || asked.get("search") || "").trim(); }
+    var filters = document.getElementById("offline-filters");
+    if (filters) {  // keep this search's other parameters when a place is added
+      asked.forEach(function (value, name) {
+        if (name === "near" || name === "page") { return; }
+        var hidden = document.createElement("input");
+        hidden.type = "hidden"; hidden.name = name; hidden.value = value;
+        filters.appendChild(hidden);
+      });
+      document.getElementById("f-near").value = asked.get("near") || "";
+    }
     directory(searchShell.getAttribute("data-bundle")).then(function (dir) {
       renderOffline(dir);
       var nearMe = document.getElementById("near-me");
