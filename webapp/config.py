@@ -44,6 +44,7 @@ def _secret_key(instance_path: str) -> str:
 
 def load_config(instance_path: str) -> dict[str, Any]:
     """Return the settings for one app; tests override any of them."""
+    tips_per_hour = int(os.environ.get("HAVEN_TIPS_PER_HOUR", "20"))
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(instance_path),
@@ -92,13 +93,21 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # Argon2id strength for the organisation passphrase: "moderate" (256 MiB) in production.
         "HAVEN_PASSPHRASE_KDF": os.environ.get("HAVEN_PASSPHRASE_KDF", "moderate"),
         # Tips one client may send per hour; wrong receipts one client may try per 15 minutes.
-        "HAVEN_TIPS_PER_HOUR": int(os.environ.get("HAVEN_TIPS_PER_HOUR", "20")),
+        "HAVEN_TIPS_PER_HOUR": tips_per_hour,
+        # Every public POST one client may send per hour, counted before it is read (tips,
+        # receipts, replies, reports; refused ones too). Default: four per allowed tip.
+        "HAVEN_POSTS_PER_HOUR": int(os.environ.get("HAVEN_POSTS_PER_HOUR", "0"))
+        or max(120, 4 * tips_per_hour),
         "HAVEN_RECEIPT_TRIES": int(os.environ.get("HAVEN_RECEIPT_TRIES", "5")),
         # Reports of a wrong listing one client may send per hour (see #9, item 4).
         "HAVEN_REPORTS_PER_HOUR": int(os.environ.get("HAVEN_REPORTS_PER_HOUR", "20")),
         # Directory booklets one client may have drawn per hour: each costs seconds of CPU
         # (see #12, item 3); a shared cache in front (Caddy, a CDN) serves repeats.
         "HAVEN_BOOKLETS_PER_HOUR": int(os.environ.get("HAVEN_BOOKLETS_PER_HOUR", "12")),
+        # Posters, cards, sticker sheets and booklets one client may have drawn per hour, in
+        # all: each drawing costs up to seconds of CPU. A repeat of the same drawing is served
+        # from memory and does not count.
+        "HAVEN_RENDERS_PER_HOUR": int(os.environ.get("HAVEN_RENDERS_PER_HOUR", "24")),
         "JSON_SORT_KEYS": False,
         # The coalition (see #11): the member organisation tips go to by default; the members
         # the tip form lets a tipster choose between (slugs, comma-separated; empty: no

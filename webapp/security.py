@@ -8,13 +8,16 @@ import logging
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from webapp import state
+from webapp.errors import too_many
 from webapp.state import SharedState, StateUnavailable
 
 # Headers that identify a client or its device. They are removed before Flask sees a request,
@@ -149,6 +152,107 @@ class RateLimiter:
 
 limiter = RateLimiter()
 
+# What a public POST may cost before a view reads it (see cost_before_work). Bodies are capped
+# per endpoint, chunked ones included: werkzeug enforces request.max_content_length on a stream
+# without Content-Length too. Only the tip form carries photos (3 x 10 MB).
+PUBLIC_BODY_BYTES = {"tips.submit": 31 * 1024 * 1024, "tips.reply": 11 * 1024 * 1024}
+FORM_BYTES = 256 * 1024  # any other public form: a few fields of text
+MAX_FORM_FIELDS = 64  # the tip form has about 20; a flood of fields costs parse time
+UNCOUNTED_PREFIXES = ("/staff", "/sms")  # staff sign in; SMS providers post for many senders
+
+
+def cost_before_work() -> Response | None:
+    """An app before_request for public POSTs: count the post against the client's hourly
+    allowance and cap its body and its number of fields, before anything parses it. A refused
+    post (a bad form, a bad photo, a cross-site one) has cost the server as much as an accepted
+    one, so it counts as much."""
+    if request.method != "POST" or request.path.startswith(UNCOUNTED_PREFIXES):
+        return None
+    wait = limiter.hit("post", client_tag(), current_app.config["HAVEN_POSTS_PER_HOUR"], 3600)
+    if wait:
+        return too_many(wait)
+    cap = PUBLIC_BODY_BYTES.get(request.endpoint or "", FORM_BYTES)
+    limit_body(min(cap, current_app.config["MAX_CONTENT_LENGTH"] or cap), MAX_FORM_FIELDS)
+    return None
+
+
+def limit_body(max_bytes: int, max_fields: int, read: bool = False) -> None:
+    """Cap this request's body (sized or chunked) and its form fields; 413 when over. With
+    read, or for an urlencoded form, the body is read now (at most max_bytes + 1 bytes)."""
+    if (request.content_length or 0) > max_bytes:
+        raise RequestEntityTooLarge
+    # One byte over the cap may be read, to tell a body of exactly max_bytes from a longer
+    # chunked one: werkzeug's get_data stops silently at the limit, its form parser raises.
+    request.max_content_length = max_bytes + 1
+    request.max_form_parts = max_fields
+    urlencoded = request.mimetype == "application/x-www-form-urlencoded"
+    if read or urlencoded:
+        body = request.get_data(cache=True)
+        if len(body) > max_bytes:
+            raise RequestEntityTooLarge
+        # werkzeug counts the parts of a multipart body only; an urlencoded one's fields are
+        # counted here, before anything parses them.
+        if urlencoded and body.count(b"&") >= max_fields:
+            raise RequestEntityTooLarge
+
+
+class RenderCache:
+    """Drawn posters and booklets by their normalised parameters, in this process's memory,
+    least recently used first out, at most max_bytes in all. A repeat costs no CPU and no
+    render budget; entries expire with the HTTP cache lifetime the response promises."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(*parts: str) -> str:
+        """One key from the parts that decide the bytes."""
+        return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=20).hexdigest()
+
+    def get(self, key: str) -> bytes | None:
+        """The stored bytes, or None when absent or expired."""
+        with self._lock:
+            held = self._items.get(key)
+            if held is None:
+                return None
+            if held[1] <= time.monotonic():
+                self._drop(key)
+                return None
+            self._items.move_to_end(key)
+            return held[0]
+
+    def put(self, key: str, body: bytes, ttl: float) -> None:
+        """Keep body for ttl seconds (not at all when it alone exceeds a quarter of the cap)."""
+        if len(body) > self.max_bytes // 4:
+            return
+        with self._lock:
+            if key in self._items:
+                self._drop(key)
+            self._items[key] = (body, time.monotonic() + ttl)
+            self._size += len(body)
+            while self._size > self.max_bytes:
+                self._drop(next(iter(self._items)))
+
+    def _drop(self, key: str) -> None:
+        body, _expires = self._items.pop(key)
+        self._size -= len(body)
+
+
+def render_cache() -> RenderCache:
+    """This app's cache of drawn posters and booklets."""
+    cache: RenderCache = current_app.extensions["haven_render_cache"]
+    return cache
+
+
+def render_wait() -> float:
+    """Count one poster, card, sticker sheet or booklet drawn for this client against the
+    budget they share (HAVEN_RENDERS_PER_HOUR); 0 when allowed, else seconds to wait."""
+    return limiter.hit("render", client_tag(), current_app.config["HAVEN_RENDERS_PER_HOUR"],
+                       3600)
+
 
 def same_origin_posts_only() -> None:
     """Refuse a POST that a page on another site made a browser send (public forms carry no
@@ -218,5 +322,7 @@ def init_app(app: Flask) -> None:
     tagger = app.extensions["haven_tagger"] = RotatingTagger(shared)
     app.wsgi_app = StripClientIdentity(  # type: ignore[method-assign]
         app.wsgi_app, tagger, app.config.get("HAVEN_PROXY_HEADER", ""))
+    app.extensions["haven_render_cache"] = RenderCache()
+    app.before_request(cost_before_work)
     app.after_request(apply_headers)
     quiet_logging()

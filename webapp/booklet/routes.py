@@ -9,9 +9,10 @@ from werkzeug.exceptions import BadRequest, ServiceUnavailable
 from webapp import fonts, i18n
 from webapp.booklet import services
 from webapp.errors import handle_http
-from webapp.security import client_tag, limiter
+from webapp.security import RenderCache, client_tag, limiter, render_cache, render_wait
 
 bp = i18n.locale_blueprint("booklet", __name__)
+BOOKLET_MAX_AGE = 300  # seconds a drawn booklet is kept (the directory changes)
 
 
 class BadBooklet(BadRequest):
@@ -80,16 +81,26 @@ def booklet() -> Response:
                            current_app.config["HAVEN_BOOKLETS_PER_HOUR"], 3600)
         if wait:
             return _too_many(wait)
-        contents = services.collect(req)
-        from webapp.booklet import render  # fpdf2 loads on the first booklet drawn
+        # The same booklet asked again within its HTTP lifetime is served from memory; a new
+        # one also counts against the render budget booklets share with posters.
+        key = RenderCache.key("booklet", ",".join(req.languages), req.region,
+                              ",".join(req.categories), req.paper, req.base_url)
+        body = render_cache().get(key)
+        if body is None:
+            wait = render_wait()
+            if wait:
+                return _too_many(wait)
+            contents = services.collect(req)
+            from webapp.booklet import render  # fpdf2 loads on the first booklet drawn
 
-        body = render.render_pdf(contents)
+            body = render.render_pdf(contents)
+            render_cache().put(key, body, BOOKLET_MAX_AGE)
     except services.BookletError as exc:
         raise BadBooklet(problem(exc)) from exc
     except fonts.MissingFont as exc:
         raise BadBooklet(_("languages: no font for %(scripts)s is installed on this server.",
                            scripts=str(exc))) from exc
     resp = Response(body, mimetype="application/pdf")
-    resp.headers["Cache-Control"] = "public, max-age=300"
+    resp.headers["Cache-Control"] = f"public, max-age={BOOKLET_MAX_AGE}"
     resp.headers["Content-Disposition"] = 'inline; filename="haven-directory.pdf"'
     return resp

@@ -19,6 +19,7 @@ from typing import Any
 
 from webapp.directory import hours, taxonomy
 from webapp.directory.presenters import mail_address, web_link
+from webapp.exchange import sheet_limits
 from webapp.exchange.hsds import derived_id, stamp
 from webapp.exchange.sources import ImportError_, Record
 
@@ -91,27 +92,24 @@ def _cell(value: Any) -> str:
 
 
 def _table(path: Path) -> list[list[str]]:
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook  # only the spreadsheet import needs it
+    budget = sheet_limits.Budget(path.name)
+    if path.suffix.lower() != ".xlsx":
+        return sheet_limits.csv_rows(path, budget)
+    sheet_limits.scan_xlsx(path, budget)  # refuses an oversized workbook before openpyxl
+    from openpyxl import load_workbook  # only the spreadsheet import needs it
 
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-            raise ImportError_([f"{path.name}: not a readable .xlsx workbook ({exc})"]) from exc
-        try:
-            return [[_cell(v) for v in row] for row in book.worksheets[0].iter_rows(
-                values_only=True, max_row=MAX_ROWS + 2)]
-        finally:
-            book.close()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportError_([f"{path.name}: not UTF-8 text; save the sheet as “CSV UTF-8”"]) \
-            from exc
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","  # Excel in many locales
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text),
-                                                           delimiter=delimiter)]
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        raise ImportError_([f"{path.name}: not a readable .xlsx workbook ({exc})"]) from exc
+    try:
+        out = []
+        for row in book.worksheets[0].iter_rows(values_only=True, max_row=MAX_ROWS + 2):
+            out.append([_cell(v) for v in row])
+            budget.clock()
+        return out
+    finally:
+        book.close()
 
 
 def read_sheet(path: Path) -> list[SheetRow]:

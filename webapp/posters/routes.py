@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
@@ -26,13 +27,16 @@ from werkzeug.wrappers import Response as WResponse
 from webapp import fonts, i18n
 from webapp.directory import taxonomy
 from webapp.directory.queries import country_lines, first_lines
-from webapp.errors import handle_http
+from webapp.errors import handle_http, too_many
 from webapp.posters import campaigns, spec, words
+from webapp.security import RenderCache, render_cache, render_wait
 
 bp = i18n.locale_blueprint("posters", __name__)
 short = Blueprint("short", __name__)
 
 MAX_LINES = 4
+POSTER_MAX_AGE = 3600  # seconds a drawn poster is kept, here and by HTTP caches
+MAX_ORGANISATION = 80  # characters of the free-text organisation name a poster prints
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 TARGETS = ("home", "tip", *taxonomy.CATEGORY_CODES)
 
@@ -164,8 +168,11 @@ def parse(args: Any) -> Request:
                               value=d[:20]))
     if not 1 <= len(wanted) <= MAX_LINES or len(set(wanted)) != len(wanted):
         raise BadPoster(_("numbers: choose 1 to %(max)d different numbers.", max=MAX_LINES))
-    org = (args.get("organisation") or "").strip()
-    if len(org) > 80 or CONTROL.search(org):
+    # One spelling per name (NFC, single spaces), so that the render cache knows it again.
+    raw_org = str(args.get("organisation") or "")
+    org = " ".join(unicodedata.normalize("NFC", raw_org[:4 * MAX_ORGANISATION]).split())
+    if len(raw_org) > 4 * MAX_ORGANISATION or len(org) > MAX_ORGANISATION \
+            or CONTROL.search(org):
         raise BadPoster(_("organisation: at most 80 characters, no control characters."))
     notice = args.get("mode") == "ca"
     if notice:
@@ -319,16 +326,26 @@ def poster(output: str) -> Response:
         resp.headers["Cache-Control"] = "no-store"
         return resp
     dpi = 60 if request.args.get("preview") == "1" else 300
-    try:
-        from webapp.posters import render  # fpdf2 loads on the first poster drawn
+    # The same poster asked again (a builder preview, a shared link) is served from memory
+    # and costs nothing; a new one counts against the render budget posters, cards, stickers
+    # and booklets share.
+    key = RenderCache.key("poster", output, str(dpi), share_query(req), public_base() or "")
+    body = render_cache().get(key)
+    if body is None:
+        wait = render_wait()
+        if wait:
+            return too_many(wait)
+        try:
+            from webapp.posters import render  # fpdf2 loads on the first poster drawn
 
-        body = render.render(spec_for(req), output, dpi=dpi)
-    except spec.MissingGlyphs as exc:
-        raise BadPoster(_("languages: no font for %(scripts)s is installed on this server.",
-                          scripts=", ".join(exc.codepoints[:10]))) from exc
+            body = render.render(spec_for(req), output, dpi=dpi)
+        except spec.MissingGlyphs as exc:
+            raise BadPoster(_("languages: no font for %(scripts)s is installed on this "
+                              "server.", scripts=", ".join(exc.codepoints[:10]))) from exc
+        render_cache().put(key, body, POSTER_MAX_AGE)
     mime = {"pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml"}[output]
     resp = Response(body, mimetype=mime)
-    resp.headers["Cache-Control"] = "public, max-age=3600"
+    resp.headers["Cache-Control"] = f"public, max-age={POSTER_MAX_AGE}"
     resp.headers["Content-Disposition"] = f'inline; filename="haven-{req.format}.{output}"'
     return resp
 

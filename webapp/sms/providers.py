@@ -47,9 +47,15 @@ def generic_signature(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def same(expected: str, given: str) -> bool:
+    """Constant-time comparison of a signature with what a request carried. Bytes, because
+    compare_digest refuses a str holding anything but ASCII (a 500 for a forged header)."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace"))
+
+
 def generic_ok(secret: str, body: bytes, given: str) -> bool:
     """Constant-time check of the generic webhook's signature."""
-    return bool(secret) and bool(given) and hmac.compare_digest(
+    return bool(secret) and bool(given) and same(
         generic_signature(secret, body), given.strip().lower())
 
 
@@ -62,8 +68,19 @@ def twilio_signature(token: str, url: str, form: Mapping[str, str]) -> str:
 
 def twilio_ok(token: str, url: str, form: Mapping[str, str], given: str) -> bool:
     """Constant-time check of Twilio's signature."""
-    return bool(token) and bool(given) and hmac.compare_digest(
-        twilio_signature(token, url, form), given)
+    return bool(token) and bool(given) and same(twilio_signature(token, url, form), given)
+
+
+def capped_form(body: bytes, max_fields: int) -> dict[str, str] | None:
+    """A form-encoded webhook body as a dict, or None when it holds more than max_fields
+    fields (counted before anything is decoded)."""
+    if body.count(b"&") >= max_fields:
+        return None
+    form: dict[str, str] = {}
+    for name, value in urllib.parse.parse_qsl(body.decode("utf-8", "replace"),
+                                              keep_blank_values=True):
+        form.setdefault(name, value)  # the first of a repeated field, as request.form gives
+    return form
 
 
 def twiml(messages: list[str]) -> str:
@@ -87,8 +104,7 @@ def vonage_ok(secret: str, params: Mapping[str, str], now: float | None = None) 
     except ValueError:
         return False
     fresh = abs((now or time.time()) - stamp) <= VONAGE_SKEW
-    return bool(secret) and bool(given) and fresh and hmac.compare_digest(
-        vonage_signature(secret, params), given)
+    return bool(secret) and bool(given) and fresh and same(vonage_signature(secret, params), given)
 
 
 def _b64url(data: str) -> bytes:
@@ -127,8 +143,7 @@ def vonage_jwt_ok(secret: str, authorization: str, body: bytes,
                         hashlib.sha256).digest()
     if not hmac.compare_digest(expected, given):
         return False
-    if not hmac.compare_digest(str(claims.get("payload_hash", "")),
-                               hashlib.sha256(body).hexdigest()):
+    if not same(hashlib.sha256(body).hexdigest(), str(claims.get("payload_hash", ""))):
         return False
     try:
         issued = float(claims.get("iat", 0))

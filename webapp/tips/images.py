@@ -15,6 +15,10 @@ if TYPE_CHECKING:  # Pillow loads with the first photo (see clean)
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # ~ a 50-megapixel photo; beyond that we refuse (decompression bombs)
+# A JPEG is decoded at a reduced scale (draft), so a 50-megapixel one costs no more than a
+# 12-megapixel one; a PNG or WebP is decoded whole, so it may be at most 16.8 megapixels (a
+# phone screenshot has under 6): 7070 x 7070 would cost seconds and gigabytes per photo.
+MAX_FULL_DECODE_PIXELS = 4096 * 4096
 MAX_SIDE = 2560  # stored photos are scaled down to this; plenty to read a number plate
 ACCEPTED = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
@@ -43,9 +47,13 @@ def clean(data: bytes) -> tuple[bytes, str]:
             with Image.open(io.BytesIO(data)) as probe:
                 if probe.format not in ACCEPTED:
                     raise PhotoError("not_image")
+                # Image.open has read the header only: the size is known, nothing decoded.
                 width, height = probe.size
-                if width * height > MAX_PIXELS:
+                if width * height > MAX_PIXELS or (
+                        probe.format != "JPEG" and width * height > MAX_FULL_DECODE_PIXELS):
                     raise PhotoError("bomb")
+                if probe.format == "JPEG":
+                    probe.draft("RGB", (MAX_SIDE, MAX_SIDE))  # no smaller than what we keep
                 probe.load()
                 image = ImageOps.exif_transpose(probe)  # keep it upright, then drop EXIF
                 if image is None:

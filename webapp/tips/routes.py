@@ -97,7 +97,14 @@ def _receipt_response(stored: services.Stored,
 
 @bp.route("/tip", methods=["POST"])
 def submit() -> Response | tuple[str, int] | tuple[Response, int]:
-    """Validate, clean photos, seal and store once; then show the receipt (once)."""
+    """Validate, clean photos, seal and store once; then show the receipt (once).
+
+    Every post counts against the client's hourly allowance before its body is read: a
+    refused post (a bad form, a bad photo, a resend) costs the server as much as a good one."""
+    limit = current_app.config["HAVEN_TIPS_PER_HOUR"]
+    wait = limiter.hit("tip", client_tag(), limit, 3600)
+    if wait:
+        return too_many(wait)
     data: CombinedMultiDict[str, Any] = CombinedMultiDict([request.files,  # type: ignore[list-item]
                                                            request.form])
     f = forms.TipForm(data)
@@ -108,9 +115,6 @@ def submit() -> Response | tuple[str, int] | tuple[Response, int]:
         earlier = services.replayed(f.idempotency_key.data)
         if earlier is not None:  # a resend: nothing new is stored (see #3, item 6)
             return _receipt_response(earlier, 200)
-    limit = current_app.config["HAVEN_TIPS_PER_HOUR"]
-    if limiter.blocked("tip", client_tag(), limit, 3600):  # refuse a flood before any work
-        return too_many(60)
     offered = _offer_recipients(f)
     if offered and f.recipient.data not in offered:
         f.recipient.errors = [_("Please choose who should receive the tip.")]
@@ -131,9 +135,6 @@ def submit() -> Response | tuple[str, int] | tuple[Response, int]:
             photos.append(images.clean(upload.read(images.MAX_BYTES + 1)))
     except images.PhotoError as exc:
         return _page("tips/form.html", 400, form=f, problem=photo_message(exc.code))
-    wait = limiter.hit("tip", client_tag(), limit, 3600)
-    if wait:
-        return too_many(wait)
     content = {name: (getattr(f, name).data or "").strip() for name in
                ("what", "where", "country", "city", "when", "people", "places", "contact")}
     content["language"] = i18n.current().tag
