@@ -241,6 +241,7 @@ def test_varied_posters_meet_the_render_budget(app: Flask, client: FlaskClient) 
     assert 429 in codes and codes.index(429) < 28
     refused = client.get(url + "Org%2099")
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "Please wait" in refused.get_data(as_text=True)
     again = client.get(url + "Org%200")
     assert again.status_code == 200 and again.data == first.data
     assert client.get(url + "Org%20%20%200").data == first.data  # the same name, respaced

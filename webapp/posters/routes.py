@@ -21,13 +21,13 @@ from flask import (
 )
 from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
-from werkzeug.exceptions import BadRequest, ServiceUnavailable
+from werkzeug.exceptions import BadRequest, ServiceUnavailable, TooManyRequests
 from werkzeug.wrappers import Response as WResponse
 
 from webapp import fonts, i18n
 from webapp.directory import taxonomy
 from webapp.directory.queries import country_lines, first_lines
-from webapp.errors import handle_http, too_many
+from webapp.errors import handle_http
 from webapp.posters import campaigns, spec, words
 from webapp.security import RenderCache, render_cache, render_wait
 
@@ -334,7 +334,9 @@ def poster(output: str) -> Response:
     if body is None:
         wait = render_wait()
         if wait:
-            return too_many(wait)
+            resp = make_response(handle_http(TooManyRequests()))
+            resp.headers["Retry-After"] = str(int(wait) + 1)
+            return resp
         try:
             from webapp.posters import render  # fpdf2 loads on the first poster drawn
 
