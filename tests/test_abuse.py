@@ -429,3 +429,27 @@ def test_an_endless_csv_line_is_refused_without_reading_it_whole(tmp_path: Path)
         sheets.read_sheet(path)
     assert time.perf_counter() - start < 1.0
     assert "(limit: cell length)" in refused.value.errors[0]
+
+
+def test_one_drawing_at_a_time_per_process(app: Flask, client: FlaskClient) -> None:
+    """While a drawing runs, another new poster or booklet is told at once to retry in a few
+    seconds (503, Retry-After, not cached, no budget used); a cached one is still served."""
+    app.config["HAVEN_PUBLIC_URL"] = PUBLIC
+    app.config["HAVEN_RENDERS_PER_HOUR"] = 2
+    url = "/en/posters/poster.svg?organisation="
+    cached = client.get(url + "Cached")
+    assert cached.status_code == 200
+    slots = app.extensions["haven_render_slots"]
+    assert slots.acquire(blocking=False)  # a drawing in another thread
+    try:
+        for path in (url + "New", "/en/directory/booklet.pdf?categories=emergency"):
+            start = time.perf_counter()
+            busy = client.get(path)
+            assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
+            assert busy.headers["Cache-Control"] == "no-store"
+            assert "try again in a few seconds" in busy.get_data(as_text=True)
+            assert time.perf_counter() - start < 1.0
+        assert client.get(url + "Cached").data == cached.data
+    finally:
+        slots.release()
+    assert client.get(url + "New").status_code == 200  # the budget of 2 was not touched

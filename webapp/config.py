@@ -108,6 +108,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # all: each drawing costs up to seconds of CPU. A repeat of the same drawing is served
         # from memory and does not count.
         "HAVEN_RENDERS_PER_HOUR": int(os.environ.get("HAVEN_RENDERS_PER_HOUR", "24")),
+        # Drawings one worker process makes at once; more are told to retry in a few seconds.
+        "HAVEN_RENDERS_AT_ONCE": int(os.environ.get("HAVEN_RENDERS_AT_ONCE", "1")),
         "JSON_SORT_KEYS": False,
         # The coalition (see #11): the member organisation tips go to by default; the members
         # the tip form lets a tipster choose between (slugs, comma-separated; empty: no

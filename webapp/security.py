@@ -9,15 +9,17 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask import Flask, Response, abort, current_app, make_response, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge, ServiceUnavailable
 
 from webapp import state
-from webapp.errors import too_many
+from webapp.errors import handle_http, too_many
 from webapp.state import SharedState, StateUnavailable
 
 # Headers that identify a client or its device. They are removed before Flask sees a request,
@@ -247,6 +249,39 @@ def render_cache() -> RenderCache:
     return cache
 
 
+@contextmanager
+def render_slot() -> Iterator[bool]:
+    """Whether this process may draw now: at most HAVEN_RENDERS_AT_ONCE drawings run at once
+    per process, so a flood of new posters cannot take every worker thread (and the pages
+    people are reading with them). Never waits: a busy server says so at once."""
+    slots: threading.BoundedSemaphore = current_app.extensions["haven_render_slots"]
+    if not slots.acquire(blocking=False):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        slots.release()
+
+
+class BusyDrawing(ServiceUnavailable):
+    """Another poster or booklet is being drawn by this process."""
+
+    def __init__(self) -> None:
+        message = _("Another poster or booklet is being drawn. Please try again in a few "
+                    "seconds.")
+        super().__init__(message)
+        self.haven_message = message
+
+
+def busy_drawing() -> Response:
+    """503 with Retry-After, never cached: the drawing can be asked again in a moment."""
+    resp = make_response(handle_http(BusyDrawing()))
+    resp.headers["Retry-After"] = "5"
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
 def render_wait() -> float:
     """Count one poster, card, sticker sheet or booklet drawn for this client against the
     budget they share (HAVEN_RENDERS_PER_HOUR); 0 when allowed, else seconds to wait."""
@@ -323,6 +358,8 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = StripClientIdentity(  # type: ignore[method-assign]
         app.wsgi_app, tagger, app.config.get("HAVEN_PROXY_HEADER", ""))
     app.extensions["haven_render_cache"] = RenderCache()
+    app.extensions["haven_render_slots"] = threading.BoundedSemaphore(
+        max(1, int(app.config.get("HAVEN_RENDERS_AT_ONCE", 1))))
     app.before_request(cost_before_work)
     app.after_request(apply_headers)
     quiet_logging()

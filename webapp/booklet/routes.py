@@ -9,7 +9,15 @@ from werkzeug.exceptions import BadRequest, ServiceUnavailable
 from webapp import fonts, i18n
 from webapp.booklet import services
 from webapp.errors import handle_http
-from webapp.security import RenderCache, client_tag, limiter, render_cache, render_wait
+from webapp.security import (
+    RenderCache,
+    busy_drawing,
+    client_tag,
+    limiter,
+    render_cache,
+    render_slot,
+    render_wait,
+)
 
 bp = i18n.locale_blueprint("booklet", __name__)
 BOOKLET_MAX_AGE = 300  # seconds a drawn booklet is kept (the directory changes)
@@ -87,13 +95,16 @@ def booklet() -> Response:
                               ",".join(req.categories), req.paper, req.base_url)
         body = render_cache().get(key)
         if body is None:
-            wait = render_wait()
-            if wait:
-                return _too_many(wait)
-            contents = services.collect(req)
-            from webapp.booklet import render  # fpdf2 loads on the first booklet drawn
+            with render_slot() as free:
+                if not free:
+                    return busy_drawing()
+                wait = render_wait()
+                if wait:
+                    return _too_many(wait)
+                contents = services.collect(req)
+                from webapp.booklet import render  # fpdf2 loads on the first booklet drawn
 
-            body = render.render_pdf(contents)
+                body = render.render_pdf(contents)
             render_cache().put(key, body, BOOKLET_MAX_AGE)
     except services.BookletError as exc:
         raise BadBooklet(problem(exc)) from exc

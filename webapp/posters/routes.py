@@ -29,7 +29,7 @@ from webapp.directory import taxonomy
 from webapp.directory.queries import country_lines, first_lines
 from webapp.errors import handle_http
 from webapp.posters import campaigns, spec, words
-from webapp.security import RenderCache, render_cache, render_wait
+from webapp.security import RenderCache, busy_drawing, render_cache, render_slot, render_wait
 
 bp = i18n.locale_blueprint("posters", __name__)
 short = Blueprint("short", __name__)
@@ -332,18 +332,21 @@ def poster(output: str) -> Response:
     key = RenderCache.key("poster", output, str(dpi), share_query(req), public_base() or "")
     body = render_cache().get(key)
     if body is None:
-        wait = render_wait()
-        if wait:
-            resp = make_response(handle_http(TooManyRequests()))
-            resp.headers["Retry-After"] = str(int(wait) + 1)
-            return resp
-        try:
-            from webapp.posters import render  # fpdf2 loads on the first poster drawn
+        with render_slot() as free:
+            if not free:
+                return busy_drawing()
+            wait = render_wait()
+            if wait:
+                resp = make_response(handle_http(TooManyRequests()))
+                resp.headers["Retry-After"] = str(int(wait) + 1)
+                return resp
+            try:
+                from webapp.posters import render  # fpdf2 loads on the first poster drawn
 
-            body = render.render(spec_for(req), output, dpi=dpi)
-        except spec.MissingGlyphs as exc:
-            raise BadPoster(_("languages: no font for %(scripts)s is installed on this "
-                              "server.", scripts=", ".join(exc.codepoints[:10]))) from exc
+                body = render.render(spec_for(req), output, dpi=dpi)
+            except spec.MissingGlyphs as exc:
+                raise BadPoster(_("languages: no font for %(scripts)s is installed on this "
+                                  "server.", scripts=", ".join(exc.codepoints[:10]))) from exc
         render_cache().put(key, body, POSTER_MAX_AGE)
     mime = {"pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml"}[output]
     resp = Response(body, mimetype=mime)
