@@ -22,7 +22,8 @@ from tests.tips_helpers import PASSPHRASE, Staff, csrf, send_tip, sign_in
 from webapp.extensions import db
 from webapp.models import AuditEntry, StaffInvite, StaffUser, Tip
 from webapp.models.staff import StaffSession
-from webapp.staff import auth
+from webapp.staff import auth, vault
+from webapp.tips.crypto import LockedError
 
 
 class Clock:
@@ -52,6 +53,14 @@ def copy_of(app: Flask, client: FlaskClient) -> FlaskClient:
     thief = app.test_client()
     thief.set_cookie("haven_staff", cookie.value, path="/staff")
     return thief
+
+
+def cookie_session(app: Flask, client: FlaskClient) -> dict[str, Any]:
+    """What a browser's signed staff cookie holds."""
+    cookie = client.get_cookie("haven_staff", path="/staff")
+    assert cookie is not None
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    return serializer.loads(cookie.value)  # type: ignore[no-any-return]
 
 
 def signed_out(resp: Any) -> bool:
@@ -155,8 +164,11 @@ def session_ids(html: str) -> list[int]:
 
 def test_an_admin_ends_a_colleagues_session(app: Flask, staff: dict[str, Staff]) -> None:
     reviewer, admin = app.test_client(), app.test_client()
-    sign_in(reviewer, staff["reviewer"])
+    sign_in(reviewer, staff["reviewer"], unlock=True)
     sign_in(admin, staff["admin"])
+    unlocked = cookie_session(app, reviewer)["vault"]
+    with app.app_context():
+        assert vault.get(unlocked)  # the reviewer's key is open
     page = admin.get("/staff/sessions").get_data(as_text=True)
     assert ">rev</bdi>" in page
     own, theirs = session_ids(page)  # this browser first, then the colleague's
@@ -168,6 +180,8 @@ def test_an_admin_ends_a_colleagues_session(app: Flask, staff: dict[str, Staff])
     admin.post(f"/staff/sessions/{theirs}/end",
                data={"csrf_token": csrf(admin, "/staff/sessions")})
     assert signed_out(reviewer.get("/staff/"))
+    with app.app_context(), pytest.raises(LockedError):  # and so is the key it had unlocked
+        vault.get(unlocked)
     assert admin.get("/staff/").status_code == 200
     assert ended_why(app) == ["ended_by_admin"]
     assert ">rev</bdi>" not in admin.get("/staff/sessions").get_data(as_text=True)
@@ -281,7 +295,7 @@ def test_nothing_about_the_browser_is_stored(app: Flask, staff: dict[str, Staff]
     assert len(rows) == 1
     blob = " ".join(rows[0])
     assert "198.51.100.23" not in blob and "SentinelAgent" not in blob
-    sid = app.session_interface.get_signing_serializer(app).loads(cookie.value)["sid"]
+    sid = cookie_session(app, client)["sid"]
     assert sid not in blob  # only its hash
 
 
