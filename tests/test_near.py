@@ -107,3 +107,16 @@ def test_names_url_for_reserves_never_break_a_page(app: Flask, query: str, path:
     assert r.status_code in (200, 302), (path, query, r.status_code)
     body = r.get_data(as_text=True) + r.headers.get("Location", "")
     assert "javascript:" not in body and "//evil" not in body
+
+
+@pytest.mark.parametrize(("lang", "q"), [("ar", "مأوى فريسنو"), ("fa", "سرپناه فرزنو"),
+                                         ("ti", "መዕቆቢ ፍሬዝኖ"), ("en", "shelter Fresno")])
+def test_a_town_named_in_the_query_in_any_language_ranks_its_listings_first(
+        app: Flask, lang: str, q: str) -> None:
+    """The town's name in the reader's language is a word of its listings, as its English
+    name is: "مأوى فريسنو" puts Fresno's shelter first, not Bakersfield's."""
+    html = app.test_client().get(f"/{lang}/search", query_string={"q": q}).get_data(
+        as_text=True)
+    cards = re.findall(r'<li class="card.*?</li>', html, re.S)
+    assert cards
+    assert "Fresno" in re.search(r'<p class="where">(.*?)</p>', cards[0]).group(1)  # type: ignore[union-attr]

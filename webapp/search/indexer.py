@@ -25,7 +25,7 @@ from webapp.models import (
     TaxonomyTerm,
     service_terms,
 )
-from webapp.search import text
+from webapp.search import places, text
 from webapp.search.changelog import lock_seq, new_epoch, record_change
 
 # How much a match in each field counts. A category or an exact name outranks any word.
@@ -187,7 +187,7 @@ def assemble(src: Sources) -> tuple[dict[str, Doc], dict[str, list[Slot]]]:
     for sid, name, desc, elig in src.translations:
         docs[sid].translations.append((name, desc, elig))
     for sid, city, region in src.places:
-        docs[sid].places += (city, region)
+        docs[sid].places += (city, region, *places.names_of(city))
     for sid, taxonomy_name, code in src.terms:
         docs[sid].terms.append((taxonomy_name, code))
     slots: dict[str, list[Slot]] = {}

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import csv
 import functools
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from webapp import digits
@@ -24,6 +25,8 @@ from webapp.extensions import db
 from webapp.models import Location
 from webapp.search import changelog
 from webapp.search import text as textmod
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 Point = tuple[float, float]
 POSTCODE = re.compile(r"^\d{5}(?:-\d{4})?$")
@@ -52,6 +55,25 @@ def _places(version: str, engine_key: str, data_dir: str, locale: str | None,
         if point is not None and (locale is None or lang == locale) and fold(name):
             out.setdefault(fold(name), point)
     return out
+
+
+def names_of(city: str | None) -> tuple[str, ...]:
+    """A town's names in other languages, for the search index: "مأوى فريسنو" typed as a
+    search finds Fresno's listings as "shelter Fresno" does. Works outside a request too (the
+    import's worker processes), reading HAVEN_DATA_DIR as the app's config does."""
+    if not city:
+        return ()
+    data_dir = (current_app.config["HAVEN_DATA_DIR"] if has_app_context()
+                else os.environ.get("HAVEN_DATA_DIR", str(ROOT / "services_data")))
+    return _by_city(data_dir).get(fold(city), ())
+
+
+@functools.lru_cache(maxsize=4)
+def _by_city(data_dir: str) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for city, _lang, name in _other_names(data_dir):
+        out.setdefault(fold(city), []).append(name)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 @functools.lru_cache(maxsize=4)
