@@ -334,3 +334,27 @@ def test_sessions_page_on_an_arabic_phone(app: Flask, live_server: str, phones: 
     page.locator("ul.sessions").nth(1).locator("button").first.click()
     assert signed_out(other.get("/staff/"))
     assert "/staff/sessions" in page.url
+
+
+def test_an_admin_sees_and_ends_only_their_own_organisations_sessions(app: Flask) -> None:
+    from tests.coalition_helpers import coalition, signed_in
+
+    people = coalition(app).staff
+    police, hubrev = signed_in(app, people["police"]), signed_in(app, people["hubrev"])
+    hub = signed_in(app, people["hub"])
+    page = hub.get("/staff/sessions").get_data(as_text=True)
+    assert ">hubrev</bdi>" in page and ">police</bdi>" not in page
+    with app.app_context():
+        police_user = db.session.scalar(select(StaffUser).where(StaffUser.username == "police"))
+        assert police_user is not None
+        police_id = police_user.id
+        police_session = db.session.scalar(select(StaffSession.id).where(
+            StaffSession.user_id == police_id))
+    token = csrf(hub, "/staff/sessions")
+    assert hub.post(f"/staff/sessions/{police_session}/end",
+                    data={"csrf_token": token}).status_code == 404
+    assert hub.get(f"/staff/users/{police_id}").status_code == 404
+    assert hub.post(f"/staff/users/{police_id}", data={
+        "csrf_token": token, "do": "disable", "role": "reviewer"}).status_code == 404
+    assert police.get("/staff/").status_code == 200
+    assert hubrev.get("/staff/").status_code == 200
