@@ -3,6 +3,7 @@ codes, pdffonts for embedded fonts; never a confidential street."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -138,9 +139,24 @@ def test_cli_writes_the_booklet(app: Flask, tmp_path: Path) -> None:
         assert "Traceback" not in res.output
 
 
-def test_the_poster_builder_links_to_the_booklet(client: FlaskClient) -> None:
+def test_the_poster_builder_makes_a_booklet_for_a_town_in_two_languages(
+        client: FlaskClient, tmp_path: Path) -> None:
+    """Staff choose the town and the languages in a form on the builder (it said to edit the
+    address): the form, filled in as a person does, brings that booklet."""
     html = client.get("/ar/posters").get_data(as_text=True)
-    assert "/ar/directory/booklet.pdf" in html
+    form = re.search(r'<form method="get" action="([^"]+)" class="booklet-form">(.*?)</form>',
+                     html, re.S)
+    assert form and form.group(1) == "/ar/directory/booklet.pdf"
+    options = dict((label, value) for value, label in re.findall(
+        r'<option value="([^"]+)">([^<]+)</option>', form.group(2)))
+    both = next(v for label, v in options.items() if "English" in label)
+    assert both == "ar,en"
+    assert 'name="region"' in form.group(2)
+    resp = client.get(form.group(1), query_string={"region": "Fresno", "languages": both})
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    _codes, text = read_back(resp.data, tmp_path)
+    assert "Monday" in text and "الاثنين" in text  # both languages
+    assert "Bakersfield" not in text and "Fresno" in text  # that town only
 
 
 def test_booklets_are_rate_limited_per_client(app: Flask, client: FlaskClient) -> None:

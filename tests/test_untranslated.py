@@ -104,3 +104,25 @@ def test_space_sits_under_the_call_buttons_and_on_the_card(app: Flask) -> None:
         as_text=True)
     card = next(c for c in re.findall(r'<li class="card.*?</li>', cards, re.S) if sid in c)
     assert 'data-space="available"' in card
+
+
+@pytest.mark.parametrize("lang", ["ar"])  # the demo data's partly translated listings
+def test_a_partly_translated_listing_says_only_details_are_missing(app: Flask,
+                                                                   lang: str) -> None:
+    """Name and description translated but the eligibility not: the note says some details
+    are shown in English, not that the whole listing is (which the page visibly is not)."""
+    with app.app_context():
+        partial = db.session.scalar(
+            select(ServiceTranslation.service_id).join(Service)
+            .where(ServiceTranslation.locale == lang, ServiceTranslation.name.is_not(None),
+                   ServiceTranslation.description.is_not(None),
+                   ServiceTranslation.eligibility_description.is_(None),
+                   Service.eligibility_description.is_not(None)).limit(1))
+    assert partial is not None
+    client = app.test_client()
+    note = re.search(r'class="untranslated"><small>(.*?)</small>',
+                     client.get(f"/{lang}/services/{partial}").get_data(as_text=True))
+    whole = re.search(r'class="untranslated"><small>(.*?)</small>', client.get(
+        f"/{lang}/services/{_untranslated(app, lang)}").get_data(as_text=True))
+    assert note and whole and note.group(1) != whole.group(1)
+    assert NOTES[lang][0] in note.group(1) and NOTES[lang][1] in note.group(1)

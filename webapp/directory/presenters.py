@@ -231,10 +231,15 @@ def present(service: Service, *, now: dt.datetime | None = None,
     other = name_lang or desc_lang or elig_lang or (
         src if service.alert and src != loc.tag else None)
     original = language_name(other, loc.babel) if other else ""
+    reader = i18n.language_in_reader(loc.tag)
+    if name_lang or desc_lang:
+        note = _("Not available in %(reader)s: shown in %(original)s.", reader=reader,
+                 original=original)
+    else:  # name and description translated; the eligibility or the alert is not
+        note = _("Some details are not available in %(reader)s: shown in %(original)s.",
+                 reader=reader, original=original)
     return ServiceView(
-        untranslated=_("Not available in %(reader)s: shown in %(original)s.",
-                       reader=i18n.language_in_reader(loc.tag), original=original)
-        if other else None,
+        untranslated=note if other else None,
         shown_in=_("In %(language)s", language=original) if other else None,
         id=service.id, name=name or service.name, name_lang=name_lang,
         description=desc or "", description_lang=desc_lang, eligibility=elig,
