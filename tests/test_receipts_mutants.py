@@ -296,7 +296,7 @@ def test_the_thread_shows_each_message_with_its_photos(ctx: Flask) -> None:
     services.add_message(thread, "staff", "We can help. ما هو عنوانك؟", [], now=later)
     assert (tip.first_response_hour, tip.updated_hour, tip.unread) == (
         HOUR + dt.timedelta(hours=3), HOUR + dt.timedelta(hours=3), False)
-    services.add_message(thread, "tipster", "Near the market", [(b"second", "image/png"),
+    services.add_message(thread, "tipster", "Near the market", [(b"second\nline", "image/png"),
                                                                 (b"third", "image/webp")],
                          now=later + dt.timedelta(hours=2))
     services.add_message(thread, "staff", "Thank you", [], now=later + dt.timedelta(hours=5))
@@ -313,10 +313,16 @@ def test_the_thread_shows_each_message_with_its_photos(ctx: Flask) -> None:
         HOUR + dt.timedelta(hours=8)]
     [first] = again.initial_photos()
     assert again.photo(first) == (b"first", "image/jpeg")
-    sent_later = [p.id for p in again.tip.photos if p.message_seq is not None]
+    later = [p for p in again.tip.photos if p.message_seq is not None]
+    sent_later = [p.id for p in later]
     assert sorted(again.photo(p) for p in sent_later) == [
-        (b"second", "image/png"), (b"third", "image/webp")]
+        (b"second\nline", "image/png"), (b"third", "image/webp")]
     assert again.photo("no-such-photo") is None
+    assert all(len(p) == 32 for p in sent_later)
+    seqs = sorted(p.seq for p in later)
+    assert seqs[0] >= 0 and seqs == [seqs[0], seqs[0] + 1]
+    tipster_photos = next(ph for m, _, ph in again.messages if m.author == "tipster")
+    assert sorted(tipster_photos) == sorted(sent_later) and first not in tipster_photos
     staff_view = services.open_for_staff(again.tip, ctx.config["PRIVATE"])
     assert staff_view.content == CONTENT
     assert [t for _, t, _ in staff_view.messages] == [t for _, t, _ in again.messages]
@@ -325,6 +331,19 @@ def test_the_thread_shows_each_message_with_its_photos(ctx: Flask) -> None:
     db.session.expire_all()
     assert db.session.get(Tip, stored.tip_id).unread is False  # type: ignore[union-attr]
     services.mark_read(again.tip)  # already read: nothing to do
+
+
+def test_a_thread_without_photos_lists_none_for_each_message(ctx: Flask) -> None:
+    """No photo anywhere: every message (and the tip itself) carries an empty list."""
+    stored = services.create_tip(CONTENT, [], [], "form-np", now=NOW)
+    thread = services.open_with_receipt(stored.receipt)
+    assert thread is not None
+    services.add_message(thread, "staff", "Hello", [], now=NOW)
+    db.session.expire_all()
+    again = services.open_with_receipt(stored.receipt)
+    assert again is not None
+    assert [photos for _, _, photos in again.messages] == [[], []]
+    assert again.initial_photos() == []
 
 
 def test_photo_room_never_goes_below_zero(ctx: Flask) -> None:
@@ -363,6 +382,11 @@ def test_summary_defaults(ctx: Flask) -> None:
     summary = services.summarise(tip, ctx.config["PRIVATE"])
     assert summary.language == ""
     assert summary.preview == ("word " * 24).strip() + "…"
+    for what, preview in (("a" * 120, "a" * 120), ("a" * 121, "a" * 120 + "…")):
+        stored = services.create_tip({"what": what}, [], [], f"form-d{len(what)}", now=NOW)
+        tip = db.session.get(Tip, stored.tip_id)
+        assert tip is not None
+        assert services.summarise(tip, ctx.config["PRIVATE"]).preview == preview
 
 
 def test_notes_are_sealed_to_the_organisation_and_read_back(ctx: Flask) -> None:
