@@ -10,13 +10,16 @@
 # no PostgreSQL). For each module the script prints killed/total, the score and every mutant
 # not killed, and exits non-zero when a module scores under 85 % unless each of its surviving
 # mutants is listed, with the reason it is equivalent, in docs/mutation-equivalent.md.
-# MUTATION_CHILDREN (default 1) sets how many mutants are tested at once.
+# MUTATION_CHILDREN (default 1) sets how many mutants are tested at once. MUTATION_REF=HEAD (or
+# any commit) mutates and tests webapp/ and tests/ as committed there instead of the work tree,
+# so a score is not moved by edits still in progress.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 GOAL=85
 EQUIVALENT=docs/mutation-equivalent.md
 CHILDREN=${MUTATION_CHILDREN:-1}
+REF=${MUTATION_REF:-}
 MUTMUT_VERSION=3.8.1
 
 # key -> "file to mutate|test files or node ids run against its mutants"
@@ -66,7 +69,11 @@ for key in "${keys[@]}"; do
   file=${spec%%|*}
   tests=()
   for t in ${spec#*|}; do  # a test file written later (or removed) is skipped, not an error
-    [[ -f ${t%%::*} ]] && tests+=("$t")
+    if [[ -n $REF ]]; then
+      git cat-file -e "$REF:${t%%::*}" 2>/dev/null && tests+=("$t")
+    else
+      [[ -f ${t%%::*} ]] && tests+=("$t")
+    fi
   done
   if [[ ${#tests[@]} -eq 0 ]]; then
     echo "== $key: no test file exists for $file" >&2
@@ -77,7 +84,12 @@ for key in "${keys[@]}"; do
   work=mutants/$key
   rm -rf "$work"  # a fresh copy every run: the scores never mix an old module with a new one
   mkdir -p "$work"
-  for d in webapp tests "${ALSO_COPY[@]}"; do ln -s "$ROOT/$d" "$work/$d"; done
+  if [[ -n $REF ]]; then
+    git archive "$REF" webapp tests | tar -x -C "$work"
+    for d in "${ALSO_COPY[@]}"; do ln -s "$ROOT/$d" "$work/$d"; done
+  else
+    for d in webapp tests "${ALSO_COPY[@]}"; do ln -s "$ROOT/$d" "$work/$d"; done
+  fi
   # config.ROOT.parent/shared: the reference data beside the repository.
   [[ -d "$ROOT/../shared" ]] && ln -s "$ROOT/../shared" "$work/shared"
   {
@@ -91,7 +103,7 @@ for key in "${keys[@]}"; do
     printf 'use_git_change_detection = false\n'
   } >"$work/pyproject.toml"
 
-  echo "== $key: mutating $file against ${tests[*]}"
+  echo "== $key: mutating $file${REF:+ at $REF ($(git rev-parse --short "$REF"))} against ${tests[*]}"
   start=$SECONDS
   (cd "$work" && "$ROOT/.venv/bin/mutmut" run --max-children "$CHILDREN") >"$work/run.log" 2>&1 || {
     tail -30 "$work/run.log"
