@@ -163,6 +163,7 @@ def users() -> tuple[str, int] | str:
     invite.organization.choices = [("", "—"), *allowed.items()]
     return render_template("staff/users.html", form=form, people=people, created=created,
                            invite=invite, invite_code=staff_users.CodeForm(prefix="invite"),
+                           fresh_minutes=int(sessions.FRESH_FOR.total_seconds() // 60),
                            org_names={o.id: o.name for o in every}), status
 
 
@@ -294,4 +295,5 @@ def account(user_id: int) -> tuple[str, int] | str:
     at = auth.now()
     live = [(s, "") for s in sessions.of_user(person.id) if not sessions.expired(s, at)]
     return render_template("staff/account.html", person=person, form=form, secret=secret,
-                           uri=uri, done=done, live=live, me=me), status
+                           uri=uri, done=done, live=live, me=me,
+                           fresh_minutes=int(sessions.FRESH_FOR.total_seconds() // 60)), status
