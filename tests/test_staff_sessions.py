@@ -334,6 +334,10 @@ def test_sessions_page_on_an_arabic_phone(app: Flask, live_server: str, phones: 
     page.locator("ul.sessions").nth(1).locator("button").first.click()
     assert signed_out(other.get("/staff/"))
     assert "/staff/sessions" in page.url
+    page.goto(f"{live_server}/staff/users")
+    page.locator("a[href^='/staff/users/']", has_text="rev").click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path="/tmp/haven-staff-account-ar-360.png", full_page=True)
 
 
 def test_an_admin_sees_and_ends_only_their_own_organisations_sessions(app: Flask) -> None:
