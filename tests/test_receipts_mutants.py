@@ -100,6 +100,24 @@ def test_hour_keeps_only_the_hour_in_utc() -> None:
     assert abs(dt.datetime.now(dt.UTC).replace(tzinfo=None) - now) < dt.timedelta(hours=1)
 
 
+@pytest.mark.parametrize("zone", ["Etc/GMT+12", "Asia/Kathmandu"])
+def test_hour_is_utc_whatever_the_server_zone(zone: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server set to another zone still stores UTC hours (staff compare them across sites)."""
+    import time
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        assert services.hour(NOW) == HOUR
+        now = services.hour()
+        utc = dt.datetime.now(dt.UTC).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+        assert now in (utc, utc - dt.timedelta(hours=1))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 # creating a tip ----------------------------------------------------------------------------
 
 
@@ -108,7 +126,7 @@ def test_a_tip_is_stored_once_with_a_16_digit_receipt(ctx: Flask) -> None:
     stored = services.create_tip(CONTENT, ["labour", "sexual"], [(b"JPEGDATA", "image/jpeg"),
                                                                  (b"PNGDATA", "image/png")],
                                  "form-key-1", now=NOW)
-    assert not stored.replay and len(stored.receipt) == 16 and stored.receipt.isdigit()
+    assert stored.replay is False and len(stored.receipt) == 16 and stored.receipt.isdigit()
     [tip] = tips()
     assert tip.id == stored.tip_id and len(tip.id) == 32
     assert tip.bucket == stored.receipt[:5]
