@@ -23,7 +23,9 @@ def staff_context() -> dict[str, object]:
     from webapp.staff import auth, forms
 
     user = auth.current_user()
-    return {"staff_user": user, "empty_form": forms.EmptyForm(),
+    # formdata=None: this form is only drawn (its CSRF token); reading the request here would
+    # parse a malformed JSON body inside the error page that reports it (a 500).
+    return {"staff_user": user, "empty_form": forms.EmptyForm(formdata=None),
             "edits_listings": access.may_edit_directory(user),
             "home_staff": user is not None and user.member_id == DEFAULT_MEMBER}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
@@ -22,6 +23,8 @@ from webapp.tips import crypto
 NEED_CODE = _l("To change accounts, type a new code from your authenticator app (one you have "
                "not used to sign in).")
 
+
+SAFE_NEXT = re.compile(r"/staff/[A-Za-z0-9/_.~%=&?-]*")
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | tuple[str, int] | str:
@@ -47,7 +50,10 @@ def login() -> Response | tuple[str, int] | str:
         auth.begin_session(user)
         auth.audit("login", member_id=user.member_id)
         nxt = request.args.get("next", "")
-        return redirect(nxt if nxt.startswith("/staff/") else auth.home_for(user))
+        # Only a plain staff path: CR/LF would break the Location header (a 500 after a good
+        # sign-in), and "//" or "\\" could point the browser at another site.
+        safe = SAFE_NEXT.fullmatch(nxt) and "//" not in nxt
+        return redirect(nxt if safe else auth.home_for(user))
     status = 400 if request.method == "POST" else 200
     return render_template("staff/login.html", form=form), status
 
