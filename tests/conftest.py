@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import settings
 from werkzeug.serving import make_server
 
 from tests.pg import Postgres
@@ -26,6 +27,12 @@ from webapp.extensions import db
 
 IN_CI = os.environ.get("CI") == "true"
 BACKEND = os.environ.get("HAVEN_TEST_DB", "sqlite")
+
+
+# Property tests judge what is typed, not how fast a shared CI machine runs one example: no
+# per-example deadline (a slow example under load is not a failure); failures print their seed.
+settings.register_profile("haven", deadline=None, print_blob=True)
+settings.load_profile("haven")
 
 
 def missing(what: str) -> None:
