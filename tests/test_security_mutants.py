@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from flask import Flask, Response, make_response
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from webapp import security
 from webapp.security import (
@@ -393,3 +394,211 @@ def test_init_app_wires_one_tagger_to_the_app_state() -> None:
     assert app.wsgi_app.tagger is tagger
     assert app.wsgi_app.proxy_key == "HTTP_X_REAL_IP"
     assert make_app().wsgi_app.proxy_key == ""  # type: ignore[attr-defined]
+
+
+# what a public post or a drawing may cost ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def full_app() -> Flask:
+    """The real app (templates, error pages, config defaults) on an empty in-memory database."""
+    from webapp import create_app
+    from webapp.extensions import db
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "SECRET_KEY": "test", "HAVEN_SEED_ON_START": False,
+                      "HAVEN_COUNTRY": "US", "HAVEN_POSTS_PER_HOUR": 2,
+                      "HAVEN_RENDERS_PER_HOUR": 2, "HAVEN_RENDERS_AT_ONCE": 2})
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+def test_public_posts_count_before_they_are_read(full_app: Flask) -> None:
+    """Two posts an hour here: the third gets 429 with Retry-After, before any parsing; GETs,
+    staff and SMS posts are not counted."""
+    environ = {CLIENT_TAG: "tag-posts"}
+    for method, path in (("GET", "/en/"), ("POST", "/staff/login"), ("POST", "/sms/inbound"),
+                         ("GET", "/en/tip")):
+        with full_app.test_request_context(path, method=method, environ_base=environ):
+            assert security.cost_before_work() is None
+    for _ in range(2):
+        with full_app.test_request_context("/en/tip", method="POST", environ_base=environ):
+            assert security.cost_before_work() is None
+    with full_app.test_request_context("/en/tip", method="POST", environ_base=environ):
+        resp = security.cost_before_work()
+        assert resp is not None and resp.status_code == 429
+        assert 1 <= int(resp.headers["Retry-After"]) <= 3601
+    with full_app.test_request_context("/en/tip", method="POST",
+                                       environ_base={CLIENT_TAG: "tag-other"}):
+        assert security.cost_before_work() is None  # another client is not held
+
+
+@pytest.mark.parametrize(("path", "size", "refused"), [
+    ("/en/tip", 1024 * 1024, False),  # the tip form carries photos
+    ("/en/search", 256 * 1024, False),  # any other public form: 256 KiB
+    ("/en/search", 256 * 1024 + 1, True),
+])
+def test_public_post_bodies_are_capped_per_form(full_app: Flask, path: str, size: int,
+                                                refused: bool) -> None:
+    """Each public form's body is capped before it is read (413 over the cap)."""
+    with full_app.test_request_context(path, method="POST", data=b"x" * size,
+                                       content_type="application/octet-stream",
+                                       environ_base={CLIENT_TAG: f"tag-{path}-{size}"}):
+        if refused:
+            with pytest.raises(RequestEntityTooLarge):
+                security.cost_before_work()
+        else:
+            assert security.cost_before_work() is None
+            from flask import request
+
+            assert request.max_form_parts == security.MAX_FORM_FIELDS == 64
+
+
+def test_the_app_wide_cap_wins_when_smaller(full_app: Flask,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """MAX_CONTENT_LENGTH below a form's own cap is the cap; unset, the form's cap stands."""
+    monkeypatch.setitem(full_app.config, "MAX_CONTENT_LENGTH", 1000)
+    with full_app.test_request_context("/en/tip", method="POST", data=b"x" * 1001,
+                                       content_type="application/octet-stream",
+                                       environ_base={CLIENT_TAG: "tag-cap"}):
+        with pytest.raises(RequestEntityTooLarge):
+            security.cost_before_work()
+    monkeypatch.setitem(full_app.config, "MAX_CONTENT_LENGTH", None)
+    with full_app.test_request_context("/en/tip", method="POST", data=b"x" * 2000,
+                                       content_type="application/octet-stream",
+                                       environ_base={CLIENT_TAG: "tag-cap2"}):
+        assert security.cost_before_work() is None
+        from flask import request
+
+        assert request.max_content_length == 31 * 1024 * 1024 + 1
+
+
+@pytest.mark.parametrize(("body", "content_type", "max_bytes", "max_fields", "read", "refused"), [
+    (b"x" * 100, "application/octet-stream", 100, 5, False, False),
+    (b"x" * 101, "application/octet-stream", 100, 5, False, True),
+    (b"a=1&b=2&c=3", "application/x-www-form-urlencoded", 100, 3, False, False),
+    (b"a=1&b=2&c=3", "application/x-www-form-urlencoded", 100, 2, False, True),
+    (b"a=1&b=2", "application/json", 100, 1, True, False),  # only a form's fields count
+    (b"", "application/octet-stream", 0, 0, True, False),
+])
+def test_limit_body(full_app: Flask, body: bytes, content_type: str, max_bytes: int,
+                    max_fields: int, read: bool, refused: bool) -> None:
+    """Sized bodies over the cap, and urlencoded forms with too many fields, are a 413."""
+    from flask import request
+
+    with full_app.test_request_context("/p", method="POST", data=body,
+                                       content_type=content_type):
+        if refused:
+            with pytest.raises(RequestEntityTooLarge):
+                security.limit_body(max_bytes, max_fields, read=read)
+            return
+        security.limit_body(max_bytes, max_fields, read=read)
+        assert request.max_content_length == max_bytes + 1
+        assert request.max_form_parts == max_fields
+        assert request.get_data() == body
+
+
+def test_a_long_unsized_body_is_refused_when_read(full_app: Flask) -> None:
+    """A body without a length (chunked) is read up to one byte past the cap, then refused."""
+    import io
+
+    with full_app.test_request_context(
+            "/p", method="POST", input_stream=io.BytesIO(b"x" * 50),
+            content_type="application/octet-stream",
+            environ_overrides={"CONTENT_LENGTH": "", "wsgi.input_terminated": True}):
+        with pytest.raises(RequestEntityTooLarge):
+            security.limit_body(10, 5, read=True)
+    with full_app.test_request_context(
+            "/p", method="POST", input_stream=io.BytesIO(b"x" * 10),
+            content_type="application/octet-stream",
+            environ_overrides={"CONTENT_LENGTH": "", "wsgi.input_terminated": True}):
+        security.limit_body(10, 5, read=True)
+
+
+def test_render_budget_and_slots(full_app: Flask) -> None:
+    """Two drawings an hour per client here; at most two at once per process, a third is
+    told at once (never waits), and a slot comes back after use, even after an error."""
+    with full_app.test_request_context("/en/", environ_base={CLIENT_TAG: "tag-render"}):
+        assert security.render_wait() == 0
+        assert security.render_wait() == 0
+        assert security.render_wait() >= 1
+        assert isinstance(security.render_cache(), security.RenderCache)
+        assert security.render_cache() is full_app.extensions["haven_render_cache"]
+        with security.render_slot() as one, security.render_slot() as two:
+            with security.render_slot() as three:
+                assert (one, two, three) == (True, True, False)
+        def draw_and_fail() -> None:
+            with security.render_slot() as slot:
+                assert slot
+                raise ZeroDivisionError  # an error while drawing
+
+        with pytest.raises(ZeroDivisionError):
+            draw_and_fail()
+        with security.render_slot() as one, security.render_slot() as two:
+            assert (one, two) == (True, True)
+
+
+def test_one_drawing_at_a_time_unless_configured() -> None:
+    """HAVEN_RENDERS_AT_ONCE unset or 0 still allows one drawing at a time."""
+    for config in ({}, {"HAVEN_RENDERS_AT_ONCE": 0}):
+        app = make_app(**config)
+        with app.test_request_context("/"):
+            with security.render_slot() as one, security.render_slot() as two:
+                assert (one, two) == (True, False)
+
+
+def test_busy_drawing_says_try_again_soon(full_app: Flask) -> None:
+    """503, retry in 5 seconds, never cached, and it says why."""
+    with full_app.test_request_context("/en/"):
+        resp = security.busy_drawing()
+    assert resp.status_code == 503
+    assert resp.headers["Retry-After"] == "5"
+    assert resp.headers["Cache-Control"] == "no-store"
+    assert "Another poster or booklet is being drawn" in resp.get_data(as_text=True)
+
+
+def test_render_cache_keeps_drawings_until_they_expire(clock: FakeClock) -> None:
+    """A drawing is served again until its lifetime ends, then drawn anew."""
+    cache = security.RenderCache(max_bytes=100)
+    assert security.RenderCache().max_bytes == 64 * 1024 * 1024
+    assert cache.get("a") is None
+    cache.put("a", b"x" * 25, ttl=10)
+    assert cache.get("a") == b"x" * 25
+    clock.mono += 9.999
+    assert cache.get("a") == b"x" * 25
+    clock.mono += 0.001
+    assert cache.get("a") is None  # expired exactly at its lifetime's end
+    assert cache.get("a") is None
+
+
+def test_render_cache_size_and_eviction(clock: FakeClock) -> None:
+    """At most max_bytes in all, least recently used out first; a drawing over a quarter of
+    the cap is not kept; replacing or expiring an entry frees its bytes."""
+    cache = security.RenderCache(max_bytes=100)
+    cache.put("big", b"x" * 26, ttl=60)
+    assert cache.get("big") is None
+    for k in "abcd":
+        cache.put(k, b"x" * 25, ttl=60)
+    assert all(cache.get(k) for k in "abcd")  # exactly 100 bytes: all kept
+    assert cache.get("a")  # a is now the most recently used
+    cache.put("e", b"y" * 25, ttl=60)
+    assert cache.get("b") is None and all(cache.get(k) for k in "acde")
+    cache.put("e", b"z" * 25, ttl=60)  # replacing keeps the total at 100
+    assert cache.get("e") == b"z" * 25 and all(cache.get(k) for k in "acd")
+    short = security.RenderCache(max_bytes=100)
+    short.put("old", b"x" * 25, ttl=1)
+    clock.mono += 2
+    assert short.get("old") is None  # expired: its bytes are freed
+    for k in "wxyz":
+        short.put(k, b"x" * 25, ttl=60)
+    assert all(short.get(k) for k in "wxyz")
+
+
+def test_render_cache_keys() -> None:
+    """One key per list of parts: 40 hex characters, parts never run together."""
+    key = security.RenderCache.key("poster", "en", "A4")
+    assert len(key) == 40 and int(key, 16) >= 0
+    assert key == security.RenderCache.key("poster", "en", "A4")
+    assert security.RenderCache.key("ab", "c") != security.RenderCache.key("a", "bc")
+    assert security.RenderCache.key("a") != security.RenderCache.key("b")
