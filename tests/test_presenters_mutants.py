@@ -392,5 +392,15 @@ def test_present_marks_text_not_in_the_reader_language(app: Flask) -> None:
         assert v.src_lang == "es" and v.name_lang == "es"
         assert v.untranslated == "Not available in English: shown in Spanish."
         assert v.shown_in == "In Spanish"
+        half = SimpleNamespace(locale="en", name="Safe Harbor", description="",
+                               eligibility_description=None, reviewed_on=None)
+        v = presenters.present(service(source_language="es", translations=[half]), now=NOW)
+        assert v.untranslated == "Not available in English: shown in Spanish."
+        whole = SimpleNamespace(locale="en", name="Safe Harbor", description="Beds",
+                                eligibility_description=None, reviewed_on=None)
+        v = presenters.present(service(source_language="es", translations=[whole],
+                                       eligibility_description="Adultos"), now=NOW)
+        assert v.untranslated == ("Some details are not available in English: shown in "
+                                  "Spanish.")
         v = presenters.present(service(source_language=None), now=NOW)
         assert v.src_lang is None and v.untranslated is None
