@@ -24,6 +24,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from tests.test_browser_journeys_exit import walk_back
 from tests.test_posters import plain, read_back, tools  # noqa: F401 - tools: poppler, zbar
 from tests.tips_helpers import keyed, receipt_of, send_tip
 from webapp.extensions import db
@@ -129,18 +130,6 @@ def search_category_and_town(page: Any, lang: str, problems: list[str], where: s
     with page.expect_navigation():
         page.locator("form:has(#f-near) button[type=submit]").click()
     return True
-
-
-def walk_back(page: Any) -> list[str]:
-    """Every URL this tab goes back to, nearest first (Back tapped until it stops)."""
-    seen = []
-    for _i in range(10):
-        before = page.url
-        page.go_back(wait_until="load")
-        if page.url == before:
-            break
-        seen.append(page.url)
-    return seen
 
 
 @pytest.mark.parametrize("lang", LANGS)
