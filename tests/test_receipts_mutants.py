@@ -436,15 +436,8 @@ def test_notes_are_sealed_to_the_organisation_and_read_back(ctx: Flask) -> None:
         db.session.commit()
 
 
-# _next_seq reads a maximum of 0 as "no rows" (`... or -1`), so every message after the
-# acknowledgement, every note after the first and every photo after the first gets seq 0:
-# a reply's photos then show under every message, and the thread's order (by seq) is left to
-# the database. Strict: when services.py is fixed these pass, and the marks must go.
-SEQ_BUG = pytest.mark.xfail(strict=True, reason="services._next_seq: a maximum of 0 reads as "
-                                                "no rows (`or -1`)")
 
 
-@SEQ_BUG
 def test_each_message_has_its_own_number_and_only_its_photos(ctx: Flask) -> None:
     """Messages are numbered 0, 1, 2…; a reply's photos belong to that reply alone."""
     stored = services.create_tip(CONTENT, [], [(b"first", "image/jpeg")], "form-q", now=NOW)
@@ -459,7 +452,6 @@ def test_each_message_has_its_own_number_and_only_its_photos(ctx: Flask) -> None
     assert [(p.seq, p.message_seq) for p in again.tip.photos] == [(0, None), (1, 2)]
 
 
-@SEQ_BUG
 def test_notes_are_numbered_in_order(ctx: Flask) -> None:
     """A tip's notes are numbered 0, 1, 2…"""
     stored = services.create_tip(CONTENT, [], [], "form-r", now=NOW)

@@ -223,8 +223,11 @@ def mark_read(tip: Tip) -> None:
 
 
 def _next_seq(model: Any, tip_id: str) -> int:
+    # coalesce gives -1 for a tip with no rows; a maximum of 0 is a real 0 (an "or -1" here
+    # once numbered every message after the first 0 too, and showed a reply's photos under
+    # every message).
     return int(db.session.scalar(select(func.coalesce(func.max(model.seq), -1))
-                                 .where(model.tip_id == tip_id)) or -1) + 1
+                                 .where(model.tip_id == tip_id))) + 1
 
 
 def add_message(thread: Thread, author: str, text: str, photos: list[tuple[bytes, str]],
