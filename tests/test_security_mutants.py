@@ -9,6 +9,7 @@ in the module fails a test.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -540,12 +541,55 @@ def test_render_budget_and_slots(full_app: Flask) -> None:
 
 
 def test_one_drawing_at_a_time_unless_configured() -> None:
-    """HAVEN_RENDERS_AT_ONCE unset or 0 still allows one drawing at a time."""
-    for config in ({}, {"HAVEN_RENDERS_AT_ONCE": 0}):
+    """HAVEN_RENDERS_AT_ONCE unset or 0 still allows one drawing at a time; 3 allows three.
+    Each app has its own render cache."""
+    for config, slots in (({}, 1), ({"HAVEN_RENDERS_AT_ONCE": 0}, 1),
+                          ({"HAVEN_RENDERS_AT_ONCE": 3}, 3)):
         app = make_app(**config)
         with app.test_request_context("/"):
-            with security.render_slot() as one, security.render_slot() as two:
-                assert (one, two) == (True, False)
+            with contextlib.ExitStack() as stack:
+                got = [stack.enter_context(security.render_slot()) for _ in range(slots + 1)]
+            assert got == [True] * slots + [False]
+            cache = security.render_cache()
+            assert isinstance(cache, security.RenderCache)
+            assert cache.max_bytes == 64 * 1024 * 1024
+            cache.put("k", b"v", 60)
+            assert security.render_cache().get("k") == b"v"
+
+
+def test_posts_and_drawings_each_have_their_own_budget_per_client(full_app: Flask) -> None:
+    """Posts are counted as "post" and drawings as "render", per client tag, for an hour."""
+    tag = "tag-budgets"
+    with full_app.test_request_context("/en/tip", method="POST", environ_base={CLIENT_TAG: tag}):
+        assert security.cost_before_work() is None
+        assert security.cost_before_work() is None
+        assert security.limiter.blocked("post", tag, 2, 3600)
+        assert not security.limiter.blocked("render", tag, 2, 3600)
+        assert security.render_wait() == 0
+        assert security.render_wait() == 0
+        assert security.limiter.blocked("render", tag, 2, 3600)
+        wait = security.render_wait()
+        assert 3590 < wait <= 3600  # the hour starts at the first drawing
+    with full_app.test_request_context("/en/", environ_base={CLIENT_TAG: "tag-budgets-2"}):
+        assert security.render_wait() == 0  # another client draws
+    with full_app.test_request_context("/en/tip", method="POST", environ_base={CLIENT_TAG: tag}):
+        resp = security.cost_before_work()
+        assert resp is not None and int(resp.headers["Retry-After"]) <= 3600
+
+
+def test_an_unsized_body_is_left_unread_unless_asked(full_app: Flask) -> None:
+    """Without read, a body of unknown length that is not a form is left for the view (which
+    werkzeug then caps); nothing is read here."""
+    import io
+
+    with full_app.test_request_context(
+            "/p", method="POST", input_stream=io.BytesIO(b"x" * 50),
+            content_type="application/octet-stream",
+            environ_overrides={"CONTENT_LENGTH": "", "wsgi.input_terminated": True}):
+        security.limit_body(10, 5)
+        from flask import request
+
+        assert request.max_content_length == 11
 
 
 def test_busy_drawing_says_try_again_soon(full_app: Flask) -> None:
@@ -555,7 +599,9 @@ def test_busy_drawing_says_try_again_soon(full_app: Flask) -> None:
     assert resp.status_code == 503
     assert resp.headers["Retry-After"] == "5"
     assert resp.headers["Cache-Control"] == "no-store"
-    assert "Another poster or booklet is being drawn" in resp.get_data(as_text=True)
+    message = "Another poster or booklet is being drawn. Please try again in a few seconds."
+    assert message in resp.get_data(as_text=True)
+    assert security.BusyDrawing().description == message
 
 
 def test_render_cache_keeps_drawings_until_they_expire(clock: FakeClock) -> None:
