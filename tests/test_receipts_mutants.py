@@ -337,8 +337,10 @@ def test_the_thread_shows_each_message_with_its_photos(ctx: Flask) -> None:
         (b"second\nline", "image/png"), (b"third", "image/webp")]
     assert again.photo("no-such-photo") is None
     assert all(len(p) == 32 for p in sent_later)
-    seqs = sorted(p.seq for p in later)
-    assert seqs[0] >= 0 and seqs == [seqs[0], seqs[0] + 1]
+    # Every photo of the tip has its own number, in the order sent.
+    assert [(p.seq, again.photo(p.id)) for p in again.tip.photos] == [
+        (0, (b"first", "image/jpeg")), (1, (b"second\nline", "image/png")),
+        (2, (b"third", "image/webp"))]
     tipster_photos = next(ph for m, _, ph in again.messages if m.author == "tipster")
     assert sorted(tipster_photos) == sorted(sent_later) and first not in tipster_photos
     staff_view = services.open_for_staff(again.tip, ctx.config["PRIVATE"])
