@@ -24,7 +24,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tests.test_browser_journeys_exit import walk_back
+from tests.test_browser_journeys_exit import BEFORE, EXIT, walk_back
+from tests.test_browser_journeys_exit import phone as exit_phone
 from tests.test_posters import plain, read_back, tools  # noqa: F401 - tools: poppler, zbar
 from tests.tips_helpers import keyed, receipt_of, send_tip
 from webapp.extensions import db
@@ -33,8 +34,6 @@ from webapp.models import Phone, Schedule, Service, ServiceTranslation, Tip
 pytestmark = pytest.mark.browser
 
 LANGS = ["en", "ar", "fa", "ti"]
-EXIT = "https://neutral.example/weather"
-BEFORE = "https://before.example/news"
 CATEGORY = "shelter"
 # The town as a person types it: with its state, or in their own script.
 TOWN = {"en": "Fresno, CA", "ar": "فريسنو", "fa": "فرزنو", "ti": "ፍረስኖ"}
@@ -50,12 +49,10 @@ def app(app: Flask) -> Flask:
 
 
 def phone(phones: Any, lang: str, **options: Any) -> Any:
-    """A phone in this language whose neutral site and previous page are served here."""
-    ctx = phones(lang, **options)
+    """The quick-exit tests' phone (neutral site and previous page served here), with every
+    wait bounded."""
+    ctx = exit_phone(phones, lang, **options)
     ctx.set_default_timeout(TIMEOUT)
-    for url, title in ((EXIT, "Weather"), (BEFORE, "News")):
-        ctx.route(url, lambda route, title=title: route.fulfill(
-            status=200, body=f"<title>{title}</title><p>{title}</p>", content_type="text/html"))
     return ctx
 
 
