@@ -116,7 +116,7 @@ def test_every_security_header_on_every_response(path: str) -> None:
     for name, value in SECURITY_HEADERS.items():
         assert resp.headers.get_all(name) == [value]
     assert "default-src 'none'" in resp.headers["Content-Security-Policy"]
-    assert resp.headers["Referrer-Policy"] == "no-referrer"
+    assert resp.headers["Referrer-Policy"] == "same-origin"
 
 
 def test_a_page_that_sets_its_own_header_keeps_it() -> None:
@@ -158,7 +158,10 @@ def test_only_the_root_varies_by_language(path: str, vary: list[str]) -> None:
 @pytest.mark.parametrize(("method", "headers", "status"), [
     ("POST", {}, 200),
     ("POST", {"Origin": "http://localhost"}, 200),
-    ("POST", {"Origin": "null"}, 200),  # a privacy-preserving browser sends "null"
+    # An opaque origin (a sandboxed frame on another site) unless the browser vouches for it.
+    ("POST", {"Origin": "null"}, 403),
+    ("POST", {"Origin": "null", "Sec-Fetch-Site": "same-origin"}, 200),
+    ("POST", {"Origin": "null", "Sec-Fetch-Site": "same-site"}, 403),
     ("POST", {"Origin": "https://evil.example"}, 403),
     ("POST", {"Origin": "http://localhost:8080"}, 403),
     ("POST", {"Origin": "http://localhost.evil.example"}, 403),
@@ -391,10 +394,13 @@ def test_init_app_wires_one_tagger_to_the_app_state() -> None:
     tagger = app.extensions["haven_tagger"]
     assert isinstance(tagger, RotatingTagger)
     assert tagger.state is app.extensions["haven.state"]
-    assert isinstance(app.wsgi_app, StripClientIdentity)
-    assert app.wsgi_app.tagger is tagger
-    assert app.wsgi_app.proxy_key == "HTTP_X_REAL_IP"
-    assert make_app().wsgi_app.proxy_key == ""  # type: ignore[attr-defined]
+    assert isinstance(app.wsgi_app, security.KnownHostsOnly)
+    assert app.wsgi_app.config is app.config
+    strip = app.wsgi_app.wsgi_app
+    assert isinstance(strip, StripClientIdentity)
+    assert strip.tagger is tagger
+    assert strip.proxy_key == "HTTP_X_REAL_IP"
+    assert make_app().wsgi_app.wsgi_app.proxy_key == ""  # type: ignore[attr-defined]
 
 
 # what a public post or a drawing may cost ---------------------------------------------------

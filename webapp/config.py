@@ -56,6 +56,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # The organisation's name, preset on staff posters; the address printed in QR codes.
         "HAVEN_ORG_NAME": os.environ.get("HAVEN_ORG_NAME", ""),
         "HAVEN_PUBLIC_URL": os.environ.get("HAVEN_PUBLIC_URL", ""),
+        # Other host names the site answers to besides HAVEN_PUBLIC_URL's and loopback
+        # (comma-separated); any other Host header gets 400 (security.trusted_hosts).
+        "HAVEN_TRUSTED_HOSTS": os.environ.get("HAVEN_TRUSTED_HOSTS", ""),
         "HAVEN_DATA_DIR": os.environ.get("HAVEN_DATA_DIR", str(ROOT / "services_data")),
         # Where the search index file goes for PostgreSQL (default instance/); an SQLite
         # database keeps it next to itself (see search/stored.py).

@@ -9,14 +9,15 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, make_response, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import RequestEntityTooLarge, ServiceUnavailable
+from werkzeug.exceptions import RequestEntityTooLarge, SecurityError, ServiceUnavailable
+from werkzeug.wsgi import get_host
 
 from webapp import state
 from webapp.errors import handle_http, too_many
@@ -86,7 +87,10 @@ PERMISSIONS_POLICY = ", ".join(
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
-    "Referrer-Policy": "no-referrer",
+    # Nothing to other sites; Haven's own pages get the referrer, so a form POST carries its
+    # real Origin (under no-referrer a browser sends "Origin: null", which any sandboxed frame
+    # on another site can send too).
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Permissions-Policy": PERMISSIONS_POLICY,
@@ -295,9 +299,16 @@ def same_origin_posts_only() -> None:
     if request.method != "POST":
         return
     origin = request.headers.get("Origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.host:
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site == "cross-site":
         abort(403)
-    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+    if origin == "null":
+        # An opaque origin: a sandboxed frame, a data: page, a redirect from elsewhere. Haven's
+        # own forms send their origin (Referrer-Policy same-origin), so only a browser that
+        # vouches for the request being same-origin may post without one.
+        if fetch_site != "same-origin":
+            abort(403)
+    elif origin and urlsplit(origin).netloc != request.host:
         abort(403)
 
 
@@ -331,6 +342,33 @@ class StripClientIdentity:
         return self.wsgi_app(environ, start_response)
 
 
+class KnownHostsOnly:
+    """WSGI middleware: a request naming a host the site does not answer to (TRUSTED_HOSTS)
+    gets a short 400 before Flask builds anything from that name (no route, no URL, no
+    template: they would all carry the host the client chose)."""
+
+    BODY = (b"<!doctype html><meta charset=utf-8><title>400</title>"
+            b"<p>This site does not answer to that address.</p>")
+
+    def __init__(self, wsgi_app: WSGIApp, config: Mapping[str, Any]) -> None:
+        self.wsgi_app = wsgi_app
+        self.config = config
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Answer 400 for an unknown host, else hand over."""
+        trusted = self.config.get("TRUSTED_HOSTS")
+        if trusted:
+            try:
+                get_host(environ, trusted)
+            except SecurityError:
+                headers = [*SECURITY_HEADERS.items(), ("Cache-Control", "no-store"),
+                           ("Content-Type", "text/html; charset=utf-8"),
+                           ("Content-Length", str(len(self.BODY)))]
+                start_response("400 Bad Request", headers)
+                return [self.BODY]
+        return self.wsgi_app(environ, start_response)
+
+
 # Staff pages, tip receipts and the tip thread are never kept by any cache (see #3, item 9).
 NO_STORE_PREFIXES = ("/staff", "/api/private")
 
@@ -351,12 +389,35 @@ def quiet_logging() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
+# Names the machine itself uses (health checks, a proxy on the same host): always answered.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
+
+
+def trusted_hosts(public_url: str, listed: str) -> list[str] | None:
+    """The host names this site answers to: HAVEN_PUBLIC_URL's, those in HAVEN_TRUSTED_HOSTS
+    (comma-separated; ".example.org" takes its subdomains) and loopback. None, meaning any,
+    only when neither setting is given (a laptop running `python app.py`): once a site has a
+    public address, a request naming another host is refused with 400 before any route runs,
+    so no page, redirect or link can be built from a host a client chose."""
+    names = [n.strip().lower() for n in listed.split(",") if n.strip()]
+    public = urlsplit(public_url.strip()).hostname if public_url.strip() else None
+    if public:
+        names.insert(0, public.lower())
+    if not names:
+        return None
+    return list(dict.fromkeys([*names, *LOOPBACK_HOSTS]))
+
+
 def init_app(app: Flask) -> None:
     """Wrap the WSGI app and register the header hook."""
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(
+            str(app.config.get("HAVEN_PUBLIC_URL") or ""),
+            str(app.config.get("HAVEN_TRUSTED_HOSTS") or ""))
     shared = state.init_app(app)
     tagger = app.extensions["haven_tagger"] = RotatingTagger(shared)
-    app.wsgi_app = StripClientIdentity(  # type: ignore[method-assign]
-        app.wsgi_app, tagger, app.config.get("HAVEN_PROXY_HEADER", ""))
+    app.wsgi_app = KnownHostsOnly(StripClientIdentity(  # type: ignore[method-assign]
+        app.wsgi_app, tagger, app.config.get("HAVEN_PROXY_HEADER", "")), app.config)
     app.extensions["haven_render_cache"] = RenderCache()
     app.extensions["haven_render_slots"] = threading.BoundedSemaphore(
         max(1, int(app.config.get("HAVEN_RENDERS_AT_ONCE", 1))))
