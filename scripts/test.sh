@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # The whole suite: lint, types, then every test on SQLite (browser tests included) and the
 # database tests again on PostgreSQL (a throwaway cluster the tests start themselves).
+# Tests run in parallel, one pytest-xdist worker per core (PYTEST_XDIST_AUTO_NUM_WORKERS=N
+# to choose; `-n 0` after the command for one process); each worker starts its own database
+# templates, PostgreSQL cluster, redis-server and Chromium. worksteal: browser tests take
+# seconds and most others milliseconds, so an idle worker takes tests from a busy one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/mypy
+parallel=(-n auto --dist worksteal)
 echo "== pytest on SQLite (all tests)"
-.venv/bin/pytest -q -p no:cacheprovider "$@"
+.venv/bin/pytest -q -p no:cacheprovider "${parallel[@]}" "$@"
 echo "== pytest on PostgreSQL (database tests)"
-HAVEN_TEST_DB=postgresql .venv/bin/pytest -q -p no:cacheprovider -m "not browser" \
+HAVEN_TEST_DB=postgresql .venv/bin/pytest -q -p no:cacheprovider "${parallel[@]}" -m "not browser" \
   tests/test_search.py tests/test_hsds.py tests/test_confidential.py tests/test_directory_pages.py \
   tests/test_tips.py tests/test_staff.py tests/test_staff_bidi.py tests/test_indexing.py \
   tests/test_reports.py tests/test_sheets.py tests/test_editor_import.py tests/test_editor.py \

@@ -1,4 +1,10 @@
-"""Fixtures: app (fresh, seeded database per test), client, runner, PostgreSQL, browser."""
+"""Fixtures: app (fresh, seeded database per test), client, runner, PostgreSQL, browser.
+
+Under pytest-xdist each worker is a session of its own: its own template databases and search
+index folder, PostgreSQL cluster, redis-server and Chromium, each in a folder and on a free port
+of its own. What workers share is the checkout, where a test writes only files no other test
+writes (screenshots) and Hypothesis's example database, which is safe for concurrent use.
+"""
 
 from __future__ import annotations
 
@@ -46,7 +52,8 @@ def missing(what: str) -> None:
 def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
     """The session's PostgreSQL server (a failure in CI when it cannot start)."""
     # Not under pytest's 0700 tmp folders: the server runs as the postgres user.
-    base = Path(tempfile.mkdtemp(prefix="haven-pg-"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    base = Path(tempfile.mkdtemp(prefix=f"haven-pg-{worker}-"))
     try:
         pg = Postgres(base)
     except (FileNotFoundError, subprocess.CalledProcessError) as exc:

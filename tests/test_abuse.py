@@ -207,10 +207,15 @@ def test_a_huge_png_is_refused_from_its_header(app: Flask, client: FlaskClient,
     carrying it is refused with the reason and nothing is stored."""
     data = huge_png()
     images.clean(jpeg())  # Pillow's plugins loaded, as in a running server
-    start = time.perf_counter()
-    with pytest.raises(images.PhotoError) as refused:
-        images.clean(data)
-    assert time.perf_counter() - start < 0.05
+    # The best of three: a decode would be slow every time, while a test worker sharing busy
+    # cores can be paused once for longer than the whole refusal takes.
+    took = []
+    for _ in range(3):
+        start = time.perf_counter()
+        with pytest.raises(images.PhotoError) as refused:
+            images.clean(data)
+        took.append(time.perf_counter() - start)
+    assert min(took) < 0.05, took
     assert refused.value.code == "bomb"
     resp = send_tip(client, photos=[(data, "big.png")])
     assert resp.status_code == 400
