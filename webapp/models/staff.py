@@ -48,6 +48,10 @@ class StaffInvite(db.Model):  # type: ignore[name-defined,misc]
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     used_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
+    # The authenticator secret the server chose for the invitee (sealed like StaffUser's):
+    # the sign-up form only shows it, so nobody can enrol a secret of their own choosing.
+    # Cleared when the link is spent.
+    pending_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class AuditEntry(db.Model):  # type: ignore[name-defined,misc]

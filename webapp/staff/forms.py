@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
@@ -106,5 +106,4 @@ class EnrolForm(FlaskForm):
     username = UserForm.username
     password = UserForm.password
     confirm = PasswordField(_l("Password again"), validators=[DataRequired(REQUIRED)])
-    secret = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Z2-7]{32}$")])
     code = LoginForm.code

@@ -12,6 +12,7 @@ import pyotp
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
+from nacl.exceptions import CryptoError
 from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
@@ -19,6 +20,7 @@ from webapp.extensions import db
 from webapp.models import Member, Organization, StaffInvite, StaffUser
 from webapp.models.coalition import DEFAULT_MEMBER
 from webapp.staff import auth, bp, forms
+from webapp.tips import crypto
 
 VALID_FOR = dt.timedelta(days=7)
 
@@ -91,15 +93,40 @@ def _qr(uri: str) -> Markup:
     return Markup(buf.getvalue().decode().split("?>", 1)[-1])  # noqa: S704 - our own SVG
 
 
+def _unsealed(blob: bytes) -> str:
+    # Sealed with the key StaffUser.totp_secret uses: a database copy alone does not reveal it.
+    return crypto.unseal(auth._totp_box_key(), blob).decode()
+
+
+def _secret_for(invite: StaffInvite) -> str:
+    """The authenticator secret this invitation enrols: chosen here on the first view and
+    kept (sealed) with the invitation, so a reload shows the same key and the form only
+    displays it, never chooses it."""
+    held = invite.pending_secret
+    if held is not None:
+        try:
+            return _unsealed(held)
+        except CryptoError:
+            pass  # SECRET_KEY changed since the first view: a new secret, shown on this page
+    # Two first views at once: the first one's secret stays, the second reads it back.
+    db.session.execute(update(StaffInvite).where(
+        StaffInvite.id == invite.id,
+        StaffInvite.pending_secret.is_(None) if held is None
+        else StaffInvite.pending_secret == held)
+        .values(pending_secret=auth.sealed_secret(pyotp.random_base32(32))))
+    db.session.commit()
+    db.session.refresh(invite)
+    return _unsealed(invite.pending_secret or b"")
+
+
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invite_accept(token: str) -> Response | tuple[str, int]:
     """Set a password and enrol an authenticator app, once."""
     invite = _open(token)
     if invite is None:
         return render_template("staff/invite.html", form=None), 410
+    secret = _secret_for(invite)
     form = forms.EnrolForm()
-    if not form.is_submitted():
-        form.secret.data = pyotp.random_base32(32)
     status = 200
     if form.validate_on_submit():
         status = 400
@@ -108,16 +135,16 @@ def invite_accept(token: str) -> Response | tuple[str, int]:
             form.confirm.errors = [_("The two passwords differ.")]
         elif db.session.scalar(select(StaffUser).where(StaffUser.username == name)):
             form.username.errors = [_("This username is taken.")]
-        elif not pyotp.TOTP(form.secret.data).verify(form.code.data or "", valid_window=1):
+        elif not pyotp.TOTP(secret).verify(form.code.data or "", valid_window=1):
             form.code.errors = [_("Wrong code. Check the time on your phone and try again.")]
         else:
             user, _secret = auth.create_user(name, form.password.data or "", invite.role,
-                                             secret=form.secret.data,
+                                             secret=secret,
                                              organization_id=invite.organization_id,
                                              member_id=invite.member_id, commit=False)
             spent = db.session.execute(update(StaffInvite).where(
                 StaffInvite.id == invite.id, StaffInvite.used_at.is_(None))
-                .values(used_at=auth.now(), used_by=user.id))
+                .values(used_at=auth.now(), used_by=user.id, pending_secret=None))
             if spent.rowcount != 1:  # type: ignore[attr-defined]
                 db.session.rollback()  # someone used the link a moment ago
                 return render_template("staff/invite.html", form=None), 410
@@ -127,8 +154,7 @@ def invite_accept(token: str) -> Response | tuple[str, int]:
             return redirect(url_for("staff.login", welcome=1))
     elif request.method == "POST":
         status = 400
-    uri = pyotp.TOTP(form.secret.data or "").provisioning_uri(
-        name=form.username.data or "staff", issuer_name=current_app.config["HAVEN_APP_NAME"]) \
-        if form.secret.data and not form.secret.errors else ""
-    return render_template("staff/invite.html", form=form, qr=_qr(uri) if uri else None,
+    uri = pyotp.TOTP(secret).provisioning_uri(
+        name=form.username.data or "staff", issuer_name=current_app.config["HAVEN_APP_NAME"])
+    return render_template("staff/invite.html", form=form, qr=_qr(uri), secret=secret,
                            invite=invite), status
