@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 
-from werkzeug.serving import WSGIRequestHandler, run_simple
+from werkzeug.serving import run_simple
 
 from webapp import create_app, i18n
 from webapp.config import ROOT
+from webapp.requestlog import DevRequestHandler
 
 # Compile missing or stale catalogues before anything serves (python app.py or gunicorn
 # 'app:app'): otherwise every locale would silently get English (see #13).
@@ -19,21 +20,6 @@ try:
     app = create_app()
 except ValueError as exc:  # a setting that makes no sense: say which, no traceback
     raise SystemExit(f"Haven cannot start: {exc}") from None
-
-
-class NoAddressHandler(WSGIRequestHandler):
-    """The development server's request log, without the client address (see #3)."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Log method, path and status only."""
-        path = self.path.split("?", 1)[0]
-        self.log_message("%s %s %s", self.command, path, code)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        """Write to stderr without address_string()."""
-        import sys
-
-        sys.stderr.write((format % args) + "\n")
 
 
 def main() -> None:
@@ -54,7 +40,7 @@ def main() -> None:
         print(f"Compiled translations: {', '.join(_compiled)}")  # noqa: T201
     port = int(os.environ.get("PORT", "5000"))
     print(f"Haven is serving on http://127.0.0.1:{port}/")  # noqa: T201
-    run_simple("127.0.0.1", port, app, request_handler=NoAddressHandler, threaded=True)
+    run_simple("127.0.0.1", port, app, request_handler=DevRequestHandler, threaded=True)
 
 
 if __name__ == "__main__":

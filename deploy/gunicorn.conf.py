@@ -1,8 +1,9 @@
 """gunicorn settings for Haven: `gunicorn -c deploy/gunicorn.conf.py 'app:app'` (see #10).
 
-No access log (it would hold client addresses); the error log at "warning", below which
-gunicorn writes client addresses (e.g. "Invalid request from ip=…"), and never the request
-line. Workers: one per CPU (at least two), each loads the search index file the import wrote.
+No access log (it would hold client addresses); the error log at "warning", every message
+scrubbed of client addresses and request paths by webapp.requestlog.GunicornLogger (gunicorn
+itself writes "Invalid request from ip=…" at warning level, and the URI of a failed request).
+Workers: one per CPU (at least two), each loads the search index file the import wrote.
 Exercised by tests/test_deploy.py.
 """
 
@@ -24,6 +25,7 @@ graceful_timeout = 30
 accesslog = None
 errorlog = "-"
 loglevel = "warning"
+logger_class = "webapp.requestlog.GunicornLogger"
 capture_output = False
 forwarded_allow_ips = "127.0.0.1"  # the proxy on this host (deploy/Caddyfile)
 proxy_allow_ips = "127.0.0.1"

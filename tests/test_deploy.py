@@ -64,12 +64,23 @@ def test_gunicorn_serves_health_and_logs_no_client(tmp_path: Path) -> None:
                     headers={"User-Agent": "probe-agent-7731"}), timeout=5)
             missing.value.close()
             assert missing.value.code == 404
+            # A malformed request from another address, a secret in its path: gunicorn itself
+            # logs "Invalid request from ip=…: …'<the line>'" at warning level.
+            with socket.socket() as raw:
+                raw.bind(("127.0.0.2", 0))
+                raw.settimeout(10)
+                raw.connect(("127.0.0.1", port))
+                raw.sendall(b"GET /sms/africastalking/k3y-deploy-77 HTTP/1.1 extra\r\n\r\n")
+                assert raw.recv(4096).startswith(b"HTTP/1.1 400")
+            time.sleep(0.5)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
     text = log.read_text("utf-8", "replace")
     assert "2 workers" in text  # the warning about per-worker limits and unlock
-    for secret in ("probe-agent-7731", "203.0.113.77", "/healthz", "no-such-page", "GET "):
+    assert "Invalid request: Invalid HTTP" in text  # said, without the client or the line
+    for secret in ("probe-agent-7731", "203.0.113.77", "/healthz", "no-such-page", "GET ",
+                   "127.0.0.2", "k3y-deploy-77", "ip="):
         assert secret not in text, secret
 
 

@@ -373,8 +373,14 @@ class KnownHostsOnly:
 NO_STORE_PREFIXES = ("/staff", "/api/private")
 
 
+# Where a request's route pattern is left for the server's log (webapp/requestlog.py), which
+# must not write the path as sent: it can carry a secret.
+ROUTE_KEY = "haven.route"
+
+
 def apply_headers(response: Response) -> Response:
     """Set the security headers on every response, error pages included."""
+    request.environ[ROUTE_KEY] = request.url_rule.rule if request.url_rule else ""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     if request.path.startswith(NO_STORE_PREFIXES) or "/tip/" in request.path:
