@@ -11,6 +11,7 @@ import re
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from nacl.exceptions import CryptoError
 from sqlalchemy import func, select
 
@@ -640,3 +641,35 @@ def test_unlock_names_the_command_for_a_member_without_a_key(app: Flask) -> None
                                               "passphrase": PASSPHRASE})
     assert resp.status_code == 400
     assert "flask --app app keys init --org legal-aid" in resp.get_data(as_text=True)
+
+
+def test_poster_campaigns_are_seen_only_by_the_member_that_made_them(app: Flask) -> None:
+    """A campaign's name and scan counts are its member's: the shelter's staff do not see the
+    hub's "Bus station" campaign, and the hub's do not see the shelter's; the printed short
+    link still opens for anyone."""
+    from tests.coalition_helpers import coalition, signed_in
+    from tests.tips_helpers import csrf
+
+    people = coalition(app).staff
+    hub, shelter = signed_in(app, people["hub"]), signed_in(app, people["shelter"])
+
+    def make(client: FlaskClient, label: str) -> str:
+        resp = client.post("/staff/campaigns", data={
+            "csrf_token": csrf(client, "/staff/campaigns"), "label": label, "language": "es",
+            "target": "tip"})
+        assert resp.status_code == 200
+        found = re.findall(r"<code>/p/([a-z0-9]+)</code>", resp.get_data(as_text=True))
+        assert len(found) == 1, found  # the one it just made, none of the other member's
+        return found[0]
+
+    hub_code = make(hub, "Bus station hub-7731")
+    shelter_code = make(shelter, "Clinic door shelter-4410")
+    for _ in range(2):
+        assert app.test_client().get(f"/p/{hub_code}").status_code == 302
+    hub_page = hub.get("/staff/campaigns").get_data(as_text=True)
+    shelter_page = shelter.get("/staff/campaigns").get_data(as_text=True)
+    assert "hub-7731" in hub_page and hub_code in hub_page
+    assert "shelter-4410" not in hub_page and shelter_code not in hub_page
+    assert "shelter-4410" in shelter_page and shelter_code in shelter_page
+    assert "hub-7731" not in shelter_page and hub_code not in shelter_page
+    assert app.test_client().get(f"/p/{shelter_code}").headers["Location"] == "/es/tip"

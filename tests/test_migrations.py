@@ -104,3 +104,23 @@ def test_0011_keeps_ids_in_lower_case_and_uuids_on_postgresql(any_app: Flask) ->
                                  {"i": loc.lower()}) == org.lower()
         db.session.remove()
         upgrade()
+
+
+def test_0014_gives_existing_campaigns_to_member_1_and_goes_down_and_up(any_app: Flask) -> None:
+    """A campaign made before 0014 belongs to member 1 (the only member there was); down and
+    up again keeps the campaign and its counts."""
+    from webapp.models import Campaign, CampaignDay
+    from webapp.posters import campaigns
+
+    with any_app.app_context():
+        camp = campaigns.create("Old poster", "/en/tip", member_id=1)
+        campaigns.count_scan(camp)
+        code = camp.code
+        db.session.remove()
+        downgrade(revision="0013")
+        assert "member_id" not in {c["name"] for c in inspect(db.engine).get_columns("campaign")}
+        upgrade()
+        db.session.remove()
+        back = db.session.get(Campaign, code)
+        assert back is not None and back.member_id == 1 and back.label == "Old poster"
+        assert db.session.get(CampaignDay, (code, CampaignDay.day.type.python_type.today()))

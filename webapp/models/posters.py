@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import Date, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -18,6 +18,9 @@ class Campaign(db.Model):  # type: ignore[name-defined,misc]
     label: Mapped[str] = mapped_column(String(80))
     target: Mapped[str] = mapped_column(String(200))  # a path on this site, e.g. /es/tip
     created: Mapped[dt.date] = mapped_column(Date)
+    # The member organisation whose staff made it: only they see its name and scan counts.
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), default=1,
+                                           server_default=text("1"), index=True)
 
 
 class CampaignDay(db.Model):  # type: ignore[name-defined,misc]

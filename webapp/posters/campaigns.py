@@ -15,13 +15,14 @@ from webapp.models import Campaign, CampaignDay
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: codes get typed from paper
 
 
-def create(label: str, target: str) -> Campaign:
-    """A new campaign with a fresh 6-character code; commit."""
+def create(label: str, target: str, member_id: int) -> Campaign:
+    """A new campaign of one member organisation, with a fresh 6-character code; commit."""
     while True:
         code = "".join(secrets.choice(ALPHABET) for _ in range(6))
         if db.session.get(Campaign, code) is None:
             break
-    camp = Campaign(code=code, label=label, target=target, created=dt.date.today())
+    camp = Campaign(code=code, label=label, target=target, created=dt.date.today(),
+                    member_id=member_id)
     db.session.add(camp)
     db.session.commit()
     return camp
@@ -57,11 +58,14 @@ def count_scan(camp: Campaign, today: dt.date | None = None) -> None:
     db.session.commit()
 
 
-def totals(days: int = 30) -> list[tuple[Campaign, int, list[tuple[dt.date, int]]]]:
-    """Every campaign with its total and its last `days` days."""
+def totals(member_id: int, days: int = 30
+           ) -> list[tuple[Campaign, int, list[tuple[dt.date, int]]]]:
+    """One member organisation's campaigns, each with its total and its last `days` days
+    (another member's campaign names and counts are theirs)."""
     since = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days - 1)
     out = []
-    for camp in db.session.scalars(select(Campaign).order_by(Campaign.created.desc())):
+    for camp in db.session.scalars(select(Campaign).where(Campaign.member_id == member_id)
+                                   .order_by(Campaign.created.desc())):
         rows = db.session.execute(select(CampaignDay.day, CampaignDay.scans)
                                   .where(CampaignDay.code == camp.code)
                                   .order_by(CampaignDay.day)).all()

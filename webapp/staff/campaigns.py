@@ -49,14 +49,15 @@ def campaign_list() -> tuple[str, int]:
     status = 200
     if form.validate_on_submit():
         camp = campaigns.create(form.label.data or "", target_path(form.language.data,
-                                                                   form.target.data))
+                                                                   form.target.data),
+                                auth.member_id())
         auth.audit("campaign_created", detail=f"code={camp.code}")
     elif request.method == "POST":
         status = 400
     preset = {"organisation": current_app.config.get("HAVEN_ORG_NAME", ""),
               "country": current_app.config["HAVEN_COUNTRY"]}
     rows = []
-    for camp, total, days in campaigns.totals():
+    for camp, total, days in campaigns.totals(auth.member_id()):
         lang = camp.target.split("/")[1]
         query = urlencode({**preset, "languages": lang, "campaign": camp.code})
         rows.append((camp, total, days, f"/{lang}/posters?{query}"))
