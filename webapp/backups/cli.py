@@ -3,7 +3,10 @@ help text."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import tempfile
 from pathlib import Path
 
 import click
@@ -47,27 +50,60 @@ def create_cmd(path: Path, passphrase_file: Path | None) -> None:
     passphrase = _passphrase(passphrase_file, confirm=True)
     if len(passphrase) < 12:
         _fail("the backup passphrase must have at least 12 characters")
-    if path.exists():
+    if os.path.lexists(path):
         _fail(f"{path} already exists: choose a new name (backups are never overwritten)")
-    partial = path.with_name(path.name + ".partial")
+    # A new file of an unguessable name, made with O_EXCL and mode 0600: a name chosen in
+    # advance (X.partial) could already be a symlink to another file, written through.
     try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
+                                    dir=path.parent)
     except OSError as exc:
         _fail(f"cannot write {path} ({exc.strerror})")
+    partial = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:
             made = services.create(out, passphrase, _strength())
             out.flush()
             os.fsync(out.fileno())
-        os.replace(partial, path)
+        _publish(partial, path)
     except BackupError as exc:
         partial.unlink(missing_ok=True)
         _fail(str(exc))
+    except FileExistsError:
+        partial.unlink(missing_ok=True)
+        _fail(f"{path} appeared while the backup was written: choose a new name (backups are "
+              "never overwritten)")
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     click.echo(f"Backup written to {path}: {sum(made.counts.values())} rows in "
                f"{len(made.counts)} tables, schema {made.header['revision']}.")
+
+
+def _publish(partial: Path, path: Path) -> None:
+    """Give the finished file its name, never replacing anything there (FileExistsError):
+    a hard link, which fails on any existing name, symlinks included; a rename where the
+    file system has no hard links."""
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP,
+                             errno.ENOSYS, errno.EMLINK):
+            raise
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, "exists", str(path)) from exc
+        os.rename(partial, path)
+    else:
+        partial.unlink()
+    # The new name itself is durable only once its folder is written out.
+    with contextlib.suppress(OSError):
+        folder = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def _strength() -> str:

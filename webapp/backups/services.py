@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
@@ -135,8 +136,10 @@ def _snapshot() -> Iterator[Connection]:
         with db.engine.connect() as conn:
             yield conn
         return
-    fd, name = tempfile.mkstemp(prefix=".backup-snapshot-", dir=Path(database).parent)
-    os.close(fd)
+    # A private folder (mode 0700) next to the database: SQLite makes its journal beside the
+    # copy under a name anyone could guess, which must not already be someone's symlink.
+    folder = tempfile.mkdtemp(prefix=".backup-snapshot-", dir=Path(database).parent)
+    name = os.path.join(folder, "snapshot.sqlite3")
     try:
         with contextlib.closing(sqlite3.connect(database, timeout=30)) as source, \
                 contextlib.closing(sqlite3.connect(name)) as copy:
@@ -148,8 +151,7 @@ def _snapshot() -> Iterator[Connection]:
         finally:
             engine.dispose()
     finally:
-        for leftover in Path(name).parent.glob(Path(name).name + "*"):
-            leftover.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass
