@@ -18,7 +18,8 @@ from webapp.directory import hours, taxonomy
 from webapp.models import Service
 
 STALE_AFTER = dt.timedelta(days=365)
-_EMAIL = re.compile(r"[^@\s?&,;:<>\"'/]+@[^@\s?&,;:<>\"'/]+\.[^@\s?&,;:<>\"'/]+")
+# "%" too: a mail program decodes %0A in a mailto: address into a new header line.
+_EMAIL = re.compile(r"[^@\s?&,;:<>\"'/%]+@[^@\s?&,;:<>\"'/%]+\.[^@\s?&,;:<>\"'/%]+")
 
 
 @dataclass
@@ -94,10 +95,22 @@ class ServiceView:
         return host.removeprefix("www.")
 
 
+def _typed(text: str) -> bool:
+    """Nothing in text but what a person types in an address: no control, format (bidi)
+    or space characters and no backslash, which browsers and mail programs read otherwise
+    than the text shows."""
+    return not any(unicodedata.category(ch)[0] in "CZ" or ch == "\\" for ch in text)
+
+
 def web_link(url: str | None) -> str | None:
     """The address if a browser may follow it from our page: http or https with a host."""
-    parts = urlsplit((url or "").strip())
-    if parts.scheme.lower() in ("http", "https") and parts.hostname:
+    text = (url or "").strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:  # "http://[" and other malformed hosts
+        return None
+    if parts.scheme.lower() in ("http", "https") and host and _typed(text):
         return parts.geturl()
     return None
 
@@ -105,7 +118,7 @@ def web_link(url: str | None) -> str | None:
 def mail_address(email: str | None) -> str | None:
     """A plain address for a mailto: link (one @, no spaces, no header tricks)."""
     text = (email or "").strip()
-    if _EMAIL.fullmatch(text):
+    if _EMAIL.fullmatch(text) and _typed(text):
         return text
     return None
 

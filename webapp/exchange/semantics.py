@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from webapp.directory import hours
+from webapp.directory.presenters import mail_address, web_link
 
 _LOCALE_KEY = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -19,9 +20,41 @@ def date_of(value: Any) -> dt.date | None:
     return None
 
 
-def check(rec: dict[str, Any]) -> list[str]:
-    """What the schema cannot say: times, zones, dates, coordinates, extensions, leaks."""
+def _shown(value: Any) -> str:
+    """A refused value for an error message: quoted, and cut short."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def addresses(rec: dict[str, Any]) -> list[str]:
+    """Web addresses must be http(s) with a host and e-mail addresses plain: the API serves
+    them as they are, and a page links them (a javascript: website would run in a reader's
+    browser). Empty counts as absent."""
     errs: list[str] = []
+    org, source = rec.get("organization"), rec.get("haven_source")
+    org = org if isinstance(org, dict) else {}
+    source = source if isinstance(source, dict) else {}
+    for where, value, is_web in (("url", rec.get("url"), True),
+                                 ("email", rec.get("email"), False),
+                                 ("assurer_email", rec.get("assurer_email"), False),
+                                 ("haven_source/url", source.get("url"), True),
+                                 ("organization/website", org.get("website"), True),
+                                 ("organization/email", org.get("email"), False)):
+        if value is None or value == "":
+            continue
+        if is_web and (not isinstance(value, str) or web_link(value) is None):
+            errs.append(f"field '{where}': {_shown(value)} is not a web address (http:// or "
+                        "https:// and a host name)")
+        elif not is_web and (not isinstance(value, str) or mail_address(value) is None):
+            errs.append(f"field '{where}': {_shown(value)} is not an e-mail address "
+                        "(name@example.org)")
+    return errs
+
+
+def check(rec: dict[str, Any]) -> list[str]:
+    """What the schema cannot say: times, zones, dates, coordinates, extensions, leaks,
+    addresses."""
+    errs: list[str] = addresses(rec)
     for f in ("assured_date",):
         try:
             date_of(rec.get(f))
