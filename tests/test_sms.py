@@ -206,8 +206,8 @@ def test_every_reply_fits_three_segments_and_never_names_a_street(app: Flask,
 
 
 def test_twilio_sms_and_whatsapp_get_twiml(sms: FlaskClient) -> None:
-    for sender in (SENDER, "whatsapp:" + SENDER):
-        form = {"From": sender, "To": "+15550100000", "Body": "refugio", "MessageSid": "SM1"}
+    for i, sender in enumerate((SENDER, "whatsapp:" + SENDER)):
+        form = {"From": sender, "To": "+15550100000", "Body": "refugio", "MessageSid": f"SM{i}"}
         sig = providers.twilio_signature(TWILIO_TOKEN, PUBLIC + "/sms/twilio", form)
         resp = sms.post("/sms/twilio", data=form, headers={"X-Twilio-Signature": sig})
         assert resp.status_code == 200 and resp.mimetype == "text/xml"
@@ -229,7 +229,8 @@ def test_vonage_and_africas_talking_reply_through_their_apis(app: Flask, sms: Fl
                         for f in sent)
     assert all(f["type"] == "unicode" and f["api_key"] == "vkey" for f in sent)
     assert "مثال" in sent[0]["text"] and cost([f["text"] for f in sent]) <= 3
-    json_body = {**params, "text": "HELP", "timestamp": str(int(time.time()))}
+    json_body = {**params, "text": "HELP", "timestamp": str(int(time.time())),
+                 "messageId": "0A000002"}
     json_body["sig"] = providers.vonage_signature(VONAGE_SIG, json_body)
     assert sms.post("/sms/vonage", data=json.dumps(json_body),
                     content_type="application/json").status_code == 204

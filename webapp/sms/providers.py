@@ -1,7 +1,9 @@
 """Each SMS provider's request format, signature check and way of replying (see #12, item 1).
 
 - generic: JSON {"from", "to", "text"}, `X-Haven-Signature` = hex HMAC-SHA256 of the raw body
-  with HAVEN_SMS_SECRET; the reply is JSON {"messages": [...]} in the response.
+  with HAVEN_SMS_SECRET; the reply is JSON {"messages": [...]} in the response. A gateway may
+  add "message_id" (its id of the message): the same id again within a day is answered
+  {"messages": []} and not processed (a replay, or a retry of an answered request).
 - Twilio (SMS and WhatsApp): form fields From, To, Body; `X-Twilio-Signature` = base64
   HMAC-SHA1 with the auth token of the webhook URL followed by every POST field's name and value
   sorted by name; the reply is TwiML in the response.

@@ -1,6 +1,8 @@
 """The inbound text-message webhooks (see #12, item 1). Off (404) unless HAVEN_SMS_SECRET is
 set; a provider's route is off until its credentials are. A missing or wrong signature gets 403
-and nothing is processed. No cookie, no session, nothing about the sender in a log."""
+and nothing is processed; a signed request sent again (same provider message id) is answered
+as a success and not processed again. No cookie, no session, nothing about the sender in a
+log."""
 
 from __future__ import annotations
 
@@ -50,7 +52,12 @@ def inbound() -> Response | tuple[Response, int]:
         return jsonify({"error": "the body must be JSON: {\"from\", \"to\", \"text\"}"}), 400
     if not isinstance(data, dict) or not _text(data.get("from")):
         return jsonify({"error": "\"from\" (the sender) and \"text\" are needed"}), 400
-    reply = services.handle(_text(data.get("from")), _text(data.get("text")))
+    # The format has no id of its own: a gateway that adds its "message_id" (signed with the
+    # body) gets a replay of the same request answered once.
+    with services.first_delivery("generic", _text(data.get("message_id"))) as first:
+        if not first:
+            return jsonify(services.as_json(services.Reply("", [])))
+        reply = services.handle(_text(data.get("from")), _text(data.get("text")))
     return jsonify(services.as_json(reply))
 
 
@@ -72,10 +79,16 @@ def twilio() -> Response:
     form = providers.capped_form(request.get_data(cache=True), MAX_FIELDS)
     if form is None:
         abort(413)
-    if not providers.twilio_ok(token, _public_url(), form,
-                               request.headers.get("X-Twilio-Signature", "")):
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not providers.twilio_ok(token, _public_url(), form, signature):
         abort(403)
-    reply = services.handle(form.get("From", ""), form.get("Body", ""))
+    # Twilio's id of the message, signed with the rest; else the signature, which covers
+    # every field: either is the same when the request is sent again.
+    message_id = form.get("MessageSid") or form.get("SmsSid") or signature
+    with services.first_delivery("twilio", message_id) as first:
+        if not first:
+            return Response(providers.twiml([]), mimetype="text/xml")
+        reply = services.handle(form.get("From", ""), form.get("Body", ""))
     return Response(providers.twiml(reply.messages), mimetype="text/xml")
 
 
@@ -89,8 +102,11 @@ def vonage() -> tuple[str, int]:
     if not providers.vonage_ok(cfg["HAVEN_VONAGE_SIGNATURE_SECRET"], params):
         abort(403)
     if params.get("msisdn") and params.get("text") is not None:
-        reply = services.handle(params["msisdn"], params.get("text", ""))
-        providers.vonage_send(params.get("to", ""), params["msisdn"], reply.messages)
+        message_id = params.get("messageId") or params.get("sig", "").lower()
+        with services.first_delivery("vonage", message_id) as first:
+            if first:
+                reply = services.handle(params["msisdn"], params.get("text", ""))
+                providers.vonage_send(params.get("to", ""), params["msisdn"], reply.messages)
     return "", 204
 
 
@@ -113,8 +129,15 @@ def vonage_messages() -> tuple[str, int]:
         return "", 400
     sender, channel = _text(data.get("from")), _text(data.get("channel")) or "whatsapp"
     if sender and data.get("message_type", "text") == "text":
-        reply = services.handle(sender, _text(data.get("text")))
-        providers.vonage_messages_send(channel, _text(data.get("to")), sender, reply.messages)
+        # The message's uuid is in the signed body; else the token's claims, signed exactly
+        # as sent (its signature part decodes alike however its padding is written).
+        claims = (request.headers.get("Authorization", "").split(".") + ["", ""])[1]
+        message_id = _text(data.get("message_uuid")) or claims
+        with services.first_delivery("vonage-messages", message_id) as first:
+            if first:
+                reply = services.handle(sender, _text(data.get("text")))
+                providers.vonage_messages_send(channel, _text(data.get("to")), sender,
+                                               reply.messages)
     return "", 200
 
 
@@ -129,6 +152,8 @@ def africastalking(token: str) -> tuple[str, int]:
         abort(403)
     sender = request.form.get("from", "")
     if sender:
-        reply = services.handle(sender, request.form.get("text", ""))
-        providers.at_send(request.form.get("to", ""), sender, reply.messages)
+        with services.first_delivery("africastalking", request.form.get("id", "")) as first:
+            if first:
+                reply = services.handle(sender, request.form.get("text", ""))
+                providers.at_send(request.form.get("to", ""), sender, reply.messages)
     return "", 200

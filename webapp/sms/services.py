@@ -10,7 +10,11 @@ limit. A reply is at most three SMS segments in all, counted as the network coun
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +30,9 @@ from webapp.security import RotatingTagger, limiter
 from webapp.sms import language, segments
 
 KEEP_SECONDS = 30 * 60
+# How long a provider's message id is remembered: far longer than any provider retries, and
+# than the 5 minutes a signed Vonage timestamp is accepted.
+REPLAY_SECONDS = 24 * 3600
 PER_REPLY = 3
 MAX_SEGMENTS = 3
 MAX_TEXT = 300
@@ -86,6 +93,28 @@ def default_language() -> str:
     """The deployment's language for messages that do not say (HAVEN_SMS_LANGUAGE)."""
     tag = current_app.config.get("HAVEN_SMS_LANGUAGE", "en")
     return tag if tag in i18n.BY_TAG else "en"
+
+
+@contextlib.contextmanager
+def first_delivery(provider: str, message_id: str) -> Iterator[bool]:
+    """Whether this signed message is new: False when the same provider message id came in
+    the last REPLAY_SECONDS (a replayed request, or a retry of one already answered), which
+    the caller answers as a success without processing it again. Only a hash of the id is
+    kept, in the shared state; no id ('') always counts as new. Should the caller fail, the
+    id is forgotten, so the provider's retry is processed."""
+    if not message_id:
+        yield True
+        return
+    digest = hashlib.sha256(f"{provider}\n{message_id}".encode()).hexdigest()
+    key, mark = f"sms-seen:{digest}", secrets.token_hex(8).encode()
+    store = state.current()
+    first = store.add(key, mark, REPLAY_SECONDS) == mark
+    try:
+        yield first
+    except BaseException:
+        if first:
+            store.delete(key)
+        raise
 
 
 def handle(sender: str, text: str) -> Reply:
