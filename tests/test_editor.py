@@ -201,7 +201,7 @@ def test_an_invitation_works_once_and_expires(app: Flask, people: dict[str, Staf
             StaffUser.username == "partner.ana")).one()
         assert (user.role, user.organization_id) == ("org-editor", fresno)
     assert guest.get(path).status_code == 410  # single use
-    assert app.test_client().post(path, data={**form, "username": "other"}).status_code == 410
+    assert guest.post(path, data={**form, "username": "other"}).status_code == 410
     token = csrf(admin, "/staff/users")
     resp = admin.post("/staff/users/invite", data={"csrf_token": token, "role": "editor"})
     link = re.search(r'class="invite-link" dir="ltr">([^<]+)<', resp.get_data(as_text=True))

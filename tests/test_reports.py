@@ -142,7 +142,10 @@ def test_report_reaches_the_queue_and_staff_close_it(app: Flask, client: FlaskCl
 def test_staff_queue_needs_sign_in(client: FlaskClient) -> None:
     resp = client.get("/staff/reports")
     assert resp.status_code == 302 and "/staff/login" in resp.headers["Location"]
-    assert client.post("/staff/reports/1", data={"outcome": "fixed"}).status_code == 302
+    token = csrf(client, "/staff/login")
+    assert client.post("/staff/reports/1", data={"csrf_token": token,
+                                                 "outcome": "fixed"}).status_code == 302
+    assert client.post("/staff/reports/1", data={"outcome": "fixed"}).status_code == 400
 
 
 @pytest.mark.parametrize(("data", "expect"), [

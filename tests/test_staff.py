@@ -75,7 +75,8 @@ def test_reviewer_cannot_create_users_or_read_the_audit_log(app: Flask, client: 
     """Admin-only pages refuse a reviewer; an admin can create an account."""
     sign_in(client, staff["reviewer"])
     assert client.get("/staff/users").status_code == 403
-    assert client.post("/staff/users", data={"username": "mallory", "password": "x" * 20,
+    assert client.post("/staff/users", data={"csrf_token": csrf(client, "/staff/"),
+                                             "username": "mallory", "password": "x" * 20,
                                              "role": "admin"}).status_code == 403
     assert client.get("/staff/audit").status_code == 403
     admin = app.test_client()

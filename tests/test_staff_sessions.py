@@ -91,11 +91,13 @@ def test_a_cookie_copied_before_sign_out_is_refused_after_it(
     sign_in(client, staff["admin"])
     thief = copy_of(app, client)
     assert thief.get("/staff/users").status_code == 200  # the copy works while signed in
+    stolen_token = csrf(thief, "/staff/users")  # the copy's form token, taken with it
     client.post("/staff/logout", data={"csrf_token": csrf(client, "/staff/")})
     assert signed_out(thief.get("/staff/"))
     assert signed_out(thief.get("/staff/users"))
-    assert thief.post("/staff/users", data={"username": "mallory", "password": "x" * 20,
-                                            "role": "admin"}).status_code == 302
+    assert thief.post("/staff/users", data={"csrf_token": stolen_token, "username": "mallory",
+                                            "password": "x" * 20, "role": "admin"}
+                      ).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(StaffSession.id)) is None
         assert db.session.scalar(select(StaffUser).where(StaffUser.username == "mallory")) \

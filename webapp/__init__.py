@@ -10,7 +10,7 @@ from flask import Flask
 
 from webapp import i18n, security
 from webapp.config import ROOT, load_config
-from webapp.extensions import babel, db, migrate
+from webapp.extensions import babel, csrf, db, migrate
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -81,6 +81,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
             values.setdefault("v", pwa_routes.static_hash(values["filename"]))
 
     app.register_blueprint(staff.register())
+    csrf.init_app(app)
+    # Public POSTs carry no CSRF token: the pages set no cookie to hold one. Tips, receipts,
+    # replies and reports are checked for their origin instead; SMS webhooks for the
+    # provider's signature over the raw body.
+    for public in (tip_routes.bp, report_routes.bp, sms_routes.bp):
+        csrf.exempt(public)
+    # A shelter's private space-update link: the secret in its path is the credential, and
+    # the phone it is opened on holds no staff session.
+    csrf.exempt(app.view_functions["staff.space_link"])
     labels.init_app(app)
     errors.init_app(app)
     compression.init_app(app)

@@ -79,7 +79,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_PATH": "/staff",
         "SESSION_COOKIE_NAME": "haven_staff",
         "WTF_CSRF_ENABLED": True,
-        "WTF_CSRF_CHECK_DEFAULT": False,  # checked on the staff blueprint only (see #3, item 9)
+        # Every POST is checked (CSRFProtect) but those of the public blueprints create_app
+        # exempts: public pages set no cookie, so their forms use an idempotency key and the
+        # same-origin check instead (security.same_origin_posts_only).
+        "WTF_CSRF_CHECK_DEFAULT": True,
         # Behind a reverse proxy, the header naming the client (used only for rate limiting,
         # through an hourly-rotating keyed hash): e.g. X-Forwarded-For.
         "HAVEN_PROXY_HEADER": os.environ.get("HAVEN_PROXY_HEADER", ""),
