@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -88,8 +89,8 @@ def test_services_organization_taxonomy_minimal_full(app: Flask, client: FlaskCl
     minimal = page(client, f"{API}/services?minimal=true&per_page=5000")
     assert minimal["total_items"] == minimal["size"] == active
     for item in minimal["contents"]:
-        assert set(item) == {"id", "last_modified", "modified_date"}
-        valid(app, "service", {**item, "name": "x", "status": "active"})
+        assert set(item) == {"id", "name", "status", "last_modified", "modified_date"}
+        valid(app, "service", item)
     listed = page(client, f"{API}/services?per_page=3")
     assert all("phones" not in s for s in listed["contents"])
     bad = client.get(f"{API}/services?full=maybe")
@@ -195,3 +196,105 @@ def test_the_served_openapi_lists_every_path(client: FlaskClient) -> None:
         assert path in doc["paths"]
         if "{" not in path:
             assert client.get(API + path).status_code == 200, path
+
+
+def test_minimal_items_are_the_documented_service_list_items(app: Flask,
+                                                             client: FlaskClient) -> None:
+    """The document's service_list items require id, name and status: minimal ones have them,
+    as stored."""
+    item = page(client, f"{API}/services?minimal=true&per_page=1")["contents"][0]
+    with app.app_context():
+        stored = db.session.get(Service, item["id"])
+        assert stored is not None
+        assert (item["name"], item["status"]) == (stored.name, stored.status)
+
+
+@pytest.mark.parametrize(("after", "everything"), [
+    ("9999-12-31T23:59:59-23:59", False),  # past year 9999 in UTC: was a 500
+    ("0001-01-01T00:00:00+01:00", True),   # before year 1 in UTC: was a 500
+    ("0000-01-01T00:00:00Z", True),         # RFC 3339 has a year 0000
+    ("2000-01-01t00:00:00z", True),         # and lower-case t and z
+    ("2000-12-31T23:59:60Z", True),         # and leap seconds
+    ("2000-01-01", True),                   # a date, as the search pages take
+])
+def test_modified_after_reads_every_rfc3339_date_time(client: FlaskClient, after: str,
+                                                      everything: bool) -> None:
+    """Any RFC 3339 date-time (the document's format) is an answer, never a 500 or a 400."""
+    total = page(client, f"{API}/services")["total_items"]
+    for url in (f"{API}/services", f"{API}/service_at_locations"):
+        found = page(client, f"{url}?modified_after={quote(after)}")
+        if url.endswith("/services"):
+            assert found["total_items"] == (total if everything else 0)
+
+
+@pytest.mark.parametrize("after", ["2000-01-01T10", "20000101", "yesterday",
+                                   "2000-02-30T00:00:00Z"])
+def test_modified_after_refuses_what_is_not_rfc3339(client: FlaskClient, after: str) -> None:
+    """A JSON 400 naming modified_after."""
+    resp = client.get(f"{API}/services?modified_after={quote(after)}")
+    assert resp.status_code == 400
+    assert resp.json["parameter"] == "modified_after"
+
+
+def test_whole_numbers_written_as_decimals_are_page_numbers(client: FlaskClient) -> None:
+    """JSON Schema's integer 20 may be written 20.0: the same page."""
+    for url in (f"{API}/services", f"{API}/taxonomies", f"{API}/service_at_locations"):
+        assert (page(client, f"{url}?per_page=2.0&page=2.00")["contents"]
+                == page(client, f"{url}?per_page=2&page=2")["contents"])
+
+
+@pytest.mark.parametrize("path", ["/services", "/organizations", "/taxonomies",
+                                  "/taxonomy_terms", "/service_at_locations"])
+@pytest.mark.parametrize("value", ["x" * 201, "legal\taid", "\n"])
+def test_search_is_bounded_alike_everywhere(client: FlaskClient, path: str,
+                                           value: str) -> None:
+    """At most 200 characters, no control characters, on every list: a 400 naming search
+    (the lists other than /services answered these)."""
+    resp = client.get(f"{API}{path}?search={quote(value)}")
+    assert resp.status_code == 400
+    assert resp.json["parameter"] == "search"
+
+
+def test_taxonomy_terms_take_several_taxonomies(client: FlaskClient) -> None:
+    """taxonomy_id=a,b lists the terms of both (it listed none); an id over 64 is a 400."""
+    cats, pops = (taxonomy.taxonomy_id(taxonomy.CATEGORIES),
+                  taxonomy.taxonomy_id(taxonomy.POPULATIONS))
+    one = page(client, f"{API}/taxonomy_terms?taxonomy_id={cats}&per_page=100")
+    other = page(client, f"{API}/taxonomy_terms?taxonomy_id={pops}&per_page=100")
+    both = page(client, f"{API}/taxonomy_terms?taxonomy_id={cats},{pops}&per_page=100")
+    assert one["total_items"] > 0 and other["total_items"] > 0
+    assert both["total_items"] == one["total_items"] + other["total_items"]
+    long = client.get(f"{API}/taxonomy_terms?taxonomy_id={'a' * 65}")
+    assert long.status_code == 400 and long.json["parameter"] == "taxonomy_id"
+
+
+def test_format_is_exactly_json_or_ndjson(client: FlaskClient) -> None:
+    """The document's enum, as written: JSON is refused, not read as json."""
+    resp = client.get(f"{API}/taxonomies?format=JSON")
+    assert resp.status_code == 400 and resp.json["parameter"] == "format"
+    assert client.get(f"{API}/taxonomies?format=").status_code == 200  # empty: the default
+
+
+def test_the_served_document_states_what_haven_enforces(client: FlaskClient) -> None:
+    """The bounds the document gives page and per_page are the ones answered; refusals and
+    unknown ids are documented JSON; /service_at_locations/{id} answers the
+    service_at_location it documents; ndjson has its media type."""
+    doc = client.get(f"{API}/openapi.json").json
+    params = doc["components"]["parameters"]
+    for name in ("page", "per_page"):
+        most = params[name]["schema"]["maximum"]
+        assert client.get(f"{API}/taxonomies?{name}={most}").status_code == 200
+        assert client.get(f"{API}/taxonomies?{name}={most + 1}").status_code == 400
+        assert client.get(f"{API}/taxonomies?{name}=0").status_code == 400
+    services = doc["paths"]["/services"]["get"]["responses"]
+    assert set(services) == {"200", "400"}
+    assert "application/x-ndjson" in services["200"]["content"]
+    assert set(doc["paths"]["/services/{id}"]["get"]["responses"]) == {"200", "404"}
+    missing = client.get(f"{API}/services/nope")
+    assert missing.status_code == 404 and missing.json["status"] == 404
+    sal = doc["paths"]["/service_at_locations/{id}"]["get"]["responses"]["200"]
+    assert sal["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/compiled/service_at_location.json")
+    one = page(client, f"{API}/service_at_locations?per_page=1")["contents"][0]
+    answered = client.get(f"{API}/service_at_locations/{one['id']}").json
+    assert {"service_id", "location_id", "service", "location"} <= answered.keys()

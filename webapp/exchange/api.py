@@ -2,12 +2,15 @@
 organizations, service_at_locations, taxonomies and taxonomy terms, each a page of results
 (or every result as ndjson with format=ndjson), and the OpenAPI document itself.
 
-Organizations, service_at_locations and taxonomies are in api_records.py.
+Organizations, service_at_locations and taxonomies are in api_records.py, the document in
+api_document.py.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -35,14 +38,19 @@ from webapp.search import search
 VISIBLE = search.VISIBLE_STATUSES
 STREAM_CHUNK = 500
 MAX_MINIMAL = 10000  # minimal lists aim to fit every service in one call
+MAX_PAGE = 100000
+MAX_PROXIMITY = 500_000  # metres
+# A list of ids separated by commas, each at most 64 characters, at most 100 of them.
+ID_LIST = "^[^,]{0,64}(,[^,]{0,64}){0,99}$"
 
 bp = Blueprint("hsds_api", __name__, url_prefix="/api/hsds")
 
 
 @bp.errorhandler(search.BadQuery)
 def bad_query(exc: search.BadQuery) -> tuple[Response, int]:
-    """Name the parameter and why, as JSON."""
-    return jsonify({"error": "Bad Request", "status": 400, "parameter": exc.param,
+    """Name the parameter and why, as JSON (the API's words: search, not the pages' q)."""
+    param = "search" if exc.param == "q" and "q" not in request.args else exc.param
+    return jsonify({"error": "Bad Request", "status": 400, "parameter": param,
                     "detail": exc.message}), 400
 
 
@@ -78,19 +86,73 @@ def meta() -> Response:
     })
 
 
-@bp.route("/openapi.json")
-def openapi() -> Response:
-    """The HSDS OpenAPI document, pointed at this server."""
-    doc = hsds.openapi_document(current_app.config["HSDS_SCHEMA_DIR"])
-    doc["servers"] = [{"url": url_for("hsds_api.meta", _external=True).rstrip("/")}]
-    return jsonify(doc)
-
-
 def _format() -> str:
-    value = (request.args.get("format") or "json").strip().lower()
+    value = request.args.get("format") or "json"
     if value not in ("json", "ndjson"):
         raise search.BadQuery("format", "use json or ndjson")
     return value
+
+
+def search_text() -> str:
+    """The search parameter as the document bounds it: at most MAX_QUERY characters, none of
+    them a control character (counted as sent: a padded value is still too long)."""
+    q = request.args.get("search") or ""
+    if len(q) > search.MAX_QUERY:
+        raise search.BadQuery("search", f"at most {search.MAX_QUERY} characters")
+    if any(ord(c) < 32 for c in q):
+        raise search.BadQuery("search", "contains control characters")
+    return q.strip()
+
+
+def id_list(name: str) -> list[str]:
+    """A parameter of ids separated by commas (ID_LIST), as search.parse reads them."""
+    out = [t.strip() for raw in request.args.getlist(name) for t in raw.split(",") if t.strip()]
+    if not re.fullmatch(ID_LIST, ",".join(request.args.getlist(name))):
+        raise search.BadQuery(name, "at most 100 ids of at most 64 characters")
+    return out
+
+
+# RFC 3339 (the document's date-time; a full date too, as the search pages take): a
+# lower-case t or z, a leap second and year 0000 are valid there but not to fromisoformat.
+DATE_TIME = re.compile(r"(\d{4})(-\d\d-\d\d)(?:[Tt ](\d\d:\d\d):(\d\d)(\.\d+)?"
+                       r"([Zz]|[+-]\d\d:\d\d)?)?")
+
+
+def query_args() -> Any:
+    """The query as the document types it, for search.parse: ids checked (ID_LIST), page and
+    per_page whole numbers, modified_after read as DATE_TIME and handed on as naive UTC (a
+    time zone pushing it past year 1 or 9999 clamps there)."""
+    for name in ("taxonomy_term_id", "taxonomy_id", "organization_id"):
+        id_list(name)
+    args = request.args.copy()
+    for name in ("page", "per_page"):
+        # JSON Schema counts 20.0 as the integer 20, and so may a client.
+        whole = re.fullmatch(r"(\d+)\.0*", args.get(name) or "")
+        if whole:
+            args[name] = whole.group(1)
+    raw = args.get("modified_after") or ""
+    if not raw:
+        return args
+    m = DATE_TIME.fullmatch(raw)
+    try:
+        if m is None:
+            raise ValueError(raw)
+        year, date, hm, sec, frac, zone = m.groups()
+        text = f"{max(int(year), 1):04d}{date}"
+        if hm:
+            zone = "+00:00" if zone in ("Z", "z") else zone or ""
+            text += f"T{hm}:{min(int(sec), 59):02d}{frac or ''}{zone}"
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise search.BadQuery("modified_after", "an RFC 3339 date-time "
+                              "(2026-01-31T09:00:00Z) or date (2026-01-31)") from None
+    if when.tzinfo:
+        try:
+            when = when.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:
+            when = dt.datetime.min if when.year < 5000 else dt.datetime.max
+    args["modified_after"] = when.isoformat()
+    return args
 
 
 def listing(total: int, items: Callable[[int, int], list[dict[str, Any]]], page: int,
@@ -107,8 +169,9 @@ def listing(total: int, items: Callable[[int, int], list[dict[str, Any]]], page:
 
 
 def page_size(default: int = 20, most: int = search.MAX_PER_PAGE) -> tuple[int, int]:
-    return (search.int_param(request.args, "page", 1, 1, 100000),
-            search.int_param(request.args, "per_page", default, 1, most))
+    args = query_args()
+    return (search.int_param(args, "page", 1, 1, MAX_PAGE),
+            search.int_param(args, "per_page", default, 1, most))
 
 
 def words_match(columns: list[Any], q: str) -> list[Any]:
@@ -123,7 +186,8 @@ def services() -> Response:
     """A page of services: search, page, per_page, taxonomy_term_id, taxonomy_id,
     organization_id, modified_after, full, minimal (id and modification time only)."""
     minimal = search.flag(request.args, "minimal")
-    args = request.args.copy()
+    search_text()
+    args = query_args()
     if minimal:
         args.pop("per_page", None)
     params = search.parse(args)
@@ -135,10 +199,14 @@ def services() -> Response:
     def items(offset: int, limit: int) -> list[dict[str, Any]]:
         chunk = ids[offset:offset + limit]
         if minimal:
-            when = dict(db.session.execute(select(Service.id, Service.last_modified)
-                                           .where(Service.id.in_(chunk))).all())
-            return [{"id": sid, "last_modified": hsds.stamp(when[sid]),
-                     "modified_date": hsds.stamp(when[sid])} for sid in chunk if sid in when]
+            # name and status too: the document's service_list items require them.
+            rows = {r.id: r for r in db.session.execute(
+                select(Service.id, Service.name, Service.status, Service.last_modified)
+                .where(Service.id.in_(chunk)))}
+            return [{"id": sid, "name": rows[sid].name, "status": rows[sid].status,
+                     "last_modified": hsds.stamp(rows[sid].last_modified),
+                     "modified_date": hsds.stamp(rows[sid].last_modified)}
+                    for sid in chunk if sid in rows]
         loaded = _load(chunk)
         spaces = _spaces([s.id for s in loaded])
         return [hsds.service_json(s, full=full, space=spaces.get(s.id)) for s in loaded]
@@ -166,11 +234,10 @@ def taxonomy_terms() -> Response:
     search (code, name, description). Haven's terms are flat, so top_only changes nothing."""
     page, per_page = page_size(50)
     q = select(TaxonomyTerm).where(*words_match(
-        [TaxonomyTerm.code, TaxonomyTerm.name, TaxonomyTerm.description],
-        request.args.get("search") or ""))
-    tax = (request.args.get("taxonomy_id") or "").strip()
-    if tax:
-        q = q.where(TaxonomyTerm.taxonomy_id == tax)
+        [TaxonomyTerm.code, TaxonomyTerm.name, TaxonomyTerm.description], search_text()))
+    taxes = id_list("taxonomy_id")
+    if taxes:
+        q = q.where(TaxonomyTerm.taxonomy_id.in_(taxes))
     if (request.args.get("parent_id") or "").strip():
         q = q.where(false())  # no term has a parent
     search.flag(request.args, "top_only")  # checked: a bad value is a 400
@@ -190,4 +257,4 @@ def taxonomy_term(term_id: str) -> Response:
     return jsonify(hsds.term_json(db.get_or_404(TaxonomyTerm, term_id[:64])))
 
 
-from webapp.exchange import api_records  # noqa: E402, F401 - registers the other routes on bp
+from webapp.exchange import api_document, api_records  # noqa: E402, F401 - more routes on bp

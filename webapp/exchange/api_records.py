@@ -15,7 +15,16 @@ from sqlalchemy.orm import selectinload
 from webapp.directory import geo
 from webapp.directory.queries import load_services as _load
 from webapp.exchange import hsds
-from webapp.exchange.api import VISIBLE, bp, listing, page_size, words_match
+from webapp.exchange.api import (
+    MAX_PROXIMITY,
+    VISIBLE,
+    bp,
+    listing,
+    page_size,
+    query_args,
+    search_text,
+    words_match,
+)
 from webapp.extensions import db
 from webapp.models import Location, Organization, Service, ServiceAtLocation, Taxonomy
 from webapp.search import search
@@ -27,7 +36,7 @@ def taxonomies() -> Response:
     """A page of taxonomies (Haven's two and any imported), search by name."""
     page, per_page = page_size(50)
     q = select(Taxonomy).where(*words_match([Taxonomy.name, Taxonomy.description],
-                                             request.args.get("search") or ""))
+                                             search_text()))
     total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
 
     def items(offset: int, limit: int) -> list[dict[str, Any]]:
@@ -63,7 +72,7 @@ def organizations() -> Response:
     full_service = search.flag(request.args, "full_service")
     full = search.flag(request.args, "full") or full_service
     q = select(Organization).where(*words_match(
-        [Organization.name, Organization.description], request.args.get("search") or ""))
+        [Organization.name, Organization.description], search_text()))
     total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
 
     def items(offset: int, limit: int) -> list[dict[str, Any]]:
@@ -97,7 +106,8 @@ def service_at_locations() -> Response:
     taxonomy_id, organization_id, modified_after), full, and postcode (places with that
     postcode) or postcode + proximity (places within that many metres of its centre, nearest
     first)."""
-    params = search.parse(request.args)
+    search_text()
+    params = search.parse(query_args())
     full = search.flag(request.args, "full")
     code = _postcode((request.args.get("postcode") or "")[:40])
     raw = (request.args.get("proximity") or "").strip()
@@ -107,8 +117,8 @@ def service_at_locations() -> Response:
             metres = float(raw)
         except ValueError:
             raise search.BadQuery("proximity", "a distance in metres") from None
-        if not 0 < metres <= 500_000:
-            raise search.BadQuery("proximity", "between 1 and 500000 metres")
+        if not 0 < metres <= MAX_PROXIMITY:
+            raise search.BadQuery("proximity", f"more than 0 and at most {MAX_PROXIMITY} metres")
         if not code:
             raise search.BadQuery("proximity", "needs postcode (the distance is measured "
                                   "from the postcode's centre)")
