@@ -26,7 +26,7 @@ def main() -> None:
     """Migrate, seed on first start, then serve on loopback."""
     from flask_migrate import upgrade
 
-    from webapp.cli import seed_if_empty
+    from webapp.exchange.services import seed_if_empty
 
     with app.app_context():
         upgrade()

@@ -17,8 +17,8 @@ from flask_migrate import upgrade
 
 from bench.gen_services import generate
 from webapp import create_app
-from webapp.cli import seed_if_empty
 from webapp.exchange import importer
+from webapp.exchange.services import seed_if_empty
 from webapp.extensions import db
 
 INDEX_DIR = Path(tempfile.mkdtemp(prefix="haven-bench-index-"))  # PostgreSQL's index files

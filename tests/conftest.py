@@ -96,7 +96,7 @@ def seeded_template(url: str) -> None:
     """Migrate and seed one database from services_data/."""
     from flask_migrate import upgrade
 
-    from webapp.cli import seed_if_empty
+    from webapp.exchange.services import seed_if_empty
 
     app = create_app(base_config(url))
     with app.app_context():

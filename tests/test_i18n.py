@@ -10,7 +10,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from webapp.cli import extract_pot
+from webapp.cli.translate import extract_pot
 from webapp.i18n import LOCALES
 
 ROOT = Path(__file__).resolve().parent.parent

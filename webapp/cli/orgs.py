@@ -1,4 +1,4 @@
-"""`flask --app app orgs add|list` (see #11, item 1). Each docstring is its help text."""
+"""`flask orgs add|edit|list`: the member organisations sharing this Haven."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from webapp.cli.common import failing_on, migrate_first
 from webapp.coalition import services
 from webapp.extensions import db
 from webapp.models import Member, OrgKey
 from webapp.models.coalition import MEMBER_KINDS
 
-orgs_cli = AppGroup("orgs", help="Member organisations of the coalition sharing this Haven.")
+group = AppGroup("orgs", help="Member organisations of the coalition sharing this Haven.")
 
 
-@orgs_cli.command("add")
+@group.command("add")
 @click.argument("slug")
 @click.option("--name", required=True, help="The organisation's name, as staff know it.")
 @click.option("--kind", required=True, type=click.Choice(MEMBER_KINDS))
@@ -24,18 +25,14 @@ orgs_cli = AppGroup("orgs", help="Member organisations of the coalition sharing 
               "name, the error lists their ids.")
 def orgs_add_cmd(slug: str, name: str, kind: str, listings: str) -> None:
     """Add a member organisation; then give it a key: flask --app app keys init --org SLUG."""
-    from webapp.cli import _migrate_first
-
-    _migrate_first()
-    try:
+    migrate_first()
+    with failing_on(services.MemberError):
         member = services.add(slug, name, kind, listings)
-    except services.MemberError as exc:
-        raise click.ClickException(str(exc)) from exc
     click.echo(f"Added {member.kind} {member.slug!r} ({member.name}). Next: "
                f"flask --app app keys init --org {member.slug}")
 
 
-@orgs_cli.command("edit")
+@group.command("edit")
 @click.argument("slug")
 @click.option("--name", default="", help="A new name.")
 @click.option("--kind", default="", help=f"A new kind: {', '.join(MEMBER_KINDS)}.")
@@ -43,22 +40,16 @@ def orgs_add_cmd(slug: str, name: str, kind: str, listings: str) -> None:
               "runs: its id or exact name, or the id or exact name of one of its listings.")
 def orgs_edit_cmd(slug: str, name: str, kind: str, listings: str) -> None:
     """Rename a member organisation, change its kind or link it to its listings."""
-    from webapp.cli import _migrate_first
-
-    _migrate_first()
-    try:
+    migrate_first()
+    with failing_on(services.MemberError):
         member = services.edit(slug, name, kind, listings)
-    except services.MemberError as exc:
-        raise click.ClickException(str(exc)) from exc
     click.echo(f"{member.slug}: {member.kind}, {member.name}")
 
 
-@orgs_cli.command("list")
+@group.command("list")
 def orgs_list_cmd() -> None:
     """Every member organisation: slug, kind, whether it has a key, name."""
-    from webapp.cli import _migrate_first
-
-    _migrate_first()
+    migrate_first()
     keyed = set(db.session.scalars(select(OrgKey.member_id).distinct()))
     hub = services.hub()
     for m in db.session.scalars(select(Member).order_by(Member.slug)):

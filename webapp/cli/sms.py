@@ -1,4 +1,4 @@
-"""`flask --app app sms urls` (see #12, item 1). Each docstring is its help text."""
+"""`flask sms urls`: the webhook addresses each text-message provider calls."""
 
 from __future__ import annotations
 
@@ -6,21 +6,22 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from webapp.cli.common import fail
 from webapp.sms import providers
 
-sms_cli = AppGroup("sms", help="The directory by text message.")
+group = AppGroup("sms", help="The directory by text message.")
 
 
-@sms_cli.command("urls")
+@group.command("urls")
 def sms_urls_cmd() -> None:
     """The webhook addresses to paste into each provider's console."""
     cfg = current_app.config
     if not cfg["HAVEN_SMS_SECRET"]:
-        raise click.ClickException("text messages are off: set HAVEN_SMS_SECRET first")
+        fail("text messages are off: set HAVEN_SMS_SECRET first")
     base = cfg["HAVEN_PUBLIC_URL"].rstrip("/")
     if not base.startswith("https://"):
-        raise click.ClickException("set HAVEN_PUBLIC_URL to the site's https:// address: "
-                                   "providers call it, and Twilio signs it")
+        fail("set HAVEN_PUBLIC_URL to the site's https:// address: providers call it, and "
+             "Twilio signs it")
     click.echo(f"generic:          POST {base}/sms/inbound  (X-Haven-Signature)")
     click.echo(f"Twilio SMS/WhatsApp: POST {base}/sms/twilio")
     click.echo(f"Vonage SMS:       POST {base}/sms/vonage  (signed webhooks, SHA-256 HMAC)")

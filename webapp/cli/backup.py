@@ -1,5 +1,4 @@
-"""`flask --app app backup create|verify|restore` (see #10, item 2). Each docstring is its
-help text."""
+"""`flask backup create|verify|restore`: encrypted backups of the whole database."""
 
 from __future__ import annotations
 
@@ -10,23 +9,23 @@ import tempfile
 from pathlib import Path
 
 import click
+from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.cli import AppGroup
+from flask_migrate import downgrade, upgrade
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.backups import services
 from webapp.backups.fileformat import BackupError, read_header
+from webapp.cli.common import database_refusal, fail
 from webapp.extensions import db
+from webapp.search import memindex
 
-backup_cli = AppGroup("backup", help="Encrypted backups of the whole database.")
+group = AppGroup("backup", help="Encrypted backups of the whole database.")
 
 PASSPHRASE_FILE = click.option(
     "--passphrase-file", type=click.Path(path_type=Path, dir_okay=False),
     help="Read the backup passphrase from this file's first line instead of asking.")
-
-
-def _fail(message: str) -> None:
-    raise click.ClickException(message)
 
 
 def _passphrase(path: Path | None, confirm: bool) -> str:
@@ -34,13 +33,13 @@ def _passphrase(path: Path | None, confirm: bool) -> str:
         try:
             lines = path.read_text("utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            _fail(f"the passphrase file {path} cannot be read ({exc.__class__.__name__})")
+            fail(f"the passphrase file {path} cannot be read ({exc.__class__.__name__})")
         return lines[0] if lines else ""
     return str(click.prompt("Backup passphrase", hide_input=True,
                             confirmation_prompt=confirm))
 
 
-@backup_cli.command("create")
+@group.command("create")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @PASSPHRASE_FILE
 def create_cmd(path: Path, passphrase_file: Path | None) -> None:
@@ -49,16 +48,16 @@ def create_cmd(path: Path, passphrase_file: Path | None) -> None:
     passphrase, and SECRET_KEY, apart from the backups."""
     passphrase = _passphrase(passphrase_file, confirm=True)
     if len(passphrase) < 12:
-        _fail("the backup passphrase must have at least 12 characters")
+        fail("the backup passphrase must have at least 12 characters")
     if os.path.lexists(path):
-        _fail(f"{path} already exists: choose a new name (backups are never overwritten)")
+        fail(f"{path} already exists: choose a new name (backups are never overwritten)")
     # A new file of an unguessable name, made with O_EXCL and mode 0600: a name chosen in
     # advance (X.partial) could already be a symlink to another file, written through.
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
                                     dir=path.parent)
     except OSError as exc:
-        _fail(f"cannot write {path} ({exc.strerror})")
+        fail(f"cannot write {path} ({exc.strerror})")
     partial = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -68,11 +67,11 @@ def create_cmd(path: Path, passphrase_file: Path | None) -> None:
         _publish(partial, path)
     except BackupError as exc:
         partial.unlink(missing_ok=True)
-        _fail(str(exc))
+        fail(str(exc))
     except FileExistsError:
         partial.unlink(missing_ok=True)
-        _fail(f"{path} appeared while the backup was written: choose a new name (backups are "
-              "never overwritten)")
+        fail(f"{path} appeared while the backup was written: choose a new name (backups are "
+             "never overwritten)")
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -116,13 +115,13 @@ def _open(path: Path) -> dict[str, object]:
         with path.open("rb") as src:
             header, _raw = read_header(src)
     except OSError as exc:
-        _fail(f"cannot read {path} ({exc.strerror})")
+        fail(f"cannot read {path} ({exc.strerror})")
     except BackupError as exc:
-        _fail(f"{path}: {exc}")
+        fail(f"{path}: {exc}")
     return header
 
 
-@backup_cli.command("verify")
+@group.command("verify")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @PASSPHRASE_FILE
 def verify_cmd(path: Path, passphrase_file: Path | None) -> None:
@@ -133,7 +132,7 @@ def verify_cmd(path: Path, passphrase_file: Path | None) -> None:
         with path.open("rb") as src:
             found = services.verify(src, passphrase)
     except BackupError as exc:
-        _fail(f"{path}: {exc}")
+        fail(f"{path}: {exc}")
     click.echo(f"{path} is a whole Haven backup made {found.header.get('created')} (schema "
                f"{found.header.get('revision')}, from {found.header.get('dialect')}): "
                f"{sum(found.counts.values())} rows in {len(found.counts)} tables.")
@@ -142,7 +141,7 @@ def verify_cmd(path: Path, passphrase_file: Path | None) -> None:
             click.echo(f"  {name}: {n}")
 
 
-@backup_cli.command("restore")
+@group.command("restore")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @PASSPHRASE_FILE
 @click.option("--force", is_flag=True, help="Replace the rows of a database that has data.")
@@ -159,26 +158,24 @@ def restore_cmd(path: Path, passphrase_file: Path | None, force: bool,
         with path.open("rb") as src:
             services.verify(src, passphrase)
     except BackupError as exc:
-        _fail(f"{path}: {exc}; nothing was restored")
+        fail(f"{path}: {exc}; nothing was restored")
     if header.get("secret_key_check") != services.secret_key_check() and not new_secret_key:
-        _fail("this backup was made with another SECRET_KEY, which staff sign-in codes need: "
-              "set SECRET_KEY (or instance/secret_key) to the old server's value and run the "
-              "restore again, or add --new-secret-key and make staff accounts anew")
+        fail("this backup was made with another SECRET_KEY, which staff sign-in codes need: "
+             "set SECRET_KEY (or instance/secret_key) to the old server's value and run the "
+             "restore again, or add --new-secret-key and make staff accounts anew")
     if services.revision() and services.has_data() and not force:
-        _fail("this database already has data: restore into an empty database, or add "
-              "--force to replace every row")
+        fail("this database already has data: restore into an empty database, or add "
+             "--force to replace every row")
     _schema_for(str(header.get("revision", "")))
     try:
         with path.open("rb") as src:
             found = services.restore(src, passphrase)
     except BackupError as exc:
-        _fail(f"{path}: {exc}; nothing was restored")
+        fail(f"{path}: {exc}; nothing was restored")
     except SQLAlchemyError as exc:
-        _fail(f"{path}: the database refused the backup's rows ({exc.__class__.__name__}: "
-              f"{str(exc.orig if hasattr(exc, 'orig') else exc)[:200]}); nothing was restored")
-    _upgrade_after()
-    from webapp.search import memindex
-
+        fail(f"{path}: the database refused the backup's rows ({database_refusal(exc, 200)}); "
+             "nothing was restored")
+    upgrade()
     memindex.persist()
     click.echo(f"Restored {sum(found.counts.values())} rows in {len(found.counts)} tables "
                f"from {path}.")
@@ -186,15 +183,12 @@ def restore_cmd(path: Path, passphrase_file: Path | None, force: bool,
 
 def _schema_for(wanted: str) -> None:
     """Bring the database to the backup's schema (it is empty, or about to be emptied)."""
-    from alembic.script import ScriptDirectory
-    from flask_migrate import downgrade, upgrade
-
     script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
     try:
         script.get_revision(wanted)
     except Exception:  # noqa: BLE001 - alembic raises several kinds for an unknown id
-        _fail(f"the backup's schema revision {wanted!r} is unknown to this version of Haven: "
-              "restore with the version that made it (or a newer one)")
+        fail(f"the backup's schema revision {wanted!r} is unknown to this version of Haven: "
+             "restore with the version that made it (or a newer one)")
     now = services.revision()
     db.session.rollback()
     if now == wanted:
@@ -204,9 +198,3 @@ def _schema_for(wanted: str) -> None:
         downgrade(revision=wanted)  # the rows are replaced anyway; upgraded again after
     else:
         upgrade(revision=wanted)
-
-
-def _upgrade_after() -> None:
-    from flask_migrate import upgrade
-
-    upgrade()

@@ -1,4 +1,4 @@
-"""`flask --app app directory booklet` (see #12, item 3). Each docstring is its help text."""
+"""`flask directory booklet`: the directory as a printed booklet."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from flask.cli import AppGroup
 
 from webapp import fonts
 from webapp.booklet import services
+from webapp.cli.common import fail, failing_on
 
-directory_cli = AppGroup("directory", help="Print the directory.")
+group = AppGroup("directory", help="Print the directory.")
 
 
-@directory_cli.command("booklet")
+@group.command("booklet")
 @click.option("--languages", default="en", show_default=True, help="1 or 2 tags, e.g. en,ar")
 @click.option("--region", default="", help="A town, region or country code (empty: all).")
 @click.option("--categories", default="", help="Kinds of help, e.g. shelter,legal-aid "
@@ -27,19 +28,15 @@ directory_cli = AppGroup("directory", help="Print the directory.")
 def booklet_cmd(languages: str, region: str, categories: str, paper: str, base_url: str,
                 out: Path) -> None:
     """Write an A5 (or half-letter) directory booklet from the live listings."""
-    from webapp.booklet import render
+    from webapp.booklet import render  # fpdf2 loads only when a booklet is drawn
 
     base = services.site_address(base_url or current_app.config.get("HAVEN_PUBLIC_URL", ""))
     if base is None:
-        raise click.ClickException("--base-url (or HAVEN_PUBLIC_URL) must be the site's "
-                                   "https:// address: the QR codes point there")
-    try:
+        fail("--base-url (or HAVEN_PUBLIC_URL) must be the site's https:// address: the QR "
+             "codes point there")
+    with failing_on(services.BookletError, fonts.MissingFont):
         contents = services.collect(services.parse(languages, region, categories, paper, base))
         body = render.render_pdf(contents)
-    except services.BookletError as exc:
-        raise click.ClickException(str(exc)) from exc
-    except fonts.MissingFont as exc:
-        raise click.ClickException(str(exc)) from exc
     out.write_bytes(body)
     count = sum(len(e) for _c, e in contents.sections)
     click.echo(f"Wrote {out} ({count} listings, {len(body)} bytes).")

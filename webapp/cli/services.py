@@ -1,0 +1,126 @@
+"""`flask services import|export|seed|template`: directory data in and out (HSDS 3.0)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
+
+from webapp.cli.common import database_refusal, fail, failing_on, migrate_first
+from webapp.exchange import importer, preview, sheets
+from webapp.exchange import services as exchange
+from webapp.extensions import db
+from webapp.search import memindex
+
+group = AppGroup("services", help="Import, export and seed directory data (HSDS 3.0).")
+
+
+@group.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and show what would change; write nothing.")
+def import_cmd(path: Path, dry_run: bool) -> None:
+    """Import HSDS 3.0 JSON (one service, a list, or a folder), a CSV datapackage, or a
+    spreadsheet (.csv or .xlsx, one row per service; `services template` prints the headers).
+
+    Everything is validated first; one bad record or row and nothing is written.
+    """
+    if path.suffix.lower() in (".csv", ".xlsx") and not path.is_dir():
+        _import_sheet(path, dry_run)
+        return
+    try:
+        records = importer.read_records(path)
+        with click.progressbar(length=len(records), label="Validating" if dry_run else
+                               "Importing", file=sys.stderr) as bar:
+            done = importer.import_records(records, current_app.config["HSDS_SCHEMA_DIR"],
+                                           dry_run=dry_run, progress=bar.update)
+        if dry_run:
+            click.echo(f"{done.services} service(s) in {path} are valid; nothing was "
+                       "written (dry run).")
+            return
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        _refused_by_database(exc)
+    except importer.ImportError_ as exc:
+        db.session.rollback()
+        _refused(exc.errors)
+    for warning in done.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"Imported {done.services} service(s) from {path}.")
+    memindex.persist()  # workers that start next load the index instead of building it
+
+
+def _refused(errors: list[str]) -> NoReturn:
+    shown = errors[:50]
+    more = len(errors) - len(shown)
+    fail("nothing was imported:\n  " + "\n  ".join(shown)
+         + (f"\n  … and {more} more" if more > 0 else ""))
+
+
+def _refused_by_database(exc: SQLAlchemyError) -> NoReturn:
+    fail(f"nothing was imported: the database refused it ({database_refusal(exc, 300)})")
+
+
+def _import_sheet(path: Path, dry_run: bool) -> None:
+    """A spreadsheet: preview every row (new / changed / unchanged / error), then write."""
+    try:
+        plan = preview.plan(path)
+        rows = preview.validate(plan, current_app.config["HSDS_SCHEMA_DIR"])
+    except importer.ImportError_ as exc:
+        db.session.rollback()
+        _refused(exc.errors)
+    for r in plan.rows:
+        extra = f": {', '.join(r.changed)}" if r.changed and r.status == "changed" else ""
+        click.echo(f"row {r.number} (file line {r.number + 1})  {r.status:<9}  {r.name}{extra}")
+    summary = (f"{plan.count('new')} new, {plan.count('changed')} changed, "
+               f"{plan.count('unchanged')} unchanged, {plan.count('error')} with errors")
+    db.session.rollback()
+    if plan.errors or rows is None:
+        _refused(plan.errors)
+    if dry_run:
+        click.echo(f"{summary}; nothing was written (dry run).")
+        return
+    try:
+        count = importer.commit_rows(rows)
+    except SQLAlchemyError as exc:
+        _refused_by_database(exc)
+    click.echo(f"{summary}; imported {count} service(s) from {path.name}.")
+    memindex.persist()
+
+
+@group.command("template")
+@click.argument("path", type=click.Path(path_type=Path), required=False)
+def template_cmd(path: Path | None) -> None:
+    """Write the spreadsheet template (the column headers and one example row) as CSV to
+    PATH, or print it."""
+    text = sheets.template_csv()
+    if path is None:
+        click.echo(text, nl=False)
+        return
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote the template to {path}.")
+
+
+@group.command("export")
+@click.argument("path", type=click.Path(path_type=Path))
+def export_cmd(path: Path) -> None:
+    """Write every service as HSDS 3.0 JSON (a list) to PATH, validated before writing.
+
+    Confidential locations carry only their city and coarse point, never the address.
+    """
+    with failing_on(exchange.ExportError):
+        count, path = exchange.export_json(path, current_app.config["HSDS_SCHEMA_DIR"])
+    click.echo(f"Exported {count} service(s) to {path}.")
+
+
+@group.command("seed")
+def seed_cmd() -> None:
+    """Load the default dataset (services_data/) if the directory is empty."""
+    migrate_first()  # a fresh database has no schema yet
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    loaded = exchange.seed_if_empty(app)
+    click.echo("Seeded the directory." if loaded else "The directory already has services.")
