@@ -441,13 +441,13 @@ def test_languages_by_name_or_code(client: FlaskClient) -> None:
 def test_the_words_follow_the_target_in_every_language(app: Flask, loc: Any) -> None:
     """Every language the builder offers: a code to the tip form gets the witness's words,
     every other code the words for the person who needs help (the spec the renderer draws)."""
-    from webapp.posters import routes
+    from webapp.posters import services
 
-    targets = ["home", "tip", *routes.TARGETS[2:4]]
+    targets = ["home", "tip", *services.TARGETS[2:4]]
     with app.test_request_context(f"/{loc.tag}/posters"):
         for target in targets:
-            req = routes.parse({"languages": loc.tag, "target": target, "country": "US"})
-            spec = routes.spec_for(req)
+            req = services.parse({"languages": loc.tag, "target": target, "country": "US"})
+            spec = services.spec_for(req)
             (block,) = spec.blocks
             with force_locale(loc.babel):
                 expect = words.words(target)
@@ -515,9 +515,9 @@ def test_without_a_public_address_no_code_prints_a_guessed_one(
     to the request's Host; the refusal says who can fix it and is never cached."""
     app.config["HAVEN_PUBLIC_URL"] = public
     with app.test_request_context(), force_locale("en"):
-        from webapp.posters import routes
+        from webapp.posters import services
 
-        message = routes.no_address_message()
+        message = services.no_address_message()
     assert "HAVEN_PUBLIC_URL" in message
     queries = [f"languages=en&format={fmt}&target=tip" for fmt in FORMATS]
     queries += ["languages=ar&format=a5&target=home", "languages=en&format=a5&preview=1"]
@@ -538,13 +538,13 @@ def test_builder_warns_without_a_public_address(app: Flask, client: FlaskClient,
     """The builder says, in the page's language, that printed codes need the public address
     (HAVEN_PUBLIC_URL) and offers nothing to print until it is set."""
     from webapp.i18n import BY_TAG
-    from webapp.posters import routes
+    from webapp.posters import services
 
     app.config["HAVEN_PUBLIC_URL"] = ""
     query = "languages=en&format=a5&target=tip&country=US"
     html = client.get(f"/{lang}/posters?{query}").get_data(as_text=True)
     with app.test_request_context(), force_locale(BY_TAG[lang].babel):
-        warning = routes.no_address_message()
+        warning = services.no_address_message()
     assert re.search(r'<p class="alert" role="alert">([^<]*)</p>', html).group(1) == \
         str(escape(warning))  # type: ignore[union-attr]
     assert "HAVEN_PUBLIC_URL" in warning and "/posters/poster." not in html

@@ -22,8 +22,8 @@ def staff_urls(app: Flask) -> list[tuple[str, str]]:
         # Sign-in, an invitation (a one-time secret link, tested in test_editor) and a
         # shelter's private space link (tested in test_coalition) are the staff pages
         # reachable signed out.
-        if rule.endpoint.startswith("staff.") and rule.endpoint not in (
-                "staff.login", "staff.invite_accept", "staff.space_link"):
+        if rule.rule.startswith("/staff/") and rule.endpoint not in (
+                "staff.login", "invites.accept", "space.link"):
             url = re.sub(r"<[^>]+>", "0" * 32, rule.rule)
             for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
                 out.append((method, url))
@@ -152,7 +152,7 @@ def test_stats_hide_small_counts(app: Flask, client: FlaskClient, staff: dict[st
 
 def test_stats_median_first_response(app: Flask, staff: dict[str, Staff]) -> None:
     """The median is over hours from receipt to first staff message, shown from 5 answers."""
-    from webapp.staff.stats import bars, compute, shown
+    from webapp.staff.figures import bars, compute, shown
 
     assert [shown(n) for n in (0, 1, 4, 5, 12)] == ["0", "<5", "<5", "5", "12"]
     b = bars([("a", 3), ("b", 10), ("c", 5)])

@@ -15,6 +15,42 @@ from webapp.extensions import babel, csrf, db, migrate
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build a configured app; tests pass overrides. No I/O happens at import time."""
+    # The app's parts, imported here rather than with the module: importing webapp (as every
+    # module of it does) stays cheap, and no part is loaded before the app that uses it.
+    from webapp import cli, compression, errors, templating
+    from webapp.booklet import routes as booklet
+    from webapp.coalition import routes as coalition
+    from webapp.directory import routes as directory
+    from webapp.editor import routes as editor
+    from webapp.exchange import api as hsds_api
+    from webapp.ops import routes as ops
+    from webapp.posters import routes as posters
+    from webapp.pwa import routes as pwa
+    from webapp.referrals import routes as referrals
+    from webapp.reports import routes as reports
+    from webapp.sms import routes as sms
+    from webapp.space import routes as space
+    from webapp.staff import campaigns as staff_campaigns
+    from webapp.staff import inbox as staff_inbox
+    from webapp.staff import invites as staff_invites
+    from webapp.staff import report_queue as staff_report_queue
+    from webapp.staff import routes as staff
+    from webapp.staff import stats as staff_stats
+    from webapp.tips import routes as tips
+
+    # Every blueprint, one per feature. An endpoint's name names the package that serves it
+    # ("space.requests": webapp/space/routes.py). In webapp/staff/, the "staff" blueprint
+    # (sign-in, sessions, accounts, audit log) is routes.py and each other staff feature is
+    # the module named like its blueprint ("inbox.tip_view": webapp/staff/inbox.py).
+    blueprints = (
+        # public pages under /<lang>/ and the language pickers at the root; the HSDS API
+        directory.root, directory.bp, hsds_api.bp, tips.bp, reports.bp, posters.bp,
+        posters.short, pwa.bp, pwa.root, ops.bp, sms.bp, booklet.bp,
+        # staff pages under /staff, each made by webapp.staff.blueprints.staff_blueprint
+        staff.bp, staff_inbox.bp, staff_invites.bp, staff_campaigns.bp, staff_report_queue.bp,
+        staff_stats.bp, editor.bp, referrals.bp, space.bp, coalition.bp,
+    )
+
     app = Flask(
         __name__,
         instance_path=str(ROOT / "instance"),
@@ -42,55 +78,25 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
 
-    from webapp import cli, compression, errors
-    from webapp.directory import routes
-    from webapp.exchange import api
-    from webapp.tips import labels
-    from webapp.tips import routes as tip_routes
-
-    app.register_blueprint(routes.root)
-    app.register_blueprint(routes.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(tip_routes.bp)
-    from webapp.reports import routes as report_routes
-
-    app.register_blueprint(report_routes.bp)
-    from webapp import staff
-    from webapp.posters import routes as poster_routes
-
-    app.register_blueprint(poster_routes.bp)
-    app.register_blueprint(poster_routes.short)
-    from webapp.pwa import routes as pwa_routes
-
-    app.register_blueprint(pwa_routes.bp)
-    app.register_blueprint(pwa_routes.root)
-    from webapp.ops import routes as ops_routes
-
-    app.register_blueprint(ops_routes.bp)
-    from webapp.sms import routes as sms_routes
-
-    app.register_blueprint(sms_routes.bp)
-    from webapp.booklet import routes as booklet_routes
-
-    app.register_blueprint(booklet_routes.bp)
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
 
     @app.url_defaults
     def hashed_static(endpoint: str, values: dict[str, Any]) -> None:
         # Static URLs carry their content hash, so the service worker can keep them forever.
         if endpoint == "static" and "filename" in values:
-            values.setdefault("v", pwa_routes.static_hash(values["filename"]))
+            values.setdefault("v", pwa.static_hash(values["filename"]))
 
-    app.register_blueprint(staff.register())
     csrf.init_app(app)
     # Public POSTs carry no CSRF token: the pages set no cookie to hold one. Tips, receipts,
     # replies and reports are checked for their origin instead; SMS webhooks for the
     # provider's signature over the raw body.
-    for public in (tip_routes.bp, report_routes.bp, sms_routes.bp):
+    for public in (tips.bp, reports.bp, sms.bp):
         csrf.exempt(public)
     # A shelter's private space-update link: the secret in its path is the credential, and
     # the phone it is opened on holds no staff session.
-    csrf.exempt(app.view_functions["staff.space_link"])
-    labels.init_app(app)
+    csrf.exempt(app.view_functions["space.link"])
+    templating.init_app(app)
     errors.init_app(app)
     compression.init_app(app)
     cli.init_app(app)

@@ -115,23 +115,8 @@ def select_babel_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Expose locale helpers to templates."""
-
-    from flask_babel import format_date, format_datetime
-
-    from webapp import bidi
-
-    app.jinja_env.globals["format_date"] = format_date
-    app.jinja_env.globals["format_datetime"] = format_datetime
-    app.jinja_env.filters["listformat"] = format_list
-    app.jinja_env.filters["isolate"] = bidi.isolate_html
-    app.jinja_env.globals["locale_by_tag"] = BY_TAG.get
-    app.jinja_env.globals["language_in_reader"] = language_in_reader
-
-    @app.context_processor
-    def locale_context() -> dict[str, object]:
-        loc = current()
-        return {"locale": loc, "LOCALES": LOCALES}
+    """Every request starts in the default language; a locale blueprint or the staff
+    blueprints choose another. (Templates get the locale helpers from webapp.templating.)"""
 
     @app.before_request
     def _reset_locale() -> None:

@@ -7,13 +7,15 @@ from flask_babel import format_date
 
 from webapp.coalition import stats
 from webapp.models.staff import TIP_ROLES
-from webapp.referrals.forms import STATUS_LABELS
-from webapp.referrals.routes import kind_name
-from webapp.staff import auth, bp
-from webapp.staff.stats import bars, shown
+from webapp.referrals.forms import STATUS_LABELS, kind_name
+from webapp.staff import auth
+from webapp.staff.blueprints import staff_blueprint
+from webapp.staff.figures import bars, shown
+
+bp = staff_blueprint("coalition", __name__)
 
 
-@bp.route("/coalition")
+@bp.route("/coalition", endpoint="stats")
 @auth.roles_required(*TIP_ROLES)
 def coalition_stats() -> str:
     """Referrals by partner kind and outcome; space requests by week; median wait."""
@@ -27,7 +29,7 @@ def coalition_stats() -> str:
         unmet=shown(figures.unmet))
 
 
-@bp.route("/coalition/stats.csv")
+@bp.route("/coalition/stats.csv", endpoint="csv")
 @auth.roles_required(*TIP_ROLES)
 def coalition_csv() -> Response:
     """The same figures as CSV (counts under 5 suppressed)."""

@@ -20,7 +20,7 @@ from webapp.models import Member, Referral, SpaceOutcome, SpaceRequest
 from webapp.models.coalition import MEMBER_KINDS, REFERRAL_STATUSES
 from webapp.space import matching
 from webapp.staff.auth import now
-from webapp.staff.stats import SMALL, WEEKS, shown
+from webapp.staff.figures import SMALL, WEEKS, shown
 
 
 @dataclass

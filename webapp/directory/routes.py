@@ -19,20 +19,18 @@ from werkzeug.wrappers import Response as WResponse
 
 from webapp import i18n
 from webapp.directory import presenters, taxonomy
+from webapp.directory.pages import country_name, indexing_on, query_args
 from webapp.directory.queries import (
     country_lines,
-    first_lines,
     load_services,
     service_or_404,
 )
 from webapp.pwa.signs import SIGNS
 from webapp.search import memindex, search
-from webapp.search.changelog import get_meta
 from webapp.space import services as space
 
 root = Blueprint("root", __name__)
 bp = i18n.locale_blueprint("public", __name__)
-bp.add_app_template_global(first_lines, "first_lines")
 
 PUBLIC_CACHE = "public, max-age=300"
 
@@ -92,27 +90,6 @@ def cache_public(response: Response) -> Response:
     return response
 
 
-def demo_loaded() -> bool:
-    """Whether fictional demo listings are in the directory (a banner says so)."""
-    return get_meta("demo_loaded") == "1"
-
-
-# Blueprints whose pages a search engine may list; tips, staff and offline shells never.
-INDEXABLE_BLUEPRINTS = {"public", "posters"}
-
-
-def indexing_on() -> bool:
-    """Whether search engines may list public pages: a deployment choice (HAVEN_INDEXING),
-    'auto' meaning not while the fictional demo listings are loaded (see #13)."""
-    setting = current_app.config["HAVEN_INDEXING"]
-    return setting == "on" or (setting == "auto" and not demo_loaded())
-
-
-def indexable() -> bool:
-    """Whether this page may be indexed: an indexable area, with indexing on."""
-    return request.blueprint in INDEXABLE_BLUEPRINTS and indexing_on()
-
-
 @root.route("/robots.txt")
 def robots() -> Response:
     """Plain text; staff, API, short links and tip pages are always disallowed."""
@@ -126,19 +103,6 @@ def robots() -> Response:
     resp = Response("\n".join(lines) + "\n", mimetype="text/plain")
     resp.headers["Cache-Control"] = PUBLIC_CACHE
     return resp
-
-
-@bp.app_context_processor
-def directory_context() -> dict[str, Any]:
-    """Facts every page shows: the demo banner, the quick-exit target, indexing."""
-    return {
-        "indexable": indexable(),
-        "demo_loaded": demo_loaded() if request.blueprint in i18n.LOCALIZED else False,
-        "exit_url": current_app.config["HAVEN_EXIT_URL"],
-        "app_name": current_app.config["HAVEN_APP_NAME"],
-        "category_terms": taxonomy.CATEGORY_TERMS,
-        "population_terms": taxonomy.POPULATION_TERMS,
-    }
 
 
 @bp.route("/")
@@ -236,37 +200,3 @@ def about() -> str:
 def languages() -> str:
     """The language picker as a page, with each catalogue's review status."""
     return render_template("pages/languages.html")
-
-
-@bp.app_template_global()
-def switch_url(tag: str) -> str:
-    """This same page in another locale (the language switcher's links)."""
-    if request.blueprint not in i18n.LOCALIZED or request.endpoint is None:
-        return url_for("public.home", lang=tag)
-    args = {**query_args(), **(request.view_args or {}), "lang": tag}
-    return url_for(request.endpoint, **args)
-
-
-@bp.app_template_global()
-def page_url(page: int) -> str:
-    """The current results page with another page number (keeps repeated filters)."""
-    args: dict[str, Any] = query_args()
-    args["page"] = [str(page)]
-    return url_for("public.results", **args)
-
-
-def query_args() -> dict[str, list[str]]:
-    """This request's query, safe to hand back to url_for: names url_for itself reads
-    (endpoint, _anchor, _method, _scheme, _external) or the URL's own (lang) are dropped, so
-    "?_external=1&_scheme=javascript" or "?lang=//evil" can neither build another URL nor fail
-    the page."""
-    return {k: v for k, v in request.args.to_dict(flat=False).items()
-            if not k.startswith("_") and k not in ("endpoint", "lang")}
-
-
-@bp.app_template_global()
-def country_name(code: str) -> str:
-    """A country's (or the EU's) name in the reader's language."""
-    from babel import Locale
-
-    return Locale.parse(i18n.current().babel).territories.get(code, code)

@@ -1,5 +1,6 @@
-"""The staff directory editor: keeping listings true in the browser (see #9).
+"""The staff directory editor: keeping listings true in the browser.
 
-So far: the spreadsheet upload with its preview. Its routes attach to the staff blueprint, so
-they share its sign-in, CSRF, audit log and the staff page language.
+Its pages (the listings, one listing's edits, history and translations, the spreadsheet
+upload) are the `editor` blueprint, made by the staff blueprint factory, so they share the
+staff sign-in, audit log and page language.
 """

@@ -5,12 +5,14 @@ runs (none if it runs none). Seeing a confidential street goes with editing."""
 
 from __future__ import annotations
 
+from flask import abort
 from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Member, Organization, Service, StaffUser
 from webapp.models.coalition import DEFAULT_MEMBER
 from webapp.models.staff import EDIT_ROLES
+from webapp.staff import auth
 
 EVERY = ""  # the scope of those who edit every listing
 
@@ -51,3 +53,22 @@ def organizations(user: StaffUser) -> list[Organization]:
     if scope != EVERY:
         query = query.where(Organization.id == scope)
     return list(db.session.scalars(query))
+
+
+def editor() -> StaffUser:
+    """The signed-in editor, or a 403 for roles that do not edit listings."""
+    user = auth.current_user()
+    if user is None or not may_edit_directory(user):
+        abort(403)
+    return user
+
+
+def listing_or_403(service_id: str) -> tuple[StaffUser, Service]:
+    """The listing, when this person may edit it (404 when there is none)."""
+    user = editor()
+    svc = db.session.get(Service, service_id[:64])
+    if svc is None:
+        abort(404)
+    if not may_edit(user, svc):
+        abort(403)
+    return user, svc

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zoneinfo
 
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -195,3 +196,17 @@ class RevisionForm(FlaskForm):
     """Verify, retire or revert: the revision the page showed, so a stale click is refused."""
 
     revision = HiddenField(validators=[DataRequired()])
+
+
+def expected_revision(form: ListingForm | TranslationForm | RevisionForm) -> int | None:
+    """The revision the page showed, if the form carried one."""
+    data = form.revision.data or ""
+    return int(data) if data.isdigit() else None
+
+
+def revision_or_400(form: RevisionForm) -> int:
+    """The revision a one-click action (verify, retire, undo) started from."""
+    expected = expected_revision(form)
+    if not form.validate_on_submit() or expected is None:
+        abort(400)
+    return expected

@@ -1,44 +1,34 @@
-"""The directory editor under /staff/directory (see #9, items 1-3). Thin: parse, call
-services, render. Works without JavaScript; an org-editor reaches only their listings."""
+"""The directory editor under /staff/directory: the listings, one listing's edits, its
+history with one-click revert and its translations, and the spreadsheet upload (preview, then
+import). Thin: parse, call services, render. Works without JavaScript; an org-editor reaches
+only their listings."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+import base64
+import binascii
+
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from webapp import i18n
 from webapp.directory import taxonomy
 from webapp.editor import access, forms, org_names, queries, services, snapshot
+from webapp.exchange import importer, sheets
 from webapp.extensions import db
 from webapp.models import Organization, Service, StaffUser
-from webapp.staff import auth, bp
+from webapp.staff import auth
+from webapp.staff.blueprints import staff_blueprint
 
-
-def editor() -> StaffUser:
-    """The signed-in editor, or a 403 for roles that do not edit listings."""
-    user = auth.current_user()
-    if user is None or not access.may_edit_directory(user):
-        abort(403)
-    return user
-
-
-def listing_or_403(service_id: str) -> tuple[StaffUser, Service]:
-    """The listing, when this person may edit it (404 when there is none)."""
-    user = editor()
-    svc = db.session.get(Service, service_id[:64])
-    if svc is None:
-        abort(404)
-    if not access.may_edit(user, svc):
-        abort(403)
-    return user, svc
+bp = staff_blueprint("editor", __name__)
 
 
 @bp.route("/directory")
 @auth.login_required
 def directory() -> str:
     """Every listing this person may edit, filtered."""
-    user = editor()
+    user = access.editor()
     a = request.args
     f = queries.Filters(q=a.get("q", "")[:200], organization=a.get("organization", "")[:64],
                         category=a.get("category", ""), stale=a.get("stale") == "1",
@@ -56,7 +46,7 @@ def directory() -> str:
 @auth.login_required
 def verify_queue() -> str:
     """Listings to check again, most urgent first."""
-    user = editor()
+    user = access.editor()
     return render_template("editor/verify.html", rows=queries.verify_queue(user),
                            form=forms.RevisionForm())
 
@@ -106,10 +96,10 @@ def _edit(user: StaffUser, svc: Service | None) -> Response | tuple[str, int]:
         if org is not None:
             snap = form.to_snapshot(base, org[1])
             snap["organization_id"] = org[0]
-            outcome = services.save(svc.id if svc else None, snap, expected_revision(form),
+            outcome = services.save(svc.id if svc else None, snap, forms.expected_revision(form),
                                     user, current_app.config["HSDS_SCHEMA_DIR"])
             if outcome.ok:
-                return redirect(url_for("staff.listing_edit", service_id=outcome.service_id,
+                return redirect(url_for("editor.listing_edit", service_id=outcome.service_id,
                                         saved=1))
             _show_outcome(form, outcome)
     status = 409 if outcome and outcome.conflict else 400 if form.is_submitted() else 200
@@ -124,52 +114,37 @@ def _edit(user: StaffUser, svc: Service | None) -> Response | tuple[str, int]:
 @auth.login_required
 def listing_new() -> Response | tuple[str, int]:
     """A new listing."""
-    return _edit(editor(), None)
+    return _edit(access.editor(), None)
 
 
 @bp.route("/directory/<service_id>", methods=["GET", "POST"])
 @auth.login_required
 def listing_edit(service_id: str) -> Response | tuple[str, int]:
     """Edit one listing; a save based on an old revision is refused, the input kept."""
-    user, svc = listing_or_403(service_id)
+    user, svc = access.listing_or_403(service_id)
     return _edit(user, svc)
-
-
-def expected_revision(form: forms.ListingForm | forms.TranslationForm
-                      | forms.RevisionForm) -> int | None:
-    """The revision the page showed, if the form carried one."""
-    data = form.revision.data or ""
-    return int(data) if data.isdigit() else None
-
-
-def revision_or_400(form: forms.RevisionForm) -> int:
-    """The revision a one-click action (verify, retire, undo) started from."""
-    expected = expected_revision(form)
-    if not form.validate_on_submit() or expected is None:
-        abort(400)
-    return expected
 
 
 def _after(outcome: services.Outcome, service_id: str, done: str) -> Response:
     if outcome.conflict:
-        return redirect(url_for("staff.listing_edit", service_id=service_id, stale=1))
+        return redirect(url_for("editor.listing_edit", service_id=service_id, stale=1))
     if not outcome.ok:
         abort(400)
-    return redirect(url_for("staff.listing_edit", service_id=service_id) + f"?{done}=1")
+    return redirect(url_for("editor.listing_edit", service_id=service_id) + f"?{done}=1")
 
 
 @bp.route("/directory/<service_id>/verify", methods=["POST"])
 @auth.login_required
 def listing_verify(service_id: str) -> Response:
     """"Still accurate": today's date and the assurer."""
-    user, svc = listing_or_403(service_id)
+    user, svc = access.listing_or_403(service_id)
     org = db.session.get(Organization, user.organization_id) if user.organization_id else None
     assurer = org.name if org else (current_app.config["HAVEN_ORG_NAME"]
                                     or current_app.config["HAVEN_APP_NAME"])
-    outcome = services.verify(svc.id, revision_or_400(forms.RevisionForm()), user, assurer,
+    outcome = services.verify(svc.id, forms.revision_or_400(forms.RevisionForm()), user, assurer,
                               org.email if org else None)
     if request.form.get("next") == "queue" and outcome.ok:
-        return redirect(url_for("staff.verify_queue"))
+        return redirect(url_for("editor.verify_queue"))
     return _after(outcome, svc.id, "verified")
 
 
@@ -177,6 +152,135 @@ def listing_verify(service_id: str) -> Response:
 @auth.login_required
 def listing_retire(service_id: str) -> Response:
     """Hide a listing from the public (status inactive); nothing is deleted."""
-    user, svc = listing_or_403(service_id)
-    outcome = services.retire(svc.id, revision_or_400(forms.RevisionForm()), user)
+    user, svc = access.listing_or_403(service_id)
+    outcome = services.retire(svc.id, forms.revision_or_400(forms.RevisionForm()), user)
     return _after(outcome, svc.id, "retired")
+
+
+@bp.route("/directory/<service_id>/history")
+@auth.login_required
+def listing_history(service_id: str) -> str:
+    """Who changed what and when, field by field, newest first."""
+    _, svc = access.listing_or_403(service_id)
+    return render_template("editor/history.html", svc=svc, changes=queries.history(svc.id),
+                           form=forms.RevisionForm(revision=svc.revision))
+
+
+@bp.route("/directory/<service_id>/revert/<int:revision_id>", methods=["POST"])
+@auth.login_required
+def listing_revert(service_id: str, revision_id: int) -> Response:
+    """Put the listing back as it was just before one change (itself a new change)."""
+    user, svc = access.listing_or_403(service_id)
+    expected = forms.revision_or_400(forms.RevisionForm())
+    outcome = services.revert(svc.id, revision_id, expected, user,
+                              current_app.config["HSDS_SCHEMA_DIR"])
+    if outcome.conflict:
+        return redirect(url_for("editor.listing_history", service_id=svc.id, stale=1))
+    if not outcome.ok:
+        abort(400)
+    return redirect(url_for("editor.listing_history", service_id=svc.id, reverted=1))
+
+
+@bp.route("/directory/<service_id>/translations/<lang>", methods=["GET", "POST"])
+@auth.login_required
+def listing_translation(service_id: str, lang: str) -> Response | tuple[str, int]:
+    """Name, description and eligibility in one shipped language, machine or reviewed."""
+    user, svc = access.listing_or_403(service_id)
+    target = i18n.BY_TAG.get(lang)
+    if target is None:
+        abort(404)
+    base = snapshot.of(svc)
+    tr = snapshot.translations(base).get(target.tag, {f: "" for f in snapshot.TR_FIELDS})
+    form = forms.TranslationForm()
+    outcome = None
+    if not form.is_submitted():
+        form.name.data, form.description.data = tr["name"], tr["description"]
+        form.eligibility.data = tr["eligibility"]
+        form.reviewed.data = bool(tr["reviewed_on"])
+        form.revision.data = str(svc.revision)
+    elif form.validate_on_submit():
+        snap = dict(base)
+        for name in ("name", "description", "eligibility"):
+            snap[snapshot.tr_key(target.tag, name)] = (getattr(form, name).data or "").strip()
+        keep = form.reviewed.data and tr["reviewed_on"] and not any(
+            (getattr(form, n).data or "").strip() != tr[n]
+            for n in ("name", "description", "eligibility"))
+        reviewed_on = tr["reviewed_on"] if keep else \
+            auth.now().date().isoformat() if form.reviewed.data else ""
+        snap[snapshot.tr_key(target.tag, "reviewed_on")] = reviewed_on
+        snap[snapshot.tr_key(target.tag, "reviewed_by")] = (
+            tr["reviewed_by"] if keep else str(user.id) if form.reviewed.data else "")
+        outcome = services.save(svc.id, snap, forms.expected_revision(form), user,
+                                current_app.config["HSDS_SCHEMA_DIR"], action="translated")
+        if outcome.ok:
+            return redirect(url_for("editor.listing_edit", service_id=svc.id, saved=1))
+        if outcome.conflict:
+            form.revision.data = str(outcome.conflict.revision)
+    status = 409 if outcome and outcome.conflict else 400 if form.is_submitted() else 200
+    return render_template("editor/translation.html", form=form, svc=svc, target=target,
+                           source=base, outcome=outcome), status
+
+
+@bp.route("/directory/import/template.csv")
+@auth.admin_required
+@auth.home_required
+def sheet_template() -> Response:
+    """The column headers and one example row."""
+    resp = make_response(sheets.template_csv())
+    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
+    resp.headers["Content-Disposition"] = "attachment; filename=haven-directory-template.csv"
+    return resp
+
+
+def _page(status: int = 200, **ctx: object) -> tuple[str, int]:
+    return render_template("editor/import.html", columns=sheets.COLUMNS,
+                           upload=ctx.pop("upload", forms.SheetUploadForm()), **ctx), status
+
+
+@bp.route("/directory/import", methods=["GET", "POST"])
+@auth.admin_required
+@auth.home_required
+def sheet_import() -> tuple[str, int]:
+    """Upload a sheet and see, row by row, what importing it would do."""
+    upload = forms.SheetUploadForm()
+    if not upload.validate_on_submit():
+        return _page(400 if upload.is_submitted() else 200, upload=upload)
+    file = upload.sheet.data
+    filename = (file.filename or "").rsplit("/", 1)[-1]
+    data = file.read(forms.MAX_SHEET_BYTES + 1)
+    if not filename.lower().endswith((".csv", ".xlsx")):
+        return _page(400, upload=upload, problem=_("Please choose a .csv or .xlsx file."))
+    if len(data) > forms.MAX_SHEET_BYTES:
+        return _page(400, upload=upload, problem=_(
+            "This file is larger than 2 MB. Please split the sheet."))
+    plan, rows = services.plan_bytes(data, filename, current_app.config["HSDS_SCHEMA_DIR"])
+    db.session.rollback()
+    confirm = None
+    if rows is not None and (plan.count("new") or plan.count("changed")):
+        confirm = forms.SheetConfirmForm(filename=filename,
+                                         content=base64.b64encode(data).decode())
+    return _page(200 if rows is not None else 400, plan=plan, confirm=confirm,
+                 filename=filename)
+
+
+@bp.route("/directory/import/confirm", methods=["POST"])
+@auth.admin_required
+@auth.home_required
+def sheet_import_confirm() -> tuple[str, int]:
+    """Check the previewed file again and write it, all or nothing."""
+    form = forms.SheetConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        data = base64.b64decode(form.content.data or "", validate=True)
+    except (binascii.Error, ValueError):
+        abort(400)
+    filename = form.filename.data or "sheet.csv"
+    plan, rows = services.plan_bytes(data, filename, current_app.config["HSDS_SCHEMA_DIR"])
+    if rows is None:
+        db.session.rollback()
+        return _page(400, plan=plan, filename=filename)
+    count = importer.commit_rows(rows)
+    auth.audit("sheet_imported", detail=f"new={plan.count('new')} "
+                                        f"changed={plan.count('changed')} written={count}")
+    return _page(200, plan=plan, filename=filename, imported=count)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
@@ -83,3 +84,12 @@ class ReferralNoteForm(FlaskForm):
 
     note = TextAreaField(_l("Note for your organisation only"), validators=[
         DataRequired(REQUIRED), Length(max=MAX_TEXT, message=TOO_LONG), no_control_chars])
+
+
+def kind_name(kind: str) -> str:
+    """A member kind in words."""
+    return {
+        "ngo": _("NGO"), "shelter": _("Shelter"), "legal": _("Legal aid"),
+        "health": _("Health"), "hotline": _("Hotline"),
+        "law-enforcement": _("Law enforcement"),
+    }.get(kind, kind)

@@ -17,8 +17,13 @@ from webapp.extensions import db
 from webapp.models import Referral
 from webapp.models.staff import TIP_ROLES
 from webapp.referrals import forms, services
-from webapp.staff import auth, bp, inbox
+from webapp.staff import auth
+from webapp.staff.access import member_tip, opened_tip, unlocked_key
+from webapp.staff.blueprints import staff_blueprint
+from webapp.staff.users import staff_names
 from webapp.tips.services import Thread
+
+bp = staff_blueprint("referrals", __name__)
 
 PROBLEMS = {
     "self": lambda: _("A tip cannot be referred to your own organisation."),
@@ -35,28 +40,19 @@ PROBLEMS = {
 def _refer_form(thread: Thread, tip_member: int) -> forms.ReferForm:
     form = forms.ReferForm()
     form.partner.choices = [SelectChoice("", "—")] + [
-        SelectChoice(m.slug, f"{m.name} ({kind_name(m.kind)})")
+        SelectChoice(m.slug, f"{m.name} ({forms.kind_name(m.kind)})")
         for m in members.partners(tip_member)]
     form.fields.choices = [SelectChoice(f, forms.FIELD_LABELS[f]) for f in forms.FIELD_LABELS
                            if thread.content.get(f)]
     return form
 
 
-def kind_name(kind: str) -> str:
-    """A member kind in words."""
-    return {
-        "ngo": _("NGO"), "shelter": _("Shelter"), "legal": _("Legal aid"),
-        "health": _("Health"), "hotline": _("Hotline"),
-        "law-enforcement": _("Law enforcement"),
-    }.get(kind, kind)
-
-
 @bp.route("/tips/<tip_id>/refer", methods=["GET", "POST"])
 @auth.roles_required(*TIP_ROLES)
 def refer(tip_id: str) -> WResponse | tuple[str, int]:
     """Choose a partner, what to share, why, and whether the person agreed."""
-    tip = inbox.member_tip(tip_id)
-    thread = inbox.opened_tip(tip)
+    tip = member_tip(tip_id)
+    thread = opened_tip(tip)
     form = _refer_form(thread, tip.member_id)
     problem = ""
     if form.validate_on_submit():
@@ -79,13 +75,13 @@ def refer(tip_id: str) -> WResponse | tuple[str, int]:
             auth.audit(action, tip.id, detail)
             auth.audit("referral_received", tip_id=None, detail=f"referral={ref.id}",
                        member_id=partner.id)
-            return redirect(url_for("staff.referral_view", referral_id=ref.id))
+            return redirect(url_for("referrals.view", referral_id=ref.id))
     status = 400 if form.is_submitted() else 200
     return render_template("referrals/refer.html", tip=tip, form=form,
                            problem=problem), status
 
 
-@bp.route("/referrals")
+@bp.route("/referrals", endpoint="list")
 @auth.roles_required(*TIP_ROLES)
 def referral_list() -> str:
     """Referrals this organisation received and sent, newest first."""
@@ -113,13 +109,13 @@ def _move_form(which: str, current: str) -> forms.MoveForm:
     return form
 
 
-@bp.route("/referrals/<referral_id>")
+@bp.route("/referrals/<referral_id>", endpoint="view")
 @auth.roles_required(*TIP_ROLES)
 def referral_view(referral_id: str) -> str:
     """One referral: its content with this side's key, the status history, this side's notes.
     """
     ref, which = _referral(referral_id)
-    keys = inbox.unlocked_key()
+    keys = unlocked_key()
     opened = notes = None
     if keys is not None:
         try:
@@ -133,13 +129,13 @@ def referral_view(referral_id: str) -> str:
     return render_template("referrals/view.html", ref=ref, which=which, opened=opened,
                            notes=notes, move=_move_form(which, ref.status),
                            note_form=forms.ReferralNoteForm(),
-                           members=members.names(), kind_name=kind_name,
+                           members=members.names(), kind_name=forms.kind_name,
                            status_labels=forms.STATUS_LABELS,
                            consent_labels=forms.CONSENT_LABELS,
-                           field_labels=forms.FIELD_LABELS, names=inbox.staff_names())
+                           field_labels=forms.FIELD_LABELS, names=staff_names())
 
 
-@bp.route("/referrals/<referral_id>/status", methods=["POST"])
+@bp.route("/referrals/<referral_id>/status", methods=["POST"], endpoint="move")
 @auth.roles_required(*TIP_ROLES)
 def referral_move(referral_id: str) -> WResponse | tuple[str, int]:
     """Accept, decline, mark in progress or close (the sender can only close). The first POST
@@ -163,15 +159,15 @@ def referral_move(referral_id: str) -> WResponse | tuple[str, int]:
         abort(409)
     auth.audit("referral_status", ref.tip_id if which == "sender" else None,
                f"referral={ref.id} status={ref.status}")
-    return redirect(url_for("staff.referral_view", referral_id=ref.id))
+    return redirect(url_for("referrals.view", referral_id=ref.id))
 
 
-@bp.route("/referrals/<referral_id>/note", methods=["POST"])
+@bp.route("/referrals/<referral_id>/note", methods=["POST"], endpoint="note")
 @auth.roles_required(*TIP_ROLES)
 def referral_note(referral_id: str) -> WResponse:
     """A note for this organisation only (the other side never sees it)."""
     ref, _which = _referral(referral_id)
-    if inbox.unlocked_key() is None:
+    if unlocked_key() is None:
         abort(403)
     form = forms.ReferralNoteForm()
     if not form.validate_on_submit():
@@ -179,15 +175,15 @@ def referral_note(referral_id: str) -> WResponse:
     user = auth.current_user()
     services.add_note(ref, auth.member_id(), user.id if user else None, form.note.data or "")
     auth.audit("referral_note", None, f"referral={ref.id}")
-    return redirect(url_for("staff.referral_view", referral_id=ref.id))
+    return redirect(url_for("referrals.view", referral_id=ref.id))
 
 
-@bp.route("/referrals/<referral_id>/photos/<photo_id>")
+@bp.route("/referrals/<referral_id>/photos/<photo_id>", endpoint="photo")
 @auth.roles_required(*TIP_ROLES)
 def referral_photo(referral_id: str, photo_id: str) -> Response:
     """A referred photo, decrypted with this side's key (never cached)."""
     ref, which = _referral(referral_id)
-    keys = inbox.unlocked_key()
+    keys = unlocked_key()
     if keys is None:
         abort(403)
     try:

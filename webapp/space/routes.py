@@ -3,10 +3,7 @@ update links, and space requests (send, answer, follow)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import abort, current_app, redirect, render_template, request, url_for
-from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WResponse
 
@@ -20,8 +17,11 @@ from webapp.models.coalition import DEFAULT_MEMBER, SPACE_STATUSES
 from webapp.models.staff import TIP_ROLES
 from webapp.space import forms, matching
 from webapp.space import services as space
-from webapp.staff import auth, bp
+from webapp.staff import auth
+from webapp.staff.blueprints import staff_blueprint
 from webapp.staff.forms import EmptyForm
+
+bp = staff_blueprint("space", __name__)
 
 REQUEST_PROBLEMS = {
     "phone": lambda: _("Please take out the phone number: a request must not identify the "
@@ -37,20 +37,6 @@ ANSWER_PROBLEMS = {
     "answered": lambda: _("You have already answered this request."),
     "not_yours": lambda: _("This request did not reach your shelter."),
 }
-
-
-@bp.app_template_global()
-def space_age(view: space.SpaceView) -> str:
-    """How long ago a status was set, in the reader's words ("3 hours ago"; at least a
-    minute, never "in 0 minutes")."""
-    age = max(auth.now() - view.updated, dt.timedelta(minutes=1))
-    return str(format_timedelta(-age, add_direction=True, granularity="minute", threshold=1.0))
-
-
-@bp.app_template_global()
-def space_labels() -> dict[str, object]:
-    """Status words and the population namer, for the public pages."""
-    return {"status": forms.STATUS_LABELS, "populations": forms.populations_text}
 
 
 def _member() -> Member:
@@ -71,7 +57,7 @@ def _space_page(member: Member, status: int = 200, made: tuple[str, str] | None 
                            populations_text=forms.populations_text), status
 
 
-@bp.route("/space")
+@bp.route("/space", endpoint="status")
 @auth.login_required
 def space_status() -> tuple[str, int]:
     """A shelter's listings with one tap to say available, limited or full."""
@@ -98,17 +84,17 @@ def _set_from_form(service: Service) -> str:
     return status
 
 
-@bp.route("/space/<service_id>", methods=["POST"])
+@bp.route("/space/<service_id>", methods=["POST"], endpoint="set")
 @auth.login_required
 def space_set(service_id: str) -> WResponse:
     """Set one listing's space (the pressed button carries the status)."""
     service = _own_service(_member(), service_id)
     status = _set_from_form(service)
     auth.audit("space_set", detail=f"service={service.id} status={status}")
-    return redirect(url_for("staff.space_status") + f"#s-{service.id}")
+    return redirect(url_for("space.status") + f"#s-{service.id}")
 
 
-@bp.route("/space/<service_id>/links", methods=["POST"])
+@bp.route("/space/<service_id>/links", methods=["POST"], endpoint="link_new")
 @auth.login_required
 def space_link_new(service_id: str) -> tuple[str, int]:
     """A private update link for staff who do not sign in (shown once)."""
@@ -121,11 +107,11 @@ def space_link_new(service_id: str) -> tuple[str, int]:
     token = space.make_link(service.id, form.label.data or "", user.id if user else None)
     auth.audit("space_link_created", detail=f"service={service.id}")
     return _space_page(member, 201, made=(service.name,
-                                          url_for("staff.space_link", token=token,
+                                          url_for("space.link", token=token,
                                                   _external=True)))
 
 
-@bp.route("/space/links/<int:link_id>/revoke", methods=["POST"])
+@bp.route("/space/links/<int:link_id>/revoke", methods=["POST"], endpoint="link_revoke")
 @auth.login_required
 def space_link_revoke(link_id: int) -> WResponse:
     """The link stops working now."""
@@ -138,10 +124,10 @@ def space_link_revoke(link_id: int) -> WResponse:
         abort(400)
     space.revoke(link)
     auth.audit("space_link_revoked", detail=f"service={link.service_id}")
-    return redirect(url_for("staff.space_status"))
+    return redirect(url_for("space.status"))
 
 
-@bp.route("/space/u/<token>", methods=["GET", "POST"])
+@bp.route("/space/u/<token>", methods=["GET", "POST"], endpoint="link")
 def space_link(token: str) -> tuple[str, int] | WResponse:
     """The private update link: one shelter, three buttons, no sign-in. Revoked: 404."""
     link = space.link_for(token)
@@ -156,7 +142,7 @@ def space_link(token: str) -> tuple[str, int] | WResponse:
             Member.organization_id == service.organization_id))
         auth.audit("space_set_by_link", detail=f"service={service.id} status={status}",
                    member_id=member.id if member else DEFAULT_MEMBER)
-        return redirect(url_for("staff.space_link", token=token, saved=1))
+        return redirect(url_for("space.link", token=token, saved=1))
     form = forms.SpaceForm()
     row = db.session.get(ServiceSpace, service.id)
     if row is not None:
@@ -177,7 +163,7 @@ def _labels() -> dict[str, object]:
             "state_of": matching.state, "members": members.names()}
 
 
-@bp.route("/space/requests")
+@bp.route("/space/requests", endpoint="requests")
 @auth.roles_required(*TIP_ROLES)
 def space_requests() -> str:
     """Requests that reached this organisation's shelters, and those it sent."""
@@ -187,7 +173,7 @@ def space_requests() -> str:
                            **_labels())
 
 
-@bp.route("/space/requests/new", methods=["GET", "POST"])
+@bp.route("/space/requests/new", methods=["GET", "POST"], endpoint="request_new")
 @auth.roles_required(*TIP_ROLES)
 def space_request_new() -> tuple[str, int] | WResponse:
     """Ask every matching shelter for a place, without naming anyone."""
@@ -210,7 +196,7 @@ def space_request_new() -> tuple[str, int] | WResponse:
                 field.errors = [problem]
         else:
             auth.audit("space_request", detail=f"request={req.id} reached={len(req.answers)}")
-            return redirect(url_for("staff.space_request_view", request_id=req.id))
+            return redirect(url_for("space.request_view", request_id=req.id))
     elif form.is_submitted():
         problem = _("Some answers need a change. Nothing was sent yet.")
     status = 400 if form.is_submitted() else 200
@@ -227,7 +213,7 @@ def _request(request_id: str) -> tuple[SpaceRequest, Member]:
     return req, member
 
 
-@bp.route("/space/requests/<request_id>")
+@bp.route("/space/requests/<request_id>", endpoint="request_view")
 @auth.roles_required(*TIP_ROLES)
 def space_request_view(request_id: str) -> tuple[str, int]:
     """A request: the requester sees where it stands (and the intake phone once held); a
@@ -256,7 +242,7 @@ def _request_page(req: SpaceRequest, member: Member, problem: str = "",
                            reached=len(req.answers), **_labels()), status
 
 
-@bp.route("/space/requests/<request_id>/answer", methods=["POST"])
+@bp.route("/space/requests/<request_id>/answer", methods=["POST"], endpoint="answer")
 @auth.roles_required(*TIP_ROLES)
 def space_answer(request_id: str) -> tuple[str, int] | WResponse:
     """Accept (the first accept holds the place) or decline."""
@@ -270,10 +256,11 @@ def space_answer(request_id: str) -> tuple[str, int] | WResponse:
     except matching.RequestError as exc:
         return _request_page(req, member, ANSWER_PROBLEMS[exc.code](), 409)
     auth.audit("space_answer", detail=f"request={req.id} answer={choice}")
-    return redirect(url_for("staff.space_request_view", request_id=req.id))
+    return redirect(url_for("space.request_view", request_id=req.id))
 
 
-@bp.route("/space/requests/<request_id>/cancel", methods=["POST"])
+@bp.route("/space/requests/<request_id>/cancel", methods=["POST"],
+          endpoint="request_cancel")
 @auth.roles_required(*TIP_ROLES)
 def space_request_cancel(request_id: str) -> WResponse:
     """The requester no longer needs the place."""
@@ -284,4 +271,4 @@ def space_request_cancel(request_id: str) -> WResponse:
         abort(400)
     matching.cancel(req)
     auth.audit("space_request_cancelled", detail=f"request={req.id}")
-    return redirect(url_for("staff.space_request_view", request_id=req.id))
+    return redirect(url_for("space.request_view", request_id=req.id))

@@ -237,7 +237,7 @@ def home_required(view: F) -> F:
 
 def home_for(user: StaffUser) -> str:
     """Where this person starts: the tip inbox, or the directory for listing editors."""
-    return url_for("staff.inbox" if user.role in TIP_ROLES else "staff.directory")
+    return url_for("inbox.list" if user.role in TIP_ROLES else "editor.directory")
 
 
 def now() -> dt.datetime:

@@ -14,9 +14,12 @@ from wtforms.validators import DataRequired, Length
 from webapp import i18n
 from webapp.directory import taxonomy
 from webapp.posters import campaigns
-from webapp.staff import auth, bp
+from webapp.staff import auth
+from webapp.staff.blueprints import staff_blueprint
 from webapp.staff.forms import REQUIRED, TOO_LONG
 from webapp.tips.forms import no_control_chars
+
+bp = staff_blueprint("campaigns", __name__)
 
 
 class CampaignForm(FlaskForm):
@@ -41,7 +44,7 @@ def target_path(lang: str, target: str) -> str:
     return f"/{lang}/search?category={target}"
 
 
-@bp.route("/campaigns", methods=["GET", "POST"])
+@bp.route("/campaigns", methods=["GET", "POST"], endpoint="list")
 @auth.login_required
 def campaign_list() -> tuple[str, int]:
     """Create campaigns; see scans per day; open the poster builder with the org preset."""

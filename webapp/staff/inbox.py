@@ -4,38 +4,29 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import Response, abort, redirect, render_template, request, session, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from nacl.exceptions import CryptoError
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WResponse
 from wtforms.fields.choices import SelectChoice
 
+from webapp.coalition import services as members
 from webapp.extensions import db
 from webapp.models import StaffUser, Tip
 from webapp.models.staff import TIP_ROLES
 from webapp.models.tips import KINDS, STATUSES
-from webapp.staff import auth, bp, forms, vault
-from webapp.tips import crypto, services
+from webapp.referrals import forms as referral_forms
+from webapp.referrals import services as referrals
+from webapp.staff import auth, forms
+from webapp.staff.access import member_tip, opened_tip, readable, unlocked_key
+from webapp.staff.blueprints import staff_blueprint
+from webapp.staff.users import staff_names
+from webapp.tips import services
+
+bp = staff_blueprint("inbox", __name__)
 
 PER_PAGE = 50
-
-
-def unlocked_key() -> crypto.Keyring | None:
-    """The organisation's keys if this session unlocked them and they have not expired."""
-    try:
-        return vault.get(session.get("vault"))
-    except crypto.LockedError:
-        return None
-
-
-def _readable(tip: Tip, key: crypto.Keyring) -> services.Thread | None:
-    """The tip opened, or None when it was sealed to an older key this unlock did not open
-    (rotated under another passphrase): shown as locked, never an error page."""
-    try:
-        return services.open_for_staff(tip, key)
-    except CryptoError:
-        return None
 
 
 def _staff_choices() -> list[SelectChoice]:
@@ -45,13 +36,7 @@ def _staff_choices() -> list[SelectChoice]:
     return [SelectChoice("", _("Nobody")), *(SelectChoice(str(p.id), p.username) for p in people)]
 
 
-def staff_names() -> dict[int, str]:
-    """Staff id -> username."""
-    return {uid: name for uid, name in db.session.execute(
-        select(StaffUser.id, StaffUser.username)).all()}
-
-
-@bp.route("/")
+@bp.route("/", endpoint="list")
 @auth.roles_required(*TIP_ROLES)
 def inbox() -> str:
     """Newest first; filter by kind, status and assignee. Metadata only: no unlock needed."""
@@ -83,16 +68,6 @@ def inbox() -> str:
                            summaries=summaries, empty=forms.EmptyForm())
 
 
-def member_tip(tip_id: str) -> Tip:
-    """The tip, or 404; 403 when it was sent to another member organisation (see #11)."""
-    tip = db.session.get(Tip, tip_id[:32])
-    if tip is None:
-        abort(404)
-    if tip.member_id != auth.member_id():
-        abort(403)
-    return tip
-
-
 @bp.route("/tips/<tip_id>")
 @auth.roles_required(*TIP_ROLES)
 def tip_view(tip_id: str) -> str:
@@ -100,16 +75,12 @@ def tip_view(tip_id: str) -> str:
     tip = member_tip(tip_id)
     key = unlocked_key()
     thread = notes = None
-    if key is not None and (thread := _readable(tip, key)) is not None:
+    if key is not None and (thread := readable(tip, key)) is not None:
         notes = services.read_notes(tip, key)
         auth.audit("tip_read", tip.id)
         services.mark_read(tip)
     assign = forms.AssignForm(assignee=str(tip.assignee_id or ""))
     assign.assignee.choices = _staff_choices()
-    from webapp.coalition import services as members
-    from webapp.referrals import forms as referral_forms
-    from webapp.referrals import services as referrals
-
     return render_template("staff/tip.html", tip=tip, thread=thread, notes=notes,
                            referrals=referrals.of_tip(tip.id), member_names=members.names(),
                            referral_status=lambda s: referral_forms.STATUS_LABELS[s],
@@ -119,22 +90,7 @@ def tip_view(tip_id: str) -> str:
 
 
 def _back(tip: Tip) -> WResponse:
-    return redirect(url_for("staff.tip_view", tip_id=tip.id))
-
-
-def _need_key() -> crypto.Keyring:
-    key = unlocked_key()
-    if key is None:
-        abort(403)
-    return key
-
-
-def opened_tip(tip: Tip) -> services.Thread:
-    """The tip opened with this session's keys, or 403 (locked, or an older key not unlocked)."""
-    thread = _readable(tip, _need_key())
-    if thread is None:
-        abort(403)
-    return thread
+    return redirect(url_for("inbox.tip_view", tip_id=tip.id))
 
 
 @bp.route("/tips/<tip_id>/status", methods=["POST"])

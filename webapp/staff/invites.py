@@ -17,10 +17,13 @@ from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
 from webapp.extensions import db
-from webapp.models import Member, Organization, StaffInvite, StaffUser
-from webapp.models.coalition import DEFAULT_MEMBER
-from webapp.staff import auth, bp, forms
+from webapp.models import StaffInvite, StaffUser
+from webapp.staff import auth, forms
+from webapp.staff.blueprints import staff_blueprint
+from webapp.staff.users import NEED_CODE, CodeForm, invitable_organizations
 from webapp.tips import crypto
+
+bp = staff_blueprint("invites", __name__)
 
 VALID_FOR = dt.timedelta(days=7)
 
@@ -49,17 +52,20 @@ def _open(token: str) -> StaffInvite | None:
     return invite
 
 
-def invitable_organizations(user: StaffUser) -> dict[str, str]:
-    """id -> name of the organisations an admin may invite an org-editor for: any, for the
-    organisation that runs this Haven; another coalition member only its own (see #11)."""
-    query = select(Organization).order_by(Organization.name)
-    if user.member_id != DEFAULT_MEMBER:
-        member = db.session.get(Member, user.member_id)
-        query = query.where(Organization.id == (member.organization_id if member else None))
-    return {o.id: o.name for o in db.session.scalars(query)}
+@bp.before_request
+def invitations_need_a_fresh_code() -> tuple[str, int] | None:
+    """An invitation can make an admin, so it needs a fresh code like a new account does."""
+    if request.endpoint != "invites.create" or request.method != "POST":
+        return None
+    user = auth.current_user()
+    if user is None or user.role != "admin":
+        return None  # the view itself refuses
+    if auth.confirmed(CodeForm(prefix="invite").code.data):
+        return None
+    return render_template("staff/invite_made.html", link=None, problem=NEED_CODE), 403
 
 
-@bp.route("/users/invite", methods=["POST"])
+@bp.route("/users/invite", methods=["POST"], endpoint="create")
 @auth.admin_required
 def invite_create() -> tuple[str, int] | str:
     """Make a link; it is shown once."""
@@ -76,7 +82,7 @@ def invite_create() -> tuple[str, int] | str:
             "An organisation editor needs an organisation.")), 400
     token = create(form.role.data, org_id, user)
     auth.audit("invite_created", detail=f"role={form.role.data} org={org_id or '-'}")
-    link = url_for("staff.invite_accept", token=token, _external=True)
+    link = url_for("invites.accept", token=token, _external=True)
     return render_template("staff/invite_made.html", link=link,
                            expires=auth.now() + VALID_FOR, org=orgs.get(org_id or ""))
 
@@ -119,7 +125,7 @@ def _secret_for(invite: StaffInvite) -> str:
     return _unsealed(invite.pending_secret or b"")
 
 
-@bp.route("/invite/<token>", methods=["GET", "POST"])
+@bp.route("/invite/<token>", methods=["GET", "POST"], endpoint="accept")
 def invite_accept(token: str) -> Response | tuple[str, int]:
     """Set a password and enrol an authenticator app, once."""
     invite = _open(token)

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from nacl.public import PrivateKey
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -15,14 +14,12 @@ from werkzeug.wrappers import Response
 from webapp.extensions import db
 from webapp.models import AuditEntry, Organization, OrgKey, StaffUser
 from webapp.security import client_tag, limiter
-from webapp.staff import auth, bp, forms, sessions, vault
+from webapp.staff import auth, forms, sessions, vault
 from webapp.staff import users as staff_users
+from webapp.staff.blueprints import staff_blueprint
 from webapp.tips import crypto
 
-# Translators: shown when an admin changes accounts without a recent code from the app.
-NEED_CODE = _l("To change accounts, type a new code from your authenticator app (one you have "
-               "not used to sign in).")
-
+bp = staff_blueprint("staff", __name__)
 
 SAFE_NEXT = re.compile(r"/staff/[A-Za-z0-9/_.~%=&?-]*")
 
@@ -103,7 +100,7 @@ def unlock() -> Response | tuple[str, int] | str:
         session["vault"] = vault.put(ring, current_app.config["HAVEN_UNLOCK_MINUTES"] * 60)
         auth.rotate_session(session["vault"])
         auth.audit("unlock", detail=f"keys={len(ring)}/{len(keys)}")
-        return redirect(url_for("staff.inbox"))
+        return redirect(url_for("inbox.list"))
     return render_template("staff/unlock.html", form=form), 400 if request.method == "POST" \
         else 200
 
@@ -130,7 +127,7 @@ def lock() -> Response:
         if row is not None:
             row.vault_handle = None
         auth.audit("lock")
-    return redirect(url_for("staff.inbox"))
+    return redirect(url_for("inbox.list"))
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -144,7 +141,7 @@ def users() -> tuple[str, int] | str:
     if form.validate_on_submit():
         name = form.username.data or ""
         if not auth.confirmed(form.code.data):
-            form.code.errors = [NEED_CODE]
+            form.code.errors = [staff_users.NEED_CODE]
             status = 403
         elif db.session.scalar(select(StaffUser).where(StaffUser.username == name)):
             form.username.errors = [_("This username is taken.")]
@@ -161,29 +158,14 @@ def users() -> tuple[str, int] | str:
     people = db.session.scalars(select(StaffUser).where(
         StaffUser.member_id == auth.member_id()).order_by(StaffUser.username)
     ).all()
-    from webapp.staff.invites import invitable_organizations
-
     every = db.session.scalars(select(Organization).order_by(Organization.name)).all()
-    allowed = invitable_organizations(mine) if mine else {}
+    allowed = staff_users.invitable_organizations(mine) if mine else {}
     invite = forms.InviteForm()
     invite.organization.choices = [("", "—"), *allowed.items()]
     return render_template("staff/users.html", form=form, people=people, created=created,
                            invite=invite, invite_code=staff_users.CodeForm(prefix="invite"),
                            fresh_minutes=int(sessions.FRESH_FOR.total_seconds() // 60),
                            org_names={o.id: o.name for o in every}), status
-
-
-@bp.before_request
-def invitations_need_a_fresh_code() -> tuple[str, int] | None:
-    """An invitation can make an admin, so it needs a fresh code like a new account does."""
-    if request.endpoint != "staff.invite_create" or request.method != "POST":
-        return None
-    user = auth.current_user()
-    if user is None or user.role != "admin":
-        return None  # the view itself refuses
-    if auth.confirmed(staff_users.CodeForm(prefix="invite").code.data):
-        return None
-    return render_template("staff/invite_made.html", link=None, problem=NEED_CODE), 403
 
 
 @bp.route("/audit")
@@ -269,7 +251,7 @@ def account(user_id: int) -> tuple[str, int] | str:
     if form.validate_on_submit():
         action = request.form.get("do", "")
         if not auth.confirmed(form.code.data):
-            form.code.errors = [NEED_CODE]
+            form.code.errors = [staff_users.NEED_CODE]
             status = 403
         elif action in ("disable", "role") and person.role == "admin" and (
                 action == "disable" or form.role.data != "admin") and \

@@ -12,9 +12,14 @@ from wtforms.validators import Optional, Regexp
 
 from webapp import digits
 from webapp.extensions import db
-from webapp.models import StaffUser
+from webapp.models import Member, Organization, StaffUser
+from webapp.models.coalition import DEFAULT_MEMBER
 from webapp.models.staff import ROLES, StaffSession
 from webapp.staff import auth, forms, sessions
+
+# Translators: shown when an admin changes accounts without a recent code from the app.
+NEED_CODE = _l("To change accounts, type a new code from your authenticator app (one you have "
+               "not used to sign in).")
 
 
 def _code() -> StringField:
@@ -85,3 +90,19 @@ def admins_left(member_id: int, without: int) -> int:
 def session_of(session_id: int) -> StaffSession | None:
     """A session row by its number (shown on the sessions page)."""
     return db.session.get(StaffSession, session_id)
+
+
+def staff_names() -> dict[int, str]:
+    """Staff id -> username."""
+    return {uid: name for uid, name in db.session.execute(
+        select(StaffUser.id, StaffUser.username)).all()}
+
+
+def invitable_organizations(user: StaffUser) -> dict[str, str]:
+    """id -> name of the organisations an admin may invite an org-editor for: any, for the
+    organisation that runs this Haven; another coalition member only its own (see #11)."""
+    query = select(Organization).order_by(Organization.name)
+    if user.member_id != DEFAULT_MEMBER:
+        member = db.session.get(Member, user.member_id)
+        query = query.where(Organization.id == (member.organization_id if member else None))
+    return {o.id: o.name for o in db.session.scalars(query)}

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from webapp.models.tips import STATUSES
 from webapp.tips.forms import KIND_CHOICES
 
 STATUS_LABELS = {
@@ -26,9 +24,3 @@ def kind_label(code: str) -> str:
     """A kind code as words."""
     return str(KIND_LABELS.get(code, code))
 
-
-def init_app(app: Flask) -> None:
-    """Template helpers."""
-    app.add_template_global(status_label)
-    app.add_template_global(kind_label)
-    app.jinja_env.globals["status_codes"] = STATUSES

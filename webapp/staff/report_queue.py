@@ -8,10 +8,13 @@ from werkzeug.wrappers import Response
 from webapp.models.reports import OUTCOMES
 from webapp.reports import services
 from webapp.reports.forms import KIND_CHOICES
-from webapp.staff import auth, bp, forms
+from webapp.staff import auth, forms
+from webapp.staff.blueprints import staff_blueprint
+
+bp = staff_blueprint("report_queue", __name__)
 
 
-@bp.route("/reports")
+@bp.route("/reports", endpoint="list")
 @auth.roles_required("admin", "reviewer", "editor")
 @auth.home_required
 def report_queue() -> str:
@@ -20,7 +23,7 @@ def report_queue() -> str:
                            kinds=dict(KIND_CHOICES), form=forms.EmptyForm())
 
 
-@bp.route("/reports/<int:report_id>", methods=["POST"])
+@bp.route("/reports/<int:report_id>", methods=["POST"], endpoint="close")
 @auth.roles_required("admin", "reviewer", "editor")
 @auth.home_required
 def report_close(report_id: int) -> Response:
@@ -34,4 +37,4 @@ def report_close(report_id: int) -> Response:
     except services.UnknownReport:
         abort(404)
     auth.audit(f"report_{outcome}", detail=f"report={report.id} service={report.service_id}")
-    return redirect(url_for("staff.report_queue"))
+    return redirect(url_for("report_queue.list"))
