@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import hmac
 import json
@@ -23,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from alembic.script import ScriptDirectory
 from flask import current_app
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import Connection, Table, create_engine, delete, func, select, text
 from sqlalchemy.types import Date, DateTime, Integer, LargeBinary
 
@@ -115,6 +118,70 @@ def create(out: IO[bytes], passphrase: str, strength: str = "moderate") -> Conte
     writer.line({"end_of_backup": True, "tables": counts})
     writer.close()
     return Contents(writer.header, counts)
+
+
+def strength() -> str:
+    """How hard the backup passphrase's key is to derive: "interactive" when the server is
+    set so (tests, small machines), else "moderate"."""
+    kdf = str(current_app.config["HAVEN_PASSPHRASE_KDF"])
+    return kdf if kdf == "interactive" else "moderate"
+
+
+def write_new(path: Path, passphrase: str, kdf: str = "moderate") -> Contents:
+    """Write a backup to path, a name nothing has yet: a backup never replaces a file.
+    BackupError names the problem (the name is taken, or taken while writing; the folder
+    cannot be written; the database has no schema); nothing is left behind then."""
+    if os.path.lexists(path):
+        raise BackupError(f"{path} already exists: choose a new name (backups are never "
+                          "overwritten)")
+    # A new file of an unguessable name, made with O_EXCL and mode 0600: a name chosen in
+    # advance (X.partial) could already be a symlink to another file, written through.
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
+                                    dir=path.parent)
+    except OSError as exc:
+        raise BackupError(f"cannot write {path} ({exc.strerror})") from exc
+    partial = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            made = create(out, passphrase, kdf)
+            out.flush()
+            os.fsync(out.fileno())
+        _publish(partial, path)
+    except FileExistsError as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"{path} appeared while the backup was written: choose a new name "
+                          "(backups are never overwritten)") from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return made
+
+
+def _publish(partial: Path, path: Path) -> None:
+    """Give the finished file its name, never replacing anything there (FileExistsError):
+    a hard link, which fails on any existing name, symlinks included; a rename where the
+    file system has no hard links."""
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP,
+                             errno.ENOSYS, errno.EMLINK):
+            raise
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, "exists", str(path)) from exc
+        os.rename(partial, path)
+    else:
+        partial.unlink()
+    # The new name itself is durable only once its folder is written out.
+    with contextlib.suppress(OSError):
+        folder = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 @contextlib.contextmanager
@@ -231,6 +298,27 @@ def has_data() -> bool:
         if db.session.execute(select(func.count()).select_from(table)).scalar():
             return True
     return False
+
+
+def schema_for(wanted: str) -> None:
+    """Bring the database to the backup's schema revision (it is empty, or about to be
+    emptied); BackupError when this version of Haven does not know the revision."""
+    script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    try:
+        script.get_revision(wanted)
+    except Exception as exc:  # noqa: BLE001 - alembic raises several kinds for an unknown id
+        raise BackupError(f"the backup's schema revision {wanted!r} is unknown to this version "
+                          "of Haven: restore with the version that made it (or a newer one)"
+                          ) from exc
+    now = revision()
+    db.session.rollback()
+    if now == wanted:
+        return
+    older = now and wanted in {r.revision for r in script.walk_revisions("base", now)}
+    if older:
+        downgrade(revision=wanted)  # the rows are replaced anyway; upgraded again after
+    else:
+        upgrade(revision=wanted)
 
 
 def restore(src: IO[bytes], passphrase: str) -> Contents:

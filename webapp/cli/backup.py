@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import os
-import tempfile
 from pathlib import Path
 
 import click
-from alembic.script import ScriptDirectory
-from flask import current_app
 from flask.cli import AppGroup
-from flask_migrate import downgrade, upgrade
+from flask_migrate import upgrade
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.backups import services
 from webapp.backups.fileformat import BackupError, read_header
-from webapp.cli.common import database_refusal, fail
-from webapp.extensions import db
+from webapp.cli.common import database_refusal, fail, failing_on
 from webapp.search import memindex
 
 group = AppGroup("backup", help="Encrypted backups of the whole database.")
@@ -49,65 +42,10 @@ def create_cmd(path: Path, passphrase_file: Path | None) -> None:
     passphrase = _passphrase(passphrase_file, confirm=True)
     if len(passphrase) < 12:
         fail("the backup passphrase must have at least 12 characters")
-    if os.path.lexists(path):
-        fail(f"{path} already exists: choose a new name (backups are never overwritten)")
-    # A new file of an unguessable name, made with O_EXCL and mode 0600: a name chosen in
-    # advance (X.partial) could already be a symlink to another file, written through.
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
-                                    dir=path.parent)
-    except OSError as exc:
-        fail(f"cannot write {path} ({exc.strerror})")
-    partial = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            made = services.create(out, passphrase, _strength())
-            out.flush()
-            os.fsync(out.fileno())
-        _publish(partial, path)
-    except BackupError as exc:
-        partial.unlink(missing_ok=True)
-        fail(str(exc))
-    except FileExistsError:
-        partial.unlink(missing_ok=True)
-        fail(f"{path} appeared while the backup was written: choose a new name (backups are "
-             "never overwritten)")
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    with failing_on(BackupError):
+        made = services.write_new(path, passphrase, services.strength())
     click.echo(f"Backup written to {path}: {sum(made.counts.values())} rows in "
                f"{len(made.counts)} tables, schema {made.header['revision']}.")
-
-
-def _publish(partial: Path, path: Path) -> None:
-    """Give the finished file its name, never replacing anything there (FileExistsError):
-    a hard link, which fails on any existing name, symlinks included; a rename where the
-    file system has no hard links."""
-    try:
-        os.link(partial, path)
-    except FileExistsError:
-        raise
-    except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP,
-                             errno.ENOSYS, errno.EMLINK):
-            raise
-        if os.path.lexists(path):
-            raise FileExistsError(errno.EEXIST, "exists", str(path)) from exc
-        os.rename(partial, path)
-    else:
-        partial.unlink()
-    # The new name itself is durable only once its folder is written out.
-    with contextlib.suppress(OSError):
-        folder = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
-
-
-def _strength() -> str:
-    kdf = str(current_app.config["HAVEN_PASSPHRASE_KDF"])
-    return kdf if kdf == "interactive" else "moderate"
 
 
 def _open(path: Path) -> dict[str, object]:
@@ -166,7 +104,8 @@ def restore_cmd(path: Path, passphrase_file: Path | None, force: bool,
     if services.revision() and services.has_data() and not force:
         fail("this database already has data: restore into an empty database, or add "
              "--force to replace every row")
-    _schema_for(str(header.get("revision", "")))
+    with failing_on(BackupError):
+        services.schema_for(str(header.get("revision", "")))
     try:
         with path.open("rb") as src:
             found = services.restore(src, passphrase)
@@ -180,21 +119,3 @@ def restore_cmd(path: Path, passphrase_file: Path | None, force: bool,
     click.echo(f"Restored {sum(found.counts.values())} rows in {len(found.counts)} tables "
                f"from {path}.")
 
-
-def _schema_for(wanted: str) -> None:
-    """Bring the database to the backup's schema (it is empty, or about to be emptied)."""
-    script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
-    try:
-        script.get_revision(wanted)
-    except Exception:  # noqa: BLE001 - alembic raises several kinds for an unknown id
-        fail(f"the backup's schema revision {wanted!r} is unknown to this version of Haven: "
-             "restore with the version that made it (or a newer one)")
-    now = services.revision()
-    db.session.rollback()
-    if now == wanted:
-        return
-    older = now and wanted in {r.revision for r in script.walk_revisions("base", now)}
-    if older:
-        downgrade(revision=wanted)  # the rows are replaced anyway; upgraded again after
-    else:
-        upgrade(revision=wanted)

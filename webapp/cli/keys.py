@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from webapp.cli.common import fail, migrate_first
+from webapp.cli.common import fail, failing_on, migrate_first
 from webapp.coalition import services as members
-from webapp.extensions import db
-from webapp.models import OrgKey
-from webapp.tips import crypto, services
 
 group = AppGroup("keys", help="The organisation key that protects tips.")
 
@@ -29,21 +25,7 @@ def keys_init_cmd(passphrase: str, rotate: bool, org: str) -> None:
     if len(passphrase) < 12:
         fail("the passphrase must have at least 12 characters")
     migrate_first()
-    member = members.by_slug(org)
-    if member is None:
-        fail(f"--org {org!r}: no such member organisation (see: flask --app app orgs list)")
-    if members.current_key(member.id) is not None and not rotate:
-        fail(f"{org!r} already has a key (use --rotate to make a new one)")
-    strength = current_app.config["HAVEN_PASSPHRASE_KDF"]
-    if strength == "interactive":
-        argon = crypto.pwhash.argon2id
-        ops, mem = argon.OPSLIMIT_INTERACTIVE, argon.MEMLIMIT_INTERACTIVE
-    else:
-        ops, mem = crypto.PASSPHRASE_OPS, crypto.PASSPHRASE_MEM
-    made = crypto.make_org_key(passphrase, ops, mem)
-    db.session.add(OrgKey(public_key=made.public_key, sealed_private=made.sealed_private,
-                          kdf_salt=made.salt, kdf_ops=made.ops, kdf_mem=made.mem,
-                          created_hour=services.hour(), member_id=member.id))
-    db.session.commit()
+    with failing_on(members.MemberError):
+        member = members.new_key(org, passphrase, rotate)
     click.echo(f"Key for {member.slug!r} created. Keep the passphrase safe: no tip sent to "
                "this organisation can be read without it.")

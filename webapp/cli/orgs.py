@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from webapp.cli.common import failing_on, migrate_first
 from webapp.coalition import services
-from webapp.extensions import db
-from webapp.models import Member, OrgKey
 from webapp.models.coalition import MEMBER_KINDS
 
 group = AppGroup("orgs", help="Member organisations of the coalition sharing this Haven.")
@@ -50,9 +47,7 @@ def orgs_edit_cmd(slug: str, name: str, kind: str, listings: str) -> None:
 def orgs_list_cmd() -> None:
     """Every member organisation: slug, kind, whether it has a key, name."""
     migrate_first()
-    keyed = set(db.session.scalars(select(OrgKey.member_id).distinct()))
     hub = services.hub()
-    for m in db.session.scalars(select(Member).order_by(Member.slug)):
-        flags = ("key" if m.id in keyed else "no key") + (", hub" if hub and hub.id == m.id
-                                                          else "")
+    for m, has_key in services.roster():
+        flags = ("key" if has_key else "no key") + (", hub" if hub and hub.id == m.id else "")
         click.echo(f"{m.slug}\t{m.kind}\t{flags}\t{m.name}")

@@ -11,6 +11,8 @@ from webapp.extensions import db
 from webapp.models import Member, Organization, OrgKey, Service
 from webapp.models.coalition import MEMBER_KINDS
 from webapp.staff.auth import now
+from webapp.tips import crypto
+from webapp.tips.services import hour
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
 
@@ -102,6 +104,38 @@ def current_key(member_id: int) -> OrgKey | None:
     """The member's newest key, or None when it has none yet."""
     return db.session.scalar(select(OrgKey).where(OrgKey.member_id == member_id)  # type: ignore[no-any-return]
                              .order_by(OrgKey.id.desc()).limit(1))
+
+
+def new_key(slug: str, passphrase: str, rotate: bool = False) -> Member:
+    """Make a member's key pair, the private key stored only sealed under the passphrase
+    (Argon2id, as hard as HAVEN_PASSPHRASE_KDF says); commit. Tips already stored stay sealed
+    to the key they were sent to. MemberError for an unknown member, or one that has a key
+    already unless rotate."""
+    member = by_slug(slug)
+    if member is None:
+        raise MemberError(f"--org {slug!r}: no such member organisation (see: flask --app app "
+                          "orgs list)")
+    if current_key(member.id) is not None and not rotate:
+        raise MemberError(f"{slug!r} already has a key (use --rotate to make a new one)")
+    strength = current_app.config["HAVEN_PASSPHRASE_KDF"]
+    if strength == "interactive":
+        argon = crypto.pwhash.argon2id
+        ops, mem = argon.OPSLIMIT_INTERACTIVE, argon.MEMLIMIT_INTERACTIVE
+    else:
+        ops, mem = crypto.PASSPHRASE_OPS, crypto.PASSPHRASE_MEM
+    made = crypto.make_org_key(passphrase, ops, mem)
+    db.session.add(OrgKey(public_key=made.public_key, sealed_private=made.sealed_private,
+                          kdf_salt=made.salt, kdf_ops=made.ops, kdf_mem=made.mem,
+                          created_hour=hour(), member_id=member.id))
+    db.session.commit()
+    return member
+
+
+def roster() -> list[tuple[Member, bool]]:
+    """Every member by slug, with whether it has a key."""
+    with_key = set(db.session.scalars(select(OrgKey.member_id).distinct()))
+    return [(m, m.id in with_key)
+            for m in db.session.scalars(select(Member).order_by(Member.slug))]
 
 
 def hub() -> Member | None:
