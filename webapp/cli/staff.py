@@ -7,14 +7,10 @@ import re
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 
-from webapp.cli.common import fail, migrate_first
-from webapp.coalition import services as members
-from webapp.extensions import db
-from webapp.models import Organization, StaffUser
+from webapp.cli.common import fail, failing_on, migrate_first
 from webapp.models.staff import ROLES
-from webapp.staff import auth
+from webapp.staff import auth, users
 
 group = AppGroup("staff", help="Staff accounts for the tip inbox.")
 
@@ -34,22 +30,8 @@ def create_user_cmd(username: str, role: str, org: str, member: str, password: s
     if len(password) < 12:
         fail("the password must have at least 12 characters")
     migrate_first()
-    if db.session.scalar(select(StaffUser).where(StaffUser.username == username)):
-        fail(f"a user named {username!r} already exists")
-    works_for = members.by_slug(member)
-    if works_for is None:
-        fail(f"--member {member!r}: no such member organisation (see: flask --app app "
-             "orgs list)")
-    org_id = None
-    if role == "org-editor" or org:
-        found = db.session.scalars(select(Organization.id).where(
-            (Organization.id == org) | (Organization.name == org))).all()
-        if len(found) != 1:
-            fail(f"--org {org!r}: name exactly one organisation (id or name)"
-                 if org else "an org-editor needs --org (an organisation id or name)")
-        org_id = found[0]
-    user, secret = auth.create_user(username, password, role, organization_id=org_id,
-                                    member_id=works_for.id)
+    with failing_on(users.AccountError):
+        user, secret = users.new_account(username, password, role, org=org, member=member)
     uri = auth.totp_for(user).provisioning_uri(name=username,
                                                issuer_name=current_app.config["HAVEN_APP_NAME"])
     click.echo(f"Created {role} {username!r}.\nTOTP secret (shown once): {secret}\n{uri}")

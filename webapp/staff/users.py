@@ -106,3 +106,31 @@ def invitable_organizations(user: StaffUser) -> dict[str, str]:
         member = db.session.get(Member, user.member_id)
         query = query.where(Organization.id == (member.organization_id if member else None))
     return {o.id: o.name for o in db.session.scalars(query)}
+
+
+class AccountError(ValueError):
+    """An account could not be made; the message names the problem."""
+
+
+def new_account(username: str, password: str, role: str, *, org: str = "",
+                member: str = "default") -> tuple[StaffUser, str]:
+    """A new account, made from the server's shell, for the member organisation with this
+    slug (an org-editor's organisation named by its id or exact name); commit. Returns it and
+    its TOTP secret, to show once. AccountError names what is wrong."""
+    if db.session.scalar(select(StaffUser).where(StaffUser.username == username)):
+        raise AccountError(f"a user named {username!r} already exists")
+    works_for = db.session.scalar(select(Member).where(Member.slug == member))
+    if works_for is None:
+        raise AccountError(f"--member {member!r}: no such member organisation (see: flask --app "
+                           "app orgs list)")
+    org_id = None
+    if role == "org-editor" or org:
+        found = db.session.scalars(select(Organization.id).where(
+            (Organization.id == org) | (Organization.name == org))).all()
+        if len(found) != 1:
+            raise AccountError(f"--org {org!r}: name exactly one organisation (id or name)"
+                               if org else "an org-editor needs --org (an organisation id or "
+                               "name)")
+        org_id = found[0]
+    return auth.create_user(username, password, role, organization_id=org_id,
+                            member_id=works_for.id)
