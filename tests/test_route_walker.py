@@ -102,3 +102,55 @@ def test_sign_in_goes_only_to_a_plain_staff_page(app: Flask, staff: dict[str, St
         assert location == lands
     else:
         assert location.startswith("/staff") and "evil" not in location and "\n" not in location
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"])
+def test_a_date_at_the_edge_of_time_is_no_server_error(app: Flask, value: str) -> None:
+    """modified_after whose zone pushes it past year 9999 or before year 1 (a 500 on the
+    search page, found reading the API's fix): the page answers, the filter clamps."""
+    resp = app.test_client().get("/en/search", query_string={"modified_after": value})
+    assert resp.status_code == 200
+
+
+@pytest.mark.parametrize(("path", "header", "words"), [
+    ("/ar/no-such-page", "", "ar"),
+    ("/staff/no/such/page", "ti", "ti"),
+    ("/p/zzzzzz", "ar,en;q=0.5", "ar"),
+    ("/no/such/page", "", "en"),
+])
+def test_an_error_page_outside_a_locale_speaks_the_readers_language(
+        app: Flask, path: str, header: str, words: str) -> None:
+    """A URL no route matched speaks the language its path names, else the browser's: an
+    Arabic or Tigrinya reader is not shown "This page does not exist." in English."""
+    from flask_babel import force_locale, gettext
+
+    from webapp import i18n
+
+    resp = app.test_client().get(path, headers={"Accept-Language": header} if header else {})
+    assert resp.status_code == 404
+    with app.test_request_context(), force_locale(i18n.BY_TAG[words].babel):
+        expected = gettext("This page does not exist.")
+    html = resp.get_data(as_text=True)
+    assert expected in html
+    assert f'lang="{words}"' in html
+    if words != "en":
+        assert "This page does not exist." not in html
+
+
+def test_a_405_says_which_methods_are_allowed(app: Flask) -> None:
+    """Werkzeug's Allow header survives the error page (page and API)."""
+    for path in ("/api/hsds/services", "/en/tip/status"):
+        resp = app.test_client().put(path)
+        assert resp.status_code == 405
+        assert "GET" in resp.headers.get("Allow", ""), path
+
+
+def test_a_403_says_access_not_fault(app: Flask) -> None:
+    """A reviewer at an admin page is told it is not theirs, not that the site failed."""
+    from tests.tips_helpers import keyed, sign_in
+
+    client = app.test_client()
+    sign_in(client, keyed(app)["reviewer"])
+    html = client.get("/staff/users").get_data(as_text=True)
+    assert "You do not have access to this page." in html
+    assert "Something went wrong on our side." not in html

@@ -176,7 +176,10 @@ def parse(args: Any, *, lenient_near: bool = False) -> Params:
         except ValueError as exc:
             raise BadQuery("modified_after", "use an ISO 8601 date or date-time") from exc
         if parsed.tzinfo:
-            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+            try:
+                parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+            except OverflowError:  # a zone pushing it past year 1 or 9999: clamp there
+                parsed = dt.datetime.min if parsed.year < 5000 else dt.datetime.max
         p.modified_after = parsed
     return p
 
