@@ -277,7 +277,7 @@ def test_campaign_short_link_counts_scans_per_day_only(app: Flask, client: Flask
                                                 "label": "Bus station", "language": "es",
                                                 "target": "tip"})
     html = resp.get_data(as_text=True)
-    code = re.search(r"<code>/p/([a-z0-9]+)</code>", html).group(1)  # type: ignore[union-attr]
+    code = re.search(r"<code[^>]*>/p/([a-z0-9]+)</code>", html).group(1)  # type: ignore[union-attr]
     assert "organisation=Example+Outreach" in html and f"campaign={code}" in html
     for _scan in range(3):
         hop = client.get(f"/p/{code}", environ_base={"REMOTE_ADDR": "203.0.113.5"},

@@ -48,7 +48,7 @@ def target_path(lang: str, target: str) -> str:
 @auth.login_required
 def campaign_list() -> tuple[str, int]:
     """Create campaigns; see scans per day; open the poster builder with the org preset."""
-    form = CampaignForm()
+    form = CampaignForm(language=i18n.current().tag)  # the page's language first
     status = 200
     if form.validate_on_submit():
         camp = campaigns.create(form.label.data or "", target_path(form.language.data,
