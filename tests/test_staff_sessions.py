@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from tests.pages import sign_in_page
 from tests.tips_helpers import PASSPHRASE, Staff, csrf, send_tip, sign_in
@@ -364,3 +364,19 @@ def test_an_admin_sees_and_ends_only_their_own_organisations_sessions(app: Flask
         "csrf_token": token, "do": "disable", "role": "reviewer"}).status_code == 404
     assert police.get("/staff/").status_code == 200
     assert hubrev.get("/staff/").status_code == 200
+
+
+def test_a_session_number_is_never_given_again(app: Flask, staff: dict[str, Staff]) -> None:
+    """End the newest session, sign in again: the new session has a new number, so a stale
+    "end session N" button cannot end it."""
+    first = app.test_client()
+    sign_in(first, staff["admin"])
+    second = app.test_client()
+    sign_in(second, staff["reviewer"])
+    with app.app_context():
+        newest = db.session.scalar(select(func.max(StaffSession.id)))
+    second.post("/staff/logout", data={"csrf_token": csrf(second, "/staff/")})
+    third = app.test_client()
+    sign_in(third, staff["reviewer"])  # the next 30-second code: each is used once
+    with app.app_context():
+        assert db.session.scalar(select(func.max(StaffSession.id))) == newest + 1

@@ -74,6 +74,9 @@ class StaffSession(db.Model):  # type: ignore[name-defined,misc]
     copy of the database opens no session. Neither address nor browser is stored."""
 
     __tablename__ = "staff_session"
+    # Numbers are never reused: an "end this session" button on a page loaded earlier must not
+    # end a newer session that took the number of the one it meant.
+    __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
