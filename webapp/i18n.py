@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,10 +183,17 @@ def compile_catalogues(directory: Path, force: bool = False) -> list[str]:
         try:
             with po.open("rb") as fh:
                 catalog = read_po(fh, locale=loc.babel)
-            tmp = mo.with_suffix(".mo.tmp")
-            with tmp.open("wb") as out:
-                write_mo(out, catalog)
-            tmp.replace(mo)  # all or nothing: never a half-written catalogue
+            # A private name: two processes compiling at once (gunicorn workers on a fresh
+            # checkout) each replace the catalogue whole, never write into one file.
+            fd, name = tempfile.mkstemp(dir=mo.parent, prefix=".messages.", suffix=".mo")
+            tmp = Path(name)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    write_mo(out, catalog)
+                os.chmod(tmp, 0o644)
+                tmp.replace(mo)  # all or nothing: never a half-written catalogue
+            finally:
+                tmp.unlink(missing_ok=True)
         except OSError as exc:
             raise CatalogueError(
                 f"cannot write {mo} ({exc.strerror}); run `flask --app app translate "
