@@ -21,6 +21,9 @@ from tests.test_posters import has_words, plain, read_back, tools  # noqa: F401 
 from webapp.extensions import db
 from webapp.models import Location
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 PUBLIC = "https://haven.example"  # HAVEN_PUBLIC_URL in these tests, unless a test unsets it
 
 

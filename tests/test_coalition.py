@@ -43,6 +43,9 @@ from webapp.models import (
     Tip,
 )
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 WHAT = "SENTINEL-WHAT three workers locked in"
 WHERE = "SENTINEL-WHERE 12 Orchard Road"
 PEOPLE = "SENTINEL-PEOPLE two women, one teenager"

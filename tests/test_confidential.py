@@ -13,6 +13,9 @@ from webapp.exchange import sheets
 from webapp.extensions import db
 from webapp.models import Service
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 SENTINEL_STREET = "4471 Zebracorn Sentinel Lane"
 EXACT_LAT, EXACT_LNG = 36.7512345, -119.7798765
 SERVICE_ID = "5e0c1f0a-1111-4c2b-9a3d-5f6e7d8c9b0a"

@@ -10,6 +10,9 @@ from flask.testing import FlaskClient
 
 from webapp.i18n import LOCALES
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 
 @pytest.mark.parametrize("loc", LOCALES, ids=lambda loc: loc.tag)
 def test_every_locale_home(client: FlaskClient, loc: object) -> None:

@@ -26,6 +26,9 @@ from webapp.extensions import db
 from webapp.models import AuditEntry, ListingRevision, Service, StaffInvite, StaffUser
 from webapp.search import search
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 def people(app: Flask, staff: dict[str, Staff]) -> dict[str, Staff]:

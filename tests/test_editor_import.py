@@ -14,6 +14,9 @@ from tests.tips_helpers import Staff, csrf, sign_in
 from webapp.extensions import db
 from webapp.models import AuditEntry, Service
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 
 def count(app: Flask) -> int:
     with app.app_context():

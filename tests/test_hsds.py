@@ -16,6 +16,9 @@ from webapp.exchange import hsds
 from webapp.extensions import db
 from webapp.models import Service
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 REF = Path(__file__).resolve().parents[2] / "shared" / "reference" / "hsds-3.0"
 EXAMPLE = REF / "examples" / "service_full.json"
 

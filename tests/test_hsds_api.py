@@ -18,6 +18,9 @@ from webapp.exchange import api, hsds
 from webapp.extensions import db
 from webapp.models import Location, Organization, Service, ServiceAtLocation
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 API = "/api/hsds"
 
 

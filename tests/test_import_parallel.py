@@ -20,6 +20,9 @@ from webapp.exchange import importer, parallel, shaping
 from webapp.extensions import db
 from webapp.models import Service
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 NS = uuid.UUID("5b0a7f64-1d1e-4d8e-9a55-3f1c2e7d9b20")
 # Everything an import writes, in a stable order (meta holds the index epoch: a random id).
 TABLES = {

@@ -9,6 +9,9 @@ from flask.testing import FlaskClient
 from webapp import create_app
 from webapp.config import _indexing
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 NOINDEX = '<meta name="robots" content="noindex">'
 
 

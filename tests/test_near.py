@@ -13,6 +13,9 @@ from hypothesis import strategies as st
 from tests.test_dial import SCRIPTS, in_script
 from webapp.search import places
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 CARD_IDS = re.compile(r'href="/[\w-]+/services/([0-9a-f-]{36})"')
 
 

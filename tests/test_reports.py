@@ -15,6 +15,9 @@ from webapp.directory.presenters import mail_address, web_link
 from webapp.extensions import db
 from webapp.models import AuditEntry, ListingReport, Service, StaffUser
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 SENTINEL_IP = "203.0.113.91"
 SENTINEL_XFF = "198.51.100.44"
 SENTINEL_UA = "ReporterAgent/9.1 (haven-test)"

@@ -18,6 +18,9 @@ from webapp.extensions import db
 from webapp.models import Service
 from webapp.search import search, search_sql, text
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 VECTORS = json.loads((Path(__file__).parent / "search_vectors.json").read_text("utf-8"))
 
 

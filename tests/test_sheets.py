@@ -17,6 +17,9 @@ from webapp.exchange import sheets
 from webapp.extensions import db
 from webapp.models import Service
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 ROWS = [
     {**sheets.EXAMPLE_ROW, "organization": "Quillwort Network", "name": "Quillwort Legal Clinic",
      "phone": "(555) 555-0111"},

@@ -27,6 +27,9 @@ from webapp.extensions import db
 from webapp.models import Location
 from webapp.sms import providers, segments
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 SECRET = "generic sms secret"
 TWILIO_TOKEN = "twilio auth token 0123"
 VONAGE_SIG = "vonage signature secret"

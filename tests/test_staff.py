@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pyotp
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -13,6 +14,9 @@ from sqlalchemy import select
 from tests.tips_helpers import PASSPHRASE, Staff, csrf, send_tip, sign_in
 from webapp.extensions import db
 from webapp.models import AuditEntry, StaffUser, Tip
+
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
 
 
 def staff_urls(app: Flask) -> list[tuple[str, str]]:

@@ -18,6 +18,9 @@ from webapp.bidi import NUMBER_RUN, isolate_html, isolate_plain
 from webapp.extensions import db
 from webapp.models import Tip
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 ARABIC_TIP = ("رأيت رجلاً يتصل من الرقم 0555 123 456 وسيارة لوحتها 8XYZ789 قرب المحطة.\n"
               "العمال لا يغادرون المزرعة أبداً.")
 

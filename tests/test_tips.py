@@ -28,6 +28,9 @@ from tests.tips_helpers import (
 from webapp.extensions import db
 from webapp.models import Tip, TipMessage, TipPhoto
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 SENTINEL = "SENTINEL-PHRASE-7f3a9c ورشة"
 SENTINEL_IP = "203.0.113.77"
 SENTINEL_XFF = "198.51.100.23"

@@ -18,6 +18,9 @@ from tests.test_dial import SCRIPTS, in_script
 from tests.tips_helpers import Staff, csrf, form_key, receipt_of, send_tip
 from webapp.tips import crypto
 
+# Runs again on PostgreSQL in the second phase of scripts/test.sh.
+pytestmark = pytest.mark.postgres
+
 SEPARATORS = st.sampled_from(["", " ", "-", "  ", " - "])
 
 
