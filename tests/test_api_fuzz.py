@@ -24,8 +24,8 @@ from schemathesis.checks import (
 from tests.conftest import BACKEND, Templates, make_app
 from webapp.config import ROOT
 from webapp.exchange import hsds
-from webapp.exchange.api import MAX_MINIMAL
 from webapp.exchange.api_document import served_document
+from webapp.exchange.api_params import MAX_MINIMAL
 from webapp.search.search import MAX_PER_PAGE
 
 # Enough random cases per operation (11 operations, besides the boundary cases) to meet each

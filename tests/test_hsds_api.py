@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from webapp.directory import geo, taxonomy
-from webapp.exchange import api, hsds
+from webapp.exchange import api_params, hsds
 from webapp.extensions import db
 from webapp.models import Location, Organization, Service, ServiceAtLocation
 
@@ -180,7 +180,7 @@ def test_taxonomies_and_ndjson(app: Flask, client: FlaskClient,
     lines = client.get(f"{API}/taxonomy_terms?format=ndjson").get_data(as_text=True)
     assert len(lines.splitlines()) == page(client, f"{API}/taxonomy_terms")["total_items"]
     assert client.get(f"{API}/taxonomy_terms?top_only=perhaps").status_code == 400
-    monkeypatch.setattr(api, "STREAM_CHUNK", 7)  # several chunks, one ragged
+    monkeypatch.setattr(api_params, "STREAM_CHUNK", 7)  # several chunks, one ragged
     resp = client.get(f"{API}/services?format=ndjson&full=1")
     assert resp.mimetype == "application/x-ndjson"
     lines = [json.loads(x) for x in resp.get_data(as_text=True).splitlines()]

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify, url_for
+from flask import Blueprint, Response, current_app, jsonify, url_for
 
 from webapp.exchange import hsds
-from webapp.exchange.api import ID_LIST, MAX_MINIMAL, MAX_PAGE, MAX_PROXIMITY, bp
+from webapp.exchange.api_params import ID_LIST, MAX_MINIMAL, MAX_PAGE, MAX_PROXIMITY
 from webapp.search import search
 
 
-@bp.route("/openapi.json")
 def openapi() -> Response:
     """The HSDS OpenAPI document as this server answers it (see served_document)."""
     doc = hsds.openapi_document(current_app.config["HSDS_SCHEMA_DIR"])
@@ -83,3 +82,11 @@ def served_document(doc: dict[str, Any], base_url: str) -> dict[str, Any]:
     sal["content"]["application/json"]["schema"] = {
         "$ref": UPSTREAM_SCHEMAS + "compiled/service_at_location.json"}
     return doc
+
+
+def attach(bp: Blueprint) -> None:
+    """Add these operations to the API's blueprint (api.py owns it and calls this)."""
+    for rule, view in (
+        ("/openapi.json", openapi),
+    ):
+        bp.add_url_rule(rule, view_func=view)

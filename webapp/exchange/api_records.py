@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from webapp.directory import geo
 from webapp.directory.queries import load_services as _load
 from webapp.exchange import hsds
-from webapp.exchange.api import (
+from webapp.exchange.api_params import (
     MAX_PROXIMITY,
     VISIBLE,
-    bp,
     listing,
     page_size,
     query_args,
@@ -31,7 +30,6 @@ from webapp.search import search
 from webapp.search.places import postcode_centre, postcode_column
 
 
-@bp.route("/taxonomies")
 def taxonomies() -> Response:
     """A page of taxonomies (Haven's two and any imported), search by name."""
     page, per_page = page_size(50)
@@ -46,7 +44,6 @@ def taxonomies() -> Response:
     return listing(total, items, page, per_page)
 
 
-@bp.route("/taxonomies/<taxonomy_id>")
 def taxonomy(taxonomy_id: str) -> Response:
     """One taxonomy."""
     return jsonify(hsds.taxonomy_json(db.get_or_404(Taxonomy, taxonomy_id[:64])))
@@ -64,7 +61,6 @@ def _org_services(org_ids: list[str]) -> dict[str, list[Service]]:
     return out
 
 
-@bp.route("/organizations")
 def organizations() -> Response:
     """A page of organizations: search (name and description), full (with their services
     and places), full_service (those services fully nested)."""
@@ -87,7 +83,6 @@ def organizations() -> Response:
     return listing(total, items, page, per_page)
 
 
-@bp.route("/organizations/<org_id>")
 def organization(org_id: str) -> Response:
     """One organization with its services (fully nested with full_service) and places."""
     org = db.get_or_404(Organization, org_id[:64])
@@ -100,7 +95,6 @@ def _postcode(value: str) -> str:
     return "".join(value.split()).upper()
 
 
-@bp.route("/service_at_locations")
 def service_at_locations() -> Response:
     """A page of service_at_locations: the services filters (search, taxonomy_term_id,
     taxonomy_id, organization_id, modified_after), full, and postcode (places with that
@@ -167,10 +161,22 @@ def _load_sals(ids: list[str]) -> list[ServiceAtLocation]:
     return [by_id[i] for i in ids if i in by_id and held]
 
 
-@bp.route("/service_at_locations/<sal_id>")
 def service_at_location(sal_id: str) -> Response:
     """One service_at_location, its service fully nested."""
     found = _load_sals([sal_id[:64]])
     if not found:
         abort(404)
     return jsonify(hsds.service_at_location_json(found[0], full=True))
+
+
+def attach(bp: Blueprint) -> None:
+    """Add these operations to the API's blueprint (api.py owns it and calls this)."""
+    for rule, view in (
+        ("/taxonomies", taxonomies),
+        ("/taxonomies/<taxonomy_id>", taxonomy),
+        ("/organizations", organizations),
+        ("/organizations/<org_id>", organization),
+        ("/service_at_locations", service_at_locations),
+        ("/service_at_locations/<sal_id>", service_at_location),
+    ):
+        bp.add_url_rule(rule, view_func=view)

@@ -1,0 +1,135 @@
+"""What every operation of the HSDS read API shares: its limits, how it reads the query
+(ids, page sizes, dates as the OpenAPI document types them) and how it answers a page of
+results or an ndjson stream. No routes here: api.py, api_records.py and api_document.py import
+it, so none of them imports another."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from flask import Response, jsonify, request, stream_with_context
+from sqlalchemy import func, or_
+
+from webapp.search import search
+
+VISIBLE = search.VISIBLE_STATUSES
+STREAM_CHUNK = 500
+MAX_MINIMAL = 10000  # minimal lists aim to fit every service in one call
+MAX_PAGE = 100000
+MAX_PROXIMITY = 500_000  # metres
+# A list of ids separated by commas, each at most 64 characters, at most 100 of them.
+ID_LIST = "^[^,]{0,64}(,[^,]{0,64}){0,99}$"
+
+
+def page_object(contents: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:
+    """The HSDS Page object around one page of contents."""
+    pages = max(1, -(-total // per_page))
+    return {
+        "total_items": total,
+        "total_pages": pages,
+        "page_number": page,
+        "size": len(contents),
+        "first_page": page == 1,
+        "last_page": page >= pages,
+        "empty": total == 0,
+        "contents": contents,
+    }
+
+
+def _format() -> str:
+    value = request.args.get("format") or "json"
+    if value not in ("json", "ndjson"):
+        raise search.BadQuery("format", "use json or ndjson")
+    return value
+
+
+def search_text() -> str:
+    """The search parameter as the document bounds it: at most MAX_QUERY characters, none of
+    them a control character (counted as sent: a padded value is still too long)."""
+    q = request.args.get("search") or ""
+    if len(q) > search.MAX_QUERY:
+        raise search.BadQuery("search", f"at most {search.MAX_QUERY} characters")
+    if any(ord(c) < 32 for c in q):
+        raise search.BadQuery("search", "contains control characters")
+    return q.strip()
+
+
+def id_list(name: str) -> list[str]:
+    """A parameter of ids separated by commas (ID_LIST), as search.parse reads them."""
+    out = [t.strip() for raw in request.args.getlist(name) for t in raw.split(",") if t.strip()]
+    if not re.fullmatch(ID_LIST, ",".join(request.args.getlist(name))):
+        raise search.BadQuery(name, "at most 100 ids of at most 64 characters")
+    return out
+
+
+# RFC 3339 (the document's date-time; a full date too, as the search pages take): a
+# lower-case t or z, a leap second and year 0000 are valid there but not to fromisoformat.
+DATE_TIME = re.compile(r"(\d{4})(-\d\d-\d\d)(?:[Tt ](\d\d:\d\d):(\d\d)(\.\d+)?"
+                       r"([Zz]|[+-]\d\d:\d\d)?)?")
+
+
+def query_args() -> Any:
+    """The query as the document types it, for search.parse: ids checked (ID_LIST), page and
+    per_page whole numbers, modified_after read as DATE_TIME and handed on as naive UTC (a
+    time zone pushing it past year 1 or 9999 clamps there)."""
+    for name in ("taxonomy_term_id", "taxonomy_id", "organization_id"):
+        id_list(name)
+    args = request.args.copy()
+    for name in ("page", "per_page"):
+        # JSON Schema counts 20.0 as the integer 20, and so may a client.
+        whole = re.fullmatch(r"(\d+)\.0*", args.get(name) or "")
+        if whole:
+            args[name] = whole.group(1)
+    raw = args.get("modified_after") or ""
+    if not raw:
+        return args
+    m = DATE_TIME.fullmatch(raw)
+    try:
+        if m is None:
+            raise ValueError(raw)
+        year, date, hm, sec, frac, zone = m.groups()
+        text = f"{max(int(year), 1):04d}{date}"
+        if hm:
+            zone = "+00:00" if zone in ("Z", "z") else zone or ""
+            text += f"T{hm}:{min(int(sec), 59):02d}{frac or ''}{zone}"
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise search.BadQuery("modified_after", "an RFC 3339 date-time "
+                              "(2026-01-31T09:00:00Z) or date (2026-01-31)") from None
+    if when.tzinfo:
+        try:
+            when = when.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:
+            when = dt.datetime.min if when.year < 5000 else dt.datetime.max
+    args["modified_after"] = when.isoformat()
+    return args
+
+
+def listing(total: int, items: Callable[[int, int], list[dict[str, Any]]], page: int,
+            per_page: int) -> Response:
+    """One page as an HSDS Page object, or with format=ndjson every item, one per line,
+    read STREAM_CHUNK at a time."""
+    if _format() == "ndjson":
+        def lines() -> Iterator[str]:
+            for offset in range(0, total, STREAM_CHUNK):
+                for item in items(offset, STREAM_CHUNK):
+                    yield json.dumps(item, ensure_ascii=False) + "\n"
+        return Response(stream_with_context(lines()), mimetype="application/x-ndjson")
+    return jsonify(page_object(items((page - 1) * per_page, per_page), total, page, per_page))
+
+
+def page_size(default: int = 20, most: int = search.MAX_PER_PAGE) -> tuple[int, int]:
+    args = query_args()
+    return (search.int_param(args, "page", 1, 1, MAX_PAGE),
+            search.int_param(args, "per_page", default, 1, most))
+
+
+def words_match(columns: list[Any], q: str) -> list[Any]:
+    """Every word of q in one of the columns, ignoring case (accents must match: the columns
+    are compared as stored, so the words are not folded either)."""
+    return [or_(*(func.lower(c).contains(word) for c in columns))
+            for word in q.lower().split()[:10]]
