@@ -11,7 +11,7 @@ from webapp.config import ROOT
 from webapp.requestlog import DevRequestHandler
 
 # Compile missing or stale catalogues before anything serves (python app.py or gunicorn
-# 'app:app'): otherwise every locale would silently get English (see #13).
+# 'app:app'): otherwise every locale would silently get English.
 try:
     _compiled = i18n.compile_catalogues(ROOT / "translations")
 except i18n.CatalogueError as exc:

@@ -1,4 +1,4 @@
-"""Backup and restore time (#10 item 2) at n generated services and m tips.
+"""Backup and restore time at n generated services and m tips.
 
 Run: PYTHONPATH=. .venv/bin/python bench/backup_restore.py [--services 100000] [--tips 10000]
 

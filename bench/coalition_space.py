@@ -1,4 +1,4 @@
-"""Space requests in a coalition of 200 members (#11): how long a request takes to reach 50
+"""Space requests in a coalition of 200 members: how long a request takes to reach 50
 matching shelters' inboxes, and an accept to settle it, on SQLite and PostgreSQL, one run.
 
 Run: PYTHONPATH=. .venv/bin/python bench/coalition_space.py [--requests 20] [--services 1000]

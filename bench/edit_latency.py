@@ -1,4 +1,4 @@
-"""Living directory figures (#9): HSDS import rate, edit -> searchable latency, the first
+"""Living directory figures: HSDS import rate, edit -> searchable latency, the first
 query's latency after an edit, and database bytes per service, at n generated services.
 
 Run: PYTHONPATH=. .venv/bin/python bench/edit_latency.py [--sizes 10000,100000]

@@ -1,4 +1,4 @@
-"""HSDS import rate of any commit, for before/after figures (#9 item 7), on the same data.
+"""HSDS import rate of any commit, for before/after figures, on the same data.
 
 Run: PYTHONPATH=. .venv/bin/python bench/import_rate.py --refs f6e62ee,HEAD
      [--sizes 10000,100000] [--backends sqlite,postgresql]

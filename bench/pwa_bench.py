@@ -129,7 +129,7 @@ def search_figures(pw: Any, base: str) -> dict[str, float]:
 
 
 def lighthouse_pages(base: str) -> list[str]:
-    """Home, a results page and a detail page, in English and Arabic (see #13)."""
+    """Home, a results page and a detail page, in English and Arabic."""
     import re
     import urllib.request
 

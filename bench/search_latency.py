@@ -133,7 +133,7 @@ def main() -> None:
                     folder.mkdir(parents=True, exist_ok=True)
                     url = f"sqlite:///{folder / f'b{n}.sqlite3'}"
                 # Decide before bench_app() migrates, which creates the file: a new --keep
-                # folder used to be "reused" empty and measured an empty database (see #13).
+                # folder used to be "reused" empty and measured an empty database.
                 reuse = bool(a.keep) and backend == "sqlite" and (Path(a.keep) /
                                                                   f"b{n}.sqlite3").exists()
                 app = bench_app(url)

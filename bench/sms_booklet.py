@@ -1,4 +1,4 @@
-"""Text-message replies at 100k services and the printed booklet (#12), one run.
+"""Text-message replies at 100k services and the printed booklet, one run.
 
 Run: PYTHONPATH=. .venv/bin/python bench/sms_booklet.py [--services 100000] [--messages 300]
      [--backends sqlite,postgresql]

@@ -1,6 +1,6 @@
 """Tip throughput and search latency during a rate-limited flood, on one instance (gunicorn
 with the shipped config, 2 workers, no shared state: the single-instance deployment) and on
-two instances of 2 workers sharing one redis-server (#10), same machine, one run.
+two instances of 2 workers sharing one redis-server, same machine, one run.
 
 Run: PYTHONPATH=. .venv/bin/python bench/tips_load.py [--seconds 20] [--clients 8]
      [--backend sqlite|postgresql]

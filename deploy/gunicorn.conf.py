@@ -1,4 +1,4 @@
-"""gunicorn settings for Haven: `gunicorn -c deploy/gunicorn.conf.py 'app:app'` (see #10).
+"""gunicorn settings for Haven: `gunicorn -c deploy/gunicorn.conf.py 'app:app'`.
 
 No access log (it would hold client addresses); the error log at "warning", every message
 scrubbed of client addresses and request paths by webapp.requestlog.GunicornLogger (gunicorn
@@ -33,7 +33,7 @@ proxy_allow_ips = "127.0.0.1"
 
 def on_starting(server: Any) -> None:
     """Warn when several workers would each keep their own rate limits and staff unlocks:
-    without HAVEN_SHARED_STATE_URL that state lives in each process's memory (see #10)."""
+    without HAVEN_SHARED_STATE_URL that state lives in each process's memory."""
     if server.cfg.workers > 1 and not os.environ.get("HAVEN_SHARED_STATE_URL", "").strip():
         server.log.warning(
             "Haven: %d workers without HAVEN_SHARED_STATE_URL: each keeps its own rate limits "

@@ -1,4 +1,4 @@
-"""Every public page, found from the URL map, so a new page is born with the phone checks (#13);
+"""Every public page, found from the URL map, so a new page is born with the phone checks;
 and waiting on a page in the browser tests."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Encrypted backups: nothing in clear, all or nothing, SQLite <-> PostgreSQL (see #10, item 2)."""
+"""Encrypted backups: nothing in clear, all or nothing, SQLite <-> PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The printed directory booklet (#12), read back: pdftotext for the text, zbar for the QR
+"""The printed directory booklet, read back: pdftotext for the text, zbar for the QR
 codes, pdffonts for embedded fonts; never a confidential street."""
 
 from __future__ import annotations

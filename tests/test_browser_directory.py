@@ -1,4 +1,4 @@
-"""Real Chromium on the directory pages: no other host, no cookie, quick exit (see #2)."""
+"""Real Chromium on the directory pages: no other host, no cookie, quick exit."""
 
 from __future__ import annotations
 

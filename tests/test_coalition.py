@@ -1,4 +1,4 @@
-"""A coalition on one Haven (#11): member organisations with their own keys and inboxes, sealed
+"""A coalition on one Haven: member organisations with their own keys and inboxes, sealed
 referrals, shelter space with private links, space requests without names, and statistics."""
 
 from __future__ import annotations
@@ -562,7 +562,7 @@ def coalition_staff(app: Flask, name: str) -> object:
 
 
 def test_the_first_organisation_is_migrated_in_place(app: Flask) -> None:
-    """An install from before #11 (schema 0008) keeps its key, staff and tips as member 1."""
+    """An install from before coalitions (schema 0008) keeps its key, staff and tips as member 1."""
     from flask_migrate import downgrade, upgrade
 
     app.config["HAVEN_PASSPHRASE_KDF"] = "interactive"

@@ -1,4 +1,4 @@
-"""The coalition on a phone, in real Chromium (#11 acceptance): hub staff refer a tip to a
+"""The coalition on a phone, in real Chromium: hub staff refer a tip to a
 shelter, the shelter accepts, the hub sees it, another member gets 403; a shelter sets "full"
 through its private link and the public page, the API and the offline copy show it; a revoked
 link is gone; every coalition page fits a 360 px screen in en/ar/fa/ti."""

@@ -57,7 +57,7 @@ SHEET_HEADER = ("organization,name,categories,populations,description,phone,sms,
 
 
 def sentinel_sheet(tmp_path: Path) -> tuple[Path, str]:
-    """The same shelter as a spreadsheet row (see #9: a sheet's street never leaves either)."""
+    """The same shelter as a spreadsheet row (a sheet's street never leaves either)."""
     src = tmp_path / "shelters.csv"
     src.write_text(SHEET_HEADER + "\n" + ",".join([
         "Sentinel Network", "Sentinel Safe House", "shelter", "women", "A test shelter.",

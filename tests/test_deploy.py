@@ -1,4 +1,4 @@
-"""deploy/gunicorn.conf.py (#10 item 3): what it sets, and a real gunicorn run with it that
+"""deploy/gunicorn.conf.py: what it sets, and a real gunicorn run with it that
 answers /healthz and logs no client address, user agent or request line."""
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def test_gunicorn_serves_health_and_logs_no_client(tmp_path: Path) -> None:
         assert secret not in text, secret
 
 
-# --- systemd units and Caddy (the rest of #10 item 3) -------------------------------------
+# --- systemd units and Caddy -------------------------------------------------------------
 
 SYSTEMD = ROOT / "deploy" / "systemd"
 CLIENT_ADDRESS = "127.0.0.2"  # the test's client connects from its own loopback address

@@ -1,4 +1,4 @@
-"""The directory editor (#9, items 1-3): edit, conflicts, history and revert, roles,
+"""The directory editor: edit, conflicts, history and revert, roles,
 invitations, verification and translations, through the pages staff use."""
 
 from __future__ import annotations

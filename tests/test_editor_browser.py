@@ -1,4 +1,4 @@
-"""The directory editor on a phone, in real Chromium (#9 acceptance): a phone number changed in
+"""The directory editor on a phone, in real Chromium: a phone number changed in
 English and an Arabic translation in RTL reach the public page and the offline search; a stale
 save is refused with the input kept; revert; an org-editor is kept to their organisation."""
 

@@ -1,4 +1,4 @@
-"""The spreadsheet upload in the staff pages: preview first, then all or nothing (#9)."""
+"""The spreadsheet upload in the staff pages: preview first, then all or nothing."""
 
 from __future__ import annotations
 

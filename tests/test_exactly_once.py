@@ -1,4 +1,4 @@
-"""Exactly once across instances and under kill -9 (see #10, item 4).
+"""Exactly once across instances and under kill -9.
 
 Two real gunicorn instances (the shipped config, two workers each) on one database and one
 redis-server. A tip whose answer is lost is resent, with the same idempotency key, to the other

@@ -1,4 +1,4 @@
-"""The rest of the HSDS 3.0 read API (#9, item 9): organizations, service_at_locations with
+"""The rest of the HSDS 3.0 read API: organizations, service_at_locations with
 postcode and proximity, taxonomies, and organization_id, taxonomy_id, minimal and full on
 /services; every object validates against the shipped schemas."""
 

@@ -1,6 +1,6 @@
 """A large import on every core (webapp/exchange/parallel.py) writes exactly what one core
 writes, refuses exactly what one core refuses with the same messages in the same order, and
-leaves nothing behind when it refuses, on SQLite and PostgreSQL (#9 item 7)."""
+leaves nothing behind when it refuses, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Incremental search (#9, item 6): an edit, retirement or import reaches a running index as a
+"""Incremental search: an edit, retirement or import reaches a running index as a
 delta, never a full rebuild, and the index it leaves answers exactly as a fresh one."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Indexing is a deployment choice; robots.txt is text; staff and tip pages never indexed (#13)."""
+"""Indexing is a deployment choice; robots.txt is text; staff and tip pages never indexed."""
 
 from __future__ import annotations
 

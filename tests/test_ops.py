@@ -1,4 +1,4 @@
-"""GET /healthz (#10 item 3): exactly {"ok": true} while the database answers, 503 when not."""
+"""GET /healthz: exactly {"ok": true} while the database answers, 503 when not."""
 
 from __future__ import annotations
 

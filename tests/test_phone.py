@@ -1,4 +1,4 @@
-"""Haven on a 360 x 740 phone in Chromium, in English, Arabic, Persian and Tigrinya (#13).
+"""Haven on a 360 x 740 phone in Chromium, in English, Arabic, Persian and Tigrinya.
 
 Every public page (found from the URL map) must fit the screen's width; help must be on the
 first screen; the self-check must ask and answer, online and offline; fictional numbers must

@@ -1,4 +1,4 @@
-"""A pseudo-locale render of every public page finds no hard-coded English (see #2, item 11).
+"""A pseudo-locale render of every public page finds no hard-coded English.
 
 The English source catalogue is replaced by a pseudo translation in which every letter of every
 msgid becomes a look-alike outside ASCII. Whatever plain ASCII words are left on a rendered

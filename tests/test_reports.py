@@ -1,4 +1,4 @@
-"""Listing pages show the website and e-mail; readers report a wrong listing (#9, items 4, 8)."""
+"""Listing pages show the website and e-mail; readers report a wrong listing."""
 
 from __future__ import annotations
 

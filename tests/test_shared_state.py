@@ -1,4 +1,4 @@
-"""Several instances on one database agree through a real redis-server (see #10, item 1).
+"""Several instances on one database agree through a real redis-server.
 
 Two app instances, each with its own process state (its own limiter object, tag-key cache and
 in-memory fallback), share only the database and HAVEN_SHARED_STATE_URL. Each check also runs

@@ -1,4 +1,4 @@
-"""Spreadsheet import (.csv and .xlsx) with --dry-run, row/column errors, all or nothing (#9)."""
+"""Spreadsheet import (.csv and .xlsx) with --dry-run, row/column errors, all or nothing."""
 
 from __future__ import annotations
 

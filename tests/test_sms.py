@@ -1,4 +1,4 @@
-"""The directory by text message (#12): the generic webhook and each provider's adapter with
+"""The directory by text message: the generic webhook and each provider's adapter with
 their real request formats and signatures (Vonage and Africa's Talking replies go to a simulated
 gateway on 127.0.0.1), the conversation in several languages, three segments at most, no
 confidential street, and no trace of the sender's number afterwards."""

@@ -1,4 +1,4 @@
-"""Staff read what a tipster wrote in its own direction: numbers in order, language shown (#13)."""
+"""Staff read what a tipster wrote in its own direction: numbers in order, language shown."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Starting Haven from a bare clone: catalogues compiled, keys made before any migration (#13)."""
+"""Starting Haven from a bare clone: catalogues compiled, keys made before any migration."""
 
 from __future__ import annotations
 

@@ -136,7 +136,7 @@ def test_receipt_check_and_thread(app: Flask, client: FlaskClient,
     assert receipt in wrong.get_data(as_text=True)
     ok = client.post("/en/tip/confirm", data={"idempotency_key": key, "receipt": receipt})
     assert ok.status_code == 200 and "you wrote it down correctly" in ok.get_data(as_text=True)
-    assert "Receipt saved" not in ok.get_data(as_text=True)  # nothing was saved (#13)
+    assert "Receipt saved" not in ok.get_data(as_text=True)  # nothing was saved
 
     thread = client.post("/en/tip/status", data={"receipt": receipt.replace(" ", "-")})
     html = thread.get_data(as_text=True)

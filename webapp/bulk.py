@@ -1,4 +1,4 @@
-"""Bulk inserts without the per-row work of a Core executemany (#9 item 7).
+"""Bulk inserts without the per-row work of a Core executemany.
 
 SQLAlchemy builds and processes a parameter set per row; for an import of 100k services
 (a million rows) that cost more than the database's own work. Here the statement is compiled
@@ -139,7 +139,7 @@ def _copy(connection: Any, table: Table, columns: list[str],
 
 @contextlib.contextmanager
 def paused_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused for a bulk job (#9 item 7): an import makes
+    """The cyclic garbage collector paused for a bulk job: an import makes
     millions of objects that live until it ends, each collection walks all of them (a third
     of the time spent parsing a large file), and none of them is cyclic garbage."""
     was = gc.isenabled()
@@ -153,7 +153,7 @@ def paused_gc() -> Iterator[None]:
 
 @contextlib.contextmanager
 def large_cache(mebibytes: int = 256) -> Iterator[None]:
-    """A larger SQLite page cache on the session's connection for a bulk write (#9 item 7):
+    """A larger SQLite page cache on the session's connection for a bulk write:
     with the default 2 MB, a write that touches every table in turn keeps evicting and
     re-reading the pages it is filling. Restored before the caller commits. No-op elsewhere."""
     connection = db.session.connection()
@@ -171,7 +171,7 @@ def large_cache(mebibytes: int = 256) -> Iterator[None]:
 @contextlib.contextmanager
 def references_checked_by_caller() -> Iterator[bool]:
     """SQLite's foreign-key checks off for a bulk write whose every reference the caller
-    checks itself (#9 item 7: about a tenth of a large import). Yields whether they are off:
+    checks itself (about a tenth of a large import). Yields whether they are off:
     only when no write has begun on the session's connection (SQLite ignores the pragma
     inside a transaction), never on PostgreSQL. On again when the block ends, after the
     caller's commit or rollback."""
@@ -189,7 +189,7 @@ def references_checked_by_caller() -> Iterator[bool]:
 
 def repack(tables: Sequence[Table]) -> None:
     """After a load that at least doubled these tables, on PostgreSQL: rebuild their indexes
-    and refresh the planner's statistics (#9 item 7). A B-tree filled row by row in random
+    and refresh the planner's statistics. A B-tree filled row by row in random
     key order (uuids) ends up about two-thirds full; rebuilt, it is packed to its fill
     factor: a tenth of the database at 100k services. Each table in its own transaction, so
     a reader waits for one table's rebuild at most. No-op elsewhere (SQLite's indexes fill

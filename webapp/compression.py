@@ -1,4 +1,4 @@
-"""Gzip for text responses, so a first visit costs as few bytes as it can (see #2 bench)."""
+"""Gzip for text responses, so a first visit costs as few bytes as it can."""
 
 from __future__ import annotations
 

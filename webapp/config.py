@@ -83,7 +83,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "BABEL_DEFAULT_LOCALE": "en",
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
-        # No cookie leaves a public page; staff sessions (see #3) are strict.
+        # No cookie leaves a public page; staff sessions are strict.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Strict",
         "SESSION_COOKIE_SECURE": os.environ.get("HAVEN_INSECURE_COOKIES") != "1",
@@ -99,7 +99,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "HAVEN_PROXY_HEADER": os.environ.get("HAVEN_PROXY_HEADER", ""),
         # Where rate limits, the hourly tag key and staff unlocks are shared by every worker and
         # instance: redis://host:port/db (run it with persistence off). Empty: this process's
-        # memory, for a single process (see #10, item 1).
+        # memory, for a single process.
         "HAVEN_SHARED_STATE_URL": _shared_state_url(os.environ.get("HAVEN_SHARED_STATE_URL", "")),
         # How long an unlocked organisation key stays usable.
         "HAVEN_UNLOCK_MINUTES": int(os.environ.get("HAVEN_UNLOCK_MINUTES", "15")),
@@ -116,10 +116,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "HAVEN_POSTS_PER_HOUR": int(os.environ.get("HAVEN_POSTS_PER_HOUR", "0"))
         or max(120, 4 * tips_per_hour),
         "HAVEN_RECEIPT_TRIES": int(os.environ.get("HAVEN_RECEIPT_TRIES", "5")),
-        # Reports of a wrong listing one client may send per hour (see #9, item 4).
+        # Reports of a wrong listing one client may send per hour.
         "HAVEN_REPORTS_PER_HOUR": int(os.environ.get("HAVEN_REPORTS_PER_HOUR", "20")),
         # Directory booklets one client may have drawn per hour: each costs seconds of CPU
-        # (see #12, item 3); a shared cache in front (Caddy, a CDN) serves repeats.
+        #; a shared cache in front (Caddy, a CDN) serves repeats.
         "HAVEN_BOOKLETS_PER_HOUR": int(os.environ.get("HAVEN_BOOKLETS_PER_HOUR", "12")),
         # Posters, cards, sticker sheets and booklets one client may have drawn per hour, in
         # all: each drawing costs up to seconds of CPU. A repeat of the same drawing is served
@@ -128,7 +128,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # Drawings one worker process makes at once; more are told to retry in a few seconds.
         "HAVEN_RENDERS_AT_ONCE": int(os.environ.get("HAVEN_RENDERS_AT_ONCE", "1")),
         "JSON_SORT_KEYS": False,
-        # The coalition (see #11): the member organisation tips go to by default; the members
+        # The coalition: the member organisation tips go to by default; the members
         # the tip form lets a tipster choose between (slugs, comma-separated; empty: no
         # choice); how long an accepted space request holds the place, and how long a request
         # waits for an answer before it counts as unmet.
@@ -137,7 +137,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
             "HAVEN_TIP_RECIPIENTS", "").split(",") if s.strip()],
         "HAVEN_SPACE_HOLD_MINUTES": int(os.environ.get("HAVEN_SPACE_HOLD_MINUTES", "90")),
         "HAVEN_SPACE_REQUEST_HOURS": int(os.environ.get("HAVEN_SPACE_REQUEST_HOURS", "24")),
-        # The directory by text message (see #12): off unless HAVEN_SMS_SECRET is set (it signs
+        # The directory by text message: off unless HAVEN_SMS_SECRET is set (it signs
         # the generic webhook and makes the Africa's Talking URL's secret); each provider's own
         # credentials; the language of a message that does not say; messages per sender/hour.
         "HAVEN_SMS_SECRET": os.environ.get("HAVEN_SMS_SECRET", ""),
@@ -174,7 +174,7 @@ def _shared_state_url(value: str) -> str:
 
 
 def _indexing(value: str) -> str:
-    """on | off | auto, or a clear refusal naming the setting (see #13)."""
+    """on | off | auto, or a clear refusal naming the setting."""
     value = value.strip().lower() or "auto"
     if value not in ("on", "off", "auto"):
         raise ValueError(f"HAVEN_INDEXING must be on, off or auto, not {value!r}")

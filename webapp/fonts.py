@@ -1,6 +1,6 @@
 """Fonts found at run time from system packages (Debian fonts-noto-core, fonts-noto-cjk).
 
-No font file is committed (see #4, item 4). Each shipped locale needs one script's font; when it
+No font file is committed. Each shipped locale needs one script's font; when it
 is missing, callers say so before rendering anything.
 """
 

@@ -28,7 +28,7 @@ class LocaleInfo:
 
 
 # Every catalog except the English source was machine-translated and awaits review by a
-# native speaker; the picker says so (see #2, item 11). Change a row's status to "reviewed"
+# native speaker; the picker says so. Change a row's status to "reviewed"
 # only when a person has reviewed the whole catalog.
 LOCALES: tuple[LocaleInfo, ...] = (
     LocaleInfo("en", "en", "English", "English", "ltr", "source"),
@@ -164,7 +164,7 @@ class CatalogueError(Exception):
 def compile_catalogues(directory: Path, force: bool = False) -> list[str]:
     """Compile each messages.po whose messages.mo is missing or older; return the locales done.
 
-    Run before serving (see #13): a clone whose catalogues were never compiled would otherwise
+    Run before serving: a clone whose catalogues were never compiled would otherwise
     serve English to every locale without a word.
     """
     from babel.messages.mofile import write_mo

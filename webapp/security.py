@@ -24,7 +24,7 @@ from webapp.errors import handle_http, too_many
 from webapp.state import SharedState, StateUnavailable
 
 # Headers that identify a client or its device. They are removed before Flask sees a request,
-# so no code path (logging, error reports, extensions) can store them (see #3, item 5).
+# so no code path (logging, error reports, extensions) can store them.
 IDENTIFYING_ENVIRON_KEYS = (
     "REMOTE_ADDR",
     "REMOTE_PORT",
@@ -110,7 +110,7 @@ class RotatingTagger:
 
     The key is random, lives only in the shared state (webapp/state.py: this process's memory,
     or Redis with a TTL) and is replaced, never kept, so yesterday's tags cannot be recomputed
-    from anything (see #3 item 5, #10 item 1). The first process to need a period's key makes
+    from anything. The first process to need a period's key makes
     it; the others read it. Only rate limiting uses the tag.
     """
 
@@ -295,7 +295,7 @@ def render_wait() -> float:
 
 def same_origin_posts_only() -> None:
     """Refuse a POST that a page on another site made a browser send (public forms carry no
-    CSRF cookie, see #3 item 9): a blueprint's before_request."""
+    CSRF cookie): a blueprint's before_request."""
     if request.method != "POST":
         return
     origin = request.headers.get("Origin")
@@ -369,7 +369,7 @@ class KnownHostsOnly:
         return self.wsgi_app(environ, start_response)
 
 
-# Staff pages, tip receipts and the tip thread are never kept by any cache (see #3, item 9).
+# Staff pages, tip receipts and the tip thread are never kept by any cache.
 NO_STORE_PREFIXES = ("/staff", "/api/private")
 
 

@@ -2,7 +2,7 @@
 
 Without HAVEN_SHARED_STATE_URL it lives in this process's memory (one process, `python app.py`).
 With `redis://…` or `unix://…` (Debian's redis-server or Valkey, persistence off) every worker and
-instance shares it (see #10, item 1). Nothing here is ever written to disk by Haven, and no key
+instance shares it. Nothing here is ever written to disk by Haven, and no key
 or value holds a client address: limits are keyed by the rotating tag (security.py).
 """
 

@@ -1,6 +1,6 @@
 """compact search data: search_token (a row per token) becomes search_doc (a row per
 service); derived and link tables lose their rowid and redundant indexes, and languages,
-phones and schedules are keyed by their service first (see #9 item 7)
+phones and schedules are keyed by their service first
 
 Revision ID: 0008
 Revises: 0007

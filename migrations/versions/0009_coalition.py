@@ -1,5 +1,5 @@
 """coalition: member organisations with their own keys, staff and tips; sealed referrals;
-shelter space, private update links, space requests and their anonymous outcomes (see #11)
+shelter space, private update links, space requests and their anonymous outcomes
 
 The organisation every install had becomes member 1 ("default"), migrated in place: its key,
 staff, tips and audit log get member_id 1.

@@ -1,6 +1,6 @@
 """open-now slots move into search_doc: one JSON object per service
 (``{"Europe/London":[[0,540,1020]]}``) instead of a row per slot in open_slot, which was a
-quarter of the rows an import writes and, on PostgreSQL, 1.2 KB per service (see #9 item 7)
+quarter of the rows an import writes and, on PostgreSQL, 1.2 KB per service
 
 Revision ID: 0010
 Revises: 0009

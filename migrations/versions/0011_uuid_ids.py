@@ -1,5 +1,5 @@
 """HSDS ids in PostgreSQL's uuid type (16 bytes instead of 37 as text, in every row and
-index entry that names a service, organisation or location: #9 item 7); ids in lower case on
+index entry that names a service, organisation or location); ids in lower case on
 both backends, as the importer now stores them
 
 Revision ID: 0011

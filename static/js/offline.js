@@ -21,7 +21,7 @@
     }
     go.hidden = false;
     go.addEventListener("click", function () { shown = true; answer(); });
-    // once shown, the answer follows every tick (see #13: a ticked answer changes the result)
+    // once shown, the answer follows every tick (a ticked answer changes the result)
     check.addEventListener("change", function () { if (shown) { answer(); } });
   }
 

@@ -1,6 +1,6 @@
 /* Tips kept on this phone until they can be sent (IndexedDB). Used by the page and by the
    service worker; each tip carries a client-made idempotency key, so however often it is
-   sent the server stores it once (see #5, item 6). */
+   sent the server stores it once. */
 (function (root) {
   "use strict";
   var DB = "haven", STORE = "tips", running = null;

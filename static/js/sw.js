@@ -1,6 +1,6 @@
 /* Haven service worker. Version __VERSION__ (a hash of every static file).
    Keeps each visited locale's shell pages and offline bundle; never keeps staff pages, tip
-   receipts or tip threads, and honours Cache-Control: no-store (see #5, item 3). */
+   receipts or tip threads, and honours Cache-Control: no-store. */
 "use strict";
 var VERSION = "__VERSION__";
 var PAGES = "haven-pages-" + VERSION;
@@ -158,7 +158,7 @@ self.addEventListener("fetch", function (event) {
 importScripts("/static/js/queue.js");
 self.addEventListener("sync", function (event) {
   if (event.tag === "haven-tips") {
-    // Tell open pages, so a queued tip shows "sent" and its receipt without a reload (#13).
+    // Tell open pages, so a queued tip shows "sent" and its receipt without a reload.
     event.waitUntil(self.HavenQueue.flush().then(function () {
       return self.clients.matchAll({ type: "window" }).then(function (all) {
         all.forEach(function (c) { c.postMessage({ type: "tips-flushed" }); });

@@ -1,4 +1,4 @@
-"""What a backup holds and how it comes back (see #10, item 2).
+"""What a backup holds and how it comes back.
 
 Every table of the schema, rows as stored (tips stay sealed, keys stay wrapped), written as JSON
 lines with bytes, dates and times spelled out the same way whatever the database, so a backup of

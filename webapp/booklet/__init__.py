@@ -1,1 +1,1 @@
-"""The printed directory booklet: the live listings of an area on A5 pages (see #12)."""
+"""The printed directory booklet: the live listings of an area on A5 pages."""

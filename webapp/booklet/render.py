@@ -1,4 +1,4 @@
-"""The booklet's PDF (see #12, item 3): A5 or half-letter pages, 1 or 2 languages. The cover
+"""The booklet's PDF: A5 or half-letter pages, 1 or 2 languages. The cover
 has the emergency number and the national hotline, large; then the listings grouped by kind of
 help, each with its phone, hours, town and a QR code to its page. Fonts and shaping as on
 posters (HarfBuzz; Arabic joins, Devanagari conjuncts; numbers isolated left-to-right)."""

@@ -1,4 +1,4 @@
-"""What a printed directory booklet holds (see #12, item 3): the listings of a region and of
+"""What a printed directory booklet holds: the listings of a region and of
 some kinds of help, read from the live directory, each as the reader of each language sees it.
 Never a confidential street: only the presenter's public fields are used (name, phones,
 hours, town)."""

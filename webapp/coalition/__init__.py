@@ -1,1 +1,1 @@
-"""The coalition: member organisations, their keys and staff, and its statistics (see #11)."""
+"""The coalition: member organisations, their keys and staff, and its statistics."""

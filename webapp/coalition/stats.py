@@ -1,4 +1,4 @@
-"""Monitoring and evaluation for the coalition (see #11, item 6): referrals by the partner's
+"""Monitoring and evaluation for the coalition: referrals by the partner's
 kind and their outcome and by week, space requests by week (sent, accepted, unmet) and the
 median time from a request to an accepted place, overall and by week. Nothing per person:
 counts from 1 to 4 show as "<5", in the page and in the CSV, and a median needs at least 5

@@ -6,7 +6,7 @@ import math
 
 EARTH_KM = 6371.0088
 # 0.01 degree of latitude is about 1.1 km: the precision every confidential location is
-# published at (see #2, item 3).
+# published at.
 COARSE_STEP = 0.01
 
 

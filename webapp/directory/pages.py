@@ -20,7 +20,7 @@ def demo_loaded() -> bool:
 
 def indexing_on() -> bool:
     """Whether search engines may list public pages: a deployment choice (HAVEN_INDEXING),
-    'auto' meaning not while the fictional demo listings are loaded (see #13)."""
+    'auto' meaning not while the fictional demo listings are loaded."""
     setting = current_app.config["HAVEN_INDEXING"]
     return setting == "on" or (setting == "auto" and not demo_loaded())
 

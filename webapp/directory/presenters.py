@@ -60,13 +60,13 @@ class ServiceView:
     verified: str | None
     stale: bool
     free: bool
-    url: str | None  # only http(s); anything else is never linked (see #9, item 8)
+    url: str | None  # only http(s); anything else is never linked
     email: str | None
     source_url: str | None
     country: str | None
     src_lang: str | None  # language of untranslated fields (alert, hours notes), if not ours
     distance_km: float | None = None
-    # Shown when this page uses a stored translation (see #9): a machine's, or a person's
+    # Shown when this page uses a stored translation: a machine's, or a person's
     # review (its date).
     translation: str | None = None
     translation_reviewed: str | None = None

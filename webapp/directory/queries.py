@@ -49,7 +49,7 @@ def first_lines(lines: list[presenters.ServiceView]) -> tuple[list[presenters.Se
     """(the emergency number and the national hotline, every other line) for a first screen.
 
     Only sourced, real lines go first; example listings and the rest fold under "More
-    hotlines" (see #13, item 6: help was two and a half screens down).
+    hotlines" (item 6: help was two and a half screens down).
     """
     first: list[presenters.ServiceView] = []
     for category in ("emergency", "hotline"):

@@ -97,7 +97,7 @@ def robots() -> Response:
              "Disallow: /sw.js"]
     lines += [f"Disallow: /{loc.tag}/tip" for loc in i18n.LOCALES]
     lines += [f"Disallow: /{loc.tag}/offline" for loc in i18n.LOCALES]
-    lines.append("Disallow: /*/report")  # the "something wrong?" forms (see #9)
+    lines.append("Disallow: /*/report")  # the "something wrong?" forms
     if not indexing_on():
         lines.append("Disallow: /")
     resp = Response("\n".join(lines) + "\n", mimetype="text/plain")

@@ -1,4 +1,4 @@
-"""Who may edit which listing (see #9, item 2, and #11): admins and editors of the
+"""Who may edit which listing (and coalition members): admins and editors of the
 organisation that runs this Haven (member 1) every listing; an org-editor only their
 organisation's; an admin or editor of another coalition member only the listings their member
 runs (none if it runs none). Seeing a confidential street goes with editing."""

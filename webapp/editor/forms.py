@@ -1,5 +1,5 @@
 """Editor forms (Flask-WTF: a CSRF token on every one). The listing form's fields are the
-spreadsheet columns, so a save is checked by the same rules as a sheet import (see #9)."""
+spreadsheet columns, so a save is checked by the same rules as a sheet import."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Writing listings from the editor (see #9, item 1): the same checks and the same writer as a
+"""Writing listings from the editor: the same checks and the same writer as a
 sheet or HSDS import, optimistic locking, a history row and an audit entry in one transaction.
 Never touches request or session: routes pass the staff member in."""
 
@@ -259,7 +259,7 @@ def _direct(service_id: str, expected: int, staff: StaffUser, action: str,
 
 def verify(service_id: str, expected: int, staff: StaffUser, assurer: str,
            assurer_email: str | None) -> Outcome:
-    """"Still accurate": today's date and who said so (see #9, item 3)."""
+    """"Still accurate": today's date and who said so."""
     def change(svc: Service) -> None:
         svc.assured_date = auth.now().date()
         svc.assurer, svc.assurer_email, svc.assured_by = assurer, assurer_email, staff.id

@@ -1,5 +1,5 @@
 """A listing's editable state as flat text fields: what the editor form shows, what history
-stores after each change, and what a revert puts back (see #9, item 1).
+stores after each change, and what a revert puts back.
 
 The fields are the spreadsheet columns (so a save goes through the same checks as a sheet
 import) plus eligibility, cost and status, and `tr.<locale>.<field>` for translations.
@@ -17,7 +17,7 @@ EXTRA = ("eligibility", "fees", "status")
 FIELDS = (*sheets.COLUMNS, *EXTRA)
 TR_FIELDS = ("name", "description", "eligibility", "reviewed_on", "reviewed_by")
 STATUSES = ("active", "temporarily closed", "inactive")
-# The columns that can give a confidential place away; see #9, the street never leaves.
+# The columns that can give a confidential place away; the street never leaves.
 PLACE_FIELDS = ("address", "postal_code", "latitude", "longitude")
 _TR_KEY = re.compile(r"^tr\.([A-Za-z0-9-]{2,20})\.(\w+)$")
 

@@ -46,7 +46,7 @@ def derived_id(*parts: str) -> str:
 @functools.cache
 def _registry(schema_dir: str) -> tuple[referencing.Registry[Any], dict[str, Any]]:
     # Imported here, not at the top: about 10 MB in every worker, which only a record that
-    # fails the compiled check needs (#9 item 7: at most 250 MB per worker).
+    # fails the compiled check needs (at most 250 MB per worker).
     import referencing
     import referencing.jsonschema
 
@@ -159,7 +159,7 @@ def location_json(loc: Any) -> dict[str, Any]:
         }
     )
     if loc.confidential:
-        return out  # never description, address or exact point (see #2, item 3)
+        return out  # never description, address or exact point
     if loc.description:
         out["description"] = loc.description
     if loc.address_1:
@@ -184,7 +184,7 @@ def location_json(loc: Any) -> dict[str, Any]:
 def service_json(service: Service, *, full: bool = True,
                  space: dict[str, Any] | None = None) -> dict[str, Any]:
     """A stored service as HSDS 3.0 JSON (full, or the one-to-one fields of service_list);
-    space: the shelter space extension, as the API shows it now (see #11, item 4)."""
+    space: the shelter space extension, as the API shows it now."""
     out: dict[str, Any] = _clean(
         {
             "id": service.id,

@@ -105,7 +105,7 @@ def write_rows(rows: Rows, *, bump_revision: bool = True) -> int:
     """Write one validated import inside the caller's transaction; returns services written.
 
     Every service written over gets a new revision, so an editor's form opened before the
-    import cannot silently overwrite it (see #9: optimistic locking); the editor bumps its
+    import cannot silently overwrite it (optimistic locking); the editor bumps its
     own."""
     before = write_tables(rows, bump_revision=bump_revision)
     sids = [s["id"] for s in rows.services]

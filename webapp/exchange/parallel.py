@@ -1,4 +1,4 @@
-"""A large HSDS import on every core (#9 item 7).
+"""A large HSDS import on every core.
 
 Worker processes (forked: they share the parsed records, and never touch the database) check
 records and turn them into rows and search data, a chunk at a time, while this process writes

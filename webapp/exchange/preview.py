@@ -1,5 +1,5 @@
 """What a spreadsheet import would do, row by row (new / changed / unchanged / errors), and
-doing it all or nothing. Shared by the CLI (`--dry-run`) and the staff upload (see #9)."""
+doing it all or nothing. Shared by the CLI (`--dry-run`) and the staff upload."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def canonical(cells: dict[str, str]) -> dict[str, Any]:
 
 def service_cells(svc: Service) -> dict[str, str]:
     """A stored service as sheet cells, for comparison only: it includes a confidential
-    street, so it is never shown or exported (see #9: the street never leaves)."""
+    street, so it is never shown or exported."""
     loc = svc.locations[0].location if svc.locations else None
     terms = {name: ";".join(t.code for t in svc.terms if t.taxonomy_name == name)
              for name in (taxonomy.CATEGORIES, taxonomy.POPULATIONS)}

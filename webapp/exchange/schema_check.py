@@ -1,4 +1,4 @@
-"""The HSDS schemas compiled once into plain Python checks, for bulk imports (#9 item 7).
+"""The HSDS schemas compiled once into plain Python checks, for bulk imports.
 
 jsonschema walks a schema afresh for every record and builds an error object per keyword;
 that was half of an import's time. The HSDS 3.0 schemas use only a handful of keywords

@@ -1,5 +1,5 @@
 """What the HSDS schema cannot say about a service: times, zones, dates, coordinates,
-Haven's extensions, and a confidential street leaking into public text (see #1, #9)."""
+Haven's extensions, and a confidential street leaking into public text."""
 
 from __future__ import annotations
 

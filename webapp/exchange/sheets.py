@@ -1,5 +1,5 @@
 """Spreadsheet import (.csv, .xlsx): one row per service, for organisations that keep their
-directory in Excel or Google Sheets (see #9, item 5).
+directory in Excel or Google Sheets.
 
 The column headers are a contract other tools rely on: exactly COLUMNS, in any order. A row
 becomes an HSDS service and then goes through the same validation as any HSDS import. Errors

@@ -55,7 +55,7 @@ def read_records(path: Path) -> list[Record]:
         raise ImportError_([f"{path}: no such file or folder"])
     try:
         # Bytes decoded at once: read_text's newline handling took longer than the parse
-        # (100k services, 320 MB); the collector paused: a third off the parse (#9 item 7).
+        # (100k services, 320 MB); the collector paused: a third off the parse.
         with bulk.paused_gc():
             doc = json.loads(path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -1,4 +1,4 @@
-"""A coalition on one Haven (see #11): member organisations, sealed referrals between them,
+"""A coalition on one Haven: member organisations, sealed referrals between them,
 shelter space and the requests for it.
 
 Member organisations each have their own key pair (org_key.member_id), staff (staff_user
@@ -29,7 +29,7 @@ from webapp.extensions import db
 from webapp.models.directory import HsdsId
 
 MEMBER_KINDS = ("ngo", "shelter", "legal", "health", "hotline", "law-enforcement")
-DEFAULT_MEMBER = 1  # the single organisation every install had before #11
+DEFAULT_MEMBER = 1  # the single organisation every install had before coalitions
 
 CONSENTS = ("agreed", "urgent", "not_applicable")
 # A law-enforcement partner gets a referral only when the person agreed, or when it is urgent.
@@ -165,7 +165,7 @@ class SpaceLink(db.Model):  # type: ignore[name-defined,misc]
 
 
 class SpaceRequest(db.Model):  # type: ignore[name-defined,misc]
-    """A request for a shelter place, without a name, phone or birth date (see #11, item 5)."""
+    """A request for a shelter place, without a name, phone or birth date."""
 
     __tablename__ = "space_request"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -37,7 +37,7 @@ is_uuid = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 class HsdsId(TypeDecorator[str]):
     """An HSDS id (the schemas' `format: uuid`), a str in Python. SQLite keeps the text as
     given; PostgreSQL stores its 16-byte uuid type (37 bytes as text, in every row and index
-    entry that names a service, organisation or location: #9 item 7) and answers in lower
+    entry that names a service, organisation or location) and answers in lower
     case. There, a value that is not a uuid (an id typed into a URL) is bound as NO_SUCH_ID,
     so it matches nothing instead of failing the statement; the importer and the editor
     only ever write uuids."""
@@ -129,7 +129,7 @@ class Service(db.Model):  # type: ignore[name-defined,misc]
     maximum_age: Mapped[float | None] = mapped_column(Float)
     alert: Mapped[str | None] = mapped_column(Text)
     assured_date: Mapped[dt.date | None] = mapped_column(Date)
-    # Who last said "still accurate" (see #9, item 3): the organisation is published as the
+    # Who last said "still accurate": the organisation is published as the
     # assurer; the staff account stays inside Haven.
     assurer: Mapped[str | None] = mapped_column(Text)
     assurer_email: Mapped[str | None] = mapped_column(Text)
@@ -292,7 +292,7 @@ class SearchDoc(db.Model):  # type: ignore[name-defined,misc]
     Monday 09:00 to 17:00, minutes, closing exclusive, at most 1440).
 
     One row per service, not one per token or slot: an import writes a row per service, and
-    the in-memory index reads 100k rows instead of millions (see #9 item 7). The SQL engine
+    the in-memory index reads 100k rows instead of millions. The SQL engine
     expands both with the database's JSON functions (search_sql.token_rows, _open_now)."""
 
     __tablename__ = "search_doc"
@@ -314,7 +314,7 @@ class SearchVocab(db.Model):  # type: ignore[name-defined,misc]
 
 
 class SearchChange(db.Model):  # type: ignore[name-defined,misc]
-    """Derived: one committed change to the search data, in commit order (see #9, item 6).
+    """Derived: one committed change to the search data, in commit order.
 
     Every worker applies the changes after the one it holds, so an edit reaches every worker
     and instance on its next query without a full rebuild. ``seq`` comes from the

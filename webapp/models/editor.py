@@ -1,4 +1,4 @@
-"""A listing's history (see #9, item 1): one row per change, holding the whole editable state
+"""A listing's history: one row per change, holding the whole editable state
 after it, so any two neighbours give a field-by-field diff and any row can be restored."""
 
 from __future__ import annotations

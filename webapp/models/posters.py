@@ -1,4 +1,4 @@
-"""Campaign short links printed in QR codes; scans counted per day in aggregate only (see #4)."""
+"""Campaign short links printed in QR codes; scans counted per day in aggregate only."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Readers' reports that a listing is wrong (see #9, item 4): no name, no contact, no address."""
+"""Readers' reports that a listing is wrong: no name, no contact, no address."""
 
 from __future__ import annotations
 

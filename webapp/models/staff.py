@@ -27,13 +27,13 @@ class StaffUser(db.Model):  # type: ignore[name-defined,misc]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_totp_step: Mapped[int] = mapped_column(Integer, default=0)  # no code is used twice
     organization_id: Mapped[str | None] = mapped_column(HsdsId(), nullable=True)
-    # The member organisation this person works for: its inbox and key only (see #11).
+    # The member organisation this person works for: its inbox and key only.
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), default=1,
                                            server_default=text("1"))
 
 
 class StaffInvite(db.Model):  # type: ignore[name-defined,misc]
-    """A one-time link to create an account (see #9, item 2). Only a hash of the token is kept.
+    """A one-time link to create an account. Only a hash of the token is kept.
     """
 
     __tablename__ = "staff_invite"
@@ -64,7 +64,7 @@ class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
     action: Mapped[str] = mapped_column(String(40))
     tip_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     detail: Mapped[str] = mapped_column(String(200), default="")  # codes only, never content
-    # Whose log this is: each member organisation's admins read their own (see #11).
+    # Whose log this is: each member organisation's admins read their own.
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), default=1,
                                            server_default=text("1"), index=True)
 

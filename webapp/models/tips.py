@@ -1,4 +1,4 @@
-"""Anonymous tips. Every column holding what a person wrote is ciphertext (see #3, item 4).
+"""Anonymous tips. Every column holding what a person wrote is ciphertext.
 
 In clear: the tip's id, the kinds ticked (checkbox codes), status, assignee, whether a reply is
 unread, and times coarsened to the hour. Everything else is sealed: the tip body (with the
@@ -26,7 +26,7 @@ class OrgKey(db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "org_key"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # The member organisation whose key this is (see #11); 1 is the original organisation.
+    # The member organisation whose key this is; 1 is the original organisation.
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), default=1,
                                            server_default=text("1"), index=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
@@ -48,7 +48,7 @@ class Tip(db.Model):  # type: ignore[name-defined,misc]
     key_for_org: Mapped[bytes] = mapped_column(LargeBinary)  # SealedBox(org) of the data key
     key_for_receipt: Mapped[bytes] = mapped_column(LargeBinary)  # SecretBox(receipt key)
     org_key_id: Mapped[int] = mapped_column(ForeignKey("org_key.id"))
-    # The member organisation the tip was sent to; only its staff see it (see #11).
+    # The member organisation the tip was sent to; only its staff see it.
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), default=1,
                                            server_default=text("1"), index=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)
@@ -58,7 +58,7 @@ class Tip(db.Model):  # type: ignore[name-defined,misc]
     created_hour: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     updated_hour: Mapped[dt.datetime] = mapped_column(DateTime)
     first_response_hour: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-    # The tipster wrote since staff last opened the tip (a workflow flag, in clear; see #13).
+    # The tipster wrote since staff last opened the tip (a workflow flag, in clear).
     unread: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     photos: Mapped[list[TipPhoto]] = relationship(back_populates="tip", order_by="TipPhoto.seq",
                                                   cascade="all, delete-orphan")
@@ -112,7 +112,7 @@ class TipNote(db.Model):  # type: ignore[name-defined,misc]
 
 class IdempotencyKey(db.Model):  # type: ignore[name-defined,misc]
     """A form's one-time key (hashed) -> the tip it made, and that tip's receipt sealed under a
-    key only the sender holds, so a resend can show the same receipt page (see #3, item 6)."""
+    key only the sender holds, so a resend can show the same receipt page."""
 
     __tablename__ = "tip_idempotency"
     key_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)

@@ -1,1 +1,1 @@
-"""Running Haven for real: health checks for the proxy and the service manager (see #10)."""
+"""Running Haven for real: health checks for the proxy and the service manager."""

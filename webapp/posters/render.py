@@ -1,4 +1,4 @@
-"""Poster bytes from a spec: a pure function, easy to test and to cache (see #4).
+"""Poster bytes from a spec: a pure function, easy to test and to cache.
 
 Text comes from the translation catalogues (rendered under each language's locale), is shaped by
 HarfBuzz (Arabic joining, Devanagari conjuncts) in fonts found on the system, and phone numbers
@@ -79,7 +79,7 @@ class Poster(IsolatingPDF):
              width: float = 0, align: str = "", dry: bool = False) -> float:
         """A wrapped paragraph in the language's direction; returns its height in mm.
 
-        With dry=True nothing is drawn: the layout measures before it commits (see #13).
+        With dry=True nothing is drawn: the layout measures before it commits.
         """
         self.use(tag, size, bold)
         rtl = BY_TAG[tag].direction == "rtl"
@@ -135,7 +135,7 @@ def _poster_flow(pdf: Poster, spec: Spec, scale: float, qr_mm: float, dry: bool)
 
 
 def _poster_page(pdf: Poster, spec: Spec, qr_mm: float, bottom: float) -> None:
-    """The largest layout that fits the page: on A4 the numbers fill the sheet (see #13)."""
+    """The largest layout that fits the page: on A4 the numbers fill the sheet."""
     pdf.add_page()
     qr_mm = qr_size(spec.url, qr_mm)
     room = bottom - pdf.t_margin
@@ -251,7 +251,7 @@ def render_pdf(spec: Spec) -> bytes:
     body = bytes(pdf.output())
     missing = sorted({f"U+{cp:04X}" for font in pdf.fonts.values()
                       for cp in getattr(font, "missing_glyphs", [])})
-    if missing:  # a box instead of a letter is worse than no poster (see #4, item 4)
+    if missing:  # a box instead of a letter is worse than no poster
         raise MissingGlyphs(missing)
     return body
 

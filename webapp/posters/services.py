@@ -77,7 +77,7 @@ def _values(args: Any, name: str) -> list[str]:
 
 def language_by_name(value: str) -> i18n.LocaleInfo | None:
     """A shipped language from its tag ("zh", "zh-Hans"), its own name ("Español") or its
-    English name ("Spanish"), so an NGO never has to know the codes (see #13, item 7)."""
+    English name ("Spanish"), so an NGO never has to know the codes."""
     found = i18n.match_tag(value)
     if found is not None:
         return found
@@ -229,7 +229,7 @@ class NoPublicAddress(ServiceUnavailable):
 
 def target_url(req: Request, base: str) -> str:
     """A short URL with no language in it: the reader's phone picks the language (its
-    Accept-Language) when the code is scanned, as the poster promises (see #13, item 7)."""
+    Accept-Language) when the code is scanned, as the poster promises."""
     if req.campaign:
         return f"{base}/p/{req.campaign}"
     if req.target == "home":

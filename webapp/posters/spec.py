@@ -1,4 +1,4 @@
-"""What a poster is made of: formats and the spec render.py draws (see #4). Apart from
+"""What a poster is made of: formats and the spec render.py draws. Apart from
 render.py so the poster pages load without fpdf2 until a poster is drawn."""
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""Offline-first: the web app manifest, the service worker and the offline bundle (see #5)."""
+"""Offline-first: the web app manifest, the service worker and the offline bundle."""

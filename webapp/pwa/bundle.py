@@ -46,7 +46,7 @@ _lock = threading.Lock()
 
 def records(tag: str, idx: memindex.MemIndex) -> dict[str, list[Any]]:
     """The locale's records for the services in idx: kept from the last bundle, re-read only
-    for the services a change since touched (see #9, item 6)."""
+    for the services a change since touched."""
     key = (db.engine.url.render_as_string(hide_password=True), tag)
     with _lock:
         held = _records.get(key)

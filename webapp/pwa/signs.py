@@ -2,7 +2,7 @@
 
 Source: ILO, *ILO Indicators of Forced Labour* (2012), listed in
 ../shared/reference/indicators.md. The signs page explains them; the private self-check asks
-them as questions and answers on the phone (see #13, item 1: the list used to be set inside an
+them as questions and answers on the phone (item 1: the list used to be set inside an
 included template, where the page including it never saw it, so the check had no questions).
 """
 

@@ -69,7 +69,7 @@ def refer(tip_id: str) -> WResponse | tuple[str, int]:
         else:
             detail = f"to={partner.slug} kind={partner.kind} consent={ref.consent} " \
                      f"fields={ref.fields} photos={int(ref.with_photos)}"
-            # A referral to law enforcement stands out in the log (see #11, item 3).
+            # A referral to law enforcement stands out in the log.
             action = "referral_to_law_enforcement" if partner.kind == "law-enforcement" \
                 else "referral_sent"
             auth.audit(action, tip.id, detail)

@@ -1,1 +1,1 @@
-"""Readers tell us a listing is wrong; staff see it in a queue and act (see #9, item 4)."""
+"""Readers tell us a listing is wrong; staff see it in a queue and act."""

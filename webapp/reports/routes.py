@@ -1,7 +1,7 @@
 """The public "Something wrong with this listing?" form. Thin: parse, call services, render.
 
 No cookie: like the tip form it is a plain POST refused from other sites, and a flood is
-slowed by the rotating client tag, which lives only in memory (see #3 items 5 and 9).
+slowed by the rotating client tag, which lives only in memory.
 """
 
 from __future__ import annotations

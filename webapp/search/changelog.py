@@ -1,5 +1,5 @@
 """The search data's change log and epoch: how every worker and instance hears of a change
-(see #9, item 6). Writers log each committed change in order; workers apply the ones after
+. Writers log each committed change in order; workers apply the ones after
 the change they hold, or build afresh when the epoch changes or some were pruned."""
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def service_tokens(doc: Doc) -> dict[str, float]:
     """Every token of one service with the weight of the best field it appears in.
 
     Fields go in rising weight, so a token's later (higher) weight simply replaces an earlier
-    one: the same result as taking the maximum, without a comparison per token (#9 item 7)."""
+    one: the same result as taking the maximum, without a comparison per token."""
     weights: dict[str, float] = {}
 
     def add(values: Iterable[str | None], weight: float) -> None:

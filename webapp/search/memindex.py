@@ -1,4 +1,4 @@
-"""The search index held in memory, kept current change by change (see #2 item 7, #9 item 6).
+"""The search index held in memory, kept current change by change.
 
 The database keeps the inverted index (search_doc, a row per service) as the source of
 truth, and the SQL engine in search_sql.py still answers from it directly: tests run both and

@@ -2,7 +2,7 @@
 
 Pages and the API answer from the in-memory index (search.py); this engine states the
 semantics in SQL, and a test requires both to give the same ids, order and totals on SQLite
-and PostgreSQL (see #2, item 7).
+and PostgreSQL.
 """
 
 from __future__ import annotations

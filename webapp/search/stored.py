@@ -1,5 +1,5 @@
 """The in-memory search index kept on disk, so a worker starts by loading it instead of
-reading the whole directory (see #9 item 7: serving within seconds of start at 100k).
+reading the whole directory (serving within seconds of start at 100k).
 
 The file sits next to an SQLite database (`haven.sqlite3.search-index`), or in the instance
 folder for PostgreSQL (one per database URL; HAVEN_SEARCH_INDEX_DIR moves it). It holds one

@@ -1,1 +1,1 @@
-"""The directory by text message (SMS, and WhatsApp through the same providers; see #12)."""
+"""The directory by text message (SMS, and WhatsApp through the same providers)."""

@@ -1,4 +1,4 @@
-"""Which language a text message is in, and which words are commands (see #12, item 2).
+"""Which language a text message is in, and which words are commands.
 
 The script decides first (Arabic or Persian letters, Ethiopic, Devanagari, Han, Cyrillic); in
 Latin script the words do (each language's words for the kinds of help and the commands), with

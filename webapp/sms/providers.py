@@ -1,4 +1,4 @@
-"""Each SMS provider's request format, signature check and way of replying (see #12, item 1).
+"""Each SMS provider's request format, signature check and way of replying.
 
 - generic: JSON {"from", "to", "text"}, `X-Haven-Signature` = hex HMAC-SHA256 of the raw body
   with HAVEN_SMS_SECRET; the reply is JSON {"messages": [...]} in the response. A gateway may

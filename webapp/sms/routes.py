@@ -1,4 +1,4 @@
-"""The inbound text-message webhooks (see #12, item 1). Off (404) unless HAVEN_SMS_SECRET is
+"""The inbound text-message webhooks. Off (404) unless HAVEN_SMS_SECRET is
 set; a provider's route is off until its credentials are. A missing or wrong signature gets 403
 and nothing is processed; a signed request sent again (same provider message id) is answered
 as a success and not processed again. No cookie, no session, nothing about the sender in a

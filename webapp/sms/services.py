@@ -1,5 +1,5 @@
 """The text-message conversation: a query in any shipped language (with a place, maybe), HELP,
-MORE and LANG, answered from the same search engine as the directory (see #12, item 2).
+MORE and LANG, answered from the same search engine as the directory.
 
 Nothing about the sender is stored or logged: the conversation (last query, place, how many
 listings were sent, language) is kept for 30 minutes in the shared state under an

@@ -73,7 +73,7 @@ def _choices(labels: dict[str, object], codes: tuple[str, ...]) -> list[SelectCh
 
 
 class SpaceForm(FlaskForm):
-    """One tap: the status button pressed, with the populations ticked (see #11, item 4)."""
+    """One tap: the status button pressed, with the populations ticked."""
 
     populations = MultiCheckboxField(_l("Who you can take now"), choices=[
         SelectChoice(p, taxonomy.BY_CODE[(taxonomy.POPULATIONS, p)].label) for p in POPULATIONS],

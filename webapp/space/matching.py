@@ -1,4 +1,4 @@
-"""Space requests between member organisations (see #11, item 5). Never touches the request.
+"""Space requests between member organisations. Never touches the request.
 
 A request describes a household (type, populations, languages, needs, children's ages as
 ranges), its urgency and an area, and never a person: the form has no name, phone or birth

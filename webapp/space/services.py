@@ -42,7 +42,7 @@ class SpaceView:
     updated: dt.datetime
 
     def as_json(self) -> dict[str, object]:
-        """The HSDS extension `haven_space` (see #11, item 4)."""
+        """The HSDS extension `haven_space`."""
         return {"status": self.status, "populations": self.populations,
                 "updated": stamp(self.updated)}
 

@@ -62,7 +62,7 @@ def totp_for(user: StaffUser) -> pyotp.TOTP:
 
 
 class CodeAlreadyUsed(Exception):
-    """Password and code were right, but this code already signed someone in (see #13)."""
+    """Password and code were right, but this code already signed someone in."""
 
 
 def check_login(username: str, password: str, code: str) -> StaffUser | None:
@@ -181,7 +181,7 @@ def confirmed(code: str | None) -> bool:
 
 def member_id() -> int:
     """The member organisation of the signed-in person (its tips, keys, colleagues and log
-    only; see #11); -1, which matches nothing, when nobody is signed in."""
+    only); -1, which matches nothing, when nobody is signed in."""
     user = current_user()
     return user.member_id if user else -1
 
@@ -209,7 +209,7 @@ def admin_required(view: F) -> F:
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:
-    """Only these roles (a partner's org-editor never reaches the tip inbox; see #9)."""
+    """Only these roles (a partner's org-editor never reaches the tip inbox)."""
     def decorate(view: F) -> F:
         @functools.wraps(view)
         @login_required
@@ -225,7 +225,7 @@ def roles_required(*roles: str) -> Callable[[F], F]:
 def home_required(view: F) -> F:
     """Only staff of the organisation that runs this Haven (member 1): directory-wide work
     such as spreadsheet imports and readers' reports, never another coalition member's staff
-    (see #11). Put it under a login or role decorator."""
+. Put it under a login or role decorator."""
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         user = current_user()

@@ -1,7 +1,7 @@
 """Monitoring & evaluation: counts by week, kind and status; median time to first response.
 
 Computed from the columns stored in clear (kinds, status, hours), so no unlock is needed. Any
-count from 1 to 4 shows as "<5" so a small number cannot point at one tipster (see #3, item 8).
+count from 1 to 4 shows as "<5" so a small number cannot point at one tipster.
 """
 
 from __future__ import annotations

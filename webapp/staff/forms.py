@@ -1,4 +1,4 @@
-"""Staff forms. Flask-WTF adds a CSRF token to every one (see #3, item 9)."""
+"""Staff forms. Flask-WTF adds a CSRF token to every one."""
 
 from __future__ import annotations
 

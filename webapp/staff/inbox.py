@@ -57,7 +57,7 @@ def inbox() -> str:
     tips = db.session.scalars(stmt.limit(PER_PAGE)).all()
     names = staff_names()
     key = unlocked_key()
-    # Unlocked: each row shows the tip's language and the start of its text (see #13).
+    # Unlocked: each row shows the tip's language and the start of its text.
     summaries = {}
     if key is not None:
         for t in tips:

@@ -1,4 +1,4 @@
-"""Invitations (see #9, item 2): an admin makes a one-time link that expires in 7 days; the
+"""Invitations: an admin makes a one-time link that expires in 7 days; the
 invitee chooses a username and password and enrols TOTP, and the link is spent."""
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def invite_create() -> tuple[str, int] | str:
 
 def _qr(uri: str) -> Markup:
     # Imported here: about 6 MB (qrcode and Pillow) in every worker otherwise, for a page
-    # an admin opens now and then (#9 item 7: at most 250 MB per worker).
+    # an admin opens now and then (at most 250 MB per worker).
     import qrcode
     import qrcode.image.svg
 

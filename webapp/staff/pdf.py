@@ -51,7 +51,7 @@ def tip_pdf(thread: Thread) -> bytes:
                        align="R" if bidi.base_direction(label) == "rtl" else "L")
         pdf.set_font("latin", "", 10)
         # What a person wrote: each paragraph set in its own direction, numbers kept in
-        # order (see #13, item 3: "0555 123 456" used to come out as "456 123 0555").
+        # order (item 3: "0555 123 456" used to come out as "456 123 0555").
         for line in value.splitlines() or [""]:
             align = "R" if bidi.base_direction(line) == "rtl" else "L"
             pdf.multi_cell(width, 5, bidi.isolate_plain(line) or " ", new_x="LMARGIN",

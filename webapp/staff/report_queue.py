@@ -1,4 +1,4 @@
-"""The queue of readers' reports: staff read them, fix the listing, and close them (#9)."""
+"""The queue of readers' reports: staff read them, fix the listing, and close them."""
 
 from __future__ import annotations
 

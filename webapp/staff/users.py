@@ -100,7 +100,7 @@ def staff_names() -> dict[int, str]:
 
 def invitable_organizations(user: StaffUser) -> dict[str, str]:
     """id -> name of the organisations an admin may invite an org-editor for: any, for the
-    organisation that runs this Haven; another coalition member only its own (see #11)."""
+    organisation that runs this Haven; another coalition member only its own."""
     query = select(Organization).order_by(Organization.name)
     if user.member_id != DEFAULT_MEMBER:
         member = db.session.get(Member, user.member_id)

@@ -1,5 +1,5 @@
 """Unlocked organisation keys, shared by every worker and instance without one party alone
-holding the key (see #10, item 1).
+holding the key.
 
 Unlocking wraps the private key under a fresh random key that lives only in the staff member's
 session cookie; the wrapped blob goes to the shared state (memory or Redis) with the unlock

@@ -1,4 +1,4 @@
-"""libsodium constructions for tips (PyNaCl). See #3, item 4.
+"""libsodium constructions for tips (PyNaCl).
 
 - The organisation has an X25519 key pair. Its private key is stored only inside a SecretBox
   whose key is Argon2id(passphrase); unlocking keeps it, wrapped, in the shared state for a

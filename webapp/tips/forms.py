@@ -1,4 +1,4 @@
-"""The tip form and the receipt forms (WTForms; no CSRF cookie on public pages, see #3 item 9)."""
+"""The tip form and the receipt forms (WTForms; no CSRF cookie on public pages)."""
 
 from __future__ import annotations
 
@@ -93,8 +93,8 @@ class TipForm(Form):
                                render_kw={"accept": "image/jpeg,image/png,image/webp"})
     contact = text(_l("A safe way to reach you (optional). Leave empty to stay unreachable."),
                    MAX_SHORT, area=False)
-    # Which member organisation receives the tip, where the deployment offers a choice (see
-    # #11, item 2); the route fills in the choices and checks the answer.
+    # Which member organisation receives the tip, where the deployment offers a choice; the
+    # route fills in the choices and checks the answer.
     recipient = RadioField(_l("Who should receive this tip?"), choices=[],
                            validate_choice=False)
     # Honeypot: hidden from people by CSS and aria-hidden; bots fill it in.

@@ -1,7 +1,7 @@
 """Photos: decoded and re-encoded from pixels only, so no EXIF/GPS/XMP/IPTC block survives.
 
 Anything that is not really a JPEG, PNG or WebP, or that would decompress to more pixels than a
-phone photo has, is refused with a reason the form can show (see #3, item 2).
+phone photo has, is refused with a reason the form can show.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class PhotoError(ValueError):
 def clean(data: bytes) -> tuple[bytes, str]:
     """Return (re-encoded bytes, media type) with no metadata, or raise PhotoError."""
     # Imported here: about 5 MB in every worker otherwise, for the few tips that carry a
-    # photo (#9 item 7: at most 250 MB per worker).
+    # photo (at most 250 MB per worker).
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if len(data) > MAX_BYTES:

@@ -1,7 +1,7 @@
 """Public tip pages: form, receipt, check, status thread. Thin: parse, call services, render.
 
 No cookie is set here. A form carries a one-time idempotency key instead of a CSRF token, and
-a POST from another origin is refused (see #3, items 6 and 9).
+a POST from another origin is refused.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def submit() -> Response | tuple[str, int] | tuple[Response, int]:
         f.idempotency_key.data = header_key
     if f.idempotency_key.data and forms.IDEMPOTENCY.regex.match(f.idempotency_key.data):
         earlier = services.replayed(f.idempotency_key.data)
-        if earlier is not None:  # a resend: nothing new is stored (see #3, item 6)
+        if earlier is not None:  # a resend: nothing new is stored
             return _receipt_response(earlier, 200)
     offered = _offer_recipients(f)
     if offered and f.recipient.data not in offered:

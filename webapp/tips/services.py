@@ -87,7 +87,7 @@ def create_tip(content: dict[str, Any], kinds: list[str], photos: list[tuple[byt
                idempotency_key: str, now: dt.datetime | None = None,
                member_id: int | None = None) -> Stored:
     """Seal and store one tip exactly once per idempotency key, to the receiving member's key
-    only (by default the hub's; see #11, item 2); commit before returning."""
+    only (by default the hub's); commit before returning."""
     earlier = replayed(idempotency_key)
     if earlier is not None:
         return earlier
