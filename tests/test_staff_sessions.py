@@ -19,18 +19,19 @@ from sqlalchemy import func, inspect, select
 
 from tests.pages import sign_in_page
 from tests.tips_helpers import PASSPHRASE, Staff, csrf, send_tip, sign_in
+from webapp import clock as stored_clock
 from webapp.extensions import db
 from webapp.models import AuditEntry, StaffInvite, StaffUser, Tip
 from webapp.models.staff import StaffSession
-from webapp.staff import auth, vault
+from webapp.staff import vault
 from webapp.tips.crypto import LockedError
 
 
 class Clock:
-    """auth.now() under the test's control."""
+    """webapp.clock.now() under the test's control."""
 
     def __init__(self) -> None:
-        self.at = auth.now()
+        self.at = stored_clock.now()
 
     def __call__(self) -> dt.datetime:
         return self.at
@@ -42,7 +43,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
-    monkeypatch.setattr(auth, "now", fake)
+    monkeypatch.setattr(stored_clock, "now", fake)
     return fake
 
 

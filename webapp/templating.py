@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_timedelta
 
-from webapp import bidi, i18n
+from webapp import bidi, clock, i18n
 from webapp.directory import taxonomy
 from webapp.directory.pages import country_name, demo_loaded, indexable, query_args
 from webapp.directory.queries import first_lines
@@ -19,7 +19,6 @@ from webapp.models.tips import STATUSES
 from webapp.posters.services import format_label
 from webapp.space import forms as space_forms
 from webapp.space import services as space
-from webapp.staff.auth import now
 from webapp.tips.labels import kind_label, status_label
 
 
@@ -81,7 +80,7 @@ def page_url(page: int) -> str:
 def space_age(view: space.SpaceView) -> str:
     """How long ago a status was set, in the reader's words ("3 hours ago"; at least a
     minute, never "in 0 minutes")."""
-    age = max(now() - view.updated, dt.timedelta(minutes=1))
+    age = max(clock.now() - view.updated, dt.timedelta(minutes=1))
     return str(format_timedelta(-age, add_direction=True, granularity="minute", threshold=1.0))
 
 

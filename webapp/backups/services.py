@@ -30,7 +30,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import Connection, Table, create_engine, delete, func, select, text
 from sqlalchemy.types import Date, DateTime, Integer, LargeBinary
 
-from webapp import bulk
+from webapp import bulk, clock
 from webapp.backups.fileformat import BackupError, Writer, lines
 from webapp.extensions import db
 from webapp.models import AuditEntry
@@ -338,7 +338,7 @@ def restore(src: IO[bytes], passphrase: str) -> Contents:
         changelog.new_epoch()
         # The audit log is the backup's now; say in it that this happened.
         db.session.add(AuditEntry(
-            at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0), staff_id=None,
+            at=clock.now(), staff_id=None,
             action="backup_restored", tip_id=None,
             detail=f"made={found.header.get('created', '')} "
                    f"schema={found.header.get('revision', '')} "

@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from webapp import clock
 from webapp.cli.common import failing_on, migrate_first
 from webapp.models.coalition import SPACE_STATUSES
 from webapp.space import matching
 from webapp.space import services as space
-from webapp.staff.auth import now
 
 group = AppGroup("space", help="Shelter space: set a shelter's status, purge old requests.")
 
@@ -33,4 +33,4 @@ def space_purge_cmd() -> None:
     """Delete space requests older than 30 days (their anonymous outcome stays for the
     statistics). The app also does this as it goes; this is for a quiet deployment."""
     migrate_first()
-    click.echo(f"Purged {matching.purge(now())} request(s).")
+    click.echo(f"Purged {matching.purge(clock.now())} request(s).")

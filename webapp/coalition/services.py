@@ -7,10 +7,10 @@ import re
 from flask import current_app
 from sqlalchemy import select
 
+from webapp import clock
 from webapp.extensions import db
 from webapp.models import Member, Organization, OrgKey, Service
 from webapp.models.coalition import MEMBER_KINDS
-from webapp.staff.auth import now
 from webapp.tips import crypto
 from webapp.tips.services import hour
 
@@ -75,7 +75,7 @@ def add(slug: str, name: str, kind: str, listings: str = "") -> Member:
         raise MemberError(f"a member organisation {slug!r} already exists")
     member = Member(slug=slug, name=name, kind=kind,
                     organization_id=find_listing_org(listings) if listings else None,
-                    created_at=now())
+                    created_at=clock.now())
     db.session.add(member)
     db.session.commit()
     return member

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from webapp import clock
 from webapp.extensions import db
 from webapp.models import Member, Referral, SpaceOutcome, SpaceRequest
 from webapp.models.coalition import MEMBER_KINDS, REFERRAL_STATUSES
 from webapp.space import matching
-from webapp.staff.auth import now
 from webapp.staff.figures import SMALL, WEEKS, shown
 
 
@@ -61,7 +61,7 @@ class Figures:
 
 def compute(at: dt.datetime | None = None) -> Figures:
     """Count referrals and space requests (live ones and the outcomes of purged ones)."""
-    at = at or now()
+    at = at or clock.now()
     out = Figures()
     kinds: dict[int, str] = {mid: kind for mid, kind in db.session.execute(
         select(Member.id, Member.kind))}

@@ -12,7 +12,7 @@ from flask import abort, current_app, make_response, redirect, render_template, 
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from webapp import i18n
+from webapp import clock, i18n
 from webapp.directory import taxonomy
 from webapp.editor import access, forms, org_names, queries, services, snapshot
 from webapp.exchange import importer, sheets
@@ -206,7 +206,7 @@ def listing_translation(service_id: str, lang: str) -> Response | tuple[str, int
             (getattr(form, n).data or "").strip() != tr[n]
             for n in ("name", "description", "eligibility"))
         reviewed_on = tr["reviewed_on"] if keep else \
-            auth.now().date().isoformat() if form.reviewed.data else ""
+            clock.now().date().isoformat() if form.reviewed.data else ""
         snap[snapshot.tr_key(target.tag, "reviewed_on")] = reviewed_on
         snap[snapshot.tr_key(target.tag, "reviewed_by")] = (
             tr["reviewed_by"] if keep else str(user.id) if form.reviewed.data else "")

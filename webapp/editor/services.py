@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from webapp import clock
 from webapp.editor import snapshot
 from webapp.editor.snapshot import Snapshot
 from webapp.exchange import hsds, importer, preview, sheets
@@ -22,7 +23,6 @@ from webapp.exchange.hsds import derived_id
 from webapp.extensions import db
 from webapp.models import AuditEntry, ListingRevision, Organization, Service, StaffUser
 from webapp.search import changelog, indexer
-from webapp.staff import auth
 
 _WHERE = re.compile(r"column '(\w+)': (.+)$")
 # Kept as they are when the editor saves: fields the form does not show.
@@ -206,14 +206,14 @@ def _has_history(sid: str) -> bool:
 
 def _history(sid: str, staff: StaffUser | None, action: str, revision: int,
              snap: Snapshot) -> None:
-    db.session.add(ListingRevision(service_id=sid, at=auth.now(),
+    db.session.add(ListingRevision(service_id=sid, at=clock.now(),
                                    staff_id=staff.id if staff else None,
                                    action=action, revision=revision,
                                    snapshot=snapshot.dumps(snap)))
 
 
 def _audit(staff: StaffUser, action: str, detail: str) -> None:
-    db.session.add(AuditEntry(at=auth.now(), staff_id=staff.id, action=action[:40],
+    db.session.add(AuditEntry(at=clock.now(), staff_id=staff.id, action=action[:40],
                               detail=detail[:200]))
 
 
@@ -249,7 +249,7 @@ def _direct(service_id: str, expected: int, staff: StaffUser, action: str,
     _audit(staff, f"listing_{action}", f"service={service_id}")
     db.session.flush()
     if action == "retired":
-        svc.last_modified = auth.now()
+        svc.last_modified = clock.now()
         indexer.reindex([service_id])  # gone from search and bundles
     else:
         changelog.record_change([service_id])  # bundles show the new "verified on" date
@@ -261,7 +261,7 @@ def verify(service_id: str, expected: int, staff: StaffUser, assurer: str,
            assurer_email: str | None) -> Outcome:
     """"Still accurate": today's date and who said so."""
     def change(svc: Service) -> None:
-        svc.assured_date = auth.now().date()
+        svc.assured_date = clock.now().date()
         svc.assurer, svc.assurer_email, svc.assured_by = assurer, assurer_email, staff.id
     return _direct(service_id, expected, staff, "verified", change)
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from webapp import bulk
+from webapp import bulk, clock
 from webapp.directory import geo, hours, taxonomy
 from webapp.exchange import semantics
 from webapp.exchange.sources import Record
@@ -46,7 +46,7 @@ def _ts(value: Any) -> dt.datetime:
             return parsed.replace(microsecond=0)
         except ValueError:
             pass
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    return clock.now()
 
 
 def stored_id(value: Any) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 from nacl.exceptions import CryptoError
 from sqlalchemy import or_, select
 
+from webapp import clock
 from webapp.coalition import services as members
 from webapp.extensions import db
 from webapp.models import Member, Referral, ReferralEvent, ReferralNote, ReferralPhoto
@@ -26,7 +27,6 @@ from webapp.models.coalition import (
     REFERRAL_FIELDS,
     REFERRAL_STATUSES,
 )
-from webapp.staff.auth import now
 from webapp.tips import crypto
 from webapp.tips.services import Thread
 
@@ -67,7 +67,7 @@ def refer(thread: Thread, from_member: int, to_member: Member, fields: list[str]
     sender_key = members.current_key(from_member)
     if partner_key is None or sender_key is None:
         raise ReferralError("no_key")
-    at = at or now()
+    at = at or clock.now()
     data_key = crypto.new_data_key()
     body = {"fields": {f: thread.content[f] for f in chosen}, "reason": reason,
             "language": thread.content.get("language", "")}
@@ -134,7 +134,7 @@ def move(ref: Referral, member_id: int, status: str, at: dt.datetime | None = No
         raise ReferralError("status")
     if ref.status == "closed":
         raise ReferralError("closed")
-    at = at or now()
+    at = at or clock.now()
     ref.status = status
     ref.updated_at = at
     if status == "closed":
@@ -149,7 +149,8 @@ def add_note(ref: Referral, member_id: int, staff_id: int | None, text: str) -> 
     if key is None:
         raise ReferralError("no_key")
     ref.notes.append(ReferralNote(member_id=member_id, staff_id=staff_id,
-                                  body=crypto.seal_to(key.public_key, text.encode()), at=now()))
+                                  body=crypto.seal_to(key.public_key, text.encode()),
+                                  at=clock.now()))
     db.session.commit()
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from webapp import clock
 from webapp.extensions import db
 from webapp.models import ListingReport, Service
 from webapp.models.reports import KINDS, OUTCOMES
@@ -67,6 +68,6 @@ def close_report(report_id: int, outcome: str, staff_id: int) -> ListingReport:
         raise UnknownReport(report_id)
     report.status = outcome
     report.handled_by = staff_id
-    report.handled_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    report.handled_at = clock.now()
     db.session.commit()
     return report

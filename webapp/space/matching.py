@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import delete, select, update
 
+from webapp import clock
 from webapp.extensions import db
 from webapp.models import (
     Location,
@@ -38,7 +39,6 @@ from webapp.models.coalition import (
     URGENCIES,
 )
 from webapp.space import services as space
-from webapp.staff.auth import now
 
 KEEP = dt.timedelta(days=30)
 # A phone number: seven or more digits (any script) with the separators people type.
@@ -162,7 +162,7 @@ def create(member_id: int, staff_id: int | None, h: Household,
     """Check, match and store a request with one pending answer per matching shelter; commit.
     """
     h.check()
-    at = at or now()
+    at = at or clock.now()
     purge(at)
     req = SpaceRequest(
         id=secrets.token_hex(16), member_id=member_id, staff_id=staff_id,
@@ -180,7 +180,7 @@ def create(member_id: int, staff_id: int | None, h: Household,
 
 def state(req: SpaceRequest, at: dt.datetime | None = None) -> str:
     """open, held, hold_expired, unmet or cancelled, as of now."""
-    at = at or now()
+    at = at or clock.now()
     if req.state == "held":
         return "held" if req.held_until and at < req.held_until else "hold_expired"
     if req.state == "open" and at >= req.open_until:
@@ -192,7 +192,7 @@ def answer(req: SpaceRequest, service_id: str, member_id: int, accept: bool,
            at: dt.datetime | None = None) -> None:
     """A shelter's answer; the first accept holds the place, atomically; commit.
     RequestError('filled') when another shelter was first or the request is no longer open."""
-    at = at or now()
+    at = at or clock.now()
     mine = next((a for a in req.answers if a.service_id == service_id
                  and a.member_id == member_id), None)
     if mine is None:
@@ -232,7 +232,7 @@ def cancel(req: SpaceRequest) -> None:
 def inbox(member_id: int, at: dt.datetime | None = None
           ) -> list[tuple[SpaceRequest, SpaceAnswer]]:
     """Requests that reached this member's shelters, newest first."""
-    purge(at or now())
+    purge(at or clock.now())
     return [(r, a) for r, a in db.session.execute(
         select(SpaceRequest, SpaceAnswer).join(SpaceAnswer)
         .where(SpaceAnswer.member_id == member_id)

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_time, get_timezone_gmt, get_timezone_name
 from sqlalchemy import select
 
+from webapp import clock
 from webapp.directory import hours
 from webapp.extensions import db
 from webapp.models import Member, Service, ServiceSpace, SpaceLink, TaxonomyTerm
 from webapp.models.coalition import POPULATIONS, SPACE_FRESH, SPACE_STATUSES
-from webapp.staff.auth import now
 
 
 class SpaceError(ValueError):
@@ -51,14 +51,14 @@ def view(space: ServiceSpace | None, at: dt.datetime | None = None) -> SpaceView
     """The status as shown now: unknown (and no populations) once older than 48 hours."""
     if space is None:
         return None
-    if (at or now()) - space.updated_at > SPACE_FRESH:
+    if (at or clock.now()) - space.updated_at > SPACE_FRESH:
         return SpaceView("unknown", [], space.updated_at)
     return SpaceView(space.status, space.population_list(), space.updated_at)
 
 
 def views(ids: Iterable[str], at: dt.datetime | None = None) -> dict[str, SpaceView]:
     """How readers see these services' space now (services with none are left out)."""
-    at = at or now()
+    at = at or clock.now()
     return {sid: seen for sid, row in of_services(ids).items()
             if (seen := view(row, at)) is not None}
 
@@ -99,7 +99,7 @@ def set_space(service_id: str, status: str, populations: list[str],
         db.session.add(row)
     row.status = status
     row.populations = ",".join(populations)
-    row.updated_at = at or now()
+    row.updated_at = at or clock.now()
     db.session.flush()
     from webapp.search import changelog
 
@@ -170,7 +170,7 @@ def make_link(service_id: str, label: str, by: int | None) -> str:
     """A new private update link's secret (only its hash is stored); commit."""
     token = secrets.token_urlsafe(24)
     db.session.add(SpaceLink(service_id=service_id, token_hash=_hash(token), label=label[:60],
-                             created_by=by, created_at=now()))
+                             created_by=by, created_at=clock.now()))
     db.session.commit()
     return token
 
@@ -192,5 +192,5 @@ def links(service_ids: list[str]) -> list[SpaceLink]:
 
 def revoke(link: SpaceLink) -> None:
     """The link stops working now; commit."""
-    link.revoked_at = now()
+    link.revoked_at = clock.now()
     db.session.commit()

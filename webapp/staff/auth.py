@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import time
@@ -15,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import select
 
-from webapp import digits
+from webapp import clock, digits
 from webapp.extensions import db
 from webapp.models import AuditEntry, StaffUser
 from webapp.models.coalition import DEFAULT_MEMBER
@@ -113,7 +112,7 @@ def current_session() -> StaffSession | None:
         g.staff_session = None
         row = sessions.find(session.get("sid"))
         if row is not None:
-            at = now()
+            at = clock.now()
             user = db.session.get(StaffUser, row.user_id)
             why = sessions.expired(row, at) or ("" if user and user.active else "disabled")
             if why:
@@ -135,7 +134,7 @@ def current_user() -> StaffUser | None:
 def begin_session(user: StaffUser) -> None:
     """Sign user in on this browser: a new session id (never one the browser brought along);
     commit."""
-    at = now()
+    at = clock.now()
     sessions.purge(at)
     token, row = sessions.start(user, at)
     db.session.commit()
@@ -151,7 +150,7 @@ def rotate_session(vault_token: str | None) -> None:
     user = current_user()
     if old is None or user is None:
         return
-    token, row = sessions.start(user, now(), created=old.created_at, totp_at=old.totp_at)
+    token, row = sessions.start(user, clock.now(), created=old.created_at, totp_at=old.totp_at)
     row.vault_handle = vault_token.partition(".")[0] if vault_token else None
     db.session.delete(old)
     db.session.commit()
@@ -166,7 +165,7 @@ def confirmed(code: str | None) -> bool:
     row, user = current_session(), current_user()
     if row is None or user is None:
         return False
-    at = now()
+    at = clock.now()
     if sessions.fresh(row, at):
         return True
     try:
@@ -240,11 +239,6 @@ def home_for(user: StaffUser) -> str:
     return url_for("inbox.list" if user.role in TIP_ROLES else "editor.directory")
 
 
-def now() -> dt.datetime:
-    """UTC now, naive, whole seconds: how staff actions are stored."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-
-
 def audit(action: str, tip_id: str | None = None, detail: str = "",
           member_id: int | None = None) -> None:
     """Record who did what and when (codes only, never tip content) in the log of the member
@@ -252,7 +246,7 @@ def audit(action: str, tip_id: str | None = None, detail: str = "",
     user = current_user()
     if member_id is None:
         member_id = user.member_id if user else DEFAULT_MEMBER
-    db.session.add(AuditEntry(at=now(),
+    db.session.add(AuditEntry(at=clock.now(),
                               staff_id=user.id if user else None, action=action, tip_id=tip_id,
                               detail=detail[:200], member_id=member_id))
     db.session.commit()

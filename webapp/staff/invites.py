@@ -16,6 +16,7 @@ from nacl.exceptions import CryptoError
 from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
+from webapp import clock
 from webapp.extensions import db
 from webapp.models import StaffInvite, StaffUser
 from webapp.staff import auth, forms
@@ -35,7 +36,7 @@ def _hash(token: str) -> str:
 def create(role: str, organization_id: str | None, by: StaffUser) -> str:
     """A new invitation; returns the token (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
-    now = auth.now()
+    now = clock.now()
     db.session.add(StaffInvite(token_hash=_hash(token), role=role,
                                organization_id=organization_id, created_by=by.id,
                                member_id=by.member_id,
@@ -47,7 +48,7 @@ def create(role: str, organization_id: str | None, by: StaffUser) -> str:
 def _open(token: str) -> StaffInvite | None:
     invite = db.session.scalar(select(StaffInvite).where(
         StaffInvite.token_hash == _hash(token[:200])))
-    if invite is None or invite.used_at is not None or invite.expires_at <= auth.now():
+    if invite is None or invite.used_at is not None or invite.expires_at <= clock.now():
         return None
     return invite
 
@@ -84,7 +85,7 @@ def invite_create() -> tuple[str, int] | str:
     auth.audit("invite_created", detail=f"role={form.role.data} org={org_id or '-'}")
     link = url_for("invites.accept", token=token, _external=True)
     return render_template("staff/invite_made.html", link=link,
-                           expires=auth.now() + VALID_FOR, org=orgs.get(org_id or ""))
+                           expires=clock.now() + VALID_FOR, org=orgs.get(org_id or ""))
 
 
 def _qr(uri: str) -> Markup:
@@ -150,7 +151,7 @@ def invite_accept(token: str) -> Response | tuple[str, int]:
                                              member_id=invite.member_id, commit=False)
             spent = db.session.execute(update(StaffInvite).where(
                 StaffInvite.id == invite.id, StaffInvite.used_at.is_(None))
-                .values(used_at=auth.now(), used_by=user.id, pending_secret=None))
+                .values(used_at=clock.now(), used_by=user.id, pending_secret=None))
             if spent.rowcount != 1:  # type: ignore[attr-defined]
                 db.session.rollback()  # someone used the link a moment ago
                 return render_template("staff/invite.html", form=None), 410

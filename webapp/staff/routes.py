@@ -11,6 +11,7 @@ from nacl.public import PrivateKey
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from webapp import clock
 from webapp.extensions import db
 from webapp.models import AuditEntry, Organization, OrgKey, StaffUser
 from webapp.security import client_tag, limiter
@@ -65,7 +66,7 @@ def logout() -> Response:
     if form.validate_on_submit() and row is not None and user is not None:
         vault.drop(session.get("vault"))
         auth.audit("logout")
-        sessions.end([row], "signed_out", user.id, user.member_id, auth.now())
+        sessions.end([row], "signed_out", user.id, user.member_id, clock.now())
         session.clear()
     return redirect(url_for("staff.login"))
 
@@ -188,7 +189,7 @@ def session_list() -> str:
     user, row = auth.current_user(), auth.current_session()
     assert user is not None
     assert row is not None
-    at = auth.now()
+    at = clock.now()
     mine = [(s, "") for s in sessions.of_user(user.id) if not sessions.expired(s, at)]
     others = [(s, name) for s, name in sessions.of_member(user.member_id, at)
               if s.user_id != user.id] if user.role == "admin" else []
@@ -214,7 +215,7 @@ def session_end(session_id: int) -> Response:
     if mine:
         vault.drop(session.get("vault"))
     sessions.end([target], "ended_by_owner" if owner.id == user.id else "ended_by_admin",
-                 user.id, owner.member_id, auth.now())
+                 user.id, owner.member_id, clock.now())
     if mine:
         session.clear()
         return redirect(url_for("staff.login"))
@@ -280,7 +281,7 @@ def account(user_id: int) -> tuple[str, int] | str:
     uri = auth.totp_for(person).provisioning_uri(
         name=person.username, issuer_name=current_app.config["HAVEN_APP_NAME"]) \
         if secret else None
-    at = auth.now()
+    at = clock.now()
     live = [(s, "") for s in sessions.of_user(person.id) if not sessions.expired(s, at)]
     return render_template("staff/account.html", person=person, form=form, secret=secret,
                            uri=uri, done=done, live=live, me=me,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from wtforms import SelectField, StringField
 from wtforms.validators import Optional, Regexp
 
-from webapp import digits
+from webapp import clock, digits
 from webapp.extensions import db
 from webapp.models import Member, Organization, StaffUser
 from webapp.models.coalition import DEFAULT_MEMBER
@@ -60,7 +60,7 @@ def colleague(user_id: int, member_id: int) -> StaffUser | None:
 
 def end_sessions_of(user: StaffUser, why: str, by: int | None) -> int:
     """End every session of an account; commit. Returns how many."""
-    return sessions.end(sessions.of_user(user.id), why, by, user.member_id, auth.now())
+    return sessions.end(sessions.of_user(user.id), why, by, user.member_id, clock.now())
 
 
 def set_role(user: StaffUser, role: str) -> bool:
