@@ -676,3 +676,28 @@ def test_poster_campaigns_are_seen_only_by_the_member_that_made_them(app: Flask)
     assert "shelter-4410" in shelter_page and shelter_code in shelter_page
     assert "hub-7731" not in shelter_page and hub_code not in shelter_page
     assert app.test_client().get(f"/p/{shelter_code}").headers["Location"] == "/es/tip"
+
+
+def test_a_members_editor_changes_land_in_that_members_audit_log(app: Flask) -> None:
+    """An editor of the shelter member edits the shelter's own listing: the entry is in the
+    shelter's log (it went to member 1's, where the shelter's admins never see it)."""
+    from tests.coalition_helpers import FRESNO_SHELTER, coalition, signed_in
+    from tests.editor_helpers import edit_listing
+    from tests.tips_helpers import Staff
+    from webapp.coalition import services as members
+    from webapp.models import AuditEntry
+    from webapp.staff import auth
+
+    coalition(app)
+    with app.app_context():
+        shelter_id = members.by_slug("fresno-shelter").id  # type: ignore[union-attr]
+        _user, secret = auth.create_user("shelter.editor", "shelter editor pw 123", "editor",
+                                         member_id=shelter_id)
+        db.session.remove()
+    client = signed_in(app, Staff("shelter.editor", "shelter editor pw 123", secret))
+    resp = edit_listing(client, FRESNO_SHELTER, phone="(559) 555-0141")
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "listing_edited")).one()
+        assert entry.member_id == shelter_id and FRESNO_SHELTER in entry.detail

@@ -213,8 +213,10 @@ def _history(sid: str, staff: StaffUser | None, action: str, revision: int,
 
 
 def _audit(staff: StaffUser, action: str, detail: str) -> None:
+    # In the log of the editor's own member organisation (it went to member 1's, the hub's,
+    # whoever edited: another member's admins never saw their editors' changes).
     db.session.add(AuditEntry(at=clock.now(), staff_id=staff.id, action=action[:40],
-                              detail=detail[:200]))
+                              detail=detail[:200], member_id=staff.member_id))
 
 
 def revert(service_id: str, revision_id: int, expected: int, staff: StaffUser,
