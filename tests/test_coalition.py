@@ -506,7 +506,7 @@ def test_requester_gets_the_intake_phone_and_others_see_filled(app: Flask) -> No
 def test_statistics_suppress_counts_under_five(app: Flask) -> None:
     coalition(app)
     from webapp.space import matching
-    from webapp.staff.auth import now as utc_now
+    from webapp.clock import now as utc_now
 
     now = utc_now()
     this_week = matching.week_of(now)
