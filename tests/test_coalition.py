@@ -505,8 +505,8 @@ def test_requester_gets_the_intake_phone_and_others_see_filled(app: Flask) -> No
 
 def test_statistics_suppress_counts_under_five(app: Flask) -> None:
     coalition(app)
-    from webapp.space import matching
     from webapp.clock import now as utc_now
+    from webapp.space import matching
 
     now = utc_now()
     this_week = matching.week_of(now)
