@@ -77,8 +77,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "HAVEN_SEED_ON_START": os.environ.get("HAVEN_SEED_ON_START", "1") == "1",
         # Where the quick-exit button goes: a neutral, common page.
         "HAVEN_EXIT_URL": os.environ.get("HAVEN_EXIT_URL", "https://www.google.com/search?q=weather"),
+        # Upstream's schemas are copied into the repository (reference/README.md says from
+        # where), so a clone anywhere validates with nothing beside it.
         "HSDS_SCHEMA_DIR": os.environ.get(
-            "HSDS_SCHEMA_DIR", str(ROOT.parent / "shared" / "reference" / "hsds-3.0" / "schema")
+            "HSDS_SCHEMA_DIR", str(ROOT / "reference" / "hsds-3.0" / "schema")
         ),
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "BABEL_DEFAULT_LOCALE": "en",
