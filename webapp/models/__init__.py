@@ -33,6 +33,7 @@ from webapp.models.editor import ListingRevision
 from webapp.models.posters import Campaign, CampaignDay
 from webapp.models.reports import ListingReport
 from webapp.models.staff import AuditEntry, StaffInvite, StaffUser
+from webapp.models.sync import SyncCursor, SyncOrigin
 from webapp.models.tips import (
     IdempotencyKey,
     OrgKey,
@@ -60,6 +61,8 @@ __all__ = [
     "OrgKey",
     "StaffInvite",
     "StaffUser",
+    "SyncCursor",
+    "SyncOrigin",
     "Tip",
     "TipMessage",
     "TipNote",
