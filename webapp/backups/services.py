@@ -30,10 +30,10 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import Connection, Table, create_engine, delete, func, select, text
 from sqlalchemy.types import Date, DateTime, Integer, LargeBinary
 
-from webapp import bulk, clock
+from webapp import audit_log, bulk
 from webapp.backups.fileformat import BackupError, Writer, lines
 from webapp.extensions import db
-from webapp.models import AuditEntry
+from webapp.models.coalition import DEFAULT_MEMBER
 
 BATCH = 2000
 # Facts about the data that a fresh schema may already hold: not "data" for the empty check.
@@ -337,13 +337,12 @@ def restore(src: IO[bytes], passphrase: str) -> Contents:
         _reset_sequences()
         changelog.new_epoch()
         # The audit log is the backup's now; say in it that this happened.
-        db.session.add(AuditEntry(
-            at=clock.now(), staff_id=None,
-            action="backup_restored", tip_id=None,
+        # A restore replaces every member's data, so it is the hub's to record.
+        audit_log.record(
+            "backup_restored", member_id=DEFAULT_MEMBER, staff_id=None,
             detail=f"made={found.header.get('created', '')} "
                    f"schema={found.header.get('revision', '')} "
-                   f"from={found.header.get('dialect', '')} rows={sum(found.counts.values())}"
-            [:200]))
+                   f"from={found.header.get('dialect', '')} rows={sum(found.counts.values())}")
         db.session.commit()
     except BaseException:
         db.session.rollback()

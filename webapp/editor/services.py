@@ -15,13 +15,13 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from webapp import clock
+from webapp import audit_log, clock
 from webapp.editor import snapshot
 from webapp.editor.snapshot import Snapshot
 from webapp.exchange import hsds, importer, preview, sheets
 from webapp.exchange.hsds import derived_id
 from webapp.extensions import db
-from webapp.models import AuditEntry, ListingRevision, Organization, Service, StaffUser
+from webapp.models import ListingRevision, Organization, Service, StaffUser
 from webapp.search import changelog, indexer
 
 _WHERE = re.compile(r"column '(\w+)': (.+)$")
@@ -213,10 +213,9 @@ def _history(sid: str, staff: StaffUser | None, action: str, revision: int,
 
 
 def _audit(staff: StaffUser, action: str, detail: str) -> None:
-    # In the log of the editor's own member organisation (it went to member 1's, the hub's,
-    # whoever edited: another member's admins never saw their editors' changes).
-    db.session.add(AuditEntry(at=clock.now(), staff_id=staff.id, action=action[:40],
-                              detail=detail[:200], member_id=staff.member_id))
+    # In the log of the editor's own member organisation: another member's admins must see
+    # their editors' changes, and the hub's must not see every member's.
+    audit_log.record(action, member_id=staff.member_id, staff_id=staff.id, detail=detail)
 
 
 def revert(service_id: str, revision_id: int, expected: int, staff: StaffUser,

@@ -14,9 +14,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import select
 
-from webapp import clock, digits
+from webapp import audit_log, clock, digits
 from webapp.extensions import db
-from webapp.models import AuditEntry, StaffUser
+from webapp.models import StaffUser
 from webapp.models.coalition import DEFAULT_MEMBER
 from webapp.models.staff import TIP_ROLES, StaffSession
 from webapp.staff import sessions
@@ -246,7 +246,6 @@ def audit(action: str, tip_id: str | None = None, detail: str = "",
     user = current_user()
     if member_id is None:
         member_id = user.member_id if user else DEFAULT_MEMBER
-    db.session.add(AuditEntry(at=clock.now(),
-                              staff_id=user.id if user else None, action=action, tip_id=tip_id,
-                              detail=detail[:200], member_id=member_id))
+    audit_log.record(action, member_id=member_id, staff_id=user.id if user else None,
+                     tip_id=tip_id, detail=detail)
     db.session.commit()

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from flask import current_app
 from sqlalchemy import delete, select
 
+from webapp import audit_log
 from webapp.extensions import db
-from webapp.models import AuditEntry, StaffUser
+from webapp.models import StaffUser
 from webapp.models.staff import StaffSession
 from webapp.staff import vault
 
@@ -92,9 +93,8 @@ def end(rows: Sequence[StaffSession], why: str, by: int | None, member_id: int,
     how many were ended."""
     for row in rows:
         _forget_key(row.vault_handle)
-        db.session.add(AuditEntry(at=now, staff_id=by, action="session_ended",
-                                  detail=f"session={row.id} user={row.user_id} why={why}",
-                                  member_id=member_id))
+        audit_log.record("session_ended", member_id=member_id, staff_id=by, at=now,
+                         detail=f"session={row.id} user={row.user_id} why={why}")
     ids = [row.id for row in rows]
     if ids:
         db.session.execute(delete(StaffSession).where(StaffSession.id.in_(ids)))
