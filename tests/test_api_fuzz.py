@@ -22,7 +22,7 @@ from schemathesis.checks import (
 )
 
 from tests.conftest import BACKEND, Templates, make_app
-from webapp.config import ROOT
+from tests.reference import HSDS_SCHEMAS
 from webapp.exchange import hsds
 from webapp.exchange.api_document import served_document
 from webapp.exchange.api_params import MAX_MINIMAL
@@ -41,8 +41,7 @@ settings.register_profile("haven-api-fuzz", parent=settings.get_profile("haven")
 # it also checks the nested arrays a full listing carries).
 UPSTREAM = re.compile(r"^https://raw\.githubusercontent\.com/openreferral/specification/3\.0/"
                       r"schema/(?:compiled/)?(\w+?)(?:_list)?\.json$")
-SCHEMA_DIR = Path(os.environ.get("HSDS_SCHEMA_DIR")
-                  or ROOT.parent / "shared" / "reference" / "hsds-3.0" / "schema")
+SCHEMA_DIR = Path(os.environ.get("HSDS_SCHEMA_DIR") or HSDS_SCHEMAS)
 BASE = "http://localhost/api/hsds"  # what the test client's requests are served as
 # Built here, not from a running app, so pytest can list the operations without a database;
 # test_the_fuzzed_document_is_the_served_one holds it to what the app serves.

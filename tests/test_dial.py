@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.pages import public_paths
+from tests.reference import HOTLINES_CSV
 from webapp import digits
 from webapp.directory import presenters
 from webapp.extensions import db
@@ -26,7 +27,6 @@ from webapp.i18n import LOCALES
 from webapp.models import Service
 
 ROOT = Path(__file__).resolve().parent.parent
-HOTLINES_CSV = ROOT.parent / "shared" / "reference" / "hotlines.csv"
 
 # (as written, what a phone must dial): hand-written, not computed.
 CORPUS = [

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
+from tests.reference import HSDS_30
 from webapp.exchange import hsds
 from webapp.extensions import db
 from webapp.models import Service
@@ -19,7 +20,7 @@ from webapp.models import Service
 # Runs again on PostgreSQL in the second phase of scripts/test.sh.
 pytestmark = pytest.mark.postgres
 
-REF = Path(__file__).resolve().parents[2] / "shared" / "reference" / "hsds-3.0"
+REF = HSDS_30
 EXAMPLE = REF / "examples" / "service_full.json"
 
 

@@ -15,11 +15,12 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
+from tests.reference import HSDS_30
 from webapp.directory import presenters
 from webapp.extensions import db
 from webapp.models import Organization, Service
 
-REF = Path(__file__).resolve().parents[2] / "shared" / "reference" / "hsds-3.0"
+REF = HSDS_30
 EXAMPLE = REF / "examples" / "service_full.json"
 GOOD_ID = "0b2d6f53-9b57-4a1e-8f0e-55d3a1c2b111"
 BAD_ID = "7c4e1e2a-2222-4b7b-9d6a-0f1e2d3c4b5a"

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from markupsafe import escape
 
 from tests.conftest import missing
+from tests.reference import HOTLINES_CSV
 from webapp import fonts
 from webapp.i18n import LOCALES
 from webapp.posters import render, words
@@ -354,14 +355,13 @@ def test_arabic_headline_in_the_pdf_uses_joined_forms(client: FlaskClient, app: 
     assert found[0] / ref_found[0] == pytest.approx(joined, rel=0.02)
 
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "hotlines.csv"
 
 
 def reference_number(country: str, service_contains: str) -> str:
     """A number as the sourced reference lists it (first of phone_local)."""
     import csv
 
-    with REFERENCE.open(encoding="utf-8") as fh:
+    with HOTLINES_CSV.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             if row["country"] == country and service_contains in row["service"]:
                 return re.split(r"[;(]", row["phone_local"])[0].strip()

@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
+from tests.reference import HSDS_SCHEMAS
 from webapp.exchange import hsds, schema_check
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMAS = str((ROOT.parent / "shared" / "reference" / "hsds-3.0" / "schema").resolve())
+SCHEMAS = str(HSDS_SCHEMAS)
 SAMPLE = str(uuid.UUID(int=12345))
 REPLACEMENTS: list[Any] = [
     None, 0, 1, 1.0, 1.5, True, False, "", "x", [], {}, [1], {"id": 1}, "not-a-uuid",

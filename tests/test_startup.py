@@ -29,7 +29,7 @@ def test_bare_clone_serves_spanish(tmp_path: Path) -> None:
     """No .mo files at all: `python app.py` compiles them and /es/ is in Spanish."""
     clone = tmp_path / "haven"
     clone.mkdir()
-    for name in ("app.py", "webapp", "translations", "services_data", "migrations"):
+    for name in ("app.py", "webapp", "translations", "services_data", "migrations", "reference"):
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, clone / name, ignore=shutil.ignore_patterns("__pycache__"))
@@ -40,7 +40,6 @@ def test_bare_clone_serves_spanish(tmp_path: Path) -> None:
     assert not list(clone.glob("translations/*/LC_MESSAGES/messages.mo"))
     port = free_port()
     env = {**os.environ, "PORT": str(port), "SECRET_KEY": "startup-test",
-           "HSDS_SCHEMA_DIR": str(ROOT.parent / "shared" / "reference" / "hsds-3.0" / "schema"),
            "PYTHONPATH": str(clone)}
     env.pop("DATABASE_URL", None)
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=clone, env=env,
