@@ -62,7 +62,7 @@ def prepare(tree: Path, work: Path) -> tuple[dict[str, str], str]:
            "HAVEN_SMS_SECRET": SMS_SECRET, "HAVEN_TWILIO_AUTH_TOKEN": TWILIO,
            "HAVEN_PUBLIC_URL": "https://help.example.org", "HAVEN_INSECURE_COOKIES": "1",
            "HAVEN_SEARCH_INDEX_DIR": str(work), "HAVEN_PASSPHRASE_KDF": "interactive",
-           "HSDS_SCHEMA_DIR": str(ROOT.parent / "shared" / "reference" / "hsds-3.0" / "schema"),
+           "HSDS_SCHEMA_DIR": str(ROOT / "reference" / "hsds-3.0" / "schema"),
            "PYTHONPATH": str(tree)}
     flask = [PYTHON, "-m", "flask", "--app", "app"]
     subprocess.run([*flask, "services", "seed"], cwd=tree, env=env, check=True,

@@ -29,7 +29,7 @@ from bench.common import databases
 from bench.gen_services import generate
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMAS = str((ROOT.parent / "shared" / "reference" / "hsds-3.0" / "schema").resolve())
+SCHEMAS = str(ROOT / "reference" / "hsds-3.0" / "schema")
 
 CHILD = """
 import json, sys, time

@@ -42,7 +42,7 @@ if [[ "$(.venv/bin/mutmut --version 2>/dev/null || true)" != *"$MUTMUT_VERSION"*
 fi
 
 # Data the app reads next to webapp/ (config.ROOT): copied beside the mutated package.
-ALSO_COPY=(translations static services_data migrations)
+ALSO_COPY=(translations static services_data migrations reference)
 
 toml_list() {  # words -> a TOML array of strings
   local out="" w
@@ -90,8 +90,6 @@ for key in "${keys[@]}"; do
   else
     for d in webapp tests "${ALSO_COPY[@]}"; do ln -s "$ROOT/$d" "$work/$d"; done
   fi
-  # config.ROOT.parent/shared: the reference data beside the repository.
-  [[ -d "$ROOT/../shared" ]] && ln -s "$ROOT/../shared" "$work/shared"
   {
     cat pyproject.toml
     printf '\n[tool.mutmut]\n'

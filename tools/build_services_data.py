@@ -2,9 +2,9 @@
 
 Run: python tools/build_services_data.py  (deterministic; commit its output)
 
-Hotlines come only from ../shared/reference/hotlines.csv; numbers and hours that
-hotlines-unconfirmed.md lists as unconfirmed or conflicting are left out. Demo listings use
-US fictional 555-01xx numbers and say so (haven_example_listing).
+Hotlines come only from reference/hotlines.csv (sourced; see reference/README.md); the few
+numbers and hours in it still unconfirmed or conflicting are left out (listed below). Demo
+listings use US fictional 555-01xx numbers and say so (haven_example_listing).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REF = ROOT.parent / "shared" / "reference"
+REF = ROOT / "reference"
 OUT = ROOT / "services_data"
 NS = uuid.UUID("a7c1f4b2-5e3d-4f60-9c11-2b8e7d6a5f40")
 TAXNS = uuid.UUID("5a1c7d0e-3f52-4c8e-9a59-6c2f1a0b7e11")
@@ -35,9 +35,9 @@ def term(taxonomy: str, code: str) -> dict:
                               "taxonomy_id": str(uuid.uuid5(TAXNS, taxonomy))}}
 
 
-# Left out on purpose (see ../shared/reference/hotlines-unconfirmed.md).
+# Left out on purpose: their sources disagree or their current status could not be confirmed.
 UNCONFIRMED_NUMBERS = {"0703 000 0203"}  # NG NAPTIP hotline: current status unverified
-# ZA Salvation Army: its number is written two ways in the sources (listed as a conflict).
+# ZA Salvation Army: its number is written two ways in the sources.
 EXCLUDED_ROWS = {("ZA", "Human trafficking helpline (08000 RESCU)")}
 CONFLICTING_HOURS = {("NL", "Landelijke helpdesk mensenhandel"),
                      ("PT", "Linha de Apoio à Vítima (EU 116 006)")}

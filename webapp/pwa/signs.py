@@ -1,7 +1,7 @@
 """The ILO's eleven indicators of forced labour, as Haven explains and asks them.
 
 Source: ILO, *ILO Indicators of Forced Labour* (2012), listed in
-../shared/reference/indicators.md. The signs page explains them; the private self-check asks
+reference/indicators.md. The signs page explains them; the private self-check asks
 them as questions and answers on the phone (item 1: the list used to be set inside an
 included template, where the page including it never saw it, so the check had no questions).
 """
