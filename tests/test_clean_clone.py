@@ -1,8 +1,9 @@
 """A clone of the repository runs on its own: nothing it needs lives beside it.
 
-The committed HEAD is cloned into an empty folder (no ../shared, no settings but the port) and
-started with `python app.py`, as the README says; then what a person and a directory importing
-into Haven get is checked there. Uncommitted changes are not part of the clone: commit first.
+The committed HEAD is cloned into an empty folder (no reference data beside it, no setting but
+the port) and started with `python app.py`, as the README says; then what a person and a
+directory importing into Haven get is checked there. Uncommitted changes are not part of the
+clone: commit first.
 """
 
 from __future__ import annotations
