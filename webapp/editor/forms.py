@@ -27,7 +27,7 @@ from webapp.directory import hours, taxonomy
 from webapp.directory.presenters import mail_address, web_link
 from webapp.editor import snapshot
 from webapp.exchange import sheets
-from webapp.staff.forms import REQUIRED, TOO_LONG
+from webapp.forms import REQUIRED, TOO_LONG
 
 MAX_SHEET_BYTES = 2 * 1024 * 1024
 SHEET_NAME = r"^[^/\\]{1,200}\.(csv|xlsx)$"

@@ -9,9 +9,8 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from webapp.forms import MAX_TEXT, REQUIRED, TOO_LONG, MultiCheckboxField, no_control_chars
 from webapp.models.coalition import CONSENTS
-from webapp.staff.forms import REQUIRED, TOO_LONG
-from webapp.tips.forms import MAX_TEXT, MultiCheckboxField, no_control_chars
 
 CONSENT_LABELS = {
     "agreed": _l("The person agreed to this referral"),

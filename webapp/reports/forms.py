@@ -7,7 +7,7 @@ from wtforms import Form, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
-from webapp.tips.forms import no_control_chars
+from webapp.forms import no_control_chars
 
 MAX_NOTE = 1000
 

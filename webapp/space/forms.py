@@ -10,9 +10,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from webapp import i18n
 from webapp.directory import taxonomy
+from webapp.forms import REQUIRED, TOO_LONG, MultiCheckboxField, no_control_chars
 from webapp.models.coalition import CHILD_AGES, HOUSEHOLDS, NEEDS, POPULATIONS, URGENCIES
-from webapp.staff.forms import REQUIRED, TOO_LONG
-from webapp.tips.forms import MultiCheckboxField, no_control_chars
 
 STATUS_LABELS = {
     "available": _l("Space available"),

@@ -12,6 +12,7 @@ from webapp.coalition import services as members
 from webapp.directory import presenters
 from webapp.directory.queries import load_services
 from webapp.extensions import db
+from webapp.forms import EmptyForm
 from webapp.models import Member, Service, ServiceSpace, SpaceLink, SpaceRequest
 from webapp.models.coalition import DEFAULT_MEMBER, SPACE_STATUSES
 from webapp.models.staff import TIP_ROLES
@@ -19,7 +20,6 @@ from webapp.space import forms, matching
 from webapp.space import services as space
 from webapp.staff import auth
 from webapp.staff.blueprints import staff_blueprint
-from webapp.staff.forms import EmptyForm
 
 bp = staff_blueprint("space", __name__)
 

@@ -9,8 +9,9 @@ from flask import Blueprint, g, request
 
 from webapp import i18n
 from webapp.editor import access
+from webapp.forms import EmptyForm
 from webapp.models.coalition import DEFAULT_MEMBER
-from webapp.staff import auth, forms
+from webapp.staff import auth
 
 
 def staff_locale() -> None:
@@ -23,7 +24,7 @@ def staff_context() -> dict[str, object]:
     user = auth.current_user()
     # formdata=None: this form is only drawn (its CSRF token); reading the request here would
     # parse a malformed JSON body inside the error page that reports it (a 500).
-    return {"staff_user": user, "empty_form": forms.EmptyForm(formdata=None),
+    return {"staff_user": user, "empty_form": EmptyForm(formdata=None),
             "edits_listings": access.may_edit_directory(user),
             "home_staff": user is not None and user.member_id == DEFAULT_MEMBER}
 

@@ -1,4 +1,6 @@
-"""Staff forms. Flask-WTF adds a CSRF token to every one."""
+"""Staff forms. Flask-WTF adds a CSRF token to every one.
+
+Pieces every area shares (messages, limits, EmptyForm) are in webapp.forms."""
 
 from __future__ import annotations
 
@@ -6,15 +8,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from webapp import digits
+from webapp import digits, i18n
+from webapp.directory import taxonomy
+from webapp.forms import MAX_TEXT, REQUIRED, TOO_LONG, no_control_chars
 from webapp.models.tips import STATUSES
-from webapp.tips.forms import MAX_TEXT, no_control_chars
 from webapp.tips.labels import STATUS_LABELS
-
-REQUIRED = _l("This field is required.")
-TOO_LONG = _l("This is too long: at most %(max)d characters.")
 
 
 class LoginForm(FlaskForm):
@@ -35,10 +35,6 @@ class UnlockForm(FlaskForm):
 
     passphrase = PasswordField(_l("Organisation passphrase"), validators=[
         DataRequired(REQUIRED), Length(max=500, message=TOO_LONG)])
-
-
-class EmptyForm(FlaskForm):
-    """Only the CSRF token (lock, log out)."""
 
 
 class StatusForm(FlaskForm):
@@ -107,3 +103,46 @@ class EnrolForm(FlaskForm):
     password = UserForm.password
     confirm = PasswordField(_l("Password again"), validators=[DataRequired(REQUIRED)])
     code = LoginForm.code
+
+
+def _code() -> StringField:
+    # Optional: a code typed in the last few minutes is enough (auth.confirmed decides).
+    return StringField(_l("New code from your authenticator app"), validators=[
+        Optional(), Regexp(r"^[0-9]{6}$", message=_l("The code has 6 digits."))],
+        filters=[digits.code_filter],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "dir": "ltr"})
+
+
+class CodeForm(FlaskForm):
+    """Only the confirming code, for a form that has its own token (the invitation form)."""
+
+    class Meta:
+        csrf = False
+
+    code = _code()
+
+
+class NewAccountForm(UserForm):
+    """A new staff account, confirmed with a code."""
+
+    code = _code()
+
+
+class AccountForm(FlaskForm):
+    """Change one account: its role, disable or enable it, or give it a new TOTP secret."""
+
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    code = _code()
+
+
+class CampaignForm(FlaskForm):
+    """A named campaign: which page the code opens, in which language."""
+
+    label = StringField(_l("Campaign name (for staff only)"), validators=[
+        DataRequired(REQUIRED), Length(max=80, message=TOO_LONG), no_control_chars])
+    language = SelectField(_l("Language"), choices=[SelectChoice(loc.tag, loc.native)
+                                                    for loc in i18n.LOCALES])
+    target = SelectField(_l("The code opens"), choices=[
+        SelectChoice("home", _l("The start page")),
+        SelectChoice("tip", _l("Report something you saw")),
+        *(SelectChoice(t.code, t.label) for t in taxonomy.CATEGORY_TERMS)])

@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp.coalition import services as members
 from webapp.extensions import db
+from webapp.forms import EmptyForm
 from webapp.models import StaffUser, Tip
 from webapp.models.staff import TIP_ROLES
 from webapp.models.tips import KINDS, STATUSES
@@ -65,7 +66,7 @@ def inbox() -> str:
                 summaries[t.id] = services.summarise(t, key)
     return render_template("staff/inbox.html", tips=tips, names=names, kind=kind, status=status,
                            assignee=assignee, kinds=KINDS, unlocked=key is not None,
-                           summaries=summaries, empty=forms.EmptyForm())
+                           summaries=summaries, empty=EmptyForm())
 
 
 @bp.route("/tips/<tip_id>")

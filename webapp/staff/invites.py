@@ -21,7 +21,7 @@ from webapp.extensions import db
 from webapp.models import StaffInvite, StaffUser
 from webapp.staff import auth, forms
 from webapp.staff.blueprints import staff_blueprint
-from webapp.staff.users import NEED_CODE, CodeForm, invitable_organizations
+from webapp.staff.users import NEED_CODE, invitable_organizations
 from webapp.tips import crypto
 
 bp = staff_blueprint("invites", __name__)
@@ -61,7 +61,7 @@ def invitations_need_a_fresh_code() -> tuple[str, int] | None:
     user = auth.current_user()
     if user is None or user.role != "admin":
         return None  # the view itself refuses
-    if auth.confirmed(CodeForm(prefix="invite").code.data):
+    if auth.confirmed(forms.CodeForm(prefix="invite").code.data):
         return None
     return render_template("staff/invite_made.html", link=None, problem=NEED_CODE), 403
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from webapp.forms import EmptyForm
 from webapp.models.reports import OUTCOMES
 from webapp.reports import services
 from webapp.reports.forms import KIND_CHOICES
-from webapp.staff import auth, forms
+from webapp.staff import auth
 from webapp.staff.blueprints import staff_blueprint
 
 bp = staff_blueprint("report_queue", __name__)
@@ -20,7 +21,7 @@ bp = staff_blueprint("report_queue", __name__)
 def report_queue() -> str:
     """Open reports, listings with several reports first."""
     return render_template("staff/reports.html", rows=services.open_reports(),
-                           kinds=dict(KIND_CHOICES), form=forms.EmptyForm())
+                           kinds=dict(KIND_CHOICES), form=EmptyForm())
 
 
 @bp.route("/reports/<int:report_id>", methods=["POST"], endpoint="close")
@@ -29,7 +30,7 @@ def report_queue() -> str:
 def report_close(report_id: int) -> Response:
     """Close one report as fixed or dismissed; the audit log keeps who and when."""
     outcome = request.form.get("outcome", "")
-    if not forms.EmptyForm().validate_on_submit() or outcome not in OUTCOMES:
+    if not EmptyForm().validate_on_submit() or outcome not in OUTCOMES:
         abort(400)
     user = auth.current_user()
     try:

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from webapp import clock
 from webapp.extensions import db
+from webapp.forms import EmptyForm
 from webapp.models import AuditEntry, Organization, OrgKey, StaffUser
 from webapp.security import client_tag, limiter
 from webapp.staff import auth, forms, sessions, vault
@@ -61,7 +62,7 @@ def login() -> Response | tuple[str, int] | str:
 def logout() -> Response:
     """End the session on the server (a copy of the cookie opens nothing after this) and
     forget any unlocked key."""
-    form = forms.EmptyForm()
+    form = EmptyForm()
     row, user = auth.current_session(), auth.current_user()
     if form.validate_on_submit() and row is not None and user is not None:
         vault.drop(session.get("vault"))
@@ -122,7 +123,7 @@ def _opened(passphrase: str, keys: Sequence[OrgKey]) -> list[PrivateKey]:
 @auth.login_required
 def lock() -> Response:
     """Forget the unlocked key now."""
-    if forms.EmptyForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         vault.drop(session.pop("vault", None))
         row = auth.current_session()
         if row is not None:
@@ -136,7 +137,7 @@ def lock() -> Response:
 def users() -> tuple[str, int] | str:
     """List accounts and create one (admins only, with a fresh code). The TOTP secret is
     shown once."""
-    form = staff_users.NewAccountForm()
+    form = forms.NewAccountForm()
     created = None
     status = 200
     if form.validate_on_submit():
@@ -164,7 +165,7 @@ def users() -> tuple[str, int] | str:
     invite = forms.InviteForm()
     invite.organization.choices = [("", "—"), *allowed.items()]
     return render_template("staff/users.html", form=form, people=people, created=created,
-                           invite=invite, invite_code=staff_users.CodeForm(prefix="invite"),
+                           invite=invite, invite_code=forms.CodeForm(prefix="invite"),
                            fresh_minutes=int(sessions.FRESH_FOR.total_seconds() // 60),
                            org_names={o.id: o.name for o in every}), status
 
@@ -204,7 +205,7 @@ def session_end(session_id: int) -> Response:
     """End one session: one's own, or (admins) a colleague's of the same organisation."""
     user = auth.current_user()
     target = staff_users.session_of(session_id)
-    if user is None or target is None or not forms.EmptyForm().validate_on_submit():
+    if user is None or target is None or not EmptyForm().validate_on_submit():
         abort(400 if user is not None and target is not None else 404)
     owner = db.session.get(StaffUser, target.user_id)
     if owner is None or (owner.id != user.id and (
@@ -229,7 +230,7 @@ def session_end(session_id: int) -> Response:
 def session_end_all() -> Response:
     """Sign out everywhere: every session of this person, this one included."""
     user = auth.current_user()
-    if user is None or not forms.EmptyForm().validate_on_submit():
+    if user is None or not EmptyForm().validate_on_submit():
         abort(400)
     vault.drop(session.get("vault"))
     staff_users.end_sessions_of(user, "signed_out_everywhere", user.id)
@@ -247,7 +248,7 @@ def account(user_id: int) -> tuple[str, int] | str:
     person = staff_users.colleague(user_id, me.member_id)
     if person is None:
         abort(404)
-    form = staff_users.AccountForm(role=person.role)
+    form = forms.AccountForm(role=person.role)
     status, secret, done = 200, None, ""
     if form.validate_on_submit():
         action = request.form.get("do", "")

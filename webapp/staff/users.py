@@ -5,51 +5,18 @@ from __future__ import annotations
 
 import pyotp
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import SelectField, StringField
-from wtforms.validators import Optional, Regexp
 
-from webapp import clock, digits
+from webapp import clock
 from webapp.extensions import db
 from webapp.models import Member, Organization, StaffUser
 from webapp.models.coalition import DEFAULT_MEMBER
 from webapp.models.staff import ROLES, StaffSession
-from webapp.staff import auth, forms, sessions
+from webapp.staff import auth, sessions
 
 # Translators: shown when an admin changes accounts without a recent code from the app.
 NEED_CODE = _l("To change accounts, type a new code from your authenticator app (one you have "
                "not used to sign in).")
-
-
-def _code() -> StringField:
-    # Optional: a code typed in the last few minutes is enough (auth.confirmed decides).
-    return StringField(_l("New code from your authenticator app"), validators=[
-        Optional(), Regexp(r"^[0-9]{6}$", message=_l("The code has 6 digits."))],
-        filters=[digits.code_filter],
-        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "dir": "ltr"})
-
-
-class CodeForm(FlaskForm):
-    """Only the confirming code, for a form that has its own token (the invitation form)."""
-
-    class Meta:
-        csrf = False
-
-    code = _code()
-
-
-class NewAccountForm(forms.UserForm):
-    """A new staff account, confirmed with a code."""
-
-    code = _code()
-
-
-class AccountForm(FlaskForm):
-    """Change one account: its role, disable or enable it, or give it a new TOTP secret."""
-
-    role = SelectField(_l("Role"), choices=forms.ROLE_CHOICES)
-    code = _code()
 
 
 def colleague(user_id: int, member_id: int) -> StaffUser | None:

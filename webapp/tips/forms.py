@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     Form,
     HiddenField,
     MultipleFileField,
     RadioField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from webapp import digits
-
-MAX_TEXT = 5000
-MAX_SHORT = 200
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+from webapp.forms import (
+    MAX_SHORT,
+    MAX_TEXT,
+    TOO_LONG,
+    MultiCheckboxField,
+    at_least_one,
+    no_control_chars,
+    text,
+)
 
 KIND_CHOICES = [
     ("labour", _l("Forced or exploited labour")),
@@ -33,38 +33,6 @@ KIND_CHOICES = [
     ("child", _l("A child being exploited")),
     ("other", _l("Something else")),
 ]
-
-
-def no_control_chars(_form: Form, field: Any) -> None:
-    """Refuse invisible control and direction-override characters."""
-    if field.data and CONTROL.search(field.data):
-        raise ValidationError(_l("Please remove invisible control characters from this text."))
-
-
-def text(label: Any, limit: int = MAX_TEXT, area: bool = True) -> Any:
-    """An optional free-text field with a length limit and the control-character check.
-    dir="auto": what is typed takes its own direction, so a phone number or a plate typed on an
-    Arabic page reads left to right while it is typed, and Arabic words right to left."""
-    cls = TextAreaField if area else StringField
-    return cls(label, validators=[
-        Optional(),
-        Length(max=limit, message=_l("This is too long: at most %(max)d characters.")),
-        no_control_chars,
-    ], render_kw={"autocomplete": "off", "maxlength": limit, "dir": "auto"})
-
-
-def at_least_one(_form: Form, field: Any) -> None:
-    """One or more boxes ticked. (DataRequired would put `required` on every checkbox, and a
-    browser would then refuse the form until all six were ticked.)"""
-    if not field.data:
-        raise ValidationError(_l("Please tick at least one box."))
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several checkboxes, several may apply."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 IDEMPOTENCY = Regexp(r"^[A-Za-z0-9_-]{16,64}$", message=_l("This form has expired. Please reload "
@@ -80,7 +48,7 @@ class TipForm(Form):
         validators=[at_least_one])
     what = TextAreaField(_l("What happened? Describe what you saw or heard."), validators=[
         DataRequired(message=_l("Please describe what you saw.")),
-        Length(max=MAX_TEXT, message=_l("This is too long: at most %(max)d characters.")),
+        Length(max=MAX_TEXT, message=TOO_LONG),
         no_control_chars,
     ], render_kw={"autocomplete": "off", "maxlength": MAX_TEXT, "required": True})
     where = text(_l("Where? An address, a landmark or a description of the place."))
@@ -128,7 +96,7 @@ class ReplyForm(Form):
     receipt = HiddenField()
     message = TextAreaField(_l("Your reply"), validators=[
         Optional(),
-        Length(max=MAX_TEXT, message=_l("This is too long: at most %(max)d characters.")),
+        Length(max=MAX_TEXT, message=TOO_LONG),
         no_control_chars,
     ], render_kw={"autocomplete": "off", "maxlength": MAX_TEXT})
     photos = MultipleFileField(_l("Add a photo (optional)"),
