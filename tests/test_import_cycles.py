@@ -120,3 +120,26 @@ def test_no_import_cycles_among_webapp_modules() -> None:
     graph = import_graph()
     assert len(graph) > 100
     assert cycles(graph) == []
+
+
+def test_every_import_inside_a_function_says_why() -> None:
+    """An import inside a function defers a heavy or optional dependency, and a comment says
+    which (on its line, or just above it or the group of imports it belongs to). One without a
+    reason hides a cycle, which the test above exists to make visible."""
+    silent = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for fn in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(fn):
+                if not isinstance(node, ast.Import | ast.ImportFrom):
+                    continue
+                row = node.lineno - 1
+                while row > 0 and lines[row - 1].lstrip().startswith(("import ", "from ")):
+                    row -= 1  # the first import of the group carries the comment
+                said = "#" in lines[node.lineno - 1] or (
+                    row > 0 and lines[row - 1].lstrip().startswith("#"))
+                if not said:
+                    silent.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert silent == []

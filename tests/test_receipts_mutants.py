@@ -25,7 +25,7 @@ from nacl.public import PrivateKey
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from webapp import create_app
+from webapp import clock, create_app
 from webapp.extensions import db
 from webapp.models import IdempotencyKey, Member, OrgKey, Tip, TipMessage, TipNote, TipPhoto
 from webapp.tips import crypto, services
@@ -92,10 +92,10 @@ def tips() -> list[Tip]:
 
 def test_hour_keeps_only_the_hour_in_utc() -> None:
     """Tips keep times to the hour, naive UTC, whatever zone the clock was read in."""
-    assert services.hour(NOW) == HOUR
+    assert clock.hour(NOW) == HOUR
     fresno = NOW.astimezone(dt.timezone(dt.timedelta(hours=-8)))
-    assert services.hour(fresno) == HOUR
-    now = services.hour()
+    assert clock.hour(fresno) == HOUR
+    now = clock.hour()
     assert now.tzinfo is None and (now.minute, now.second, now.microsecond) == (0, 0, 0)
     assert abs(dt.datetime.now(dt.UTC).replace(tzinfo=None) - now) < dt.timedelta(hours=1)
 
@@ -109,8 +109,8 @@ def test_hour_is_utc_whatever_the_server_zone(zone: str,
     monkeypatch.setenv("TZ", zone)
     time.tzset()
     try:
-        assert services.hour(NOW) == HOUR
-        now = services.hour()
+        assert clock.hour(NOW) == HOUR
+        now = clock.hour()
         utc = dt.datetime.now(dt.UTC).replace(tzinfo=None, minute=0, second=0, microsecond=0)
         assert now in (utc, utc - dt.timedelta(hours=1))
     finally:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import event
 
 from webapp import i18n, security
 from webapp.config import ROOT, load_config
@@ -105,7 +106,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 def _sqlite_foreign_keys(engine: Any) -> None:
     """SQLite enforces foreign keys only when asked: ask, so it behaves like PostgreSQL."""
-    from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -118,8 +118,8 @@ def _uuid_as_text(engine: Any) -> None:
     """PostgreSQL keeps HSDS ids in its uuid type (models.HsdsId); the driver hands them back
     as text, so every reader (the ORM, and the search index's raw cursor) gets the str ids
     the rest of Haven compares and serialises."""
+    # Only on PostgreSQL: an SQLite install need not have the driver at all.
     from psycopg.types.string import TextLoader
-    from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -84,6 +84,7 @@ def missing_scripts(locale_tags: list[str]) -> list[str]:
 
 @functools.cache
 def _cmap(path: str) -> frozenset[int]:
+    # fontTools (several MB) loads when a poster or booklet is first drawn, not in every worker.
     from fontTools.ttLib import TTFont
 
     kwargs = {"fontNumber": 0} if path.endswith(".ttc") else {}

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+from babel.lists import format_list as babel_list
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, abort, g, redirect, request
 from flask_babel import force_locale
 from flask_babel import get_locale as babel_get_locale
@@ -128,7 +132,6 @@ def init_app(app: Flask) -> None:
 
 def language_in_reader(tag: str) -> str:
     """A shipped language's name in the reader's language ("Spanish", "الإسبانية")."""
-    from babel import Locale, UnknownLocaleError
 
     info = BY_TAG.get(tag)
     try:
@@ -140,7 +143,6 @@ def language_in_reader(tag: str) -> str:
 
 def format_list(items: Iterable[object]) -> str:
     """Join items the reader's way ("a, b and c"; Arabic "أ، ب و ج"), not with Latin commas."""
-    from babel.lists import format_list as babel_list
 
     return babel_list([str(i) for i in items], style="standard", locale=current().babel)
 
@@ -167,8 +169,6 @@ def compile_catalogues(directory: Path, force: bool = False) -> list[str]:
     Run before serving: a clone whose catalogues were never compiled would otherwise
     serve English to every locale without a word.
     """
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
 
     done = []
     for loc in LOCALES:

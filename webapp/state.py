@@ -35,6 +35,7 @@ class SharedState:
         self.redis: Any = None
         storage: Storage
         if url:
+            # Only when a shared store is configured: a single-process install needs no Redis.
             import redis
 
             self.redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)

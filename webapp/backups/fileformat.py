@@ -25,6 +25,7 @@ from typing import IO, Any
 
 from nacl import bindings as sodium
 from nacl import pwhash, utils
+from nacl.exceptions import CryptoError
 
 MAGIC = b"HAVEN-BACKUP\n"
 FORMAT = 1
@@ -143,7 +144,6 @@ def lines(src: IO[bytes], passphrase: str) -> tuple[dict[str, Any], Iterator[Any
 
 
 def _chunks(src: IO[bytes], state: Any, ad: bytes | None) -> Iterator[bytes]:
-    from nacl.exceptions import CryptoError
 
     while True:
         size_raw = src.read(4)

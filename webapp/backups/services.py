@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_migrate import downgrade, upgrade
@@ -34,6 +35,7 @@ from webapp import audit_log, bulk
 from webapp.backups.fileformat import BackupError, Writer, lines
 from webapp.extensions import db
 from webapp.models.coalition import DEFAULT_MEMBER
+from webapp.search import changelog
 
 BATCH = 2000
 # Facts about the data that a fresh schema may already hold: not "data" for the empty check.
@@ -82,7 +84,6 @@ def _encoded_rows(table: Table, conn: Connection | None = None) -> Iterator[list
 
 def revision(conn: Connection | None = None) -> str:
     """The schema revision of the database now (alembic), '' when it has none."""
-    from alembic.runtime.migration import MigrationContext
 
     conn = conn if conn is not None else db.session.connection()
     return MigrationContext.configure(conn).get_current_revision() or ""
@@ -324,7 +325,6 @@ def schema_for(wanted: str) -> None:
 def restore(src: IO[bytes], passphrase: str) -> Contents:
     """Replace every row with the backup's, in one transaction (the caller has checked the
     file and the schema revision). Search starts a new epoch: every worker rebuilds."""
-    from webapp.search import changelog
 
     for table in reversed(tables()):
         db.session.execute(delete(table))

@@ -19,6 +19,7 @@ from webapp.booklet.services import Contents, Entry
 from webapp.directory import taxonomy
 from webapp.directory.presenters import ServiceView
 from webapp.posters.render import Poster, isolate_numbers
+from webapp.posters.spec import MissingGlyphs
 
 PAPERS = {"a5": (148.0, 210.0), "half-letter": (139.7, 215.9)}
 QR_MM = 17.0
@@ -254,7 +255,6 @@ def render_pdf(contents: Contents) -> bytes:
     gaps = sorted({f"U+{cp:04X}" for font in pdf.fonts.values()
                    for cp in getattr(font, "missing_glyphs", [])})
     if gaps:  # a box instead of a letter is worse than no booklet
-        from webapp.posters.spec import MissingGlyphs
 
         raise MissingGlyphs(gaps)
     return body

@@ -12,7 +12,6 @@ from webapp.extensions import db
 from webapp.models import Member, Organization, OrgKey, Service
 from webapp.models.coalition import MEMBER_KINDS
 from webapp.tips import crypto
-from webapp.tips.services import hour
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
 
@@ -126,7 +125,7 @@ def new_key(slug: str, passphrase: str, rotate: bool = False) -> Member:
     made = crypto.make_org_key(passphrase, ops, mem)
     db.session.add(OrgKey(public_key=made.public_key, sealed_private=made.sealed_private,
                           kdf_salt=made.salt, kdf_ops=made.ops, kdf_mem=made.mem,
-                          created_hour=hour(), member_id=member.id))
+                          created_hour=clock.hour(), member_id=member.id))
     db.session.commit()
     return member
 

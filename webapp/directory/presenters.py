@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, get_day_names
 from flask_babel import gettext as _
 
@@ -156,7 +157,6 @@ def phone_label(kind: str) -> str:
 def language_name(code: str, locale: str) -> str:
     """A language's name in the reader's language (falls back to the code). Cached: a results
     page asks for dozens, and Babel parses locale data on each call."""
-    from babel import Locale, UnknownLocaleError
 
     try:
         name = Locale.parse(code.replace("-", "_")).get_display_name(locale.replace("-", "_"))

@@ -6,10 +6,10 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 
 from webapp.directory import taxonomy
-from webapp.editor import snapshot
+from webapp.editor import access, snapshot
 from webapp.extensions import db
 from webapp.models import (
     ListingReport,
@@ -17,8 +17,10 @@ from webapp.models import (
     Organization,
     Service,
     StaffUser,
+    SyncOrigin,
     service_terms,
 )
+from webapp.models.sync import decided
 from webapp.search.memindex import VISIBLE_STATUSES
 
 PER_PAGE = 50
@@ -41,7 +43,6 @@ class Filters:
 
 
 def _scoped(query: Select[tuple[Service]], user: StaffUser) -> Select[tuple[Service]]:
-    from webapp.editor import access
 
     scope = access.listing_scope(user)
     if scope != access.EVERY:
@@ -119,14 +120,19 @@ def org_choices(orgs: list[Organization]) -> list[OrgChoice]:
 
 
 def verify_queue(user: StaffUser, limit: int = PER_PAGE) -> list[Service]:
-    """Listings to check, most urgent first: hotlines, emergency and shelters before others,
-    then never verified, then the longest ago."""
-    query = _scoped(select(Service), user).where(
+    """Listings to check, most urgent first: those whose source changed a field an editor
+    here had changed (a sync kept ours; a person decides), then hotlines, emergency and
+    shelters before others, then never verified, then the longest ago."""
+    conflict = exists().where(SyncOrigin.service_id == Service.id,
+                              SyncOrigin.conflicts.is_not(None),
+                              ~decided(Service.id, SyncOrigin.conflict_at))
+    query = _scoped(select(Service), user).where(or_(conflict, and_(
         Service.status.in_(VISIBLE_STATUSES),
-        or_(Service.assured_date.is_(None), Service.assured_date < stale_before()))
+        or_(Service.assured_date.is_(None), Service.assured_date < stale_before()))))
     urgent = case((_has_term(URGENT), 0), else_=1)  # type: ignore[arg-type]
     return list(db.session.scalars(query.order_by(
-        urgent, Service.assured_date.is_not(None), Service.assured_date, Service.name)
+        case((conflict, 0), else_=1), urgent, Service.assured_date.is_not(None),
+        Service.assured_date, Service.name)
         .limit(limit)))
 
 

@@ -12,11 +12,14 @@ from urllib.parse import urlencode
 from flask import current_app
 from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
 from webapp import fonts, i18n
 from webapp.directory import taxonomy
 from webapp.directory.queries import country_lines, first_lines
+from webapp.extensions import db
+from webapp.models import Service
 from webapp.posters import campaigns, spec, words
 
 MAX_LINES = 4
@@ -59,10 +62,7 @@ class BadPoster(BadRequest):
 
 def countries() -> list[str]:
     """Countries with verified hotlines in the directory."""
-    from sqlalchemy import select
 
-    from webapp.extensions import db
-    from webapp.models import Service
 
     return sorted(c for c in db.session.scalars(
         select(Service.country).where(Service.is_demo.is_(False)).distinct()) if c)

@@ -25,7 +25,8 @@ from webapp.directory import presenters, taxonomy
 from webapp.directory.queries import load_services
 from webapp.extensions import db
 from webapp.models import SearchDoc, Service
-from webapp.search import indexer, memindex, places, vocab
+from webapp.search import indexer, memindex, places, text, vocab
+from webapp.space import services as space
 
 WEIGHTS = list(memindex.WEIGHTS)
 FLAG_FREE, FLAG_ALWAYS, FLAG_DEMO = 1, 2, 4
@@ -74,7 +75,6 @@ def _read(tag: str, ids: list[str]) -> dict[str, list[Any]]:
         week = sorted(indexer.decode_slots(encoded), key=lambda z: (z[1], z[2], z[3], z[0]))
         if week:  # the bundle keeps one zone per service: the first slot's
             slots[sid] = (week[0][0], [[wd, opens, closes] for _, wd, opens, closes in week])
-    from webapp.space import services as space
 
     spaces = space.of_services(ids)
     loc = i18n.BY_TAG[tag]
@@ -158,7 +158,6 @@ def reader_words(tag: str, listed: list[list[Any]]) -> dict[str, Any]:
 
 def build(tag: str, home_country: str) -> dict[str, Any]:
     """The bundle for one locale (a plain dict; JSON-encoded by the caller)."""
-    from webapp.search import text
 
     idx = memindex.current()
     words = idx.vocab.words

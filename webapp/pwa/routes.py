@@ -12,9 +12,11 @@ from flask_babel import gettext as _
 
 from webapp import i18n
 from webapp.config import ROOT
+from webapp.models.coalition import POPULATIONS
 from webapp.pwa import bundle
 from webapp.pwa.signs import SIGNS
 from webapp.search import changelog
+from webapp.space.forms import population_label
 
 bp = i18n.locale_blueprint("pwa", __name__)
 root = Blueprint("pwa_root", __name__)
@@ -155,8 +157,6 @@ def offline_search() -> str:
 @bp.route("/offline/service")
 def offline_service() -> str:
     """The detail page, filled in by the phone from the offline bundle."""
-    from webapp.models.coalition import POPULATIONS
-    from webapp.space.forms import population_label
 
     return render_template("pwa/service.html", space_populations=POPULATIONS,
                            space_population=population_label)

@@ -208,7 +208,7 @@ def _current(save: Callable[[MemIndex], object]) -> MemIndex:
     with _lock:
         idx = _held.get(key)
         if idx is None:
-            idx = stored.load(epoch)
+            idx = stored.load(epoch, MemIndex)
         if idx is None or idx.epoch != epoch:
             idx = build(epoch, seq)
             save(idx)

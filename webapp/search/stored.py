@@ -20,6 +20,7 @@ import os
 import pickle  # noqa: S403 - only a file whose HMAC under the secret key checks out
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -91,9 +92,9 @@ def save_later(idx: MemIndex) -> None:
     threading.Thread(target=run, daemon=True, name="haven-index-save").start()
 
 
-def load(epoch: str) -> MemIndex | None:
-    """The stored index when it is this epoch's and authentic, else None."""
-    from webapp.search.memindex import MemIndex
+def load(epoch: str, make: Callable[..., MemIndex]) -> MemIndex | None:
+    """The stored index when it is this epoch's and authentic, else None. `make` builds the
+    index from its stored fields (memindex passes its class, which imports this module)."""
 
     path = path_for()
     if path is None:
@@ -112,7 +113,7 @@ def load(epoch: str) -> MemIndex | None:
         return None
     try:
         state = pickle.loads(body)  # noqa: S301 - authenticated above
-        idx = MemIndex(**state)
+        idx = make(**state)
     except Exception:  # noqa: BLE001 - an index from another version: build afresh
         return None
     return idx if idx.epoch == epoch else None

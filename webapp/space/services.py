@@ -22,6 +22,7 @@ from webapp.directory import hours
 from webapp.extensions import db
 from webapp.models import Member, Service, ServiceSpace, SpaceLink, TaxonomyTerm
 from webapp.models.coalition import POPULATIONS, SPACE_FRESH, SPACE_STATUSES
+from webapp.search import changelog
 
 
 class SpaceError(ValueError):
@@ -101,7 +102,6 @@ def set_space(service_id: str, status: str, populations: list[str],
     row.populations = ",".join(populations)
     row.updated_at = at or clock.now()
     db.session.flush()
-    from webapp.search import changelog
 
     changelog.record_change([service_id])  # workers re-read its record for offline copies
     db.session.commit()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WResponse
 from wtforms.fields.choices import SelectChoice
 
+from webapp import clock
 from webapp.coalition import services as members
 from webapp.extensions import db
 from webapp.forms import EmptyForm
@@ -103,7 +104,7 @@ def set_status(tip_id: str) -> WResponse:
     if not form.validate_on_submit():
         abort(400)
     tip.status = form.status.data
-    tip.updated_hour = services.hour()
+    tip.updated_hour = clock.hour()
     db.session.commit()
     auth.audit("status", tip.id, f"status={tip.status}")
     return _back(tip)

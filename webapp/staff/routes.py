@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from webapp import clock
 from webapp.extensions import db
 from webapp.forms import EmptyForm
-from webapp.models import AuditEntry, Organization, OrgKey, StaffUser
+from webapp.models import AuditEntry, Member, Organization, OrgKey, StaffUser
 from webapp.security import client_tag, limiter
 from webapp.staff import auth, forms, sessions, vault
 from webapp.staff import users as staff_users
@@ -83,7 +83,6 @@ def unlock() -> Response | tuple[str, int] | str:
         keys = db.session.scalars(select(OrgKey).where(  # this person's organisation only
             OrgKey.member_id == auth.member_id()).order_by(OrgKey.id.desc())).all()
         if not keys:
-            from webapp.models import Member
 
             member = db.session.get(Member, auth.member_id())
             return render_template("staff/unlock.html", form=form, problem=_(

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict
 
 from webapp import i18n
+from webapp.coalition import services as members
 from webapp.directory.queries import country_lines
 from webapp.errors import too_many
 from webapp.security import client_tag, limiter, same_origin_posts_only
@@ -65,7 +66,6 @@ def _page(template: str, status: int = 200, **ctx: Any) -> tuple[str, int]:
 def _offer_recipients(f: forms.TipForm) -> dict[str, int]:
     """Fill in the receiving organisations the form offers (none unless two or more are
     configured); returns slug -> member id of those offered."""
-    from webapp.coalition import services as members
 
     offered = members.tip_recipients()
     if len(offered) < 2:

@@ -13,6 +13,8 @@ from nacl.exceptions import CryptoError
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from webapp import clock
+from webapp.coalition import services as members
 from webapp.extensions import db
 from webapp.models import IdempotencyKey, OrgKey, Tip, TipMessage, TipNote, TipPhoto
 from webapp.tips import crypto
@@ -26,15 +28,8 @@ class NoOrgKey(Exception):
     """Tips cannot be accepted: no organisation key exists yet (`flask keys init`)."""
 
 
-def hour(now: dt.datetime | None = None) -> dt.datetime:
-    """A time coarsened to the hour (naive UTC), the only precision tips keep."""
-    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    return now.replace(minute=0, second=0, microsecond=0, tzinfo=None)
-
-
 def current_org_key(member_id: int | None = None) -> OrgKey:
     """The newest key of a member organisation (by default the hub), or NoOrgKey."""
-    from webapp.coalition import services as members
 
     if member_id is None:
         hub = members.hub()
@@ -92,7 +87,7 @@ def create_tip(content: dict[str, Any], kinds: list[str], photos: list[tuple[byt
     if earlier is not None:
         return earlier
     org = current_org_key(member_id)
-    at = hour(now)
+    at = clock.hour(now)
     receipt = crypto.new_receipt()
     salt = crypto.new_salt()
     keys = crypto.receipt_keys(receipt, salt)
@@ -234,7 +229,7 @@ def add_message(thread: Thread, author: str, text: str, photos: list[tuple[bytes
                 now: dt.datetime | None = None) -> None:
     """Append to the thread (tipster reply or staff message); commit."""
     tip = thread.tip
-    at = hour(now)
+    at = clock.hour(now)
     seq = _next_seq(TipMessage, tip.id)
     db.session.add(TipMessage(tip_id=tip.id, seq=seq, author=author,
                               body=crypto.seal(thread.data_key, text.encode()), created_hour=at))
@@ -260,7 +255,7 @@ def add_note(tip: Tip, staff_id: int, text: str, now: dt.datetime | None = None)
     org = db.session.get(OrgKey, tip.org_key_id) or current_org_key(tip.member_id)
     db.session.add(TipNote(tip_id=tip.id, seq=_next_seq(TipNote, tip.id), staff_id=staff_id,
                            body=crypto.seal_to(org.public_key, text.encode()),
-                           created_hour=hour(now)))
+                           created_hour=clock.hour(now)))
     db.session.commit()
 
 
