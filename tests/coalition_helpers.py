@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.tips_helpers import PASSPHRASE, Staff, csrf, sign_in
+from tests.staff_helpers import PASSPHRASE, Staff, csrf, sign_in
 from webapp.extensions import db
 
 SHELTER_PASS = "shelter passphrase 2026"

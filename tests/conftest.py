@@ -27,7 +27,7 @@ from werkzeug.serving import make_server
 
 from tests.pg import Postgres
 from tests.redis_server import RedisServer
-from tests.tips_helpers import Staff, keyed
+from tests.staff_helpers import Staff, keyed
 from webapp import create_app
 from webapp.extensions import db
 

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.tips_helpers import Staff
+from tests.staff_helpers import Staff
 from webapp.extensions import db
 from webapp.models import Organization, Service
 

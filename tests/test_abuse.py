@@ -22,7 +22,8 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import func, select
 
-from tests.tips_helpers import Staff, form_key, jpeg, send_tip
+from tests.staff_helpers import Staff
+from tests.tips_helpers import form_key, jpeg, send_tip
 from webapp.exchange import sheet_limits, sheets
 from webapp.exchange.sources import ImportError_
 from webapp.extensions import db

@@ -12,14 +12,8 @@ from sqlalchemy import select
 
 from tests.conftest import Templates, base_config
 from tests.pg import Postgres
-from tests.tips_helpers import (
-    Staff,
-    csrf,
-    keyed,
-    receipt_of,
-    send_tip,
-    sign_in,
-)
+from tests.staff_helpers import Staff, csrf, keyed, sign_in
+from tests.tips_helpers import receipt_of, send_tip
 from webapp import create_app
 from webapp.backups import services
 from webapp.extensions import db

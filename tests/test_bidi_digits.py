@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.pages import sign_in_page
+from tests.staff_helpers import PASSPHRASE, Staff, sign_in
 from tests.test_dial import SCRIPTS, in_script
-from tests.tips_helpers import PASSPHRASE, Staff, form_key, receipt_of
+from tests.tips_helpers import form_key, receipt_of
 from webapp.bidi import LRI, LRO, NUMBER_RUN, PDF, PDI, isolate_html, isolate_plain
 from webapp.extensions import db
 from webapp.models import Tip
@@ -96,8 +97,6 @@ def test_arabic_indic_digits_keep_their_order_in_the_pdf(app: Flask, client: Fla
                                                         staff: dict[str, Staff],
                                                         tmp_path: Path) -> None:
     """The tip's PDF text layer holds both numbers as typed, not their groups reversed."""
-    from tests.tips_helpers import sign_in
-
     _send(client)
     reader = app.test_client()
     sign_in(reader, staff["reviewer"], unlock=True)

@@ -27,7 +27,9 @@ from tests.coalition_helpers import (
     referral_id,
     signed_in,
 )
-from tests.tips_helpers import PASSPHRASE, csrf, jpeg, raw_database, send_tip
+from tests.db_helpers import raw_database
+from tests.staff_helpers import PASSPHRASE, Staff, csrf
+from tests.tips_helpers import jpeg, send_tip
 from webapp.extensions import db
 from webapp.models import (
     AuditEntry,
@@ -553,7 +555,6 @@ def test_statistics_suppress_counts_under_five(app: Flask) -> None:
 
 def coalition_staff(app: Flask, name: str) -> object:
     """One more hub reviewer (the coalition's accounts already signed in once)."""
-    from tests.tips_helpers import Staff
     from webapp.staff import auth
 
     with app.app_context():
@@ -593,7 +594,6 @@ def test_other_members_edit_only_their_own_listings(app: Flask) -> None:
     """A member's admin is not the directory's admin: the shelter's admin edits its own
     listing (and sees its street), nothing else; the police's admin edits none; neither
     imports sheets, reads the readers' reports queue or invites editors for others."""
-    from tests.tips_helpers import Staff
     from webapp.staff import auth
 
     coalition(app)
@@ -629,7 +629,6 @@ def test_other_members_edit_only_their_own_listings(app: Flask) -> None:
 
 
 def test_unlock_names_the_command_for_a_member_without_a_key(app: Flask) -> None:
-    from tests.tips_helpers import Staff
     from webapp.staff import auth
 
     coalition(app)
@@ -651,7 +650,6 @@ def test_poster_campaigns_are_seen_only_by_the_member_that_made_them(app: Flask)
     hub's "Bus station" campaign, and the hub's do not see the shelter's; the printed short
     link still opens for anyone."""
     from tests.coalition_helpers import coalition, signed_in
-    from tests.tips_helpers import csrf
 
     people = coalition(app).staff
     hub, shelter = signed_in(app, people["hub"]), signed_in(app, people["shelter"])
@@ -683,7 +681,6 @@ def test_a_members_editor_changes_land_in_that_members_audit_log(app: Flask) -> 
     shelter's log (it went to member 1's, where the shelter's admins never see it)."""
     from tests.coalition_helpers import FRESNO_SHELTER, coalition, signed_in
     from tests.editor_helpers import edit_listing
-    from tests.tips_helpers import Staff
     from webapp.coalition import services as members
     from webapp.models import AuditEntry
     from webapp.staff import auth

@@ -23,7 +23,8 @@ from tests.coalition_helpers import (
     signed_in,
 )
 from tests.pages import sign_in_page, wait_js
-from tests.tips_helpers import PASSPHRASE, csrf, jpeg, send_tip
+from tests.staff_helpers import PASSPHRASE, csrf
+from tests.tips_helpers import jpeg, send_tip
 from webapp.extensions import db
 from webapp.models import Referral, SpaceLink, Tip
 

@@ -9,7 +9,7 @@ import re
 
 from flask import Flask
 
-from tests.tips_helpers import keyed, sign_in
+from tests.staff_helpers import keyed, sign_in
 from webapp.extensions import csrf, db
 from webapp.models import AuditEntry
 

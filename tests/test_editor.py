@@ -21,7 +21,7 @@ from tests.editor_helpers import (
     listing_form,
     service_of,
 )
-from tests.tips_helpers import Staff, csrf, sign_in
+from tests.staff_helpers import Staff, csrf, sign_in
 from webapp.extensions import db
 from webapp.models import AuditEntry, ListingRevision, Service, StaffInvite, StaffUser
 from webapp.search import search

@@ -12,7 +12,7 @@ from flask import Flask
 
 from tests.editor_helpers import FRESNO, OAKLAND, editors, service_of
 from tests.pages import sign_in_page, wait_js
-from tests.tips_helpers import Staff, keyed
+from tests.staff_helpers import Staff, keyed
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).parent.parent / "instance" / "screenshots"

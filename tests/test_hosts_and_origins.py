@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.tips_helpers import keyed
+from tests.staff_helpers import keyed
 from webapp import security
 
 PUBLIC = "https://help.example.org"

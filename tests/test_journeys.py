@@ -24,10 +24,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from tests.staff_helpers import keyed
 from tests.test_browser_journeys_exit import BEFORE, EXIT, walk_back
 from tests.test_browser_journeys_exit import phone as exit_phone
 from tests.test_posters import plain, read_back, tools  # noqa: F401 - tools: poppler, zbar
-from tests.tips_helpers import keyed, receipt_of, send_tip
+from tests.tips_helpers import receipt_of, send_tip
 from webapp.extensions import db
 from webapp.models import Phone, Schedule, Service, ServiceTranslation, Tip
 

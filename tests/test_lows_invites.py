@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select
 
-from tests.tips_helpers import Staff, csrf, sign_in
+from tests.staff_helpers import Staff, csrf, sign_in
 from webapp.extensions import db
 from webapp.models import StaffInvite, StaffUser
 from webapp.staff import auth

@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 
 from tests.pages import public_paths, wait_js
-from tests.tips_helpers import PASSPHRASE, keyed
+from tests.staff_helpers import PASSPHRASE, keyed
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}

@@ -19,6 +19,7 @@ from markupsafe import escape
 
 from tests.conftest import missing
 from tests.reference import HOTLINES_CSV
+from tests.staff_helpers import csrf, keyed, sign_in
 from webapp import fonts
 from webapp.i18n import LOCALES
 from webapp.posters import render, words
@@ -265,7 +266,6 @@ def test_campaign_short_link_counts_scans_per_day_only(app: Flask, client: Flask
     """/p/<code> redirects and counts per day; staff see it; the QR prints the short link."""
     from sqlalchemy import select
 
-    from tests.tips_helpers import csrf, keyed, sign_in
     from webapp.extensions import db
     from webapp.models import CampaignDay
 

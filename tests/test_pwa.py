@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from tests.pages import wait_js
-from tests.tips_helpers import keyed
+from tests.staff_helpers import keyed
 from webapp.extensions import db
 from webapp.models import Service, Tip
 from webapp.search import search

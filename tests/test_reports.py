@@ -10,7 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.tips_helpers import Staff, csrf, everything_stored, sign_in
+from tests.db_helpers import everything_stored
+from tests.staff_helpers import Staff, csrf, sign_in
 from webapp.directory.presenters import mail_address, web_link
 from webapp.extensions import db
 from webapp.models import AuditEntry, ListingReport, Service, StaffUser

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from tests.staff_helpers import Staff, csrf, keyed, sign_in
 from tests.test_security import concrete_urls
-from tests.tips_helpers import Staff, sign_in
 from webapp.extensions import db
 from webapp.models import Service
 
@@ -86,8 +86,6 @@ def test_sign_in_goes_only_to_a_plain_staff_page(app: Flask, staff: dict[str, St
 
     import pyotp
 
-    from tests.tips_helpers import csrf
-
     client = app.test_client()
     who = staff["admin"]
     for when in (time.time(), time.time() + 30):
@@ -147,8 +145,6 @@ def test_a_405_says_which_methods_are_allowed(app: Flask) -> None:
 
 def test_a_403_says_access_not_fault(app: Flask) -> None:
     """A reviewer at an admin page is told it is not theirs, not that the site failed."""
-    from tests.tips_helpers import keyed, sign_in
-
     client = app.test_client()
     sign_in(client, keyed(app)["reviewer"])
     html = client.get("/staff/users").get_data(as_text=True)

@@ -18,15 +18,8 @@ from sqlalchemy import select
 
 from tests.conftest import Templates, base_config
 from tests.redis_server import RedisServer
-from tests.tips_helpers import (
-    PASSPHRASE,
-    Staff,
-    csrf,
-    keyed,
-    receipt_of,
-    send_tip,
-    sign_in,
-)
+from tests.staff_helpers import PASSPHRASE, Staff, csrf, keyed, sign_in
+from tests.tips_helpers import receipt_of, send_tip
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import OrgKey, Tip

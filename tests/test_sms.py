@@ -21,7 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.tips_helpers import raw_database
+from tests.db_helpers import raw_database
 from webapp import state
 from webapp.extensions import db
 from webapp.models import Location

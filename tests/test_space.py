@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from tests.coalition_helpers import FRESNO_SHELTER, coalition, signed_in
-from tests.tips_helpers import csrf
+from tests.staff_helpers import csrf
 from webapp.extensions import db
 from webapp.models import Schedule, SpaceRequest
 

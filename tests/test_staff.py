@@ -11,7 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.tips_helpers import PASSPHRASE, Staff, csrf, send_tip, sign_in
+from tests.staff_helpers import PASSPHRASE, Staff, csrf, sign_in
+from tests.tips_helpers import send_tip
 from webapp.extensions import db
 from webapp.models import AuditEntry, StaffUser, Tip
 

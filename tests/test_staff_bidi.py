@@ -13,7 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.tips_helpers import Staff, csrf, form_key, receipt_of, sign_in
+from tests.staff_helpers import Staff, csrf, sign_in
+from tests.tips_helpers import form_key, receipt_of
 from webapp.bidi import NUMBER_RUN, isolate_html, isolate_plain
 from webapp.extensions import db
 from webapp.models import Tip

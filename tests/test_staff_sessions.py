@@ -18,7 +18,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select
 
 from tests.pages import sign_in_page
-from tests.tips_helpers import PASSPHRASE, Staff, csrf, send_tip, sign_in
+from tests.staff_helpers import PASSPHRASE, Staff, csrf, keyed, sign_in
+from tests.tips_helpers import send_tip
 from webapp import clock as stored_clock
 from webapp.extensions import db
 from webapp.models import AuditEntry, StaffInvite, StaffUser, Tip
@@ -313,8 +314,6 @@ def test_0012_goes_down_and_up(any_app: Flask) -> None:
     assert cols == {"id", "token_hash", "user_id", "created_at", "last_seen", "totp_at",
                     "vault_handle"}
     any_app.config["HAVEN_PASSPHRASE_KDF"] = "interactive"
-    from tests.tips_helpers import keyed
-
     people = keyed(any_app)
     client = any_app.test_client()
     sign_in(client, people["admin"])

@@ -14,17 +14,9 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from tests.conftest import BACKEND
-from tests.tips_helpers import (
-    Staff,
-    everything_stored,
-    form_key,
-    jpeg,
-    raw_database,
-    receipt_of,
-    send_tip,
-    shown_text,
-    sign_in,
-)
+from tests.db_helpers import everything_stored, raw_database
+from tests.staff_helpers import Staff, sign_in
+from tests.tips_helpers import form_key, jpeg, receipt_of, send_tip, shown_text
 from webapp.extensions import db
 from webapp.models import Tip, TipMessage, TipPhoto
 

@@ -14,8 +14,9 @@ from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.staff_helpers import Staff, csrf, sign_in
 from tests.test_dial import SCRIPTS, in_script
-from tests.tips_helpers import Staff, csrf, form_key, receipt_of, send_tip
+from tests.tips_helpers import form_key, receipt_of, send_tip
 from webapp.tips import crypto
 
 # Runs again on PostgreSQL in the second phase of scripts/test.sh.
@@ -107,7 +108,6 @@ def test_receipt_typed_in_arabic_digits_shows_in_typed_order(live_server: str,
 def test_editor_reads_coordinates_and_postcode_in_any_digits(app: Flask) -> None:
     """A listing edited on a phone with an Arabic or Persian keyboard stores the numbers."""
     from tests.editor_helpers import FRESNO, edit_listing, editors, service_of
-    from tests.tips_helpers import sign_in
     from webapp.extensions import db
     from webapp.models import Service
 
