@@ -23,11 +23,15 @@ group = AppGroup("services", help="Import, export and seed directory data (HSDS 
 @group.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check and show what would change; write nothing.")
-def import_cmd(path: Path, dry_run: bool) -> None:
-    """Import HSDS 3.0 JSON (one service, a list, or a folder), a CSV datapackage, or a
+@click.option("--strict", is_flag=True,
+              help="Write nothing if any value would be changed or not kept as given.")
+def import_cmd(path: Path, dry_run: bool, strict: bool) -> None:
+    """Import HSDS 3.0 JSON (services, organizations, service_at_locations, taxonomies or
+    taxonomy terms: one record, a list, an HSDS page, or a folder), a CSV datapackage, or a
     spreadsheet (.csv or .xlsx, one row per service; `services template` prints the headers).
 
-    Everything is validated first; one bad record or row and nothing is written.
+    Everything is validated first; one bad record or row and nothing is written. Every value
+    not kept as given is named by its field path; --strict refuses the import for any.
     """
     if path.suffix.lower() in (".csv", ".xlsx") and not path.is_dir():
         _import_sheet(path, dry_run)
@@ -37,8 +41,9 @@ def import_cmd(path: Path, dry_run: bool) -> None:
         with click.progressbar(length=len(records), label="Validating" if dry_run else
                                "Importing", file=sys.stderr) as bar:
             done = importer.import_records(records, current_app.config["HSDS_SCHEMA_DIR"],
-                                           dry_run=dry_run, progress=bar.update)
+                                           dry_run=dry_run, progress=bar.update, strict=strict)
         if dry_run:
+            _say_what_changed(done)
             click.echo(f"{done.services} service(s) in {path} are valid; nothing was "
                        "written (dry run).")
             return
@@ -48,10 +53,17 @@ def import_cmd(path: Path, dry_run: bool) -> None:
     except importer.ImportError_ as exc:
         db.session.rollback()
         _refused(exc.errors)
-    for warning in done.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    _say_what_changed(done)
     click.echo(f"Imported {done.services} service(s) from {path}.")
     memindex.persist()  # workers that start next load the index instead of building it
+
+
+def _say_what_changed(done: importer.Outcome) -> None:
+    """Each value not kept as given, then what was kept but is not used."""
+    for warning in done.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for notice in done.notices:
+        click.echo(f"note: {notice}", err=True)
 
 
 def _refused(errors: list[str]) -> NoReturn:
@@ -108,7 +120,8 @@ def template_cmd(path: Path | None) -> None:
 @group.command("export")
 @click.argument("path", type=click.Path(path_type=Path))
 def export_cmd(path: Path) -> None:
-    """Write every service as HSDS 3.0 JSON (a list) to PATH, validated before writing.
+    """Write every service as HSDS 3.0 JSON (a list) to PATH, validated before writing; to
+    a folder, services.json with organizations.json, taxonomies.json and taxonomy_terms.json.
 
     Confidential locations carry only their city and coarse point, never the address.
     """

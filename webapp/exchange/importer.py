@@ -1,4 +1,5 @@
-"""Import HSDS 3.0 services: validate everything first, then write all of it or nothing."""
+"""Import HSDS 3.0 records (services, organizations, service_at_locations, taxonomies and
+taxonomy terms): validate everything first, then write all of it or nothing."""
 
 # read_records, Record and ImportError_ live in sources.py, Rows in shaping.py; re-exported
 # for callers.
@@ -6,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import bindparam, delete, select, update
 
 from webapp import bulk
 from webapp.directory import taxonomy
-from webapp.exchange import hsds, semantics
+from webapp.exchange import extras, hsds, semantics
 from webapp.exchange.shaping import Rows, collect, duplicates, labels
 from webapp.exchange.sources import ImportError_, Record, read_records
 from webapp.extensions import db
@@ -34,17 +35,23 @@ from webapp.models import (
 )
 from webapp.search import indexer
 
+# Records are shaped in this order (a file's order within a kind), so that what one refers
+# to by id alone (a term, an organisation) is known by then.
+KINDS = ("taxonomy", "taxonomy_term", "organization", "service", "service_at_location")
+
 
 def check(rec: Record, schema_dir: str) -> list[str]:
     """What is wrong with one record by itself (schema, then meaning); [] when nothing."""
     if not isinstance(rec.data, dict):
-        return ["is not a JSON object (expected an HSDS service)"]
-    return hsds.schema_errors(schema_dir, "service", rec.data) or semantics.check(rec.data)
+        return [f"is not a JSON object (expected an HSDS {rec.kind})"]
+    return (hsds.schema_errors(schema_dir, rec.kind, rec.data)
+            or semantics.check_kind(rec.kind, rec.data))
 
 
 def build_rows(records: Iterable[Record], schema_dir: str,
                progress: Callable[[int], None] | None = None) -> Rows:
-    """Validate every record; raise ImportError_ listing every problem, or return rows."""
+    """Validate every record; raise ImportError_ listing every problem, or return rows.
+    What cannot be kept as given is in the rows' warnings, each naming its field path."""
     errors: list[str] = []
     rows = Rows()
     records_list = list(records)
@@ -52,15 +59,21 @@ def build_rows(records: Iterable[Record], schema_dir: str,
     known_terms = {t.id: t.code for t in taxonomy.ALL_TERMS}
     known_terms.update({tid: "" for tid in db.session.scalars(select(TaxonomyTerm.id))})
     known_orgs = set(db.session.scalars(select(Organization.id)))
-    for i, rec in enumerate(records_list):
+    order = sorted(range(len(records_list)), key=lambda i: KINDS.index(records_list[i].kind)
+                   if records_list[i].kind in KINDS else len(KINDS))
+    for i in order:
+        rec = records_list[i]
         problems = check(rec, schema_dir)
         if i in duplicate_of:
             problems.append(f"field 'id': duplicate of {duplicate_of[i]}")
         if not problems:
-            problems = collect(rec.data, rows, known_terms)
+            problems = collect(rec.data, rows, known_terms, kind=rec.kind,
+                               keep_extras=rec.keep_extras, where=rec.label())
         errors.extend(f"{rec.label()}: {p}" for p in problems)
         if progress:
             progress(1)
+    errors += _places_known(rows)
+    _one_row_per_place(rows)
     # References to organizations that neither the batch nor the database has: a service's
     # is an error; a location's (unused by Haven) is dropped so the link stays consistent.
     known_orgs |= set(rows.organizations)
@@ -72,10 +85,33 @@ def build_rows(records: Iterable[Record], schema_dir: str,
                           "organization object)")
     for loc in rows.locations.values():
         if loc["organization_id"] not in known_orgs:
+            # Kept as given (served from the extras), not as a link to nothing.
+            if loc["organization_id"] is not None and "hsds_extra" in loc:
+                extra = extras.loads(loc["hsds_extra"])
+                extra["organization_id"] = loc["organization_id"]
+                loc["hsds_extra"] = extras.dumps(extra)
             loc["organization_id"] = None
     if errors:
         raise ImportError_(errors)
     return rows
+
+
+def _places_known(rows: Rows) -> list[str]:
+    """A service_at_location naming its location by id alone needs it stored or imported."""
+    wanted = {lid for _, lid in rows.places_by_id if lid not in rows.locations}
+    if not wanted:
+        return []
+    stored = _existing(Location, sorted(wanted))
+    return [f"{where}: field 'location_id': unknown location {lid} (include the location "
+            "object)" for where, lid in rows.places_by_id
+            if lid not in rows.locations and lid not in stored]
+
+
+def _one_row_per_place(rows: Rows) -> None:
+    """A service_at_location given twice (in its own record and in its service's) is
+    written once: the later one."""
+    if len({s["id"] for s in rows.sals}) < len(rows.sals):
+        rows.sals = list({s["id"]: s for s in rows.sals}.values())
 
 
 def _existing(model: Any, ids: list[str]) -> set[str]:
@@ -132,9 +168,15 @@ def write_tables(rows: Rows, *, bump_revision: bool = True) -> set[str]:
     old = [sid for sid in sids if sid in before]
     for i in range(0, len(old), 500):
         chunk = old[i:i + 500]
+        _carry_extras(rows, chunk)
         for model in (Phone, Schedule, Language, ServiceTranslation, ServiceAtLocation):
             db.session.execute(delete(model).where(model.service_id.in_(chunk)))
         db.session.execute(delete(service_terms).where(service_terms.c.service_id.in_(chunk)))
+    _fill_missing_extras(rows)
+    stubs = {tid for tid, t in rows.taxonomies.items() if t.pop("_stub", False)}
+    if stubs:  # a taxonomy a term only names never overwrites one stored
+        for tid in _existing(Taxonomy, sorted(stubs)):
+            del rows.taxonomies[tid]
     _upsert(Taxonomy, list(rows.taxonomies.values()))
     _upsert(TaxonomyTerm, list(rows.terms.values()))
     _upsert(Organization, list(rows.organizations.values()))
@@ -147,6 +189,32 @@ def write_tables(rows: Rows, *, bump_revision: bool = True) -> set[str]:
             db.session.execute(update(Service).where(Service.id.in_(old[i:i + 500]))
                                .values(revision=Service.revision + 1))
     return before
+
+
+EXTRA_PARTS: tuple[Any, ...] = (Phone, Schedule, Language, ServiceAtLocation)
+
+
+def _carry_extras(rows: Rows, services: list[str]) -> None:
+    """Parts written without extras (an editor's save, which sees only what its form shows)
+    keep the stored extras of the part with the same id."""
+    for model, batch in zip(EXTRA_PARTS, (rows.phones, rows.schedules, rows.languages,
+                                          rows.sals), strict=True):
+        wanted = [r for r in batch if "hsds_extra" not in r and r["service_id"] in services]
+        if not wanted:
+            continue
+        stored = {(sid, pid): extra for sid, pid, extra in db.session.execute(
+            select(model.service_id, model.id, model.hsds_extra)
+            .where(model.service_id.in_(services), model.hsds_extra.is_not(None)))}
+        for r in wanted:
+            r["hsds_extra"] = stored.get((r["service_id"], r["id"]))
+
+
+def _fill_missing_extras(rows: Rows) -> None:
+    """Inserted parts all name the column (a batch of rows takes one shape)."""
+    for batch in (rows.phones, rows.schedules, rows.languages, rows.sals):
+        if any("hsds_extra" in r for r in batch):
+            for r in batch:
+                r.setdefault("hsds_extra", None)
 
 
 # key column, value columns, wanted keys -> key -> values (the stored rows' or a given map's)
@@ -198,26 +266,42 @@ def import_path(path: Path, schema_dir: str,
 
 @dataclass
 class Outcome:
-    """What an import did (or, in a dry run, would do)."""
+    """What an import did (or, in a dry run, would do): services written, what it could not
+    keep as given (warnings, by field path) and what it kept but does not use (notices)."""
 
     services: int
     warnings: list[str]
+    notices: list[str] = field(default_factory=list)
+
+
+STRICT = ("--strict: nothing is imported while a value would not be kept as given; "
+          "the import would change or not keep:")
 
 
 def import_records(records: list[Record], schema_dir: str, *, dry_run: bool = False,
-                   progress: Callable[[int], None] | None = None) -> Outcome:
+                   progress: Callable[[int], None] | None = None,
+                   strict: bool = False) -> Outcome:
     """Validate these records and write them all in one transaction, or nothing (dry_run:
-    validate only). A large import runs on every core (exchange/parallel.py)."""
+    validate only; strict: nothing either when any value would be changed or not kept). A
+    large import of services runs on every core (exchange/parallel.py)."""
     from webapp.exchange import parallel  # it builds on this module
 
-    if parallel.worth_it(len(records)):
+    if parallel.worth_it(len(records)) and all(r.kind == "service" and not r.keep_extras
+                                               for r in records):
+        if strict:
+            checked = parallel.run(records, schema_dir, dry_run=True)
+            if checked.warnings:
+                raise ImportError_([STRICT, *checked.warnings])
         return parallel.run(records, schema_dir, dry_run=dry_run, progress=progress)
     with bulk.paused_gc():
         rows = build_rows(records, schema_dir, progress)
+        if strict and rows.warnings:
+            db.session.rollback()
+            raise ImportError_([STRICT, *rows.warnings])
         if dry_run:
             db.session.rollback()
-            return Outcome(len(rows.services), rows.warnings)
-        return Outcome(commit_rows(rows), rows.warnings)
+            return Outcome(len(rows.services), rows.warnings, rows.notices)
+        return Outcome(commit_rows(rows), rows.warnings, rows.notices)
 
 
 def commit_rows(rows: Rows) -> int:

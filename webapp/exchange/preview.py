@@ -145,6 +145,8 @@ def validate(p: Plan, schema_dir: str) -> importer.Rows | None:
     """Run the HSDS import's own checks on the rows that would be written."""
     if p.errors:
         return None
+    for rec in p.records:
+        rec.keep_extras = True  # a row says only what the sheet's columns hold
     try:
         return importer.build_rows(p.records, schema_dir)
     except importer.ImportError_ as exc:

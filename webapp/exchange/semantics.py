@@ -118,3 +118,36 @@ def check(rec: dict[str, Any]) -> list[str]:
                                                                                country)):
         errs.append("field 'haven_country': must be a two-letter upper-case country code")
     return errs
+
+
+def check_kind(kind: str, rec: dict[str, Any]) -> list[str]:
+    """check() for a record of any HSDS kind: a service's checks for each service it holds
+    (an organisation's services, a service_at_location's service and its place), web and
+    e-mail addresses for an organisation."""
+    if kind == "service":
+        return check(rec)
+    if kind == "organization":
+        errs = [e.replace("field 'organization/", "field '", 1)
+                for e in addresses({"organization": rec})]
+        for i, svc in enumerate(rec.get("services") or []):
+            if isinstance(svc, dict):
+                errs += _within(f"services/{i}/", check(svc))
+        return errs
+    if kind == "service_at_location":
+        svc = rec.get("service")
+        svc = svc if isinstance(svc, dict) else {}
+        place = {k: v for k, v in rec.items() if k != "service"}
+        sals = list(svc.get("service_at_locations") or [])
+        errs = check({**svc, "service_at_locations": [*sals, place]})
+        mine = f"field 'service_at_locations/{len(sals)}"
+        return [e.replace(mine + "/", "field '", 1).replace(mine + "'", "field '(record)'", 1)
+                if e.startswith(mine) else _within("service/", [e])[0] for e in errs]
+    if kind in ("taxonomy", "taxonomy_term"):
+        return []
+    return [f"an HSDS {kind} is imported within the organization, service or "
+            "service_at_location it belongs to"]
+
+
+def _within(prefix: str, errs: list[str]) -> list[str]:
+    """Errors about a nested object, their field paths from the record's top."""
+    return [e.replace("field '", f"field '{prefix}", 1) for e in errs]

@@ -1,4 +1,7 @@
-"""Where import records come from: a JSON file, a folder, or an HSDS CSV datapackage."""
+"""Where import records come from: a JSON file, a folder, or an HSDS CSV datapackage; and
+what kind of HSDS record each is (service, organization, service_at_location, taxonomy,
+taxonomy_term), from its file's name (organization_full.json, taxonomy_term_list.json,
+services.json …) or else from its properties."""
 
 from __future__ import annotations
 
@@ -19,13 +22,55 @@ class ImportError_(ValueError):
         self.errors = errors
 
 
+# File names start with their kind (plural or not, _full, _list …); longest first.
+_FILE_KINDS = (("service_at_location", "service_at_location"), ("service", "service"),
+               ("organization", "organization"), ("taxonomy_term", "taxonomy_term"),
+               ("taxonomies", "taxonomy"), ("taxonomy", "taxonomy"), ("location", "location"))
+# Properties only an organization has (a service has status, which HSDS requires).
+_ORGANIZATION_ONLY = frozenset({"website", "tax_status", "tax_id", "year_incorporated",
+                                "legal_status", "logo", "parent_organization_id", "programs",
+                                "organization_identifiers", "services", "locations",
+                                "additional_websites"})
+_TERM_ONLY = frozenset({"code", "parent_id", "taxonomy", "taxonomy_detail", "taxonomy_id",
+                        "term_uri", "language"})
+_TAXONOMY = frozenset({"id", "name", "description", "uri", "version", "metadata"})
+
+
+def kind_of_file(path: Path) -> str | None:
+    """The kind of HSDS record a file holds, when its name says."""
+    stem = path.stem.lower()
+    return next((kind for prefix, kind in _FILE_KINDS if stem.startswith(prefix)), None)
+
+
+def kind_of_record(data: Any) -> str:
+    """The kind of HSDS record an object is, from its properties (a service when nothing
+    says otherwise: its schema then names what is missing)."""
+    if not isinstance(data, dict) or "status" in data:
+        return "service"
+    keys = data.keys()
+    if "service" in keys or "location" in keys or {"service_id", "location_id"} <= keys:
+        return "service_at_location"
+    if keys & _ORGANIZATION_ONLY:
+        return "organization"
+    if keys & _TERM_ONLY:
+        return "taxonomy_term"
+    if keys <= _TAXONOMY and keys & {"uri", "version"}:
+        return "taxonomy"
+    return "service"
+
+
 @dataclass
 class Record:
-    """One service object and where it came from (for error messages)."""
+    """One HSDS record, its kind and where it came from (for error messages).
+
+    keep_extras: the record says only part of what is stored (an editor's form, a
+    spreadsheet row): what it does not model stays as stored, not emptied."""
 
     source: str
     index: int
     data: Any
+    kind: str = "service"
+    keep_extras: bool = False
 
     def label(self) -> str:
         """'file: record N (id …, "name")' for error messages."""
@@ -63,4 +108,6 @@ def read_records(path: Path) -> list[Record]:
     if isinstance(doc, dict) and isinstance(doc.get("contents"), list):
         doc = doc["contents"]
     items = doc if isinstance(doc, list) else [doc]
-    return [Record(str(path), i + 1, item) for i, item in enumerate(items)]
+    named = kind_of_file(path)
+    return [Record(str(path), i + 1, item, named or kind_of_record(item))
+            for i, item in enumerate(items)]

@@ -82,6 +82,7 @@ class Organization(db.Model):  # type: ignore[name-defined,misc]
     description: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str | None] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(Text)
+    hsds_extra: Mapped[str | None] = mapped_column(Text)
     services: Mapped[list[Service]] = relationship(back_populates="organization")
 
 
@@ -94,6 +95,7 @@ class Taxonomy(db.Model):  # type: ignore[name-defined,misc]
     description: Mapped[str] = mapped_column(Text, default="")
     uri: Mapped[str | None] = mapped_column(Text)
     version: Mapped[str | None] = mapped_column(String(50))
+    hsds_extra: Mapped[str | None] = mapped_column(Text)
 
 
 class TaxonomyTerm(db.Model):  # type: ignore[name-defined,misc]
@@ -106,6 +108,9 @@ class TaxonomyTerm(db.Model):  # type: ignore[name-defined,misc]
     code: Mapped[str] = mapped_column(String(200), index=True)
     name: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
+    # As the source gives it; no foreign key: a term may name a parent the data leaves out.
+    parent_id: Mapped[str | None] = mapped_column(HsdsId(), index=True)
+    hsds_extra: Mapped[str | None] = mapped_column(Text)
     taxonomy: Mapped[Taxonomy | None] = relationship()
 
 
@@ -148,6 +153,8 @@ class Service(db.Model):  # type: ignore[name-defined,misc]
     free: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     always_open: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # HSDS properties Haven does not model, verbatim (JSON): see exchange/extras.py
+    hsds_extra: Mapped[str | None] = mapped_column(Text)
 
     organization: Mapped[Organization | None] = relationship(back_populates="services")
     terms: Mapped[list[TaxonomyTerm]] = relationship(secondary=service_terms)
@@ -210,6 +217,7 @@ class Location(db.Model):  # type: ignore[name-defined,misc]
     city: Mapped[str | None] = mapped_column(Text)
     region: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(String(2))
+    hsds_extra: Mapped[str | None] = mapped_column(Text)
 
 
 class ServiceAtLocation(db.Model):  # type: ignore[name-defined,misc]
@@ -222,6 +230,7 @@ class ServiceAtLocation(db.Model):  # type: ignore[name-defined,misc]
     )
     location_id: Mapped[str] = mapped_column(ForeignKey("location.id"), index=True)
     description: Mapped[str | None] = mapped_column(Text)
+    hsds_extra: Mapped[str | None] = mapped_column(Text)
     service: Mapped[Service] = relationship(back_populates="locations")
     location: Mapped[Location] = relationship()
 
@@ -241,6 +250,7 @@ class Phone(db.Model):  # type: ignore[name-defined,misc]
     type: Mapped[str] = mapped_column(String(20), default="voice")
     description: Mapped[str | None] = mapped_column(Text)
     language_codes: Mapped[str] = mapped_column(Text, default="")
+    hsds_extra: Mapped[str | None] = mapped_column(Text)
     service: Mapped[Service] = relationship(back_populates="phones")
     __table_args__ = {"sqlite_with_rowid": False}
 
@@ -264,6 +274,10 @@ class Schedule(db.Model):  # type: ignore[name-defined,misc]
     valid_from: Mapped[str | None] = mapped_column(String(20))
     valid_to: Mapped[str | None] = mapped_column(String(20))
     description: Mapped[str | None] = mapped_column(Text)
+    # Set for the service's hours at one of its places (the HSDS service_at_location's
+    # schedules): they count for open-now, and are served with that place.
+    service_at_location_id: Mapped[str | None] = mapped_column(HsdsId())
+    hsds_extra: Mapped[str | None] = mapped_column(Text)
     service: Mapped[Service] = relationship(back_populates="schedules")
     __table_args__ = {"sqlite_with_rowid": False}
 
@@ -281,6 +295,7 @@ class Language(db.Model):  # type: ignore[name-defined,misc]
     code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+    hsds_extra: Mapped[str | None] = mapped_column(Text)
     service: Mapped[Service] = relationship(back_populates="languages")
     __table_args__ = {"sqlite_with_rowid": False}
 
