@@ -360,3 +360,144 @@ def test_a_confidential_street_never_leaves_even_in_extras(app: Flask, runner: F
     served = api(app, f"/services/{doc['id']}")["service_at_locations"][0]["location"]
     assert "addresses" not in served and "transportation" not in served
     assert (served["latitude"], served["longitude"]) != (51.50741, -0.12783)
+
+
+def test_term_hierarchy_as_given(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    """parent_id finds a term's children, top_only the terms without a parent, and
+    taxonomy_id the terms of upstream's taxonomy (terms.hierarchy, which /taxonomy_terms
+    reads the two parameters with)."""
+    from flask import request
+
+    from webapp.exchange import terms
+
+    parent = {"id": "0bc248fa-dc27-4650-9ba4-8f1a24ef16a2", "code": "top", "name": "Top",
+              "description": "A top term", "taxonomy_id": "5c4d79d7-cc55-470e-9f1f-8cad074e4892"}
+    child = example("3.0", "taxonomy_term.json")
+    write(tmp_path, "taxonomy_terms.json", [parent, child])
+    write(tmp_path, "taxonomy.json", example("3.0", "taxonomy.json"))
+    imported(runner, tmp_path, "--strict")
+    tax = child["taxonomy_detail"]["id"]
+    assert {t["id"] for t in api(app, f"/taxonomy_terms?taxonomy_id={tax}")["contents"]} == {
+        parent["id"], child["id"]}
+
+    def found(query: str) -> set[str]:
+        with app.test_request_context("/?" + query):
+            stmt = terms.hierarchy(select(TaxonomyTerm.id), request.args)
+            return set(db.session.scalars(stmt.where(TaxonomyTerm.taxonomy_id == tax)))
+
+    assert found(f"parent_id={parent['id']}") == {child["id"]}
+    assert found(f"parent_id={parent['id'].upper()}") == {child["id"]}
+    assert found("top_only=true") == {parent["id"]}
+    assert found("top_only=0") == {parent["id"], child["id"]}
+
+
+def test_a_partial_record_keeps_what_it_does_not_say(app: Flask, runner: FlaskCliRunner) -> None:
+    """A record that says only part of a listing (an editor's form, a sheet row:
+    keep_extras) leaves the stored extras as they are, its phones' and places' included."""
+    from webapp.exchange import importer
+
+    doc = example("3.0", "service_full.json")
+    imported(runner, REFERENCE / "hsds-3.0" / "examples" / "service_full.json")
+    before = api(app, f"/services/{doc['id']}")
+    partial = {k: doc[k] for k in ("id", "name", "status", "description")}
+    partial["name"] = "Community Counselling (edited)"
+    partial["phones"] = [{"id": doc["phones"][0]["id"], "number": "+44 1234 999999",
+                          "languages": [{"id": "2989d3ed-c547-48f8-8f9d-432d81c7892e",
+                                         "code": "ur"}]}]
+    partial["service_at_locations"] = [{k: v for k, v in doc["service_at_locations"][0].items()
+                                        if k not in ("contacts", "phones")}]
+    partial["organization_id"] = doc["organization"]["id"]
+    with app.app_context():
+        rows = importer.build_rows([importer.Record("editor", 1, partial, keep_extras=True)],
+                                   app.config["HSDS_SCHEMA_DIR"])
+        importer.commit_rows(rows)
+    after = api(app, f"/services/{doc['id']}")
+    assert after["name"] == "Community Counselling (edited)"
+    assert after["phones"][0]["number"] == "+44 1234 999999"
+    for name in ("contacts", "funding", "program", "required_documents", "metadata",
+                 "cost_options", "wait_time", "accreditations", "service_areas"):
+        assert after[name] == before[name], name
+    assert after["phones"][0]["languages"] == before["phones"][0]["languages"]
+    assert after["service_at_locations"][0]["contacts"] == \
+        before["service_at_locations"][0]["contacts"]
+
+
+def _set(path: str, value: Any) -> Any:
+    """A mutation setting one value (path as leaves() writes it) of a copy of the record."""
+    def mutate(doc: dict[str, Any]) -> None:
+        parts = re.findall(r"[^.\[\]]+|\[\d+\]", path)
+        obj: Any = doc
+        for part in parts[:-1]:
+            obj = obj[int(part[1:-1])] if part.startswith("[") else obj[part]
+        last = parts[-1]
+        obj[int(last[1:-1]) if last.startswith("[") else last] = value
+    return mutate
+
+
+def _twice(name: str) -> Any:
+    def mutate(doc: dict[str, Any]) -> None:
+        doc[name].append(copy.deepcopy(doc[name][0]))
+    return mutate
+
+
+SAL = "service_at_locations[0]"
+LOC = f"{SAL}.location"
+TERM = "attributes[0].taxonomy_term"
+
+
+@pytest.mark.parametrize(("mutate", "named"), [
+    # given otherwise, kept as given: nothing to say
+    (_set("phones[0].type", "VOICE"), set()),
+    (_set("languages[0].code", "UR"), set()),
+    (_set("last_modified", "2023-03-15T11:30:45.5+01:00"), set()),
+    (_set(f"{LOC}.addresses[0].country", "us"),  # and the organisation's copy says "US"
+     {"organization.locations[0].addresses[0].country"}),
+    (_set("x_local", {"rating": [1, 2]}), set()),
+    (_set(f"{LOC}.latitude", 91), {"organization.locations[0].latitude"}),
+    # changed or not kept: named
+    (_set("id", "AC148810-D857-441C-9679-408F346DE14B"), {"id"}),
+    (_set("contacts[0].id", "1E7EFCE3-639B-4880-940C-B95CD30CDB50"), {"contacts[0].id"}),
+    (_twice("languages"), {"languages[1]"}),
+    (_twice("schedules"), {"schedules[1]"}),
+    (_set("languages[0]", {"id": "2989d3ed-c547-48f8-8f9d-432d81c7892e", "note": "?"}),
+     {"languages[0]"}),
+    (_set("haven_space", {"status": "full"}), {"haven_space"}),
+    (_set(f"{LOC}.haven_area", {"city": "Elsewhere"}), {f"{LOC}.haven_area.city"}),
+    (_set(f"{TERM}.taxonomy", "haven-categories"), set()),
+    (_set(f"{TERM}.description", ""), {f"{TERM}.description"}),
+    (_set("organization.services", [{"id": "5e1f0c2a-7d3b-4e8f-9a1b-2c3d4e5f6a7b"}]),
+     {"organization.services"}),
+])
+def test_nothing_is_lost_unnamed(app: Flask, mutate: Any, named: set[str]) -> None:
+    """Whatever a record gives, each value that does not come back from the API as given is
+    under a field path the import named, and the import names no more than that."""
+    from webapp.exchange import importer
+
+    doc = example("3.0", "service_full.json")
+    mutate(doc)
+    with app.app_context():
+        done = importer.import_records([importer.Record("t.json", 1, doc)],
+                                       app.config["HSDS_SCHEMA_DIR"])
+    said = {re.match(r".*?\): (\S+): (?:changed|not kept)", w).group(1)  # type: ignore[union-attr]
+            for w in done.warnings}
+    assert said == named, done.warnings
+    gone = lost(doc, api(app, f"/services/{doc['id'].lower()}"))
+    differs = {p.split(": ")[0] for p in gone["changed"]} | set(gone["dropped"])
+    assert all(any(p == n or p.startswith((n + ".", n + "[")) for n in said)
+               for p in differs), (differs, said)
+
+
+def test_haven_to_haven_with_nothing_to_say(app: Flask, runner: FlaskCliRunner,
+                                            tmp_path: Path) -> None:
+    """Haven's own export (a folder: services, organisations, taxonomies, terms) imports
+    back under --strict with nothing to warn about, and exports again the same."""
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+    first = exported(runner, tmp_path / "one")
+    said = imported(runner, tmp_path / "one" / "export", "--strict")
+    assert "warning" not in said and "note" not in said
+    again = exported(runner, tmp_path / "two")
+    assert len(first["services.json"]) >= 100
+    for name, records in first.items():
+        for rid, record in records.items():
+            assert lost(record, again[name][rid]) == NOTHING, (name, rid)

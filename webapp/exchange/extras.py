@@ -90,6 +90,21 @@ class Notes:
         self.notices.append(f"{path}: {text}")
 
 
+def leaves(value: Any, path: str = "") -> dict[str, Any]:
+    """Every leaf of a JSON value by its path (a.b[0].c); an empty list or object is one."""
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(leaves(v, key(path, k)))
+        return out
+    if isinstance(value, list) and value:
+        out = {}
+        for i, v in enumerate(value):
+            out.update(leaves(v, index(path, i)))
+        return out
+    return {path: value}
+
+
 def lower_ids(value: Any, path: str, notes: Notes | None) -> Any:
     """A copy with every uuid under an `id` or `…_id` key in lower case, as Haven keeps ids
     (PostgreSQL's uuid type answers so), each change noted."""

@@ -131,6 +131,9 @@ def _upsert(model: Any, rows: list[dict[str, Any]], existing: set[str] | None = 
         existing = _existing(model, [r["id"] for r in rows])
     new = [r for r in rows if r["id"] not in existing]
     old = [r for r in rows if r["id"] in existing]
+    if any("hsds_extra" in r for r in new):  # one shape for the batch (a stub has none)
+        for r in new:
+            r.setdefault("hsds_extra", None)
     if new:
         bulk.insert_rows(model.__table__, new)
     if old:

@@ -76,6 +76,7 @@ def location(shaper: Shaper, loc: dict[str, Any], path: str,
     before = shaper.rows.locations.get(loc_id)
     if before is not None and row["organization_id"] is None:
         row["organization_id"] = before["organization_id"]  # named by its organisation
+    shaper.again("location", loc_id, loc, path)
     shaper.rows.locations[loc_id] = shaper.with_extras(row, extra, path)
     return loc_id
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from webapp import bulk, clock
-from webapp.directory import hours, taxonomy
+from webapp.directory import hours
 from webapp.exchange import extras, semantics
 from webapp.exchange.extras import GIVEN, REF, index, key
 from webapp.exchange.sources import Record
@@ -35,9 +35,6 @@ SCHEDULE = frozenset({"id", "service_id", "service_at_location_id", "freq", "byd
                       "description", "haven_timezone"})
 LANGUAGE = frozenset({"id", "service_id", "code", "name", "note"})
 ATTRIBUTE = frozenset({"taxonomy_term", "taxonomy_term_id"})
-TERM = frozenset({"id", "code", "name", "description", "taxonomy", "taxonomy_id", "parent_id",
-                  "taxonomy_detail"})
-TAXONOMY = frozenset({"id", "name", "description", "uri", "version"})
 
 
 @dataclass
@@ -62,6 +59,9 @@ class Rows:
     # (label of the place, location id) of service_at_locations that name their location
     # by id alone: the import checks it is stored or imported too
     places_by_id: list[tuple[str, str]] = field(default_factory=list)
+    # (kind, id) -> (record label, path, object) of the last copy of an organisation,
+    # location, term or taxonomy given (several records may each carry one): the last wins
+    given: dict[tuple[str, str], tuple[str, str, Any]] = field(default_factory=dict)
     # table name -> its rows made ready for the driver, in place of the list above (an
     # import's worker processes prepare phones, schedules and the other parts: see parallel)
     ready: dict[str, bulk.Prepared] = field(default_factory=dict)
@@ -129,8 +129,9 @@ class Shaper:
     """Turns the objects of one record into rows, noting what it cannot keep as given."""
 
     def __init__(self, rows: Rows, known_terms: dict[str, str], *, keep_extras: bool = False,
-                 streets: set[str] | None = None) -> None:
+                 streets: set[str] | None = None, label: str = "") -> None:
         self.rows = rows
+        self.label = label
         self.known_terms = known_terms
         self.keep = keep_extras  # a partial record (the editor's): stored extras stay
         self.streets = streets or set()
@@ -144,6 +145,26 @@ class Shaper:
             row["hsds_extra"] = extras.dumps(
                 extras.scrubbed(extra, self.streets, path, self.notes))
         return row
+
+    def again(self, kind: str, rid: str, obj: dict[str, Any], path: str) -> None:
+        """Note each value of an earlier copy of this record that this later one, which is
+        kept, gives otherwise (the same location nested in two services, say)."""
+        before = self.rows.given.get((kind, rid))
+        self.rows.given[(kind, rid)] = (self.label, path, obj)
+        if before is None or before[2] == obj:
+            return
+        label, where, old = before
+        new = extras.leaves(obj)
+        for leaf, value in extras.leaves(old).items():
+            if leaf not in new or new[leaf] != value:
+                kept = f"→ {extras.shown(new[leaf])}" if leaf in new else "(not given there)"
+                here = path or "(record)"
+                if label != self.label:
+                    here = f"{self.label}: {here}"
+                self.rows.warnings.append(
+                    f"{label}: {key(where, leaf) if leaf else where or '(record)'}: changed "
+                    f"{extras.shown(value)} {kept}: the same {kind} is given again at {here}, "
+                    "which is kept")
 
     def ident(self, obj: dict[str, Any], path: str, name: str = "id") -> Any:
         """obj[name] as stored (a uuid in lower case), a change of case noted."""
@@ -290,6 +311,8 @@ class Shaper:
     def _attributes(self, rec: dict[str, Any], sid: str, path: str) -> list[Any]:
         """Link the service to its attributes' terms; returns the attributes as its extras
         keep them (each linked one a reference to its term)."""
+        from webapp.exchange import terms  # it builds on this module
+
         kept: list[Any] = []
         linked: set[str] = set()
         for i, attr in enumerate(rec.get("attributes") or []):
@@ -298,7 +321,7 @@ class Shaper:
                                                                    "taxonomy_term_id")
             item = extras.split(attr, ATTRIBUTE, where, self.notes)
             if isinstance(term, dict):
-                term_id = self.term(term, key(where, "taxonomy_term"))
+                term_id = terms.term(self, term, key(where, "taxonomy_term"))
                 if given_id and given_id != term_id:
                     self.notes.changed(key(where, "taxonomy_term_id"), given_id, term_id)
             elif given_id in self.known_terms or given_id in self.rows.terms:
@@ -317,7 +340,7 @@ class Shaper:
             kept.append({REF: "attribute", "term": term_id, **item})
         return kept
 
-    # organisations and taxonomies -----------------------------------------------------
+    # organisations ----------------------------------------------------------------------
 
     def organization(self, org: dict[str, Any], path: str, *, nested: bool) -> str:
         """Shape an organization object: its row, its locations, and (a record of its own,
@@ -338,52 +361,9 @@ class Shaper:
             for i, svc in enumerate(org.get("services") or []):
                 if isinstance(svc, dict):
                     self.service(svc, index(key(path, "services"), i), oid)
+        self.again("organization", oid, org, path)
         self.rows.organizations[oid] = self.with_extras(row, extra, path)
         return str(oid)
-
-    def taxonomy(self, tax: dict[str, Any], path: str) -> str:
-        """Shape a taxonomy object into its row."""
-        tid = self.ident(tax, path)
-        row = {"id": tid, "name": tax["name"], "description": tax.get("description", ""),
-               "uri": tax.get("uri"), "version": tax.get("version")}
-        self.rows.taxonomies[tid] = self.with_extras(row, extras.split(tax, TAXONOMY, path,
-                                                                 self.notes), path)
-        return str(tid)
-
-    def term(self, term: dict[str, Any], path: str) -> str:
-        """Shape a taxonomy_term object (and its taxonomy) into rows; returns its id."""
-        tax_name = str(term.get("taxonomy") or "")
-        detail = term.get("taxonomy_detail")
-        extra = extras.split(term, TERM, path, self.notes)
-        tax_id = self.ident(term, path, "taxonomy_id")
-        if isinstance(detail, dict) and isinstance(detail.get("id"), str):
-            detail_id = self.taxonomy(detail, key(path, "taxonomy_detail"))
-            extra["taxonomy_detail"] = {REF: "taxonomy", "id": detail_id}
-            tax_id = tax_id or detail_id
-        elif detail is not None:
-            extra["taxonomy_detail"] = detail
-        if tax_name and not tax_id:
-            tax_id = taxonomy.taxonomy_id(tax_name)
-        if tax_id and tax_id not in self.rows.taxonomies:
-            # Named, not described: written only if no taxonomy has this id (_stub).
-            self.rows.taxonomies[tax_id] = {"id": tax_id, "name": tax_name or tax_id,
-                                            "description": tax_name or "", "uri": None,
-                                            "version": None, "hsds_extra": None, "_stub": True}
-        code = str(term.get("code") or term.get("name") or "")
-        term_id = self.ident(term, path)
-        if (tax_name, code) in taxonomy.BY_CODE:
-            # Haven's own terms keep Haven's stable ids whatever the file calls them.
-            haven_id = taxonomy.BY_CODE[(tax_name, code)].id
-            if haven_id != term_id:
-                self.notes.changed(key(path, "id"), term["id"], haven_id)
-            term_id = haven_id
-        if term.get("description") == "" and term.get("name"):
-            self.notes.changed(key(path, "description"), "", term["name"])
-        row = {"id": term_id, "taxonomy_id": tax_id, "taxonomy_name": tax_name, "code": code,
-               "name": term.get("name", ""), "description": term.get("description", ""),
-               "parent_id": self.ident(term, path, "parent_id")}
-        self.rows.terms[term_id] = self.with_extras(row, extra, path)
-        return str(term_id)
 
     def finish(self) -> None:
         """What each service's schedules decide: open around the clock, its time zone."""
@@ -401,22 +381,22 @@ def collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str], *,
             where: str | None = None) -> list[str]:
     """Turn one validated HSDS record of this kind into rows; returns any reference errors.
     What it cannot keep as given goes to rows.warnings, each line starting with where."""
-    from webapp.exchange import places  # it builds on this module
+    from webapp.exchange import places, terms  # they build on this module
 
+    label = where or f"record (id {rec.get('id')})"
     shaper = Shaper(rows, known_terms, keep_extras=keep_extras,
-                    streets=extras.confidential_streets(rec))
+                    streets=extras.confidential_streets(rec), label=label)
     if kind == "organization":
         shaper.organization(rec, "", nested=False)
     elif kind == "service_at_location":
         places.service_at_location_record(shaper, rec)
     elif kind == "taxonomy":
-        shaper.taxonomy(rec, "")
+        terms.taxonomy(shaper, rec, "")
     elif kind == "taxonomy_term":
-        shaper.term(rec, "")
+        terms.term(shaper, rec, "")
     else:
         shaper.service(rec, "")
     shaper.finish()
-    label = where or f"record (id {rec.get('id')})"
     rows.warnings.extend(f"{label}: {line}" for line in shaper.notes.changes)
     rows.notices.extend(f"{label}: {line}" for line in shaper.notes.notices)
     return shaper.errs
