@@ -12,12 +12,14 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.cli.common import database_refusal, fail, failing_on, migrate_first
+from webapp.cli.sync import sync_cmd
 from webapp.exchange import importer, preview, sheets
 from webapp.exchange import services as exchange
 from webapp.extensions import db
 from webapp.search import memindex
 
 group = AppGroup("services", help="Import, export and seed directory data (HSDS 3.0).")
+group.add_command(sync_cmd)  # mirror another HSDS API (webapp/cli/sync.py)
 
 
 @group.command("import")

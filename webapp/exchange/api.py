@@ -26,6 +26,8 @@ from webapp.exchange import api_document, api_records, hsds
 from webapp.exchange.api_params import (
     MAX_MINIMAL,
     id_list,
+    inactive_ids,
+    include_inactive,
     listing,
     page_size,
     query_args,
@@ -70,7 +72,8 @@ def meta() -> Response:
 @bp.route("/services")
 def services() -> Response:
     """A page of services: search, page, per_page, taxonomy_term_id, taxonomy_id,
-    organization_id, modified_after, full, minimal (id and modification time only)."""
+    organization_id, modified_after, full, minimal (id and modification time only),
+    include_inactive (closed services last, with their status)."""
     minimal = search.flag(request.args, "minimal")
     search_text()
     args = query_args()
@@ -81,6 +84,8 @@ def services() -> Response:
     page, per_page = (page_size(1000, MAX_MINIMAL) if minimal
                       else (params.page, params.per_page))
     ids = search.ranked_ids(params, home_country=current_app.config["HAVEN_COUNTRY"])
+    if include_inactive(request.args, params):
+        ids += inactive_ids(params)
 
     def items(offset: int, limit: int) -> list[dict[str, Any]]:
         chunk = ids[offset:offset + limit]

@@ -8,7 +8,13 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, url_for
 
 from webapp.exchange import hsds
-from webapp.exchange.api_params import ID_LIST, MAX_MINIMAL, MAX_PAGE, MAX_PROXIMITY
+from webapp.exchange.api_params import (
+    ID_LIST,
+    INACTIVE_FILTERS,
+    MAX_MINIMAL,
+    MAX_PAGE,
+    MAX_PROXIMITY,
+)
 from webapp.search import search
 
 
@@ -28,6 +34,16 @@ ERROR_SCHEMA = {
 }
 
 
+# Haven's addition, so a mirror learns of closures: the official lists leave them out.
+INCLUDE_INACTIVE = {
+    "name": "include_inactive", "in": "query", "required": False,
+    "description": ("true: the list ends with the services that are no longer listed "
+                    "(status inactive or defunct), with their status, so a mirror can retire "
+                    "them. Only " + ", ".join(INACTIVE_FILTERS) + " narrow such a list."),
+    "schema": {"type": "boolean"},
+}
+
+
 def _refusal(description: str) -> dict[str, Any]:
     return {"description": description, "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -36,14 +52,18 @@ def _refusal(description: str) -> dict[str, Any]:
 def served_document(doc: dict[str, Any], base_url: str) -> dict[str, Any]:
     """The official document with what Haven deliberately adds to it: this server, its
     refusals (the official one lists only 200s; Haven answers a JSON 400 naming a parameter
-    it cannot answer and a 404 for an unknown id), the bounds it keeps on the parameters it
-    reads, format=ndjson's media type, and the service_at_location that
+    it cannot answer and a 404 for an unknown id), include_inactive, the bounds it keeps on
+    the parameters it reads, format=ndjson's media type, and the service_at_location that
     /service_at_locations/{id} answers (the official document names a service there)."""
     doc["info"] = {"title": "Haven directory: HSDS read API", "version": hsds.HSDS_VERSION,
                    "description": "Open Referral HSDS 3.0 read API of this Haven directory."}
     doc["servers"] = [{"url": base_url}]
     doc["components"]["schemas"]["Error"] = ERROR_SCHEMA
     params = doc["components"]["parameters"]
+    params["include_inactive"] = INCLUDE_INACTIVE
+    for path in ("/services", "/service_at_locations"):
+        doc["paths"][path]["get"]["parameters"].append(
+            {"$ref": "#/components/parameters/include_inactive"})
     for param in params.values():
         param["allowEmptyValue"] = True  # an empty value is the same as none
     params["page"]["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}

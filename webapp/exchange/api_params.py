@@ -5,6 +5,7 @@ it, so none of them imports another."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -12,8 +13,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Response, jsonify, request, stream_with_context
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, select
 
+from webapp.extensions import db
+from webapp.models import Service, TaxonomyTerm, service_terms
 from webapp.search import search
 
 VISIBLE = search.VISIBLE_STATUSES
@@ -105,8 +108,54 @@ def query_args() -> Any:
             when = when.astimezone(dt.UTC).replace(tzinfo=None)
         except OverflowError:
             when = dt.datetime.min if when.year < 5000 else dt.datetime.max
-    args["modified_after"] = when.isoformat()
+    args["modified_after"] = on_or_after(when).isoformat()
     return args
+
+
+def on_or_after(when: dt.datetime) -> dt.datetime:
+    """The instant search.parse's strict "modified after" must be given so that it answers
+    "modified on or after when", as the HSDS document means it: a mirror asking from the
+    time of the newest record it saw must get that record again, not lose its neighbours
+    changed in the same second. A datetime counts microseconds, so one less is exact."""
+    return when if when == dt.datetime.min else when - dt.timedelta(microseconds=1)
+
+
+# What a list with include_inactive=true can still be narrowed by: the filters a mirror
+# uses, answered in SQL for the records the search index does not hold.
+INACTIVE_FILTERS = ("modified_after", "organization_id", "taxonomy_id", "taxonomy_term_id")
+
+
+def include_inactive(args: Any, params: search.Params) -> bool:
+    """include_inactive=true: a list ends with the services the search leaves out (status
+    inactive or defunct), with their status, so a mirror learns that a listing closed. Only
+    modified_after and the id filters narrow such a list (search ranks only what is listed)."""
+    if not search.flag(args, "include_inactive"):
+        return False
+    if not dataclasses.replace(params, modified_after=None, organization_ids=[],
+                               taxonomy_ids=[], term_ids=[], page=1,
+                               per_page=20).is_empty():
+        raise search.BadQuery("include_inactive", "combines only with "
+                              + ", ".join(INACTIVE_FILTERS))
+    return True
+
+
+def inactive_ids(params: search.Params) -> list[str]:
+    """The services the search leaves out that match params' modified_after and id filters,
+    oldest change first (so paging a mirror's pull stays put as records close)."""
+    q = select(Service.id).where(Service.status.not_in(VISIBLE))
+    if params.modified_after:
+        q = q.where(Service.last_modified > params.modified_after)
+    if params.organization_ids:
+        q = q.where(Service.organization_id.in_(params.organization_ids))
+    if params.term_ids or params.taxonomy_ids:
+        linked = select(service_terms.c.service_id).join(
+            TaxonomyTerm, TaxonomyTerm.id == service_terms.c.term_id)
+        if params.term_ids:
+            linked = linked.where(TaxonomyTerm.id.in_(params.term_ids))
+        if params.taxonomy_ids:
+            linked = linked.where(TaxonomyTerm.taxonomy_id.in_(params.taxonomy_ids))
+        q = q.where(Service.id.in_(linked))
+    return list(db.session.scalars(q.order_by(Service.last_modified, Service.id)))
 
 
 def listing(total: int, items: Callable[[int, int], list[dict[str, Any]]], page: int,

@@ -18,6 +18,8 @@ from webapp.exchange import hsds
 from webapp.exchange.api_params import (
     MAX_PROXIMITY,
     VISIBLE,
+    inactive_ids,
+    include_inactive,
     listing,
     page_size,
     query_args,
@@ -97,9 +99,9 @@ def _postcode(value: str) -> str:
 
 def service_at_locations() -> Response:
     """A page of service_at_locations: the services filters (search, taxonomy_term_id,
-    taxonomy_id, organization_id, modified_after), full, and postcode (places with that
-    postcode) or postcode + proximity (places within that many metres of its centre, nearest
-    first)."""
+    taxonomy_id, organization_id, modified_after, include_inactive), full, and postcode
+    (places with that postcode) or postcode + proximity (places within that many metres of
+    its centre, nearest first)."""
     search_text()
     params = search.parse(query_args())
     full = search.flag(request.args, "full")
@@ -120,13 +122,14 @@ def service_at_locations() -> Response:
     if metres is not None and centre is None:
         raise search.BadQuery("postcode", "no public listing has this postcode, so it has no "
                               "known centre to measure from")
-    rank = {sid: i for i, sid in enumerate(search.ranked_ids(
-        params, home_country=current_app.config["HAVEN_COUNTRY"]))}
+    ranked = search.ranked_ids(params, home_country=current_app.config["HAVEN_COUNTRY"])
+    if include_inactive(request.args, params):
+        ranked += inactive_ids(params)
+    rank = {sid: i for i, sid in enumerate(ranked)}
+    # Only ranked services' places are kept below, so the ranking says which statuses count.
     stmt = (select(ServiceAtLocation.id, ServiceAtLocation.service_id,
                    Location.public_latitude, Location.public_longitude)
-            .join(Location, Location.id == ServiceAtLocation.location_id)
-            .join(Service, Service.id == ServiceAtLocation.service_id)
-            .where(Service.status.in_(VISIBLE)))
+            .join(Location, Location.id == ServiceAtLocation.location_id))
     if code and metres is None:
         stmt = stmt.where(postcode_column() == code, Location.confidential.is_(False))
     found: list[tuple[float, int, str]] = []

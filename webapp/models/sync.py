@@ -4,12 +4,17 @@ pull from each source has got (so an interrupted pull resumes where it stopped).
 from __future__ import annotations
 
 import datetime as dt
+import json
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, exists, select
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from webapp.extensions import db
-from webapp.models.directory import HsdsId
+from webapp.models.directory import HsdsId, Service
+from webapp.models.editor import ListingRevision
+
+SHOWN_CHARS = 300  # of an upstream value in a conflict, as staff pages show it
 
 
 class SyncOrigin(db.Model):  # type: ignore[name-defined,misc]
@@ -32,6 +37,32 @@ class SyncOrigin(db.Model):  # type: ignore[name-defined,misc]
     # did; None when there is nothing to settle. Listed in the verification queue.
     conflicts: Mapped[str | None] = mapped_column(Text, nullable=True)
     conflict_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # Service.sync_origin: None for a listing made here. The database deletes the origin
+    # with its service (passive: the ORM never tries to empty the key).
+    service: Mapped[Service] = relationship(
+        backref=backref("sync_origin", uselist=False, passive_deletes=True))
+
+    def open_conflicts(self) -> list[tuple[str, str]]:
+        """(field, what upstream says, as compact JSON cut to SHOWN_CHARS) of each field
+        upstream changed after an editor here did, by field name; [] once a person has
+        acted on the listing since (saved or said "still accurate": they decided)."""
+        if not self.conflicts or db.session.scalar(select(decided(self.service_id,
+                                                                      self.conflict_at))):
+            return []
+        found = json.loads(self.conflicts)
+        out = []
+        for name in sorted(found):
+            text = json.dumps(found[name].get("upstream"), ensure_ascii=False)
+            out.append((name, text if len(text) <= SHOWN_CHARS
+                        else text[:SHOWN_CHARS - 1] + "…"))
+        return out
+
+
+def decided(service_id: Any, since: Any) -> Any:
+    """Whether a person changed or verified the listing after `since` (SQL, so a query can
+    use it with columns): a conflict shown before that has been seen and settled."""
+    return exists().where(ListingRevision.service_id == service_id,
+                          ListingRevision.staff_id.is_not(None), ListingRevision.at > since)
 
 
 class SyncCursor(db.Model):  # type: ignore[name-defined,misc]
