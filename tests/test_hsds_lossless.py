@@ -501,3 +501,33 @@ def test_haven_to_haven_with_nothing_to_say(app: Flask, runner: FlaskCliRunner,
     for name, records in first.items():
         for rid, record in records.items():
             assert lost(record, again[name][rid]) == NOTHING, (name, rid)
+
+
+def test_strict_on_every_core_too(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large import (on worker processes) names what it changes and, under --strict,
+    writes nothing, as on one core."""
+    from webapp.exchange import importer, parallel
+
+    monkeypatch.setattr(parallel, "FROM", 10)
+    monkeypatch.setattr(parallel, "CHUNK", 7)
+    if not parallel.worth_it(20):
+        pytest.skip("one core")
+    base = example("3.0", "service_list.json")["contents"][0]
+    docs = []
+    for n in range(20):
+        doc = copy.deepcopy(base)
+        doc["id"] = f"00000000-0000-4000-8000-{n:012d}"
+        docs.append(doc)
+    docs[13]["program"]["id"] = docs[13]["program"]["id"].upper()
+    records = [importer.Record("big.json", i + 1, d) for i, d in enumerate(docs)]
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Service))
+        with pytest.raises(importer.ImportError_) as refused:
+            importer.import_records(records, app.config["HSDS_SCHEMA_DIR"], strict=True)
+        assert any("program.id: changed" in e for e in refused.value.errors)
+        assert db.session.scalar(select(func.count()).select_from(Service)) == before
+        done = importer.import_records(records, app.config["HSDS_SCHEMA_DIR"])
+        assert [w.split("): ")[-1] for w in done.warnings] == [
+            f'program.id: changed "{docs[13]["program"]["id"]}" → '
+            f'"{docs[13]["program"]["id"].lower()}"']
+        assert db.session.scalar(select(func.count()).select_from(Service)) == before + 20

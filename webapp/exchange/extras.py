@@ -106,27 +106,41 @@ def leaves(value: Any, path: str = "") -> dict[str, Any]:
 
 
 def lower_ids(value: Any, path: str, notes: Notes | None) -> Any:
-    """A copy with every uuid under an `id` or `…_id` key in lower case, as Haven keeps ids
-    (PostgreSQL's uuid type answers so), each change noted."""
+    """value with every uuid under an `id` or `…_id` key in lower case, as Haven keeps ids
+    (PostgreSQL's uuid type answers so), each change noted; value itself when none changes
+    (an import calls this for every object: most have nothing to change)."""
     if isinstance(value, dict):
-        out = {}
+        out: dict[str, Any] | None = None
         for k, v in value.items():
-            where = key(path, k)
-            if (isinstance(v, str) and (k == "id" or k.endswith("_id")) and is_uuid(v)
-                    and v != v.lower()):
-                if notes is not None:
-                    notes.changed(where, v, v.lower())
-                v = v.lower()
-            out[k] = lower_ids(v, where, notes)
-        return out
+            if isinstance(v, str):
+                if (k == "id" or k.endswith("_id")) and v != v.lower() and is_uuid(v):
+                    if notes is not None:
+                        notes.changed(key(path, k), v, v.lower())
+                    new: Any = v.lower()
+                else:
+                    continue
+            elif isinstance(v, dict | list):
+                new = lower_ids(v, key(path, k), notes)
+                if new is v:
+                    continue
+            else:
+                continue
+            if out is None:
+                out = dict(value)
+            out[k] = new
+        return value if out is None else out
     if isinstance(value, list):
-        return [lower_ids(v, index(path, i), notes) for i, v in enumerate(value)]
+        items = [lower_ids(v, index(path, i), notes) if isinstance(v, dict | list) else v
+                 for i, v in enumerate(value)]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     return value
 
 
 def split(obj: dict[str, Any], modeled: frozenset[str], path: str,
           notes: Notes | None) -> dict[str, Any]:
     """The properties of obj that Haven does not model, ids in lower case."""
+    if obj.keys() <= modeled:
+        return {}  # most objects: nothing to copy or walk
     found: dict[str, Any] = lower_ids({k: v for k, v in obj.items() if k not in modeled}, path,
                                       notes)
     return found
@@ -167,11 +181,13 @@ def scrubbed(extra: dict[str, Any], streets: set[str], path: str,
 
 
 def confidential_streets(record: Any) -> set[str]:
-    """The (case-folded) street addresses of every confidential location in a record."""
+    """The (case-folded) street addresses of every confidential location in an HSDS record
+    (where HSDS nests locations: service_at_locations, an organisation's list, a
+    service_at_location's own, and in the services and organisation a record holds)."""
     found: set[str] = set()
-    for obj in _objects(record):
-        if obj.get("confidential") is True:
-            for addr in obj.get("addresses") or []:
+    for place in _places(record):
+        if place.get("confidential") is True:
+            for addr in place.get("addresses") or []:
                 if isinstance(addr, dict):
                     street = str(addr.get("address_1") or "").strip().casefold()
                     if len(street) >= STREET_MIN:
@@ -179,14 +195,21 @@ def confidential_streets(record: Any) -> set[str]:
     return found
 
 
-def _objects(value: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(value, dict):
-        yield value
-        for v in value.values():
-            yield from _objects(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _objects(v)
+def _places(record: Any) -> Iterator[dict[str, Any]]:
+    if not isinstance(record, dict):
+        return
+    place = record.get("location")
+    if isinstance(place, dict):
+        yield place
+    for name in ("locations", "service_at_locations", "services"):
+        for item in record.get(name) or []:
+            if isinstance(item, dict):
+                if name == "locations":
+                    yield item
+                else:
+                    yield from _places(item)
+    for name in ("organization", "service"):
+        yield from _places(record.get(name))
 
 
 def is_free(costs: Any, fees_description: Any) -> bool:
