@@ -3,12 +3,15 @@ answers /healthz and logs no client address, user agent or request line."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import runpy
 import socket
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF = ROOT / "deploy" / "gunicorn.conf.py"
@@ -141,7 +145,8 @@ def test_systemd_units_verify(tmp_path: Path) -> None:
         missing("systemd-analyze (apt-get install systemd)")
     places = _places(tmp_path)
     units = [_installed(tmp_path, n, places) for n in
-             ("haven.service", "haven-backup.service", "haven-backup.timer")]
+             ("haven.service", "haven-backup.service", "haven-backup.timer",
+              "haven-sync.service", "haven-sync.timer")]
     res = subprocess.run(["systemd-analyze", "verify", *map(str, units)], capture_output=True,
                          text=True, check=False)
     assert res.returncode == 0 and not res.stderr.strip(), res.stderr
@@ -150,6 +155,48 @@ def test_systemd_units_verify(tmp_path: Path) -> None:
     service = units[0].read_text()
     assert "ExecStartPre=" in service and "db upgrade" in service
     assert "gunicorn -c deploy/gunicorn.conf.py" in service
+    sync_timer = units[4].read_text()
+    assert "OnCalendar=hourly" in sync_timer and "Unit=haven-sync.service" in sync_timer
+
+
+def test_sync_unit_pulls_every_source_in_haven_sync_sources(tmp_path: Path) -> None:
+    """Run haven-sync.service's own command line with two sources in HAVEN_SYNC_SOURCES (an
+    HSDS page served on loopback, and a page that is not HSDS): the good one is mirrored,
+    the bad one named, the run fails so systemd shows it."""
+    places = _places(tmp_path)
+    unit = _installed(tmp_path, "haven-sync.service", places)
+    example = json.loads((ROOT / "reference" / "hsds-3.0" / "examples" / "service_full.json")
+                         .read_text("utf-8"))
+    page = {"total_items": 1, "total_pages": 1, "page_number": 1, "size": 1,
+            "first_page": True, "last_page": True, "empty": False, "contents": [example]}
+
+    def upstream(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = page if environ["PATH_INFO"] == "/good/services" else {"hello": "world"}
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
+
+    server = make_server("127.0.0.1", 0, upstream, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    database = tmp_path / "haven.sqlite3"
+    env = _env_file(tmp_path, {"DATABASE_URL": f"sqlite:///{database}",
+                               "SECRET_KEY": "unit-test",
+                               "HAVEN_SYNC_SOURCES": f"{base}/good {base}/bad"})
+    try:
+        subprocess.run([sys.executable, "-m", "flask", "--app", "app", "services", "seed"],
+                       cwd=ROOT, env=env, check=True, capture_output=True)
+        [cmd] = _commands(unit, "ExecStart")
+        cmd[0] = str(Path(sys.executable).parent / "flask")  # the virtualenv running the tests
+        res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                             check=False)
+    finally:
+        server.shutdown()
+    assert res.returncode == 1, (res.stdout, res.stderr)
+    assert f"Synced {base}/good: 1 added" in res.stdout
+    assert f"{base}/bad/services" in res.stderr and "not an HSDS page" in res.stderr
+    with sqlite3.connect(database) as con:
+        assert con.execute("SELECT source FROM sync_origin WHERE service_id = ?",
+                           (example["id"],)).fetchone() == (f"{base}/good",)
 
 
 def test_backup_unit_writes_a_backup_that_verifies(tmp_path: Path) -> None:

@@ -364,6 +364,8 @@ def mirrored_then_changed(app: Flask, upstream: Upstream, first: FirstPull) -> N
         assert gone not in search.search(search.Params(q=gone_name), home_country="US").ids
     assert gone not in {s["id"] for s in app.test_client().get(
         f"{API}/services?per_page=100&search={quote(gone_name)}").json["contents"]}
+    offline = app.test_client().get("/en/offline/directory.json").get_data(as_text=True)
+    assert e1 in offline and gone not in offline
 
     queue = staff.get("/staff/directory/verify").get_data(as_text=True)
     first_row = re.findall(r'/staff/directory/([0-9a-f-]{36})/verify', queue)[0]
@@ -386,7 +388,8 @@ def mirrored_then_changed(app: Flask, upstream: Upstream, first: FirstPull) -> N
 def test_a_bad_source_is_refused_and_nothing_is_written(app: Flask) -> None:
     """Not an http(s) URL, nothing listening, an HTML page, JSON that is not an HSDS page:
     exit status 1, a message naming the problem, no row written. A page with one invalid
-    service writes the valid ones and names the invalid one (exit status 1)."""
+    service writes the valid ones and names the invalid one (exit status 1). Without a URL,
+    every source in HAVEN_SYNC_SOURCES is pulled, one failing or not."""
     good = api_doc(app, app.test_client().get(f"{API}/services?per_page=1").json[
         "contents"][0]["id"])
     good.update(id=str(uuid.uuid4()), name="Only upstream")
@@ -414,8 +417,13 @@ def test_a_bad_source_is_refused_and_nothing_is_written(app: Flask) -> None:
         with app.app_context():
             assert db.session.scalar(select(func.count()).select_from(SyncOrigin)) == 0
             assert db.session.scalar(select(func.count()).select_from(SyncCursor)) == 0
-        res = run_sync(app, f"{base}/mixed")
-    assert res.exit_code == 1 and "record 2 (id" in res.output and "1 added" in res.output
+        nothing = app.test_cli_runner().invoke(args=["services", "sync"])
+        assert nothing.exit_code == 1 and "HAVEN_SYNC_SOURCES" in nothing.output
+        # No URL: each of HAVEN_SYNC_SOURCES, the good one pulled despite the bad one.
+        app.config["HAVEN_SYNC_SOURCES"] = [f"{base}/json", f"{base}/mixed"]
+        res = app.test_cli_runner().invoke(args=["services", "sync"])
+    assert res.exit_code == 1 and "not an HSDS page" in res.output
+    assert f"Synced {base}/mixed: 1 added" in res.output and "record 2 (id" in res.output
     assert api_doc(app, good["id"])["name"] == "Only upstream"
 
 

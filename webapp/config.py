@@ -82,6 +82,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "HSDS_SCHEMA_DIR": os.environ.get(
             "HSDS_SCHEMA_DIR", str(ROOT / "reference" / "hsds-3.0" / "schema")
         ),
+        # Other directories' HSDS APIs (base URLs separated by spaces) that `flask services
+        # sync` pulls when given none, as deploy/systemd/haven-sync.timer has it do hourly.
+        "HAVEN_SYNC_SOURCES": os.environ.get("HAVEN_SYNC_SOURCES", "").split(),
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "BABEL_DEFAULT_LOCALE": "en",
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,

@@ -27,41 +27,55 @@ def _since(value: str | None) -> dt.datetime | None:
 
 
 @click.command("sync")
-@click.argument("base_url")
+@click.argument("base_url", required=False)
 @click.option("--since", help="Ask for services modified on or after this ISO 8601 time "
-              "(default: from where the last sync of BASE_URL got).")
+              "(default: from where the last sync of the source got).")
 @click.option("--per-page", type=click.IntRange(1, 100), default=sync.PER_PAGE,
               show_default=True, help="Services asked for per page.")
 @with_appcontext  # what AppGroup.command adds; this command joins the group by add_command
-def sync_cmd(base_url: str, since: str | None, per_page: int) -> None:
+def sync_cmd(base_url: str | None, since: str | None, per_page: int) -> None:
     """Mirror the services of another HSDS API (BASE_URL, such as
-    https://example.org/api/hsds): added and changed ones are written, closed ones retired.
-    A field an editor changed here is never overwritten; if the source changed it too, the
-    listing goes to the verification queue with the source's value.
+    https://example.org/api/hsds; without it, each of HAVEN_SYNC_SOURCES): added and
+    changed ones are written, closed ones retired. A field an editor changed here is never
+    overwritten; if the source changed it too, the listing goes to the verification queue
+    with the source's value.
 
     Each page is written whole or not at all: an interrupted sync, run again, goes on from
     the page it stopped at.
     """
+    sources = [base_url] if base_url else current_app.config["HAVEN_SYNC_SOURCES"]
+    if not sources:
+        fail("give BASE_URL, or list the sources in HAVEN_SYNC_SOURCES")
+    when = _since(since)
+    problems = [p for url in sources for p in _pull(url, when, per_page)]
+    if problems:
+        fail("\n".join(problems))
+
+
+def _pull(url: str, since: dt.datetime | None, per_page: int) -> list[str]:
+    """Pull one source and print what it did; what went wrong, for the exit status."""
     try:
-        done = sync.pull(base_url, current_app.config["HSDS_SCHEMA_DIR"],
-                         since=_since(since), per_page=per_page)
+        done = sync.pull(url, current_app.config["HSDS_SCHEMA_DIR"], since=since,
+                         per_page=per_page)
     except sync.SyncError as exc:
-        fail(f"{exc} (the pages before it are kept; run the sync again to go on)")
+        return [f"{exc} (the pages before it are kept; run the sync again to go on)"]
     except SQLAlchemyError as exc:
         db.session.rollback()
-        fail(f"the database refused a page ({database_refusal(exc, 300)}); run the sync "
-             "again to go on from it")
+        return [f"{url}: the database refused a page ({database_refusal(exc, 300)}); run the "
+                "sync again to go on from it"]
     memindex.persist()  # workers that start next load the index instead of building it
     if done.resumed_at:
         click.echo(f"Went on from page {done.resumed_at} of an interrupted sync.")
     for sid, name, fields in done.conflicted:
         click.echo(f"conflict: {sid} ({name}): kept the local {', '.join(fields)}; the "
                    "source's value is in the verification queue")
-    click.echo(f"Synced {sync.source_url(base_url)}: {done.added} added, {done.updated} "
-               f"updated, {done.retired} retired, {done.conflicts} conflicts, "
-               f"{done.unchanged} unchanged ({done.pages} pages).")
-    if done.refusals:
-        shown = done.refusals[:50]
-        more = len(done.refusals) - len(shown)
-        fail("some of the source's services were not written (not valid HSDS):\n  "
-             + "\n  ".join(shown) + (f"\n  … and {more} more" if more > 0 else ""))
+    source = sync.source_url(url)
+    click.echo(f"Synced {source}: {done.added} added, {done.updated} updated, "
+               f"{done.retired} retired, {done.conflicts} conflicts, {done.unchanged} "
+               f"unchanged ({done.pages} pages).")
+    if not done.refusals:
+        return []
+    shown = done.refusals[:50]
+    more = len(done.refusals) - len(shown)
+    return [f"{source}: some of its services were not written (not valid HSDS):\n  "
+            + "\n  ".join(shown) + (f"\n  … and {more} more" if more > 0 else "")]
