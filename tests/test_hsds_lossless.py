@@ -531,3 +531,26 @@ def test_strict_on_every_core_too(app: Flask, monkeypatch: pytest.MonkeyPatch) -
             f'program.id: changed "{docs[13]["program"]["id"]}" → '
             f'"{docs[13]["program"]["id"].lower()}"']
         assert db.session.scalar(select(func.count()).select_from(Service)) == before + 20
+
+
+def test_kinds_mixed_in_one_list(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    """A list whose file name says nothing: each record's kind comes from its properties
+    (a term, an organisation, a service naming both by id); a location alone is refused
+    with a reason, not as a service missing its status."""
+    term = example("3.1", "taxonomy_term.json")
+    org = example("3.1", "organization_list.json")["contents"][0]
+    svc = example("3.1", "service_list.json")["contents"][0]
+    svc.pop("organization")
+    svc["organization_id"] = org["id"]
+    svc["attributes"] = [{"id": "6a1f3e0c-2b4d-4c5e-9f60-718293a4b5c6",
+                          "taxonomy_term_id": term["id"], "label": "A label"}]
+    imported(runner, write(tmp_path, "mixed.json", [svc, org, term]), "--strict")
+    got = api(app, f"/services/{svc['id']}")
+    assert lost(svc, got) == NOTHING
+    assert lost(term, got["attributes"][0]["taxonomy_term"]) == NOTHING
+    place = example("3.0", "location.json")
+    result = runner.invoke(args=["services", "import", str(write(tmp_path, "location.json",
+                                                                  place))])
+    assert result.exit_code != 0
+    assert "imported within the organization, service or service_at_location" in result.output
+    assert "'status' is a required property" not in result.output
