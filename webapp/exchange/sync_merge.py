@@ -77,7 +77,8 @@ def _hash(value: Any) -> str:
         text = "s" + value
     else:
         text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    # 64 bits: a field's two values are compared, never looked up among many
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def _own(name: str, value: Any) -> Any:
