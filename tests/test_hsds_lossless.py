@@ -554,3 +554,25 @@ def test_kinds_mixed_in_one_list(app: Flask, runner: FlaskCliRunner, tmp_path: P
     assert result.exit_code != 0
     assert "imported within the organization, service or service_at_location" in result.output
     assert "'status' is a required property" not in result.output
+
+
+def test_one_copy_saying_confidential_is_enough(app: Flask, runner: FlaskCliRunner,
+                                                tmp_path: Path) -> None:
+    """A shelter given as confidential by one record and again, without the flag, by a
+    later record (its organisation's list of places) stays confidential: its street is in
+    no answer, and the import names the flag it set."""
+    street = "14 Hidden Lane"
+    first = example("3.0", "service_full.json")
+    loc = first["service_at_locations"][0]["location"]
+    loc["confidential"] = True
+    loc["addresses"][0]["address_1"] = street
+    first["organization"].pop("locations")
+    second = copy.deepcopy(first)
+    second["id"] = "2b7c9d1e-3f4a-4b5c-8d6e-7f8091a2b3c4"
+    second["service_at_locations"] = []
+    second["organization"]["locations"] = [{**copy.deepcopy(loc), "confidential": False}]
+    said = imported(runner, write(tmp_path, "two.json", [first, second]))
+    assert "organization.locations[0].confidential: changed false → true" in said
+    for url in (f"/services/{first['id']}", f"/services/{second['id']}",
+                f"/organizations/{first['organization']['id']}?full_service=true"):
+        assert "hidden lane" not in json.dumps(api(app, url)).casefold(), url

@@ -36,6 +36,13 @@ def location(shaper: Shaper, loc: dict[str, Any], path: str,
     notes = shaper.notes
     loc_id = str(shaper.ident(loc, path))
     conf = bool(loc.get("confidential"))
+    before = shaper.rows.locations.get(loc_id)
+    if before is not None and before["confidential"] and not conf:
+        # One copy saying confidential is enough: a later copy that does not say (an
+        # organisation's list of its places) never publishes a shelter's address.
+        notes.changed(key(path, "confidential"), loc.get("confidential"), True)
+        loc = {**loc, "confidential": True}
+        conf = True
     extra = extras.split(loc, LOCATION, path, notes)
     if conf:
         for name in sorted(LOCATING & extra.keys()):
@@ -73,7 +80,6 @@ def location(shaper: Shaper, loc: dict[str, Any], path: str,
         "country": country,
     }
     _area(shaper, area, row, key(path, "haven_area"))
-    before = shaper.rows.locations.get(loc_id)
     if before is not None and row["organization_id"] is None:
         row["organization_id"] = before["organization_id"]  # named by its organisation
     shaper.again("location", loc_id, loc, path)
