@@ -119,7 +119,7 @@ def public_pages(app: Flask) -> list[str]:
     """Every public GET page without parameters, plus a results page and two details."""
     urls = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("public.") and set(rule.arguments) == {"lang"} \
+        if rule.endpoint.startswith("directory.") and set(rule.arguments) == {"lang"} \
                 and "GET" in (rule.methods or ()) and not rule.rule.endswith((".json", ".pdf",
                                                                               ".png", ".svg")):
             urls.append(rule.rule.replace("<lang>", "en"))

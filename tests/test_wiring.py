@@ -22,13 +22,13 @@ URL_RULES = Path(__file__).parent / "data" / "url_rules.txt"
 # Blueprint name -> the package (or, for the staff features that share webapp/staff/, the
 # module) whose code serves its endpoints.
 SERVED_BY = {
-    "root": "webapp.directory",
-    "public": "webapp.directory",
-    "hsds_api": "webapp.exchange",
+    "directory_root": "webapp.directory",
+    "directory": "webapp.directory",
+    "exchange_api": "webapp.exchange",
     "tips": "webapp.tips",
     "reports": "webapp.reports",
     "posters": "webapp.posters",
-    "short": "webapp.posters",
+    "posters_short": "webapp.posters",
     "pwa": "webapp.pwa",
     "pwa_root": "webapp.pwa",
     "ops": "webapp.ops",
@@ -72,6 +72,9 @@ def test_every_endpoint_is_served_by_the_package_its_name_names(wired: Flask) ->
     """space.requests is in webapp/space/, inbox.tip_view in webapp/staff/inbox.py: two hops
     from a URL to its code."""
     assert set(wired.blueprints) == set(SERVED_BY)  # a new blueprint says where it lives
+    for name, package in SERVED_BY.items():  # and its name says it: "posters_short", "inbox"
+        parts = package.split(".")[1:]
+        assert any(name == part or name.startswith(part + "_") for part in parts), name
     outside = []
     for endpoint, view in wired.view_functions.items():
         if "." not in endpoint:

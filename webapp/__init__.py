@@ -23,7 +23,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from webapp.coalition import routes as coalition
     from webapp.directory import routes as directory
     from webapp.editor import routes as editor
-    from webapp.exchange import api as hsds_api
+    from webapp.exchange import api as exchange_api
     from webapp.ops import routes as ops
     from webapp.posters import routes as posters
     from webapp.pwa import routes as pwa
@@ -45,7 +45,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     # the module named like its blueprint ("inbox.tip_view": webapp/staff/inbox.py).
     blueprints = (
         # public pages under /<lang>/ and the language pickers at the root; the HSDS API
-        directory.root, directory.bp, hsds_api.bp, tips.bp, reports.bp, posters.bp,
+        directory.root, directory.bp, exchange_api.bp, tips.bp, reports.bp, posters.bp,
         posters.short, pwa.bp, pwa.root, ops.bp, sms.bp, booklet.bp,
         # staff pages under /staff, each made by webapp.staff.blueprints.staff_blueprint
         staff.bp, staff_inbox.bp, staff_invites.bp, staff_campaigns.bp, staff_report_queue.bp,

@@ -65,7 +65,7 @@ def directory_context() -> dict[str, Any]:
 def switch_url(tag: str) -> str:
     """This same page in another locale (the language switcher's links)."""
     if request.blueprint not in i18n.LOCALIZED or request.endpoint is None:
-        return url_for("public.home", lang=tag)
+        return url_for("directory.home", lang=tag)
     args = {**query_args(), **(request.view_args or {}), "lang": tag}
     return url_for(request.endpoint, **args)
 
@@ -74,7 +74,7 @@ def page_url(page: int) -> str:
     """The current results page with another page number (keeps repeated filters)."""
     args: dict[str, Any] = query_args()
     args["page"] = [str(page)]
-    return url_for("public.results", **args)
+    return url_for("directory.results", **args)
 
 
 def space_age(view: space.SpaceView) -> str:

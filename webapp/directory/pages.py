@@ -10,7 +10,7 @@ from webapp import i18n
 from webapp.search.changelog import get_meta
 
 # Blueprints whose pages a search engine may list; tips, staff and offline shells never.
-INDEXABLE_BLUEPRINTS = {"public", "posters"}
+INDEXABLE_BLUEPRINTS = {"directory", "posters"}
 
 
 def demo_loaded() -> bool:

@@ -29,8 +29,8 @@ from webapp.pwa.signs import SIGNS
 from webapp.search import memindex, search
 from webapp.space import services as space
 
-root = Blueprint("root", __name__)
-bp = i18n.locale_blueprint("public", __name__)
+root = Blueprint("directory_root", __name__)
+bp = i18n.locale_blueprint("directory", __name__)
 
 PUBLIC_CACHE = "public, max-age=300"
 
@@ -54,7 +54,7 @@ PARAM_LABELS = {
 @root.route("/")
 def pick_locale() -> WResponse:
     """Send the visitor to their language, chosen from Accept-Language (no cookie)."""
-    return _to_locale("public.home")
+    return _to_locale("directory.home")
 
 
 @root.route("/tip")
@@ -66,13 +66,13 @@ def pick_locale_tip() -> WResponse:
 @root.route("/services/<service_id>")
 def pick_locale_listing(service_id: str) -> WResponse:
     """A printed booklet's code for one listing: its page in the phone's language."""
-    return _to_locale("public.detail", service_id=service_id)
+    return _to_locale("directory.detail", service_id=service_id)
 
 
 @root.route("/search")
 def pick_locale_search() -> WResponse:
     """A poster's code for a kind of help: the results in the phone's language."""
-    return _to_locale("public.results", **query_args())
+    return _to_locale("directory.results", **query_args())
 
 
 def _to_locale(endpoint: str, **args: Any) -> WResponse:

@@ -40,8 +40,9 @@ from webapp.models import (
     TaxonomyTerm,
 )
 from webapp.search import search
+from webapp.space import services as space
 
-bp = Blueprint("hsds_api", __name__, url_prefix="/api/hsds")
+bp = Blueprint("exchange_api", __name__, url_prefix="/api/hsds")
 
 
 @bp.errorhandler(search.BadQuery)
@@ -65,7 +66,7 @@ def meta() -> Response:
     return jsonify({
         "version": hsds.HSDS_VERSION,
         "profile": "https://docs.openreferral.org/en/3.0/",
-        "openapi_url": url_for("hsds_api.openapi", _external=True),
+        "openapi_url": url_for("exchange_api.openapi", _external=True),
     })
 
 
@@ -114,7 +115,6 @@ def service(service_id: str) -> Response:
 
 def _spaces(ids: list[str]) -> dict[str, dict[str, Any]]:
     """The haven_space extension of these services, as of now (stale: unknown)."""
-    from webapp.space import services as space
 
     return {sid: seen.as_json() for sid, seen in space.views(ids).items()}
 

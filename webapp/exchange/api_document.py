@@ -21,7 +21,7 @@ from webapp.search import search
 def openapi() -> Response:
     """The HSDS OpenAPI document as this server answers it (see served_document)."""
     doc = hsds.openapi_document(current_app.config["HSDS_SCHEMA_DIR"])
-    return jsonify(served_document(doc, url_for("hsds_api.meta", _external=True).rstrip("/")))
+    return jsonify(served_document(doc, url_for("exchange_api.meta", _external=True).rstrip("/")))
 
 
 UPSTREAM_SCHEMAS = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"

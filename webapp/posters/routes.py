@@ -36,7 +36,7 @@ from webapp.posters.services import (
 from webapp.security import RenderCache, busy_drawing, render_cache, render_slot, render_wait
 
 bp = i18n.locale_blueprint("posters", __name__)
-short = Blueprint("short", __name__)
+short = Blueprint("posters_short", __name__)
 
 POSTER_MAX_AGE = 3600  # seconds a drawn poster is kept, here and by HTTP caches
 

@@ -48,11 +48,11 @@ def static_hash(filename: str) -> str:
 
 def shell_urls(tag: str) -> list[str]:
     """What the service worker keeps for one locale: the pages that must work offline."""
-    pages = [url_for("public.home", lang=tag), url_for("pwa.offline_search", lang=tag),
-             url_for("pwa.offline_service", lang=tag), url_for("public.signs", lang=tag),
-             url_for("pwa.self_check", lang=tag), url_for("public.privacy", lang=tag),
+    pages = [url_for("directory.home", lang=tag), url_for("pwa.offline_search", lang=tag),
+             url_for("pwa.offline_service", lang=tag), url_for("directory.signs", lang=tag),
+             url_for("pwa.self_check", lang=tag), url_for("directory.privacy", lang=tag),
              url_for("tips.form", lang=tag), url_for("pwa.offline", lang=tag),
-             url_for("pwa.forget", lang=tag), url_for("public.hotlines", lang=tag),
+             url_for("pwa.forget", lang=tag), url_for("directory.hotlines", lang=tag),
              url_for("pwa.directory", lang=tag),
              url_for("pwa.manifest", lang=tag)]
     assets = [url_for("static", filename=f) for f in
