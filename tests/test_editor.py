@@ -4,7 +4,9 @@ invitations, verification and translations, through the pages staff use."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -21,6 +23,7 @@ from tests.editor_helpers import (
     listing_form,
     service_of,
 )
+from tests.reference import HSDS_30
 from tests.staff_helpers import Staff, csrf, sign_in
 from webapp.extensions import db
 from webapp.models import AuditEntry, ListingRevision, Service, StaffInvite, StaffUser
@@ -331,3 +334,27 @@ def test_organisations_that_share_a_name_are_told_apart(app: Flask, people: dict
     assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
     sid = resp.headers["Location"].split("/staff/directory/")[1].split("?")[0]
     assert stored(app, sid).organization_id == legal_org
+
+
+def test_an_edit_keeps_what_the_editor_does_not_show(app: Flask, people: dict[str, Staff],
+                                                     tmp_path: Path) -> None:
+    """A listing that came with contacts, funding, cost options and other HSDS fields the
+    editor has no box for keeps every one of them when an editor renames it."""
+    sid = service_of(app, FRESNO, "Legal")
+    api = app.test_client()
+    record = api.get(f"/api/hsds/services/{sid}").get_json()
+    full = json.loads((HSDS_30 / "examples" / "service_full.json").read_text())
+    unmodelled = ("contacts", "funding", "cost_options", "required_documents", "program",
+                  "service_areas", "accreditations", "licenses")
+    record.update({k: full[k] for k in unmodelled})
+    (tmp_path / "one.json").write_text(json.dumps(record))
+    res = app.test_cli_runner().invoke(args=["services", "import", str(tmp_path / "one.json")])
+    assert res.exit_code == 0, res.output
+    before = api.get(f"/api/hsds/services/{sid}").get_json()
+    assert all(before[k] for k in unmodelled)
+    client = signed(app, people["editor"])
+    resp = edit_listing(client, sid, name="Renamed by an editor")
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    after = api.get(f"/api/hsds/services/{sid}").get_json()
+    assert after["name"] == "Renamed by an editor"
+    assert {k: after[k] for k in unmodelled} == {k: before[k] for k in unmodelled}

@@ -145,7 +145,8 @@ def save(service_id: str | None, snap: Snapshot, expected: int | None, staff: St
     if out.field_errors or out.errors:
         return out
     try:
-        rows = importer.build_rows([importer.Record("editor", 1, rec)], schema_dir)
+        rows = importer.build_rows([importer.Record("editor", 1, rec, keep_extras=True)],
+                                  schema_dir)
     except importer.ImportError_ as exc:
         out.errors.extend(e.split(": ", 2)[-1] for e in exc.errors)
         return out
