@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tests.staff_helpers import PASSPHRASE, Staff, csrf, sign_in
 from tests.tips_helpers import send_tip
+from webapp import audit_log
 from webapp.extensions import db
 from webapp.models import AuditEntry, StaffUser, Tip
 
@@ -222,3 +223,35 @@ def test_tips_stay_readable_after_the_key_is_rotated(app: Flask, client: FlaskCl
                                              "passphrase": PASSPHRASE})
     assert resp.status_code == 302  # the old passphrase opens the two old keys
     assert "FIRST-KEY-SENTINEL" in fresh.get(f"/staff/tips/{first}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("action", "field", "value"), [
+    ("status", "status", "in_review"), ("assign", "assignee", "1")])
+def test_a_tip_change_is_stored_with_its_audit_entry_or_not_at_all(
+        app: Flask, client: FlaskClient, staff: dict[str, Staff],
+        monkeypatch: pytest.MonkeyPatch, action: str, field: str, value: str) -> None:
+    """Moving or assigning a tip and its audit entry are one transaction: when the entry
+    cannot be written, the tip is as it was (no change without its trace in the log)."""
+    send_tip(app.test_client())
+    sign_in(client, staff["admin"])
+    with app.app_context():
+        tip_id = db.session.scalar(select(Tip.id))
+    token = csrf(client, f"/staff/tips/{tip_id}")
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the audit log is full")
+
+    monkeypatch.setattr(audit_log, "record", broken)
+    resp = client.post(f"/staff/tips/{tip_id}/{action}", data={"csrf_token": token, field: value})
+    assert resp.status_code == 500
+    with app.app_context():
+        db.session.remove()
+        tip = db.session.get(Tip, tip_id)
+        assert tip is not None and (tip.status, tip.assignee_id) == ("received", None)
+    monkeypatch.undo()
+    client.post(f"/staff/tips/{tip_id}/{action}", data={"csrf_token": token, field: value})
+    with app.app_context():
+        tip = db.session.get(Tip, tip_id)
+        assert tip is not None
+        assert (tip.status if action == "status" else str(tip.assignee_id)) == value
+        assert db.session.scalars(select(AuditEntry.action)).all()[-1] == action

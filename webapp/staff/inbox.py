@@ -11,7 +11,6 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WResponse
 from wtforms.fields.choices import SelectChoice
 
-from webapp import clock
 from webapp.coalition import services as members
 from webapp.extensions import db
 from webapp.forms import EmptyForm
@@ -103,10 +102,8 @@ def set_status(tip_id: str) -> WResponse:
     form = forms.StatusForm()
     if not form.validate_on_submit():
         abort(400)
-    tip.status = form.status.data
-    tip.updated_hour = clock.hour()
-    db.session.commit()
-    auth.audit("status", tip.id, f"status={tip.status}")
+    services.set_status(tip, form.status.data or tip.status)
+    auth.audit("status", tip.id, f"status={tip.status}")  # commits the change with its entry
     return _back(tip)
 
 
@@ -119,9 +116,8 @@ def assign(tip_id: str) -> WResponse:
     form.assignee.choices = _staff_choices()
     if not form.validate_on_submit():
         abort(400)
-    tip.assignee_id = int(form.assignee.data) if form.assignee.data else None
-    db.session.commit()
-    auth.audit("assign", tip.id, f"assignee={tip.assignee_id}")
+    services.assign(tip, int(form.assignee.data) if form.assignee.data else None)
+    auth.audit("assign", tip.id, f"assignee={tip.assignee_id}")  # commits both together
     return _back(tip)
 
 

@@ -262,3 +262,15 @@ def add_note(tip: Tip, staff_id: int, text: str, now: dt.datetime | None = None)
 def read_notes(tip: Tip, private_key: crypto.Keyring) -> list[tuple[TipNote, str]]:
     """Decrypted internal notes."""
     return [(n, crypto.open_sealed(private_key, n.body).decode()) for n in tip.notes]
+
+
+def set_status(tip: Tip, status: str) -> None:
+    """Move a tip along (received, in review, referred, closed); the caller commits it with
+    its audit entry, so neither is stored without the other."""
+    tip.status = status
+    tip.updated_hour = clock.hour()
+
+
+def assign(tip: Tip, assignee_id: int | None) -> None:
+    """Give a tip to a colleague (None: to nobody); committed with its audit entry."""
+    tip.assignee_id = assignee_id
