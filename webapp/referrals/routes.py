@@ -13,10 +13,8 @@ from werkzeug.wrappers import Response as WResponse
 from wtforms.fields.choices import SelectChoice
 
 from webapp.coalition import services as members
-from webapp.extensions import db
-from webapp.models import Referral
 from webapp.models.staff import TIP_ROLES
-from webapp.referrals import forms, services
+from webapp.referrals import access, forms, services
 from webapp.staff import auth
 from webapp.staff.access import member_tip, opened_tip, unlocked_key
 from webapp.staff.blueprints import staff_blueprint
@@ -90,16 +88,6 @@ def referral_list() -> str:
                            members=members.names(), status_labels=forms.STATUS_LABELS)
 
 
-def _referral(referral_id: str) -> tuple[Referral, str]:
-    ref = db.session.get(Referral, referral_id[:32])
-    if ref is None:
-        abort(404)
-    which = services.side(ref, auth.member_id())
-    if which is None:
-        abort(403)
-    return ref, which
-
-
 def _move_form(which: str, current: str) -> forms.MoveForm:
     """The status buttons this side may press, each named by what it does (the status the
     referral already has is not offered again)."""
@@ -114,7 +102,7 @@ def _move_form(which: str, current: str) -> forms.MoveForm:
 def referral_view(referral_id: str) -> str:
     """One referral: its content with this side's key, the status history, this side's notes.
     """
-    ref, which = _referral(referral_id)
+    ref, which = access.referral(referral_id)
     keys = unlocked_key()
     opened = notes = None
     if keys is not None:
@@ -140,7 +128,7 @@ def referral_view(referral_id: str) -> str:
 def referral_move(referral_id: str) -> WResponse | tuple[str, int]:
     """Accept, decline, mark in progress or close (the sender can only close). The first POST
     only asks to confirm; the change is stored by the confirmation page's POST."""
-    ref, which = _referral(referral_id)
+    ref, which = access.referral(referral_id)
     form = _move_form(which, ref.status)
     if not form.validate_on_submit():
         abort(400)
@@ -166,7 +154,7 @@ def referral_move(referral_id: str) -> WResponse | tuple[str, int]:
 @auth.roles_required(*TIP_ROLES)
 def referral_note(referral_id: str) -> WResponse:
     """A note for this organisation only (the other side never sees it)."""
-    ref, _which = _referral(referral_id)
+    ref, _which = access.referral(referral_id)
     if unlocked_key() is None:
         abort(403)
     form = forms.ReferralNoteForm()
@@ -182,7 +170,7 @@ def referral_note(referral_id: str) -> WResponse:
 @auth.roles_required(*TIP_ROLES)
 def referral_photo(referral_id: str, photo_id: str) -> Response:
     """A referred photo, decrypted with this side's key (never cached)."""
-    ref, which = _referral(referral_id)
+    ref, which = access.referral(referral_id)
     keys = unlocked_key()
     if keys is None:
         abort(403)

@@ -16,7 +16,7 @@ from webapp.forms import EmptyForm
 from webapp.models import Member, Service, ServiceSpace, SpaceLink, SpaceRequest
 from webapp.models.coalition import DEFAULT_MEMBER, SPACE_STATUSES
 from webapp.models.staff import TIP_ROLES
-from webapp.space import forms, matching
+from webapp.space import access, forms, matching
 from webapp.space import services as space
 from webapp.staff import auth
 from webapp.staff.blueprints import staff_blueprint
@@ -39,14 +39,6 @@ ANSWER_PROBLEMS = {
 }
 
 
-def _member() -> Member:
-    user = auth.current_user()
-    member = db.session.get(Member, user.member_id) if user else None
-    if member is None:
-        abort(403)
-    return member
-
-
 def _space_page(member: Member, status: int = 200, made: tuple[str, str] | None = None
                 ) -> tuple[str, int]:
     services = space.shelter_services(member)
@@ -61,16 +53,7 @@ def _space_page(member: Member, status: int = 200, made: tuple[str, str] | None 
 @auth.login_required
 def space_status() -> tuple[str, int]:
     """A shelter's listings with one tap to say available, limited or full."""
-    return _space_page(_member())
-
-
-def _own_service(member: Member, service_id: str) -> Service:
-    if not space.runs(member, service_id):
-        abort(403)
-    found = db.session.get(Service, service_id[:64])
-    if found is None:
-        abort(404)
-    return found
+    return _space_page(access.member())
 
 
 def _set_from_form(service: Service) -> str:
@@ -88,7 +71,7 @@ def _set_from_form(service: Service) -> str:
 @auth.login_required
 def space_set(service_id: str) -> WResponse:
     """Set one listing's space (the pressed button carries the status)."""
-    service = _own_service(_member(), service_id)
+    service = access.own_service(access.member(), service_id)
     status = _set_from_form(service)
     auth.audit("space_set", detail=f"service={service.id} status={status}")
     return redirect(url_for("space.status") + f"#s-{service.id}")
@@ -98,8 +81,8 @@ def space_set(service_id: str) -> WResponse:
 @auth.login_required
 def space_link_new(service_id: str) -> tuple[str, int]:
     """A private update link for staff who do not sign in (shown once)."""
-    member = _member()
-    service = _own_service(member, service_id)
+    member = access.member()
+    service = access.own_service(member, service_id)
     form = forms.LinkForm()
     if not form.validate_on_submit():
         return _space_page(member, 400)
@@ -115,11 +98,11 @@ def space_link_new(service_id: str) -> tuple[str, int]:
 @auth.login_required
 def space_link_revoke(link_id: int) -> WResponse:
     """The link stops working now."""
-    member = _member()
+    member = access.member()
     link = db.session.get(SpaceLink, link_id)
     if link is None:
         abort(404)
-    _own_service(member, link.service_id)
+    access.own_service(member, link.service_id)
     if not forms.LinkForm().validate_on_submit():
         abort(400)
     space.revoke(link)
@@ -167,7 +150,7 @@ def _labels() -> dict[str, object]:
 @auth.roles_required(*TIP_ROLES)
 def space_requests() -> str:
     """Requests that reached this organisation's shelters, and those it sent."""
-    member = _member()
+    member = access.member()
     return render_template("space/requests.html", incoming=matching.inbox(member.id),
                            sent=matching.sent(member.id), is_shelter=member.kind == "shelter",
                            **_labels())
@@ -177,7 +160,7 @@ def space_requests() -> str:
 @auth.roles_required(*TIP_ROLES)
 def space_request_new() -> tuple[str, int] | WResponse:
     """Ask every matching shelter for a place, without naming anyone."""
-    member = _member()
+    member = access.member()
     form = forms.RequestForm()
     problem = ""
     if form.validate_on_submit():
@@ -203,22 +186,12 @@ def space_request_new() -> tuple[str, int] | WResponse:
     return render_template("space/request_new.html", form=form, problem=problem), status
 
 
-def _request(request_id: str) -> tuple[SpaceRequest, Member]:
-    req = db.session.get(SpaceRequest, request_id[:32])
-    if req is None:
-        abort(404)
-    member = _member()
-    if req.member_id != member.id and not any(a.member_id == member.id for a in req.answers):
-        abort(403)
-    return req, member
-
-
 @bp.route("/space/requests/<request_id>", endpoint="request_view")
 @auth.roles_required(*TIP_ROLES)
 def space_request_view(request_id: str) -> tuple[str, int]:
     """A request: the requester sees where it stands (and the intake phone once held); a
     shelter sees what is asked and answers."""
-    req, member = _request(request_id)
+    req, member = access.space_request(request_id)
     return _request_page(req, member)
 
 
@@ -246,7 +219,7 @@ def _request_page(req: SpaceRequest, member: Member, problem: str = "",
 @auth.roles_required(*TIP_ROLES)
 def space_answer(request_id: str) -> tuple[str, int] | WResponse:
     """Accept (the first accept holds the place) or decline."""
-    req, member = _request(request_id)
+    req, member = access.space_request(request_id)
     form = forms.AnswerForm()
     choice = request.form.get("answer", "")
     if not form.validate_on_submit() or choice not in ("accept", "decline"):
@@ -264,7 +237,7 @@ def space_answer(request_id: str) -> tuple[str, int] | WResponse:
 @auth.roles_required(*TIP_ROLES)
 def space_request_cancel(request_id: str) -> WResponse:
     """The requester no longer needs the place."""
-    req, member = _request(request_id)
+    req, member = access.space_request(request_id)
     if req.member_id != member.id:
         abort(403)
     if not EmptyForm().validate_on_submit():
