@@ -31,6 +31,10 @@ from tests.staff_helpers import Staff, keyed
 from webapp import create_app
 from webapp.extensions import db
 
+# Fixtures kept beside their helpers (pdf_tools; gateway and sms; passfile): pytest loads these
+# modules as plugins, so a test module asks for the fixtures by name and imports none of them.
+pytest_plugins = ["tests.backup_helpers", "tests.pdf_helpers", "tests.sms_helpers"]
+
 IN_CI = os.environ.get("CI") == "true"
 BACKEND = os.environ.get("HAVEN_TEST_DB", "sqlite")
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")

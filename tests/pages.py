@@ -1,8 +1,9 @@
 """Every public page, found from the URL map, so a new page is born with the phone checks;
-and waiting on a page in the browser tests."""
+one URL for every route; and signing in and waiting on a page in the browser tests."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -43,6 +44,16 @@ def public_paths(app: Flask) -> list[str]:
     return sorted(paths)
 
 
+def concrete_urls(app: Flask) -> list[str]:
+    """One URL per registered route (placeholders filled with plausible values)."""
+    out = []
+    for rule in app.url_map.iter_rules():
+        url = rule.rule.replace("<lang>", "en").replace("<path:filename>", "css/haven.css")
+        url = re.sub(r"<[^>]+>", "00000000-0000-0000-0000-000000000000", url)
+        out.append(url)
+    return sorted(set(out))
+
+
 def sign_in_page(page: Any, base: str, who: Any, passphrase: str | None = None) -> None:
     """Sign in through the form with a code not used before (TOTP codes are single-use);
     then, given a passphrase, unlock through the unlock form."""
@@ -73,3 +84,11 @@ def wait_js(page: Any, expression: str, timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {expression}")
         time.sleep(0.1)
+
+
+def ready(page: Any, base: str, lang: str) -> None:
+    """Open a locale's home page and wait until the worker controls it and saved the shell."""
+    page.goto(f"{base}/{lang}/")
+    wait_js(page, "!!navigator.serviceWorker.controller && "
+                  "navigator.serviceWorker.controller.state === 'activated'")
+    wait_js(page, f"document.documentElement.getAttribute('data-offline-ready') === '{lang}'")

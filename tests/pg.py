@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.ports import free_port
 
 
 class Postgres:
@@ -24,7 +19,7 @@ class Postgres:
             raise FileNotFoundError("PostgreSQL server binaries (apt-get install postgresql)")
         self.bin = bins[-1].parent
         self.dir = base / "pgdata"
-        self.port = _free_port()
+        self.port = free_port()
         self.dir.mkdir(parents=True)
         self.as_user: list[str] = []
         if os.geteuid() == 0:  # the server refuses to run as root

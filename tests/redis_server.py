@@ -7,7 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.pg import _free_port
+from tests.ports import free_port
 
 
 class RedisServer:
@@ -17,7 +17,7 @@ class RedisServer:
         exe = shutil.which("redis-server")
         if exe is None:
             raise FileNotFoundError("redis-server (apt-get install redis-server)")
-        self.port = _free_port()
+        self.port = free_port()
         self.dir = base
         self.proc = subprocess.Popen(
             [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",

@@ -10,18 +10,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import Templates, base_config
+from tests.backup_helpers import SENTINEL, STAFF_NAME, app_on, backup_cli, create_backup, source_app
+from tests.conftest import Templates
 from tests.pg import Postgres
-from tests.staff_helpers import Staff, csrf, keyed, sign_in
-from tests.tips_helpers import receipt_of, send_tip
-from webapp import create_app
+from tests.staff_helpers import Staff, csrf, sign_in
+from tests.tips_helpers import send_tip
 from webapp.backups import services
 from webapp.extensions import db
 from webapp.models import AuditEntry, Tip
-
-BACKUP_PASSPHRASE = "a long backup passphrase 42"
-SENTINEL = "BACKUP-SENTINEL farm on Orchard Road"
-STAFF_NAME = "wilhelmina.sentinel"
 
 # The newest schema revision and the one before (backups record the revision they were made at).
 _REVISIONS = sorted(p.name[:4] for p in (Path(__file__).parent.parent / "migrations" /
@@ -29,66 +25,23 @@ _REVISIONS = sorted(p.name[:4] for p in (Path(__file__).parent.parent / "migrati
 HEAD, PREVIOUS = _REVISIONS[-1], _REVISIONS[-2]
 
 
-def _app(url: str, request: pytest.FixtureRequest, **overrides: Any) -> Flask:
-    app = create_app({**base_config(url), "HAVEN_PASSPHRASE_KDF": "interactive", **overrides})
-
-    def dispose() -> None:
-        with app.app_context():
-            db.engine.dispose()
-
-    request.addfinalizer(dispose)
-    return app
-
-
 def _empty_sqlite(tmp_path: Path, request: pytest.FixtureRequest, **overrides: Any) -> Flask:
-    return _app(f"sqlite:///{tmp_path / (uuid.uuid4().hex + '.sqlite3')}", request, **overrides)
+    return app_on(f"sqlite:///{tmp_path / (uuid.uuid4().hex + '.sqlite3')}", request, **overrides)
 
 
 def _empty_pg(request: pytest.FixtureRequest) -> Flask:
     pg: Postgres = request.getfixturevalue("postgres")
     name = "r_" + uuid.uuid4().hex[:12]
     pg.sql(f"CREATE DATABASE {name}")
-    return _app(pg.url(name), request)
-
-
-def _source(templates: Templates, request: pytest.FixtureRequest,
-            backend: str = "sqlite") -> tuple[Flask, dict[str, Staff], str]:
-    url = templates.pg_url(request.getfixturevalue("postgres")) if backend == "postgresql" \
-        else templates.sqlite_url()
-    app = _app(url, request)
-    staff = keyed(app)
-    from webapp.staff import auth
-
-    with app.app_context():
-        auth.create_user(STAFF_NAME, "a staff password 123", "reviewer")
-    receipt = receipt_of(send_tip(app.test_client(), what=SENTINEL))
-    send_tip(app.test_client(), what="a second tip", kinds=["child", "sexual"])
-    return app, staff, receipt
-
-
-def _run(app: Flask, *args: str) -> Any:
-    return app.test_cli_runner().invoke(args=["backup", *args])
-
-
-@pytest.fixture
-def passfile(tmp_path: Path) -> Path:
-    path = tmp_path / "backup-passphrase"
-    path.write_text(BACKUP_PASSPHRASE + "\n")
-    return path
-
-
-def _create(app: Flask, path: Path, passfile: Path) -> None:
-    res = _run(app, "create", str(path), "--passphrase-file", str(passfile))
-    assert res.exit_code == 0, res.output
-    assert path.stat().st_mode & 0o077 == 0  # readable by its owner only
+    return app_on(pg.url(name), request)
 
 
 def _backed_up(templates: Templates, request: pytest.FixtureRequest, tmp_path: Path,
                passfile: Path) -> tuple[Flask, dict[str, Staff], str, Path]:
     """A source database with tips and staff, and a backup of it."""
-    source, staff, receipt = _source(templates, request)
+    source, staff, receipt = source_app(templates, request)
     path = tmp_path / "haven.backup"
-    _create(source, path, passfile)
+    create_backup(source, path, passfile)
     return source, staff, receipt, path
 
 
@@ -125,12 +78,12 @@ def test_backup_hides_everything_and_restores_for_tipster_and_staff(
                    "wilhelmina"):
         assert secret.encode() not in raw, secret
         assert secret.encode("utf-16-le") not in raw, secret
-    res = _run(source, "verify", str(path), "--passphrase-file", str(passfile))
+    res = backup_cli(source, "verify", str(path), "--passphrase-file", str(passfile))
     assert res.exit_code == 0, res.output
     assert "whole Haven backup" in res.output
 
     target = _empty_sqlite(tmp_path, request)
-    res = _run(target, "restore", str(path), "--passphrase-file", str(passfile))
+    res = backup_cli(target, "restore", str(path), "--passphrase-file", str(passfile))
     assert res.exit_code == 0, res.output
     _same_rows(source, target)
 
@@ -151,14 +104,14 @@ def test_wrong_passphrase_damage_and_truncation_change_nothing(
         templates: Templates, request: pytest.FixtureRequest, tmp_path: Path,
         passfile: Path) -> None:
     """Refused with a message naming the problem; the target database is untouched."""
-    _source_app, _staff, _receipt, path = _backed_up(templates, request, tmp_path, passfile)
+    _source, _staff, _receipt, path = _backed_up(templates, request, tmp_path, passfile)
     raw = path.read_bytes()
     wrong = tmp_path / "wrong"
     wrong.write_text("not the backup passphrase\n")
 
-    target = _app(templates.sqlite_url(), request)  # a database with data
+    target = app_on(templates.sqlite_url(), request)  # a database with data
     before = _digests(target)
-    res = _run(target, "restore", str(path), "--passphrase-file", str(wrong), "--force")
+    res = backup_cli(target, "restore", str(path), "--passphrase-file", str(wrong), "--force")
     assert res.exit_code != 0
     assert "passphrase does not open this backup" in res.output
     assert "Traceback" not in res.output
@@ -178,15 +131,15 @@ def test_wrong_passphrase_damage_and_truncation_change_nothing(
         bad = tmp_path / f"bad-{name}"
         bad.write_bytes(data)
         for command in (["verify"], ["restore", "--force"]):
-            res = _run(target, *command[:1], str(bad), "--passphrase-file", str(passfile),
-                       *command[1:])
+            res = backup_cli(target, *command[:1], str(bad), "--passphrase-file", str(passfile),
+                             *command[1:])
             assert res.exit_code != 0, (name, command, res.output)
             assert "Traceback" not in res.output and res.output.strip(), (name, res.output)
     assert _digests(target) == before
 
     fresh = _empty_sqlite(tmp_path, request)  # an empty database gets no schema either
-    res = _run(fresh, "restore", str(tmp_path / "bad-flipped"), "--passphrase-file",
-               str(passfile))
+    res = backup_cli(fresh, "restore", str(tmp_path / "bad-flipped"), "--passphrase-file",
+                     str(passfile))
     assert res.exit_code != 0
     assert "changed or damaged" in res.output
     with fresh.app_context():
@@ -198,27 +151,27 @@ def test_refusals_non_empty_database_and_other_secret_key(
         passfile: Path) -> None:
     """A database with data needs --force; another SECRET_KEY needs --new-secret-key."""
     source, _staff, _receipt, path = _backed_up(templates, request, tmp_path, passfile)
-    res = _run(source, "create", str(path), "--passphrase-file", str(passfile))
+    res = backup_cli(source, "create", str(path), "--passphrase-file", str(passfile))
     assert res.exit_code != 0 and "already exists" in res.output
 
-    seeded = _app(templates.sqlite_url(), request)
-    res = _run(seeded, "restore", str(path), "--passphrase-file", str(passfile))
+    seeded = app_on(templates.sqlite_url(), request)
+    res = backup_cli(seeded, "restore", str(path), "--passphrase-file", str(passfile))
     assert res.exit_code != 0 and "already has data" in res.output
-    res = _run(seeded, "restore", str(path), "--passphrase-file", str(passfile), "--force")
+    res = backup_cli(seeded, "restore", str(path), "--passphrase-file", str(passfile), "--force")
     assert res.exit_code == 0, res.output
     with seeded.app_context():
         assert len(db.session.scalars(select(Tip.id)).all()) == 2
 
     other = _empty_sqlite(tmp_path, request, SECRET_KEY="another server's key")
-    res = _run(other, "restore", str(path), "--passphrase-file", str(passfile))
+    res = backup_cli(other, "restore", str(path), "--passphrase-file", str(passfile))
     assert res.exit_code != 0 and "SECRET_KEY" in res.output
-    res = _run(other, "restore", str(path), "--passphrase-file", str(passfile),
-               "--new-secret-key")
+    res = backup_cli(other, "restore", str(path), "--passphrase-file", str(passfile),
+                     "--new-secret-key")
     assert res.exit_code == 0, res.output
 
     short = tmp_path / "short"
     short.write_text("short\n")
-    res = _run(source, "create", str(tmp_path / "b2"), "--passphrase-file", str(short))
+    res = backup_cli(source, "create", str(tmp_path / "b2"), "--passphrase-file", str(short))
     assert res.exit_code != 0 and "at least 12" in res.output
     assert not (tmp_path / "b2").exists()
 
@@ -228,7 +181,7 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row(
         passfile: Path) -> None:
     """Counts and a content hash per table survive SQLite -> PostgreSQL -> SQLite, and the
     restored PostgreSQL database takes new rows (its id counters moved on)."""
-    source, staff, receipt = _source(templates, request)
+    source, staff, receipt = source_app(templates, request)
     client = source.test_client()
     sign_in(client, staff["admin"], unlock=True)  # audit rows, a note
     with source.app_context():
@@ -237,10 +190,10 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row(
         "csrf_token": csrf(client, f"/staff/tips/{tip_id}"), "note": "called the hotline"})
     assert noted.status_code == 302
     first = tmp_path / "from-sqlite.backup"
-    _create(source, first, passfile)
+    create_backup(source, first, passfile)
 
     pg = _empty_pg(request)
-    res = _run(pg, "restore", str(first), "--passphrase-file", str(passfile))
+    res = backup_cli(pg, "restore", str(first), "--passphrase-file", str(passfile))
     assert res.exit_code == 0, res.output
     _same_rows(source, pg)
     assert sum(n for n, _h in _digests(pg).values()) > 2000
@@ -252,9 +205,9 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row(
     sign_in(reader, staff["reviewer"], unlock=True)  # audit rows with new ids
 
     second = tmp_path / "from-postgresql.backup"
-    _create(pg, second, passfile)
+    create_backup(pg, second, passfile)
     back = _empty_sqlite(tmp_path, request)
-    res = _run(back, "restore", str(second), "--passphrase-file", str(passfile))
+    res = backup_cli(back, "restore", str(second), "--passphrase-file", str(passfile))
     assert res.exit_code == 0, res.output
     _same_rows(pg, back)
     with back.app_context():
@@ -269,8 +222,8 @@ def test_a_tip_stored_during_the_backup_is_wholly_in_it_or_wholly_out(
     writer is not held up."""
     from webapp.backups import fileformat
 
-    source, _staff, _receipt = _source(templates, request)
-    other = _app(source.config["SQLALCHEMY_DATABASE_URI"], request)
+    source, _staff, _receipt = source_app(templates, request)
+    other = app_on(source.config["SQLALCHEMY_DATABASE_URI"], request)
     real = fileformat.Writer.line
     sent: list[int] = []
 
@@ -281,10 +234,10 @@ def test_a_tip_stored_during_the_backup_is_wholly_in_it_or_wholly_out(
 
     monkeypatch.setattr(fileformat.Writer, "line", line)
     path = tmp_path / "haven.backup"
-    _create(source, path, passfile)
+    create_backup(source, path, passfile)
     assert sent == [201]
     target = _empty_sqlite(tmp_path, request)
-    res = _run(target, "restore", str(path), "--passphrase-file", str(passfile))
+    res = backup_cli(target, "restore", str(path), "--passphrase-file", str(passfile))
     assert res.exit_code == 0, res.output
     with target.app_context():
         assert len(db.session.scalars(select(Tip.id)).all()) == 2  # before the backup began

@@ -16,9 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from tests.digit_scripts import SCRIPTS, in_script
 from tests.pages import sign_in_page
 from tests.staff_helpers import PASSPHRASE, Staff, sign_in
-from tests.test_dial import SCRIPTS, in_script
 from tests.tips_helpers import form_key, receipt_of
 from webapp.bidi import LRI, LRO, NUMBER_RUN, PDF, PDI, isolate_html, isolate_plain
 from webapp.extensions import db

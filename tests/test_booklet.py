@@ -17,12 +17,12 @@ from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy import delete, select
 
-from tests.test_posters import has_words, plain, read_back, tools  # noqa: F401 - fixture
+from tests.pdf_helpers import has_words, plain, read_back
 from webapp.extensions import db
 from webapp.models import Location
 
-# Runs again on PostgreSQL in the second phase of scripts/test.sh.
-pytestmark = pytest.mark.postgres
+# Runs again on PostgreSQL in the second phase of scripts/test.sh; poppler and zbar read it.
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("pdf_tools")]
 
 PUBLIC = "https://haven.example"  # HAVEN_PUBLIC_URL in these tests, unless a test unsets it
 

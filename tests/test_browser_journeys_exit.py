@@ -9,10 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask
 
+from tests.journey_helpers import BEFORE, EXIT, phone, walk_back
+from tests.pages import ready
+
 pytestmark = pytest.mark.browser
 
-EXIT = "https://neutral.example/weather"
-BEFORE = "https://before.example/news"
 QUERY = {"en": "shelter Fresno", "ar": "مأوى Fresno", "fa": "سرپناه Fresno", "ti": "shelter Fresno"}
 
 
@@ -21,27 +22,6 @@ def app(app: Flask) -> Flask:
     """The seeded app, its quick exit pointed at a host the test fulfils itself."""
     app.config["HAVEN_EXIT_URL"] = EXIT
     return app
-
-
-def phone(phones: Any, lang: str, **options: Any) -> Any:
-    """A phone whose neutral site and the page it showed before Haven are served here."""
-    ctx = phones(lang, **options)
-    for url, title in ((EXIT, "Weather"), (BEFORE, "News")):
-        ctx.route(url, lambda route, title=title: route.fulfill(
-            status=200, body=f"<title>{title}</title><p>{title}</p>", content_type="text/html"))
-    return ctx
-
-
-def walk_back(page: Any) -> list[str]:
-    """Every URL this tab can go back to, nearest first (Back tapped until it stops)."""
-    seen = []
-    for _ in range(10):
-        before = page.url
-        page.go_back(wait_until="load")
-        if page.url == before:
-            break
-        seen.append(page.url)
-    return seen
 
 
 def search_then_open_a_listing(page: Any, base: str, lang: str) -> tuple[str, str]:
@@ -108,8 +88,6 @@ def test_a_listing_offers_its_way_back_to_the_results(phones: Any, live_server: 
     """Offline, the listing opened from the results links back to the same search."""
     ctx = phone(phones, lang)
     page = ctx.new_page()
-    from tests.test_pwa import ready
-
     ready(page, live_server, lang)
     ctx.set_offline(True)
     page.fill("#q", QUERY[lang])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from tests.digit_scripts import SCRIPTS, in_script
 from tests.pages import public_paths
 from tests.reference import HOTLINES_CSV
 from webapp import digits
@@ -232,16 +232,6 @@ def test_every_listing_page_dials_each_stored_number(app: Flask, lang: str) -> N
             assert href, number
             assert any(h == href and number in shown for h, shown in links), (sid, number, links)
         _check_links(html, sid)
-
-
-# Every script's decimal digits: Arabic-Indic, Persian, Devanagari, full-width and the rest.
-ZEROS = sorted({ord(ch) - unicodedata.decimal(ch) for ch in map(chr, range(0x110000))
-                if unicodedata.decimal(ch, None) is not None})
-SCRIPTS = st.sampled_from(ZEROS) | st.sampled_from([0x0660, 0x06F0, 0x0966, 0xFF10])
-
-
-def in_script(text: str, zero: int) -> str:
-    return "".join(chr(zero + int(c)) if c.isdigit() else c for c in text)
 
 
 @given(st.text("0123456789", min_size=1, max_size=30), SCRIPTS)

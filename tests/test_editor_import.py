@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from tests.sheet_helpers import ROWS, found, write
 from tests.staff_helpers import Staff, csrf, sign_in
-from tests.test_sheets import ROWS, found, write
 from webapp.extensions import db
 from webapp.models import AuditEntry, Service
 

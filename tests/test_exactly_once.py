@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pg import _free_port
+from tests.ports import free_port
 from tests.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ def instances(request: pytest.FixtureRequest, tmp_path: Path,
                    cwd=ROOT, env=env, check=True, capture_output=True)
     started = []
     for i in range(2):
-        port = _free_port()
+        port = free_port()
         log = (tmp_path / f"gunicorn-{i}.log").open("wb")
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),

@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from tests.test_search import ORACLE_EXTRAS, VECTORS
+from tests.search_vectors import ORACLE_EXTRAS, VECTORS
 from webapp.editor import services, snapshot
 from webapp.exchange import hsds, importer
 from webapp.extensions import db

@@ -24,10 +24,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from tests.journey_helpers import BEFORE, EXIT, walk_back
+from tests.journey_helpers import phone as exit_phone
+from tests.pages import ready
+from tests.pdf_helpers import plain, read_back
 from tests.staff_helpers import keyed
-from tests.test_browser_journeys_exit import BEFORE, EXIT, walk_back
-from tests.test_browser_journeys_exit import phone as exit_phone
-from tests.test_posters import plain, read_back, tools  # noqa: F401 - tools: poppler, zbar
 from tests.tips_helpers import receipt_of, send_tip
 from webapp.extensions import db
 from webapp.models import Phone, Schedule, Service, ServiceTranslation, Tip
@@ -136,8 +137,6 @@ def test_survivor_finds_a_shelter_calls_it_offline_too_and_leaves_no_trace(
     """Home -> shelters -> the town as typed -> a listing: its Call link dials the number shown
     and stored. Offline, the same search finds the same listing, whose Call link dials the
     same digits. Leave quickly: Back shows the page before Haven, never a Haven page."""
-    from tests.test_pwa import ready
-
     problems: list[str] = []
     ctx = phone(phones, lang)
     page = ctx.new_page()
@@ -323,6 +322,7 @@ def block_of(text: str, name: str, names: list[str]) -> str:
     return text[start:min(ends, default=len(text))]
 
 
+@pytest.mark.usefixtures("pdf_tools")  # poppler and zbar read the booklet back
 @pytest.mark.parametrize("lang", LANGS)
 def test_booklet_codes_open_the_arabic_listing_and_print_every_weekday(
         app: Flask, client: FlaskClient, phones: Any, live_server: str, lang: str,

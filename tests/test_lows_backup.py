@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.backup_helpers import backup_cli, create_backup, source_app
 from tests.conftest import Templates
-from tests.test_backups import _create, _run, _source, passfile  # noqa: F401 - a fixture
 
 VICTIM = b"the victim's own contents\n"
 
@@ -24,36 +24,37 @@ def _files(folder: Path) -> dict[str, str]:
 
 @pytest.fixture
 def source(templates: Templates, request: pytest.FixtureRequest) -> Flask:
-    return _source(templates, request)[0]
+    return source_app(templates, request)[0]
 
 
 def test_a_partial_symlink_is_never_written_through(source: Flask, tmp_path: Path,
-                                                     passfile: Path) -> None:  # noqa: F811
+                                                     passfile: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     victim = tmp_path / "victim.conf"
     victim.write_bytes(VICTIM)
     victim.chmod(0o644)
     (out / "haven.backup.partial").symlink_to(victim)
-    _create(source, out / "haven.backup", passfile)  # succeeds, readable by its owner only
+    create_backup(source, out / "haven.backup", passfile)  # succeeds, readable by its owner only
     assert victim.read_bytes() == VICTIM
     assert stat.S_IMODE(victim.stat().st_mode) == 0o644
     assert _files(out) == {"haven.backup": "file", "haven.backup.partial": "link"}
     assert os.readlink(out / "haven.backup.partial") == str(victim)
-    res = _run(source, "verify", str(out / "haven.backup"), "--passphrase-file", str(passfile))
+    res = backup_cli(source, "verify", str(out / "haven.backup"), "--passphrase-file",
+                     str(passfile))
     assert res.exit_code == 0 and "is a whole Haven backup" in res.output
 
 
 @pytest.mark.parametrize("target", ["missing", "existing"])
 def test_a_symlink_at_the_backups_own_name_is_refused(source: Flask, tmp_path: Path,
-                                                       passfile: Path,  # noqa: F811
+                                                       passfile: Path,
                                                        target: str) -> None:
     victim = tmp_path / "victim.conf"
     if target == "existing":
         victim.write_bytes(VICTIM)
     (tmp_path / "haven.backup").symlink_to(victim)
-    res: Any = _run(source, "create", str(tmp_path / "haven.backup"),
-                    "--passphrase-file", str(passfile))
+    res: Any = backup_cli(source, "create", str(tmp_path / "haven.backup"),
+                          "--passphrase-file", str(passfile))
     assert res.exit_code != 0 and "Traceback" not in res.output
     assert "already exists: choose a new name" in res.output
     assert (tmp_path / "haven.backup").is_symlink()
@@ -62,7 +63,7 @@ def test_a_symlink_at_the_backups_own_name_is_refused(source: Flask, tmp_path: P
 
 
 def test_a_name_taken_while_writing_is_not_replaced(source: Flask, tmp_path: Path,
-                                                    passfile: Path,  # noqa: F811
+                                                    passfile: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Someone makes X between the check and the end of the backup: X stays theirs, the
     CLI says so and leaves no partial file behind."""
@@ -76,7 +77,7 @@ def test_a_name_taken_while_writing_is_not_replaced(source: Flask, tmp_path: Pat
         return real(out, *args)
 
     monkeypatch.setattr(services, "create", slow_create)
-    res = _run(source, "create", str(path), "--passphrase-file", str(passfile))
+    res = backup_cli(source, "create", str(path), "--passphrase-file", str(passfile))
     assert res.exit_code != 0 and "Traceback" not in res.output
     assert "appeared while the backup was written" in res.output
     assert path.read_bytes() == VICTIM
@@ -84,7 +85,7 @@ def test_a_name_taken_while_writing_is_not_replaced(source: Flask, tmp_path: Pat
 
 
 def test_the_snapshot_is_made_in_a_private_folder(source: Flask, tmp_path: Path,
-                                                  passfile: Path,  # noqa: F811
+                                                  passfile: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLite's copy (and its journal, beside it under a guessable name) lives in a folder
     only the server's user can enter, removed afterwards."""
@@ -102,7 +103,7 @@ def test_the_snapshot_is_made_in_a_private_folder(source: Flask, tmp_path: Path,
         return real(name, *args, **kwargs)
 
     monkeypatch.setattr(services.sqlite3, "connect", spy)
-    _create(source, tmp_path / "haven.backup", passfile)
+    create_backup(source, tmp_path / "haven.backup", passfile)
     assert seen and all(name.startswith(".backup-snapshot-") and mode == 0o700
                         for name, mode in seen)
     with source.app_context():

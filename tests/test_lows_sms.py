@@ -13,17 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.test_sms import (  # noqa: F401 - gateway and sms are fixtures
-    DIGITS,
-    PUBLIC,
-    SECRET,
-    SENDER,
-    TWILIO_TOKEN,
-    VONAGE_SIG,
-    Gateway,
-    gateway,
-    sms,
-)
+from tests.sms_helpers import DIGITS, PUBLIC, SECRET, SENDER, TWILIO_TOKEN, VONAGE_SIG, Gateway
 from webapp import state
 from webapp.sms import providers, services
 
@@ -50,7 +40,7 @@ def _generic(client: FlaskClient, body: dict[str, Any]) -> Any:
                        headers={"X-Haven-Signature": providers.generic_signature(SECRET, raw)})
 
 
-def test_generic_with_a_message_id_is_answered_once(sms: FlaskClient,  # noqa: F811
+def test_generic_with_a_message_id_is_answered_once(sms: FlaskClient,
                                                     handled: list[str]) -> None:
     body = {"from": SENDER, "to": "+15550100000", "text": "refugio", "message_id": "gw-1"}
     answers = [_generic(sms, body) for _ in range(REPLAYS)]
@@ -63,7 +53,7 @@ def test_generic_with_a_message_id_is_answered_once(sms: FlaskClient,  # noqa: F
     assert handled == ["refugio", "MORE"]
 
 
-def test_generic_without_an_id_keeps_its_contract(sms: FlaskClient,  # noqa: F811
+def test_generic_without_an_id_keeps_its_contract(sms: FlaskClient,
                                                   handled: list[str]) -> None:
     """The documented format carries no id: "MORE" twice is two messages, both answered."""
     body = {"from": SENDER, "to": "+15550100000", "text": "shelter"}
@@ -74,7 +64,7 @@ def test_generic_without_an_id_keeps_its_contract(sms: FlaskClient,  # noqa: F81
     assert handled == ["shelter", "MORE", "MORE"]
 
 
-def test_twilio_replays_get_empty_twiml(sms: FlaskClient, handled: list[str]) -> None:  # noqa: F811
+def test_twilio_replays_get_empty_twiml(sms: FlaskClient, handled: list[str]) -> None:
     form = {"From": SENDER, "To": "+15550100000", "Body": "refugio", "MessageSid": "SM" + "a" * 32,
             "AccountSid": "AC" + "b" * 32, "NumMedia": "0"}
     sig = providers.twilio_signature(TWILIO_TOKEN, PUBLIC + "/sms/twilio", form)
@@ -93,7 +83,7 @@ def test_twilio_replays_get_empty_twiml(sms: FlaskClient, handled: list[str]) ->
     assert handled == ["refugio", "ayuda"]
 
 
-def test_vonage_replays_send_one_reply(sms: FlaskClient, gateway: Gateway,  # noqa: F811
+def test_vonage_replays_send_one_reply(sms: FlaskClient, gateway: Gateway,
                                        handled: list[str]) -> None:
     params = {"msisdn": SENDER.lstrip("+"), "to": "15550100000", "text": "HELP",
               "messageId": "0B000001", "type": "text", "timestamp": str(int(time.time())),
@@ -115,7 +105,7 @@ def test_vonage_replays_send_one_reply(sms: FlaskClient, gateway: Gateway,  # no
     assert handled == ["HELP"] and sent() == first
 
 
-def test_vonage_messages_replays_send_one_reply(sms: FlaskClient, gateway: Gateway,  # noqa: F811
+def test_vonage_messages_replays_send_one_reply(sms: FlaskClient, gateway: Gateway,
                                                 handled: list[str]) -> None:
     body = json.dumps({"channel": "whatsapp", "message_type": "text", "text": "ayuda",
                        "from": SENDER.lstrip("+"), "to": "15550100000",
@@ -136,7 +126,7 @@ def test_vonage_messages_replays_send_one_reply(sms: FlaskClient, gateway: Gatew
     assert handled == ["ayuda"] and sent() == first
 
 
-def test_africas_talking_replays_send_one_reply(sms: FlaskClient, gateway: Gateway,  # noqa: F811
+def test_africas_talking_replays_send_one_reply(sms: FlaskClient, gateway: Gateway,
                                                 handled: list[str]) -> None:
     form = {"from": "+254711000111", "to": "21525", "text": "refugio", "date": "2026-12-03",
             "id": "ATXid_0001", "linkId": "xyz"}
@@ -154,7 +144,7 @@ def test_africas_talking_replays_send_one_reply(sms: FlaskClient, gateway: Gatew
 
 
 def test_a_failed_message_is_processed_when_the_provider_retries(
-        app: Flask, sms: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+        app: Flask, sms: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = False
     real = services.handle
     calls: list[str] = []
@@ -175,7 +165,7 @@ def test_a_failed_message_is_processed_when_the_provider_retries(
 
 
 def test_the_replay_record_is_a_hash_of_the_message_id(app: Flask,
-                                                       sms: FlaskClient) -> None:  # noqa: F811
+                                                       sms: FlaskClient) -> None:
     form = {"From": SENDER, "To": "+15550100000", "Body": "refugio", "MessageSid": "SMsecret1"}
     sig = providers.twilio_signature(TWILIO_TOKEN, PUBLIC + "/sms/twilio", form)
     sms.post("/sms/twilio", data=form, headers={"X-Twilio-Signature": sig})
@@ -191,7 +181,7 @@ def test_the_replay_record_is_a_hash_of_the_message_id(app: Flask,
 
 
 def test_without_an_id_a_rewritten_signature_is_still_a_replay(
-        sms: FlaskClient, handled: list[str]) -> None:  # noqa: F811
+        sms: FlaskClient, handled: list[str]) -> None:
     """The fallbacks key on what is signed exactly as sent: Vonage's hex sig in capitals or
     a JWT whose signature gained padding are the same request."""
     params = {"msisdn": SENDER.lstrip("+"), "to": "15550100000", "text": "HELP",

@@ -10,7 +10,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_dial import SCRIPTS, in_script
+from tests.digit_scripts import SCRIPTS, in_script
 from webapp.search import places
 
 # Runs again on PostgreSQL in the second phase of scripts/test.sh.

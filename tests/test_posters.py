@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +15,15 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import escape
 
-from tests.conftest import missing
+from tests.pdf_helpers import has_words, plain, read_back
 from tests.reference import HOTLINES_CSV
 from tests.staff_helpers import csrf, keyed, sign_in
 from webapp import fonts
 from webapp.i18n import LOCALES
 from webapp.posters import render, words
+
+# poppler and zbar read every poster back.
+pytestmark = pytest.mark.usefixtures("pdf_tools")
 
 FORMATS = list(render.FORMATS)
 HEADLINE = "Are you being forced to work or to sell sex? You are not alone."
@@ -35,49 +36,6 @@ def public_url(request: pytest.FixtureRequest) -> None:
     """Posters are drawn only for a site that knows its public address."""
     if "app" in request.fixturenames:
         request.getfixturevalue("app").config["HAVEN_PUBLIC_URL"] = PUBLIC
-
-
-@pytest.fixture(scope="module", autouse=True)
-def tools() -> None:
-    """poppler and zbar are real requirements: missing in CI is a failure."""
-    for tool in ("pdftoppm", "pdftotext", "pdffonts"):
-        if shutil.which(tool) is None:
-            missing(f"{tool} (apt-get install poppler-utils)")
-    try:
-        import pyzbar.pyzbar  # noqa: F401
-    except (ImportError, OSError):
-        missing("zbar (apt-get install libzbar0; pip install pyzbar)")
-
-
-def plain(text: str) -> str:
-    """Text for comparison: NFKC, no marks, no spaces, no bidi controls."""
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch)
-                   not in ("Mn", "Cf"))
-
-
-def read_back(pdf: bytes, tmp: Path) -> tuple[list[str], str]:
-    """(decoded QR payloads of every page at 150 dpi, pdftotext output)."""
-    from PIL import Image
-    from pyzbar.pyzbar import decode
-
-    src = tmp / "p.pdf"
-    src.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", "150", str(src), str(tmp / "page")], check=True)
-    found: list[str] = []
-    for page in sorted(tmp.glob("page*.png")):
-        with Image.open(page) as img:
-            found += [d.data.decode() for d in decode(img)]
-    text = subprocess.run(["pdftotext", str(src), "-"], check=True, capture_output=True,
-                          text=True).stdout
-    return found, text
-
-
-def has_words(sentence: str, text: str) -> bool:
-    """Every word of the sentence is in the extracted text. pdftotext may reorder the words
-    of a wrapped right-to-left line, and moves its full stop, though the page is right."""
-    flat = plain(text)
-    return all(plain(w).strip(".,?!؟،") in flat for w in sentence.split())
 
 
 def headline(app: Flask, babel_id: str) -> str:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,14 +13,14 @@ from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from tests.pages import wait_js
+from tests.pages import ready, wait_js
+from tests.search_vectors import VECTORS
 from tests.staff_helpers import keyed
 from webapp.extensions import db
 from webapp.models import Service, Tip
 from webapp.search import search
 
 pytestmark = pytest.mark.browser
-VECTORS = json.loads((Path(__file__).parent / "search_vectors.json").read_text("utf-8"))
 ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--no-first-run", "--disable-sync",
         "--disable-component-update"]
 
@@ -45,14 +43,6 @@ def context(browser: Any) -> Iterator[Any]:
                                           content_type="text/html"))
     yield ctx
     ctx.close()
-
-
-def ready(page: Any, base: str, lang: str) -> None:
-    """Open a locale's home page and wait until the worker controls it and saved the shell."""
-    page.goto(f"{base}/{lang}/")
-    wait_js(page, "!!navigator.serviceWorker.controller && "
-                  "navigator.serviceWorker.controller.state === 'activated'")
-    wait_js(page, f"document.documentElement.getAttribute('data-offline-ready') === '{lang}'")
 
 
 def test_installable_in_a_persistent_context(browser: Any, live_server: str) -> None:

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from tests.pages import concrete_urls
 from tests.staff_helpers import Staff, csrf, keyed, sign_in
-from tests.test_security import concrete_urls
 from webapp.extensions import db
 from webapp.models import Service
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from tests.search_vectors import ORACLE_EXTRAS, VECTORS
 from webapp.directory import geo, taxonomy
 from webapp.directory.queries import load_services
 from webapp.extensions import db
@@ -20,8 +19,6 @@ from webapp.search import search, search_sql, text
 
 # Runs again on PostgreSQL in the second phase of scripts/test.sh.
 pytestmark = pytest.mark.postgres
-
-VECTORS = json.loads((Path(__file__).parent / "search_vectors.json").read_text("utf-8"))
 
 
 def run(app: Flask, q: str, params: dict[str, str]) -> tuple[search.Result, list[Any]]:
@@ -137,15 +134,6 @@ def test_coarse_point_is_about_a_kilometre() -> None:
     c = geo.coarse_point(lat, lng)
     assert c == (36.74, -119.78)
     assert geo.planar_km(lat, lng, *c) < 1.0
-
-
-ORACLE_EXTRAS = [
-    ("", {"per_page": "100"}), ("", {"page": "2", "per_page": "7"}),
-    ("shelter", {"page": "2", "per_page": "3"}), ("", {"near": "Fresno", "radius": "400"}),
-    ("legal", {"near": "34.05,-118.24", "per_page": "50"}),
-    ("", {"category": "medical", "open_now": "1"}), ("help", {"free": "1", "language": "es"}),
-    ("", {"modified_after": "2026-01-01"}), ("zzzzqqq", {}),
-]
 
 
 def test_memory_index_matches_the_sql_engine(any_app: Flask) -> None:

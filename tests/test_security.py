@@ -8,17 +8,8 @@ import re
 import pytest
 from flask import Flask
 
+from tests.pages import concrete_urls
 from webapp.security import SECURITY_HEADERS
-
-
-def concrete_urls(app: Flask) -> list[str]:
-    """One URL per registered route (placeholders filled with plausible values)."""
-    out = []
-    for rule in app.url_map.iter_rules():
-        url = rule.rule.replace("<lang>", "en").replace("<path:filename>", "css/haven.css")
-        url = re.sub(r"<[^>]+>", "00000000-0000-0000-0000-000000000000", url)
-        out.append(url)
-    return sorted(set(out))
 
 
 def test_every_route_is_covered(app: Flask) -> None:

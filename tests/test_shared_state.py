@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.conftest import Templates, base_config
+from tests.ports import free_port
 from tests.redis_server import RedisServer
 from tests.staff_helpers import PASSPHRASE, Staff, csrf, keyed, sign_in
 from tests.tips_helpers import receipt_of, send_tip
@@ -163,9 +164,7 @@ def test_store_down_refuses_limited_forms_but_serves_the_directory(
         request: pytest.FixtureRequest, templates: Templates) -> None:
     """Redis unreachable: tips answer 503 (never unlimited, never a 500), /healthz says 503,
     the directory still answers."""
-    from tests.pg import _free_port
-
-    pair = _pair(request, templates, "sqlite", f"redis://127.0.0.1:{_free_port()}/0")
+    pair = _pair(request, templates, "sqlite", f"redis://127.0.0.1:{free_port()}/0")
     client = _client(pair[0])
     assert client.get("/en/").status_code == 200
     assert send_tip(client).status_code == 503

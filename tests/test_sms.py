@@ -7,14 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
-import urllib.error
-import urllib.parse
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -22,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.db_helpers import raw_database
+from tests.sms_helpers import DIGITS, PUBLIC, SECRET, SENDER, TWILIO_TOKEN, VONAGE_SIG, Gateway
 from webapp import state
 from webapp.extensions import db
 from webapp.models import Location
@@ -29,68 +24,6 @@ from webapp.sms import providers, segments
 
 # Runs again on PostgreSQL in the second phase of scripts/test.sh.
 pytestmark = pytest.mark.postgres
-
-SECRET = "generic sms secret"
-TWILIO_TOKEN = "twilio auth token 0123"
-VONAGE_SIG = "vonage signature secret"
-SENDER = "+15550100123"
-DIGITS = "5550100123"
-PUBLIC = "https://haven.example"
-
-
-class Gateway:
-    """A provider's send API on 127.0.0.1: records every POST (path, form fields)."""
-
-    def __init__(self) -> None:
-        received: list[tuple[str, dict[str, str], dict[str, str]]] = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                size = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(size).decode()
-                if "json" in (self.headers.get("Content-Type") or ""):
-                    fields = {k: str(v) for k, v in json.loads(raw).items()}
-                else:
-                    fields = dict(urllib.parse.parse_qsl(raw))
-                received.append((self.path, fields, dict(self.headers)))
-                body = b'{"messages":[{"status":"0"}]}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                return
-
-        self.received = received
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def gateway() -> Iterator[Gateway]:
-    gw = Gateway()
-    yield gw
-    gw.stop()
-
-
-@pytest.fixture
-def sms(app: Flask, gateway: Gateway) -> FlaskClient:
-    app.config.update({
-        "HAVEN_SMS_SECRET": SECRET, "HAVEN_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-        "HAVEN_PUBLIC_URL": PUBLIC, "HAVEN_VONAGE_API_KEY": "vkey",
-        "HAVEN_VONAGE_API_SECRET": "vsecret", "HAVEN_VONAGE_SIGNATURE_SECRET": VONAGE_SIG,
-        "HAVEN_VONAGE_API_URL": gateway.url + "/sms/json", "HAVEN_AT_USERNAME": "haven",
-        "HAVEN_VONAGE_MESSAGES_URL": gateway.url + "/v1/messages",
-        "HAVEN_AT_API_KEY": "at key", "HAVEN_AT_API_URL": gateway.url + "/version1/messaging"})
-    return app.test_client()
 
 
 def send(client: FlaskClient, text: str, sender: str = SENDER) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,15 +13,10 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import func, select
 
+from tests.ports import free_port
 from webapp import create_app
 from webapp.config import ROOT
 from webapp.extensions import db
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_bare_clone_serves_spanish(tmp_path: Path) -> None:

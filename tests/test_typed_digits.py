@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.digit_scripts import SCRIPTS, in_script
 from tests.staff_helpers import Staff, csrf, sign_in
-from tests.test_dial import SCRIPTS, in_script
 from tests.tips_helpers import form_key, receipt_of, send_tip
 from webapp.tips import crypto
 
