@@ -28,11 +28,12 @@ declare -A MODULES=(
   [segments]="webapp/sms/segments.py|tests/test_segments_properties.py tests/test_sms.py::test_segment_counting"
   [hours]="webapp/directory/hours.py|tests/test_hours_properties.py tests/test_sheets.py::test_opening_hours tests/test_sheets.py::test_opening_hours_refused"
   [security]="webapp/security.py|tests/test_security_mutants.py tests/test_security.py::test_client_identity_is_stripped tests/test_security.py::test_500_page_has_headers_and_no_trace"
+  [render]="webapp/render_budget.py|tests/test_security_mutants.py"
   [presenters]="webapp/directory/presenters.py|tests/test_presenters_mutants.py tests/test_reports.py::test_only_web_addresses_become_links tests/test_reports.py::test_only_plain_addresses_become_mailto tests/test_lows_import.py::test_never_a_web_link tests/test_lows_import.py::test_never_a_mailto tests/test_lows_import.py::test_ordinary_web_links_stay"
   [bidi]="webapp/bidi.py|tests/test_bidi_mutants.py tests/test_staff_bidi.py::test_number_runs tests/test_staff_bidi.py::test_isolation_escapes_and_wraps"
   [receipts]="webapp/tips/services.py|tests/test_receipts_mutants.py"
 )
-ORDER=(text segments hours security presenters bidi receipts)
+ORDER=(text segments hours security render presenters bidi receipts)
 
 if [[ ! -x .venv/bin/pytest ]]; then
   ./scripts/setup.sh

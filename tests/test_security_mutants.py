@@ -21,7 +21,7 @@ import pytest
 from flask import Flask, Response, make_response
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from webapp import security
+from webapp import render_budget, security
 from webapp.security import (
     CLIENT_TAG,
     IDENTIFYING_ENVIRON_KEYS,
@@ -67,15 +67,17 @@ class DownState(SharedState):
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """security.py's clock, frozen at the start of key period 5 (one-hour periods)."""
+    """security.py's and render_budget.py's clock, frozen at the start of key period 5 (one-hour periods)."""
     fake = FakeClock(wall=5 * 3600 + 10)
-    monkeypatch.setattr(security, "time", SimpleNamespace(time=fake.time,
-                                                          monotonic=fake.monotonic))
+    for module in (security, render_budget):
+        monkeypatch.setattr(module, "time", SimpleNamespace(time=fake.time,
+                                                            monotonic=fake.monotonic))
     return fake
 
 
 def make_app(**config: Any) -> Flask:
-    """A bare Flask app with only security.init_app, and routes that show what they saw."""
+    """A bare Flask app with only security's and render_budget's init_app, and routes that
+    show what they saw."""
     app = Flask("probe")
     # Generous enough that no test here meets the hourly allowance of public posts.
     app.config["HAVEN_POSTS_PER_HOUR"] = 1000
@@ -102,6 +104,7 @@ def make_app(**config: Any) -> Flask:
 
     app.before_request(security.same_origin_posts_only)
     security.init_app(app)
+    render_budget.init_app(app)
     return app
 
 
@@ -527,22 +530,22 @@ def test_render_budget_and_slots(full_app: Flask) -> None:
     """Two drawings an hour per client here; at most two at once per process, a third is
     told at once (never waits), and a slot comes back after use, even after an error."""
     with full_app.test_request_context("/en/", environ_base={CLIENT_TAG: "tag-render"}):
-        assert security.render_wait() == 0
-        assert security.render_wait() == 0
-        assert security.render_wait() >= 1
-        assert isinstance(security.render_cache(), security.RenderCache)
-        assert security.render_cache() is full_app.extensions["haven_render_cache"]
-        with security.render_slot() as one, security.render_slot() as two:
-            with security.render_slot() as three:
+        assert render_budget.render_wait() == 0
+        assert render_budget.render_wait() == 0
+        assert render_budget.render_wait() >= 1
+        assert isinstance(render_budget.render_cache(), render_budget.RenderCache)
+        assert render_budget.render_cache() is full_app.extensions["haven_render_cache"]
+        with render_budget.render_slot() as one, render_budget.render_slot() as two:
+            with render_budget.render_slot() as three:
                 assert (one, two, three) == (True, True, False)
         def draw_and_fail() -> None:
-            with security.render_slot() as slot:
+            with render_budget.render_slot() as slot:
                 assert slot
                 raise ZeroDivisionError  # an error while drawing
 
         with pytest.raises(ZeroDivisionError):
             draw_and_fail()
-        with security.render_slot() as one, security.render_slot() as two:
+        with render_budget.render_slot() as one, render_budget.render_slot() as two:
             assert (one, two) == (True, True)
 
 
@@ -554,13 +557,13 @@ def test_one_drawing_at_a_time_unless_configured() -> None:
         app = make_app(**config)
         with app.test_request_context("/"):
             with contextlib.ExitStack() as stack:
-                got = [stack.enter_context(security.render_slot()) for _ in range(slots + 1)]
+                got = [stack.enter_context(render_budget.render_slot()) for _ in range(slots + 1)]
             assert got == [True] * slots + [False]
-            cache = security.render_cache()
-            assert isinstance(cache, security.RenderCache)
+            cache = render_budget.render_cache()
+            assert isinstance(cache, render_budget.RenderCache)
             assert cache.max_bytes == 64 * 1024 * 1024
             cache.put("k", b"v", 60)
-            assert security.render_cache().get("k") == b"v"
+            assert render_budget.render_cache().get("k") == b"v"
 
 
 def test_posts_and_drawings_each_have_their_own_budget_per_client(full_app: Flask) -> None:
@@ -571,13 +574,13 @@ def test_posts_and_drawings_each_have_their_own_budget_per_client(full_app: Flas
         assert security.cost_before_work() is None
         assert security.limiter.blocked("post", tag, 2, 3600)
         assert not security.limiter.blocked("render", tag, 2, 3600)
-        assert security.render_wait() == 0
-        assert security.render_wait() == 0
+        assert render_budget.render_wait() == 0
+        assert render_budget.render_wait() == 0
         assert security.limiter.blocked("render", tag, 2, 3600)
-        wait = security.render_wait()
+        wait = render_budget.render_wait()
         assert 3590 < wait <= 3600  # the hour starts at the first drawing
     with full_app.test_request_context("/en/", environ_base={CLIENT_TAG: "tag-budgets-2"}):
-        assert security.render_wait() == 0  # another client draws
+        assert render_budget.render_wait() == 0  # another client draws
     with full_app.test_request_context("/en/tip", method="POST", environ_base={CLIENT_TAG: tag}):
         resp = security.cost_before_work()
         assert resp is not None and int(resp.headers["Retry-After"]) <= 3600
@@ -601,19 +604,19 @@ def test_an_unsized_body_is_left_unread_unless_asked(full_app: Flask) -> None:
 def test_busy_drawing_says_try_again_soon(full_app: Flask) -> None:
     """503, retry in 5 seconds, never cached, and it says why."""
     with full_app.test_request_context("/en/"):
-        resp = security.busy_drawing()
+        resp = render_budget.busy_drawing()
     assert resp.status_code == 503
     assert resp.headers["Retry-After"] == "5"
     assert resp.headers["Cache-Control"] == "no-store"
     message = "Another poster or booklet is being drawn. Please try again in a few seconds."
     assert message in resp.get_data(as_text=True)
-    assert security.BusyDrawing().description == message
+    assert render_budget.BusyDrawing().description == message
 
 
 def test_render_cache_keeps_drawings_until_they_expire(clock: FakeClock) -> None:
     """A drawing is served again until its lifetime ends, then drawn anew."""
-    cache = security.RenderCache(max_bytes=100)
-    assert security.RenderCache().max_bytes == 64 * 1024 * 1024
+    cache = render_budget.RenderCache(max_bytes=100)
+    assert render_budget.RenderCache().max_bytes == 64 * 1024 * 1024
     assert cache.get("a") is None
     cache.put("a", b"x" * 25, ttl=10)
     assert cache.get("a") == b"x" * 25
@@ -627,7 +630,7 @@ def test_render_cache_keeps_drawings_until_they_expire(clock: FakeClock) -> None
 def test_render_cache_size_and_eviction(clock: FakeClock) -> None:
     """At most max_bytes in all, least recently used out first; a drawing over a quarter of
     the cap is not kept; replacing or expiring an entry frees its bytes."""
-    cache = security.RenderCache(max_bytes=100)
+    cache = render_budget.RenderCache(max_bytes=100)
     cache.put("big", b"x" * 26, ttl=60)
     assert cache.get("big") is None
     for k in "abcd":
@@ -638,7 +641,7 @@ def test_render_cache_size_and_eviction(clock: FakeClock) -> None:
     assert cache.get("b") is None and all(cache.get(k) for k in "acde")
     cache.put("e", b"z" * 25, ttl=60)  # replacing keeps the total at 100
     assert cache.get("e") == b"z" * 25 and all(cache.get(k) for k in "acd")
-    short = security.RenderCache(max_bytes=100)
+    short = render_budget.RenderCache(max_bytes=100)
     short.put("old", b"x" * 25, ttl=1)
     clock.mono += 2
     assert short.get("old") is None  # expired: its bytes are freed
@@ -649,8 +652,8 @@ def test_render_cache_size_and_eviction(clock: FakeClock) -> None:
 
 def test_render_cache_keys() -> None:
     """One key per list of parts: 40 hex characters, parts never run together."""
-    key = security.RenderCache.key("poster", "en", "A4")
+    key = render_budget.RenderCache.key("poster", "en", "A4")
     assert len(key) == 40 and int(key, 16) >= 0
-    assert key == security.RenderCache.key("poster", "en", "A4")
-    assert security.RenderCache.key("ab", "c") != security.RenderCache.key("a", "bc")
-    assert security.RenderCache.key("a") != security.RenderCache.key("b")
+    assert key == render_budget.RenderCache.key("poster", "en", "A4")
+    assert render_budget.RenderCache.key("ab", "c") != render_budget.RenderCache.key("a", "bc")
+    assert render_budget.RenderCache.key("a") != render_budget.RenderCache.key("b")

@@ -18,7 +18,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build a configured app; tests pass overrides. No I/O happens at import time."""
     # The app's parts, imported here rather than with the module: importing webapp (as every
     # module of it does) stays cheap, and no part is loaded before the app that uses it.
-    from webapp import cli, compression, errors, templating
+    from webapp import cli, compression, errors, render_budget, templating
     from webapp.booklet import routes as booklet
     from webapp.coalition import routes as coalition
     from webapp.directory import routes as directory
@@ -78,6 +78,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_babel_locale)
     i18n.init_app(app)
     security.init_app(app)
+    render_budget.init_app(app)
 
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

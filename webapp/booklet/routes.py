@@ -9,15 +9,8 @@ from werkzeug.exceptions import BadRequest, ServiceUnavailable
 from webapp import fonts, i18n
 from webapp.booklet import services
 from webapp.errors import handle_http
-from webapp.security import (
-    RenderCache,
-    busy_drawing,
-    client_tag,
-    limiter,
-    render_cache,
-    render_slot,
-    render_wait,
-)
+from webapp.render_budget import RenderCache, busy_drawing, render_cache, render_slot, render_wait
+from webapp.security import client_tag, limiter
 
 bp = i18n.locale_blueprint("booklet", __name__)
 BOOKLET_MAX_AGE = 300  # seconds a drawn booklet is kept (the directory changes)

@@ -33,7 +33,7 @@ from webapp.posters.services import (
     share_query,
     spec_for,
 )
-from webapp.security import RenderCache, busy_drawing, render_cache, render_slot, render_wait
+from webapp.render_budget import RenderCache, busy_drawing, render_cache, render_slot, render_wait
 
 bp = i18n.locale_blueprint("posters", __name__)
 short = Blueprint("posters_short", __name__)
