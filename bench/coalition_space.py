@@ -30,7 +30,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from bench.common import bench_app, databases, import_generated
-from tests.tips_helpers import Staff, csrf, sign_in
+from tests.staff_helpers import Staff, csrf, sign_in
 from webapp.extensions import db
 from webapp.models import (
     Member,

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import IN_CI
-from tests.test_startup import free_port
+from tests.ports import free_port
 from webapp.config import ROOT
 from webapp.exchange import hsds
 
