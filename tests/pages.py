@@ -14,7 +14,7 @@ from webapp.extensions import db
 from webapp.models import Service
 
 # Blueprints whose pages anyone can open (no staff sign-in, no receipt).
-PUBLIC_BLUEPRINTS = ("public", "pwa", "tips", "posters", "reports")
+PUBLIC_BLUEPRINTS = ("directory", "pwa", "tips", "posters", "reports")
 SKIP_SUFFIXES = (".json", ".pdf", ".png", ".svg", ".webmanifest")
 
 

@@ -98,7 +98,7 @@ def test_sms_finds_the_town_in_other_scripts(app: Flask) -> None:
 
 @pytest.mark.parametrize("query", [
     "endpoint=x", "_anchor=x", "_method=POST", "_external=1&_scheme=javascript", "lang=//evil",
-    "values=1", "q=shelter&endpoint=public.home&_external=1",
+    "values=1", "q=shelter&endpoint=directory.home&_external=1",
 ])
 @pytest.mark.parametrize("path", ["/en/search", "/en/", "/search", "/en/search?q=a&page=2"])
 def test_names_url_for_reserves_never_break_a_page(app: Flask, query: str, path: str) -> None:
