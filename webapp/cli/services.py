@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.cli.common import database_refusal, fail, failing_on, migrate_first
 from webapp.cli.sync import sync_cmd
-from webapp.exchange import importer, preview, sheets
+from webapp.exchange import csv_export, importer, preview, sheets, sources
 from webapp.exchange import services as exchange
 from webapp.extensions import db
 from webapp.search import memindex
@@ -29,8 +29,9 @@ group.add_command(sync_cmd)  # mirror another HSDS API (webapp/cli/sync.py)
               help="Write nothing if any value would be changed or not kept as given.")
 def import_cmd(path: Path, dry_run: bool, strict: bool) -> None:
     """Import HSDS 3.0 JSON (services, organizations, service_at_locations, taxonomies or
-    taxonomy terms: one record, a list, an HSDS page, or a folder), a CSV datapackage, or a
-    spreadsheet (.csv or .xlsx, one row per service; `services template` prints the headers).
+    taxonomy terms: one record, a list, an HSDS page, or a folder), an HSDS CSV datapackage
+    (its folder or its datapackage.json: every table it lists), or a spreadsheet (.csv or
+    .xlsx, one row per service; `services template` prints the headers).
 
     Everything is validated first; one bad record or row and nothing is written. Every value
     not kept as given is named by its field path; --strict refuses the import for any.
@@ -38,12 +39,17 @@ def import_cmd(path: Path, dry_run: bool, strict: bool) -> None:
     if path.suffix.lower() in (".csv", ".xlsx") and not path.is_dir():
         _import_sheet(path, dry_run)
         return
+    reading = sources.Reading()
     try:
-        records = importer.read_records(path)
+        records = importer.read_records(path, reading)
+        if strict and reading.warnings:
+            raise importer.ImportError_([importer.STRICT, *reading.warnings])
         with click.progressbar(length=len(records), label="Validating" if dry_run else
                                "Importing", file=sys.stderr) as bar:
             done = importer.import_records(records, current_app.config["HSDS_SCHEMA_DIR"],
                                            dry_run=dry_run, progress=bar.update, strict=strict)
+        done.warnings[:0] = reading.warnings  # what reading the files could not keep
+        done.notices[:0] = reading.notices
         if dry_run:
             _say_what_changed(done)
             click.echo(f"{done.services} service(s) in {path} are valid; nothing was "
@@ -121,14 +127,21 @@ def template_cmd(path: Path | None) -> None:
 
 @group.command("export")
 @click.argument("path", type=click.Path(path_type=Path))
-def export_cmd(path: Path) -> None:
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+              show_default=True, help="csv: an HSDS CSV datapackage in the folder PATH.")
+def export_cmd(path: Path, fmt: str) -> None:
     """Write every service as HSDS 3.0 JSON (a list) to PATH, validated before writing; to
     a folder, services.json with organizations.json, taxonomies.json and taxonomy_terms.json.
+    --format csv: an HSDS CSV datapackage in the folder PATH (one CSV per table and the
+    datapackage.json describing them), which imports back as it was.
 
     Confidential locations carry only their city and coarse point, never the address.
     """
     with failing_on(exchange.ExportError):
-        count, path = exchange.export_json(path, current_app.config["HSDS_SCHEMA_DIR"])
+        if fmt == "csv":
+            count, path = csv_export.export_csv(path, current_app.config["HSDS_SCHEMA_DIR"])
+        else:
+            count, path = exchange.export_json(path, current_app.config["HSDS_SCHEMA_DIR"])
     click.echo(f"Exported {count} service(s) to {path}.")
 
 

@@ -289,8 +289,7 @@ def import_records(records: list[Record], schema_dir: str, *, dry_run: bool = Fa
     large import of services runs on every core (exchange/parallel.py)."""
     from webapp.exchange import parallel  # it builds on this module
 
-    if parallel.worth_it(len(records)) and all(r.kind == "service" and not r.keep_extras
-                                               for r in records):
+    if parallel.takes(records):
         if strict:
             checked = parallel.run(records, schema_dir, dry_run=True)
             if checked.warnings:

@@ -62,9 +62,15 @@ class Rows:
     # (kind, id) -> (record label, path, object) of the last copy of an organisation,
     # location, term or taxonomy given (several records may each carry one): the last wins
     given: dict[tuple[str, str], tuple[str, str, Any]] = field(default_factory=dict)
+    # the same for the first copy of each (what an import on several cores compares with
+    # the last copy of the chunk before)
+    first_given: dict[tuple[str, str], tuple[str, str, Any]] = field(default_factory=dict)
     # table name -> its rows made ready for the driver, in place of the list above (an
     # import's worker processes prepare phones, schedules and the other parts: see parallel)
     ready: dict[str, bulk.Prepared] = field(default_factory=dict)
+    # the label of the record being shaped, when the caller does not pass one to collect
+    # (an import's worker processes set it)
+    record_label: str | None = None
 
 
 def parse_time(value: Any) -> dt.datetime | None:
@@ -151,20 +157,10 @@ class Shaper:
         kept, gives otherwise (the same location nested in two services, say)."""
         before = self.rows.given.get((kind, rid))
         self.rows.given[(kind, rid)] = (self.label, path, obj)
-        if before is None or before[2] == obj:
+        if before is None:
+            self.rows.first_given[(kind, rid)] = (self.label, path, obj)
             return
-        label, where, old = before
-        new = extras.leaves(obj)
-        for leaf, value in extras.leaves(old).items():
-            if leaf not in new or new[leaf] != value:
-                kept = f"→ {extras.shown(new[leaf])}" if leaf in new else "(not given there)"
-                here = path or "(record)"
-                if label != self.label:
-                    here = f"{self.label}: {here}"
-                self.rows.warnings.append(
-                    f"{label}: {key(where, leaf) if leaf else where or '(record)'}: changed "
-                    f"{extras.shown(value)} {kept}: the same {kind} is given again at {here}, "
-                    "which is kept")
+        self.rows.warnings += given_again(kind, before, (self.label, path, obj))
 
     def ident(self, obj: dict[str, Any], path: str, name: str = "id") -> Any:
         """obj[name] as stored (a uuid in lower case), a change of case noted."""
@@ -383,7 +379,7 @@ def collect(rec: dict[str, Any], rows: Rows, known_terms: dict[str, str], *,
     What it cannot keep as given goes to rows.warnings, each line starting with where."""
     from webapp.exchange import places, terms  # they build on this module
 
-    label = where or f"record (id {rec.get('id')})"
+    label = where or rows.record_label or f"record (id {rec.get('id')})"
     shaper = Shaper(rows, known_terms, keep_extras=keep_extras,
                     streets=extras.confidential_streets(rec), label=label)
     if kind == "organization":
@@ -421,3 +417,25 @@ def duplicates(records: list[Record]) -> dict[int, str]:
 def labels(records: list[Record]) -> dict[str, str]:
     """Stored service id -> its record's label, for messages about a service's rows."""
     return {stored_id(r.data.get("id")): r.label() for r in records if isinstance(r.data, dict)}
+
+
+def given_again(kind: str, before: tuple[str, str, Any],
+                later: tuple[str, str, Any]) -> list[str]:
+    """Each value of an earlier copy (record label, path, object) of a record that a later
+    copy, which is kept, gives otherwise; [] when the two are the same."""
+    label, where, old = before
+    later_label, path, obj = later
+    if old == obj:
+        return []
+    out = []
+    new = extras.leaves(obj)
+    for leaf, value in extras.leaves(old).items():
+        if leaf not in new or new[leaf] != value:
+            kept = f"→ {extras.shown(new[leaf])}" if leaf in new else "(not given there)"
+            here = path or "(record)"
+            if label != later_label:
+                here = f"{later_label}: {here}"
+            out.append(f"{label}: {key(where, leaf) if leaf else where or '(record)'}: changed "
+                       f"{extras.shown(value)} {kept}: the same {kind} is given again at "
+                       f"{here}, which is kept")
+    return out

@@ -6,7 +6,7 @@ services.json …) or else from its properties."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -80,22 +80,33 @@ class Record:
         return f"{self.source}: record {self.index} (id {rid}{extra})"
 
 
-def read_records(path: Path) -> list[Record]:
-    """Service objects from a JSON file (one, a list, or an HSDS page), a folder, or CSV."""
+@dataclass
+class Reading:
+    """What reading the files said before any record is checked: values it could not keep
+    (warnings: --strict refuses them) and notes (a package read without its descriptor, rows
+    kept apart because they name no record)."""
+
+    warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def read_records(path: Path, reading: Reading | None = None) -> list[Record]:
+    """Records from a JSON file (one, a list, or an HSDS page), a folder, or a CSV
+    datapackage (its folder or its datapackage.json); what reading says goes to reading."""
+    if reading is None:
+        reading = Reading()
     if path.is_dir():
         if csvpackage.is_datapackage(path):
-            try:
-                services = csvpackage.load_services(path)
-            except csvpackage.CsvError as exc:
-                raise ImportError_([f"{path}: {exc}"]) from exc
-            return [Record(f"{path}/services.csv", i + 1, s) for i, s in enumerate(services)]
+            return _package(path, reading)
         out: list[Record] = []
         for child in sorted(path.iterdir()):
             if child.suffix == ".json" or (child.is_dir() and csvpackage.is_datapackage(child)):
-                out.extend(read_records(child))
+                out.extend(read_records(child, reading))
         if not out:
             raise ImportError_([f"{path}: no .json files or services.csv found"])
         return out
+    if csvpackage.is_descriptor(path):
+        return _package(path.parent, reading)
     if not path.is_file():
         raise ImportError_([f"{path}: no such file or folder"])
     try:
@@ -111,3 +122,15 @@ def read_records(path: Path) -> list[Record]:
     named = kind_of_file(path)
     return [Record(str(path), i + 1, item, named or kind_of_record(item))
             for i, item in enumerate(items)]
+
+
+def _package(folder: Path, reading: Reading) -> list[Record]:
+    """The records of a CSV datapackage, each named by its file and row."""
+    try:
+        package = csvpackage.read(folder)
+    except csvpackage.CsvError as exc:
+        raise ImportError_(exc.errors) from exc
+    reading.warnings.extend(package.warnings)
+    reading.notices.extend(package.notices)
+    return [Record(str(folder / name), index, data, kind)
+            for kind, name, index, data in package.records]
