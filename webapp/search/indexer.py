@@ -42,11 +42,12 @@ CLASS_OF = {w: i for i, w in enumerate(WEIGHTS)}
 NAME_PREFIX = "name:"
 CAT_PREFIX = "cat:"
 POP_PREFIX = "pop:"
+EXACT_NAME_CHARS = 190  # of a whole name kept in its exact-match token
 
 
 def exact_key(name: str) -> str:
     """The token that marks a whole-name match (folded, single-spaced)."""
-    return NAME_PREFIX + " ".join(text.tokens(name))[:190]
+    return NAME_PREFIX + " ".join(text.tokens(name))[:EXACT_NAME_CHARS]
 
 
 @dataclass

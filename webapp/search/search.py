@@ -24,9 +24,12 @@ from webapp.search import text as textmod
 
 MAX_QUERY = 200
 MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 20
 DEFAULT_RADIUS_KM = 50.0
 VISIBLE_STATUSES = memindex.VISIBLE_STATUSES
+# What a match counts for, by how the query term reached the token (times the field weight).
 F_EXACT, F_PREFIX, F_TYPO1, F_TYPO2 = 1.0, 0.7, 0.6, 0.45
+PREFIX_MIN_CHARS = 3  # a shorter term would begin too many words to mean any of them
 
 
 class BadQuery(ValueError):
@@ -58,7 +61,7 @@ class Params:
     organization_ids: list[str] = field(default_factory=list)
     modified_after: dt.datetime | None = None
     page: int = 1
-    per_page: int = 20
+    per_page: int = DEFAULT_PER_PAGE
 
     def is_empty(self) -> bool:
         """True when nothing at all narrows the directory."""
@@ -165,7 +168,7 @@ def parse(args: Any, *, lenient_near: bool = False) -> Params:
             p.near, p.near_label = point, near
     p.radius_km = float(int_param(args, "radius", int(DEFAULT_RADIUS_KM), 1, 500))
     p.page = int_param(args, "page", 1, 1, 100000)
-    p.per_page = int_param(args, "per_page", 20, 1, MAX_PER_PAGE)
+    p.per_page = int_param(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     p.term_ids = _ids(args, "taxonomy_term_id")
     p.taxonomy_ids = _ids(args, "taxonomy_id")
     p.organization_ids = _ids(args, "organization_id")
@@ -202,7 +205,7 @@ def expand(q: str, words: vocab.Vocabulary | None = None,
             rows.append((indexer.CAT_PREFIX + code, i, F_EXACT))
             if code not in matched:
                 matched.append(code)
-        if len(term) >= 3:
+        if len(term) >= PREFIX_MIN_CHARS:
             rows.extend((w, i, F_PREFIX) for w in words.prefixed(term))
         rows.extend((w, i, F_TYPO1 if d == 1 else F_TYPO2) for w, d in words.near(term))
     n = len(terms)

@@ -48,6 +48,8 @@ STOPWORDS = frozenset(
     في من على و
     در و از به با""".split()
 )
+# Typos a term may carry, by its length: none up to 3 characters, one up to 6, else two.
+NO_TYPO_UPTO, ONE_TYPO_UPTO = 3, 6
 
 
 # A run of non-ASCII characters right after a Latin, Greek or Cyrillic letter: the only places
@@ -154,9 +156,9 @@ def max_typos(term: str) -> int:
     if _CJK.search(term):
         return 0
     n = len(term)
-    if n <= 3:
+    if n <= NO_TYPO_UPTO:
         return 0
-    if n <= 6:
+    if n <= ONE_TYPO_UPTO:
         return 1
     return 2
 

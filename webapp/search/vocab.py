@@ -14,6 +14,9 @@ from webapp.extensions import db
 from webapp.models import SearchVocab
 from webapp.search import text
 
+PREFIX_LIMIT = 12  # longer words a partly typed term expands to, at most
+NEAR_LIMIT = 8  # typo neighbours a term expands to, at most
+
 
 @dataclass
 class Vocabulary:
@@ -22,7 +25,7 @@ class Vocabulary:
     words: list[str] = field(default_factory=list)  # sorted, for prefix lookups
     grams: dict[str, list[str]] = field(default_factory=dict)
 
-    def prefixed(self, term: str, limit: int = 12) -> list[str]:
+    def prefixed(self, term: str, limit: int = PREFIX_LIMIT) -> list[str]:
         """Index words that start with term (for a partly typed word)."""
         i = bisect.bisect_left(self.words, term)
         out: list[str] = []
@@ -32,7 +35,7 @@ class Vocabulary:
             i += 1
         return out
 
-    def near(self, term: str, limit: int = 8) -> list[tuple[str, int]]:
+    def near(self, term: str, limit: int = NEAR_LIMIT) -> list[tuple[str, int]]:
         """Index words within the term's typo allowance, closest first."""
         allowance = text.max_typos(term)
         if allowance == 0:
