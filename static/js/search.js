@@ -63,7 +63,7 @@
   function maxTypos(term) {
     if (/[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/.test(term)) { return 0; }
     var n = cpLen(term);
-    return n <= 3 ? 0 : n <= 6 ? 1 : 2;
+    return n <= R.no_typo_upto ? 0 : n <= R.one_typo_upto ? 1 : 2;
   }
   function editDistance(a, b, limit) {
     a = Array.from(a); b = Array.from(b);
@@ -90,8 +90,25 @@
   }
   function cmp(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
 
+  /* ---------- the bundle's contract (webapp/pwa/contract.py) ---------- */
+  // A record's fields and their parts by name, the flag bits, and the numbers the server
+  // ranks and limits with, all from the saved bundle (one per page): nothing here repeats a
+  // position, a ranking factor, a freshness window or a limit.
+  var F = {}, P = {}, FLAG = {}, R = {}, K = {}, L = {}, FRESH = {};
+  function positions(names) { var at = {}; names.forEach(function (n, i) { at[n] = i; }); return at; }
+  function readable(data) {  // false for a copy saved before bundles carried their contract
+    var c = data && data.contract;
+    return !!(c && c.fields && c.parts && c.flags && c.ranking && c.keys && c.limits && c.freshness);
+  }
+  function useContract(c) {
+    F = positions(c.fields); P = {};
+    Object.keys(c.parts).forEach(function (k) { P[k] = positions(c.parts[k]); });
+    FLAG = c.flags; R = c.ranking; K = c.keys; L = c.limits; FRESH = c.freshness;
+  }
+
   /* ---------- the saved directory ---------- */
   function Directory(data) {
+    useContract(data.contract);
     this.d = data; this.words = data.tok.slice(0, data.nv); this.tokIndex = new Map();
     for (var i = 0; i < data.tok.length; i++) { this.tokIndex.set(data.tok[i], i); }
     this.single = new Map(); this.phrases = [];
@@ -104,11 +121,11 @@
     data.sw.forEach(function (w) { STOP[w] = true; });
     this.postings = new Map();
     data.s.forEach(function (s, o) {
-      var t = s[12];
+      var t = s[F.tokens];
       for (var k = 0; k < t.length; k += 2) {
         var list = this.postings.get(t[k]);
         if (!list) { list = []; this.postings.set(t[k], list); }
-        list.push(o, data.w[t[k + 1]]);
+        list.push(o, R.weights[t[k + 1]]);
       }
     }, this);
     this.grams = null;
@@ -116,7 +133,7 @@
   Directory.prototype.prefixed = function (term) {
     var w = this.words, lo = 0, hi = w.length, out = [];
     while (lo < hi) { var mid = (lo + hi) >> 1; if (w[mid] < term) { lo = mid + 1; } else { hi = mid; } }
-    for (var i = lo; i < w.length && w[i].indexOf(term) === 0 && out.length < 12; i++) {
+    for (var i = lo; i < w.length && w[i].indexOf(term) === 0 && out.length < R.prefix_limit; i++) {
       if (w[i] !== term) { out.push(w[i]); }
     }
     return out;
@@ -145,7 +162,7 @@
       }
     });
     found.sort(function (a, b) { return a[0] - b[0] || cmp(a[1], b[1]); });
-    return found.slice(0, 8).map(function (f) { return [f[1], f[0]]; });
+    return found.slice(0, R.typo_limit).map(function (f) { return [f[1], f[0]]; });
   };
   Directory.prototype.categoriesFor = function (term) {
     if (this.single.has(term)) { return new Set(this.single.get(term)); }
@@ -171,17 +188,17 @@
       }
     });
     terms.forEach(function (term, i) {
-      rows.push([term, i, 1.0]);
+      rows.push([term, i, R.exact]);
       var cats = this.categoriesFor(term);
       phrases.forEach(function (toks, code) { if (toks.has(term)) { cats.add(code); } });
       Array.from(cats).sort().forEach(function (code) {
-        rows.push(["cat:" + code, i, 1.0]);
+        rows.push([K.category + code, i, R.exact]);
         if (matched.indexOf(code) === -1) { matched.push(code); }
       });
-      if (cpLen(term) >= 3) { this.prefixed(term).forEach(function (w) { rows.push([w, i, 0.7]); }); }
-      this.near(term).forEach(function (wd) { rows.push([wd[0], i, wd[1] === 1 ? 0.6 : 0.45]); });
+      if (cpLen(term) >= R.prefix_min_chars) { this.prefixed(term).forEach(function (w) { rows.push([w, i, R.prefix]); }); }
+      this.near(term).forEach(function (wd) { rows.push([wd[0], i, wd[1] === 1 ? R.typo1 : R.typo2]); });
     }, this);
-    if (terms.length) { rows.push(["name:" + Array.from(raw.join(" ")).slice(0, 190).join(""), terms.length, 1.0]); }
+    if (terms.length) { rows.push([K.name + Array.from(raw.join(" ")).slice(0, K.name_chars).join(""), terms.length, R.exact]); }
     return { rows: rows, matched: matched };
   };
 
@@ -198,10 +215,10 @@
     return [wd, (parseInt(parts.hour, 10) % 24) * 60 + parseInt(parts.minute, 10)];
   }
   function openAt(s, now) {
-    var slots = s[11];
-    if (!slots || !slots[0]) { return false; }
-    var pos = localPosition(slots[0], now);
-    return slots[1].some(function (x) { return x[0] === pos[0] && x[1] <= pos[1] && pos[1] < x[2]; });
+    var hours = s[F.hours];
+    if (!hours || !hours[P.hours.zone]) { return false; }
+    var pos = localPosition(hours[P.hours.zone], now);
+    return hours[P.hours.week].some(function (x) { return x[P.week.weekday] === pos[0] && x[P.week.opens] <= pos[1] && pos[1] < x[P.week.closes]; });
   }
   function box(lat, lng, km) {  // geo.bounding_box
     var dLat = (km / 6371.0088) * 180 / Math.PI, c = Math.max(0.01, Math.cos(lat * Math.PI / 180));
@@ -219,11 +236,11 @@
       return set;
     }
     function where(fn) { var set = new Set(); S.forEach(function (s, o) { if (fn(s)) { set.add(o); } }); return set; }
-    if (p.category && p.category.length) { narrow(having(3, p.category, d.cat)); }
-    if (p.population && p.population.length) { narrow(having(4, p.population, d.pop)); }
-    if (p.language && p.language.length) { narrow(where(function (s) { return s[5].some(function (l) { return p.language.indexOf(l) !== -1; }); })); }
-    if (p.free) { narrow(where(function (s) { return s[6] & 1; })); }
-    if (p.always_open) { narrow(where(function (s) { return s[6] & 2; })); }
+    if (p.category && p.category.length) { narrow(having(F.categories, p.category, d.cat)); }
+    if (p.population && p.population.length) { narrow(having(F.populations, p.population, d.pop)); }
+    if (p.language && p.language.length) { narrow(where(function (s) { return s[F.languages].some(function (l) { return p.language.indexOf(l) !== -1; }); })); }
+    if (p.free) { narrow(where(function (s) { return s[F.flags] & FLAG.free; })); }
+    if (p.always_open) { narrow(where(function (s) { return s[F.flags] & FLAG.always_open; })); }
     if (p.open_now) { narrow(where(function (s) { return openAt(s, now || new Date()); })); }
     var cov = new Map(), score = new Map(), matched = [], cands;
     if (p.q) {
@@ -263,9 +280,9 @@
       if (place) { p = Object.assign({}, p, { near: place }); } else { unknownPlace = true; }
     }
     if (p.near) {
-      var lat = p.near[0], lng = p.near[1], b = box(lat, lng, p.radius || 50), k2 = Math.cos(lat * Math.PI / 180);
+      var lat = p.near[0], lng = p.near[1], b = box(lat, lng, p.radius || L.radius_km), k2 = Math.cos(lat * Math.PI / 180);
       S.forEach(function (s, o) {
-        s[9].forEach(function (pt) {
+        s[F.points].forEach(function (pt) {  // [latitude, longitude]
           if (pt[0] >= b[0] && pt[0] <= b[1] && pt[1] >= b[2] && pt[1] <= b[3]) {
             var d2 = (pt[0] - lat) * (pt[0] - lat) + (pt[1] - lng) * k2 * (pt[1] - lng) * k2;
             if (!dist.has(o) || d2 < dist.get(o)) { dist.set(o, d2); }
@@ -281,11 +298,11 @@
         var s = score.get(b) - score.get(a); if (s) { return s; }
       }
       if (p.near) { var dd = dist.get(a) - dist.get(b); if (dd) { return dd; } }
-      if (home) { var h = (S[a][7] === home ? 0 : 1) - (S[b][7] === home ? 0 : 1); if (h) { return h; } }
+      if (home) { var h = (S[a][F.country] === home ? 0 : 1) - (S[b][F.country] === home ? 0 : 1); if (h) { return h; } }
       return a - b;
     });
-    var per_page = p.per_page || 20, page = p.page || 1;
-    return { ids: cands.slice((page - 1) * per_page, page * per_page).map(function (o) { return S[o][0]; }),
+    var per_page = Math.min(L.max_per_page, p.per_page || L.per_page), page = p.page || 1;
+    return { ids: cands.slice((page - 1) * per_page, page * per_page).map(function (o) { return S[o][F.id]; }),
       total: cands.length, matched: matched, unknownPlace: unknownPlace,
       rows: cands.slice((page - 1) * per_page, page * per_page).map(function (o) { return S[o]; }) };
   };
@@ -330,16 +347,28 @@
     var near = asciiDigits(u.get("near") || "").match(/^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/);
     if (near) { p.near = [parseFloat(near[1]), parseFloat(near[2])]; }
     else if ((u.get("near") || "").trim()) { p.nearText = u.get("near").trim(); }
-    p.radius = parseInt(u.get("radius") || "50", 10) || 50;
+    // No radius or page size asked: 0, and the search uses the server's (from the contract).
+    p.radius = parseInt(u.get("radius") || "0", 10) || 0;
     p.page = parseInt(u.get("page") || "1", 10) || 1;
-    p.per_page = Math.min(100, parseInt(u.get("per_page") || "20", 10) || 20);
+    p.per_page = parseInt(u.get("per_page") || "0", 10) || 0;
     return p;
   }
 
   var loading = null;
+  function saved(url, init) {
+    return fetch(url, init).then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); });
+  }
   function directory(url) {
     if (!loading) {
-      loading = fetch(url).then(function (r) { return r.json(); }).then(function (data) { return new Directory(data); });
+      loading = saved(url).then(function (data) {
+        // A copy kept from before bundles carried their contract: ask the network for today's
+        // (the worker answers this header from the network, not from what it kept). Offline,
+        // this fails and the page says the saved copy is out of date.
+        return readable(data) ? data : saved(url, { headers: { "X-Haven-Fresh": "1" } });
+      }).then(function (data) {
+        if (!readable(data)) { throw new Error("no contract"); }
+        return new Directory(data);
+      });
     }
     return loading;
   }
@@ -347,13 +376,13 @@
 
   function isText(kind) { return kind === "sms" || kind === "text"; }
   function phoneLink(ph, shell) {  // labelled like the server's: Call / Text / WhatsApp
-    // ph[2] is the link the server made (webapp/digits.py): one rule for what a number dials.
-    var kind = ph[0], href = ph[2] || "";
+    // The link is the one the server made (webapp/digits.py): one rule for what a number dials.
+    var kind = ph[P.phones.type], href = ph[P.phones.href] || "";
     var a = el(href ? "a" : "span", null, "call call-" + kind);
     if (href) { a.href = href; }
     a.appendChild(el("span", shell.getAttribute(isText(kind) ? "data-t-text" : kind === "whatsapp" ? "data-t-whatsapp" : "data-t-call")));
     a.appendChild(document.createTextNode(" "));
-    var b = el("bdi", ph[1]); b.setAttribute("dir", "ltr"); a.appendChild(b);
+    var b = el("bdi", ph[P.phones.number]); b.setAttribute("dir", "ltr"); a.appendChild(b);
     return a;
   }
   /* The reader's words come with the bundle, from the same Babel data as the online page
@@ -386,6 +415,12 @@
   }
   function hhmm(min) { return ("0" + Math.floor(min / 60)).slice(-2) + ":" + ("0" + (min % 60)).slice(-2); }
 
+  function unreadable(shell, box, tag) {  // no copy this script can read, and no connection
+    box.textContent = "";
+    box.appendChild(el(tag, shell.getAttribute("data-t-unreadable")));
+    shell.setAttribute("data-ready", "unreadable");
+  }
+
   var searchShell = document.querySelector("[data-offline=search]");
   function renderOffline(dir) {
       var asked = paramsFrom(location.search), res = dir.search(asked), list = document.getElementById("offline-results");
@@ -398,12 +433,12 @@
       }
       if (!res.total) { list.appendChild(el("li", searchShell.getAttribute("data-t-none"))); }
       res.rows.forEach(function (s) {
-        var li = el("li", null, "card"), h = el("h2", null, "card-title"), a = el("a", s[1]);
-        a.href = "/" + lang + "/services/" + s[0]; a.setAttribute("dir", "auto"); h.appendChild(a); li.appendChild(h);
-        if (s[6] & 4) { li.setAttribute("data-example", ""); li.appendChild(el("p", searchShell.getAttribute("data-t-demo"), "demo")); }
-        if (s[6] & 2) { li.appendChild(el("p", searchShell.getAttribute("data-t-open"), "open")); }
-        if (s[8]) { li.appendChild(el("p", s[8], "meta")); }
-        s[10].slice(0, 2).forEach(function (ph) { li.appendChild(phoneLink(ph, searchShell)); });
+        var li = el("li", null, "card"), h = el("h2", null, "card-title"), a = el("a", s[F.name]);
+        a.href = "/" + lang + "/services/" + s[F.id]; a.setAttribute("dir", "auto"); h.appendChild(a); li.appendChild(h);
+        if (s[F.flags] & FLAG.demo) { li.setAttribute("data-example", ""); li.appendChild(el("p", searchShell.getAttribute("data-t-demo"), "demo")); }
+        if (s[F.flags] & FLAG.always_open) { li.appendChild(el("p", searchShell.getAttribute("data-t-open"), "open")); }
+        if (s[F.city]) { li.appendChild(el("p", s[F.city], "meta")); }
+        s[F.phones].slice(0, 2).forEach(function (ph) { li.appendChild(phoneLink(ph, searchShell)); });
         list.appendChild(li);
       });
       searchShell.setAttribute("data-ready", "1");
@@ -437,63 +472,64 @@
           }, function () {}, { maximumAge: 600000, timeout: 15000 });
         });
       }
-    });
+    }, function () { unreadable(searchShell, document.getElementById("offline-results"), "li"); });
   }
 
   var serviceShell = document.querySelector("[data-offline=service]");
   if (serviceShell) {
     var id = location.pathname.split("/services/")[1] || new URLSearchParams(location.search).get("id") || "";
     directory(serviceShell.getAttribute("data-bundle")).then(function (dir) {
-      var s = dir.d.s.find(function (x) { return x[0] === id; });
+      var s = dir.d.s.find(function (x) { return x[F.id] === id; });
       if (!s) { document.getElementById("svc-desc").textContent = serviceShell.getAttribute("data-t-missing"); return; }
       W = dir.d;
       function show(id, text) { var e = document.getElementById(id); if (text !== undefined) { e.textContent = text; } e.hidden = false; return e; }
-      document.getElementById("svc-name").textContent = s[1];
+      document.getElementById("svc-name").textContent = s[F.name];
       document.getElementById("svc-name").setAttribute("dir", "auto");
-      if (s[6] & 4) { serviceShell.setAttribute("data-example", ""); show("svc-demo"); }
-      if (s[16]) { show("svc-alert", s[16]); }
-      document.getElementById("svc-desc").textContent = s[2];
+      if (s[F.flags] & FLAG.demo) { serviceShell.setAttribute("data-example", ""); show("svc-demo"); }
+      if (s[F.alert]) { show("svc-alert", s[F.alert]); }
+      document.getElementById("svc-desc").textContent = s[F.description];
       var box2 = document.getElementById("svc-phones");
-      s[10].forEach(function (ph) { box2.appendChild(phoneLink(ph, serviceShell)); });
+      s[F.phones].forEach(function (ph) { box2.appendChild(phoneLink(ph, serviceShell)); });
       function named(idx, names, codes) { return idx.map(function (i) { return (names || codes)[i]; }); }
-      if (s[3].length) { show("svc-cats-h"); show("svc-cats", listOf(named(s[3], dir.d.catl, dir.d.cat))); }
-      if (s[4].length) { show("svc-pops-h"); show("svc-pops", listOf(named(s[4], dir.d.popl, dir.d.pop))); }
-      if (s[14]) { show("svc-elig-h"); show("svc-elig", s[14]); }
+      if (s[F.categories].length) { show("svc-cats-h"); show("svc-cats", listOf(named(s[F.categories], dir.d.catl, dir.d.cat))); }
+      if (s[F.populations].length) { show("svc-pops-h"); show("svc-pops", listOf(named(s[F.populations], dir.d.popl, dir.d.pop))); }
+      if (s[F.eligibility]) { show("svc-elig-h"); show("svc-elig", s[F.eligibility]); }
       var cost = document.getElementById("svc-cost");
-      cost.textContent = cost.getAttribute(s[6] & 1 ? "data-t-free" : "data-t-ask");
-      var wm = s[20] || ["", "", ""];
-      if (wm[0]) { show("svc-web-h"); var web = show("svc-web").firstChild; web.href = wm[0]; web.textContent = wm[1]; }
-      if (wm[2]) { show("svc-mail-h"); var mail = show("svc-mail").firstChild; mail.href = "mailto:" + wm[2]; mail.textContent = wm[2]; }
+      cost.textContent = cost.getAttribute(s[F.flags] & FLAG.free ? "data-t-free" : "data-t-ask");
+      var wm = s[F.web];
+      if (wm[P.web.url]) { show("svc-web-h"); var link = show("svc-web").firstChild; link.href = wm[P.web.url]; link.textContent = wm[P.web.label]; }
+      if (wm[P.web.email]) { show("svc-mail-h"); var mail = show("svc-mail").firstChild; mail.href = "mailto:" + wm[P.web.email]; mail.textContent = wm[P.web.email]; }
       var facts = document.getElementById("svc-facts");
-      (s[18] || [[s[8], "", 0]]).forEach(function (pl) {  // town and region, never a street
+      s[F.places].forEach(function (pl) {  // town and region, never a street
         var dd = el("dd");
         facts.appendChild(el("dt", serviceShell.getAttribute("data-t-where")));
-        var town = el("bdi", pl[0] + (pl[1] ? ", " + pl[1] : "")); town.setAttribute("dir", "auto");
+        var town = el("bdi", pl[P.places.town] + (pl[P.places.region] ? ", " + pl[P.places.region] : "")); town.setAttribute("dir", "auto");
         dd.appendChild(town);
-        if (pl[2]) {
+        if (pl[P.places.confidential]) {
           dd.appendChild(el("br"));
           dd.appendChild(el("small", serviceShell.getAttribute("data-t-confidential"), "confidential-note"));
         }
         facts.appendChild(dd);
       });
-      if (s[15]) {  // shelter space: unknown once older than 48 hours, however old this copy is
-        var sp = s[15], st = Date.now() - Date.parse(sp[2]) > 48 * 3600 * 1000 ? "unknown" : sp[0];
+      if (s[F.space]) {  // shelter space: unknown once older than the server's window, however old this copy is
+        var sp = s[F.space], updated = sp[P.space.updated], who = sp[P.space.populations];
+        var st = Date.now() - Date.parse(updated) > FRESH.space_seconds * 1000 ? "unknown" : sp[P.space.status];
         var words = serviceShell.getAttribute("data-t-space-" + st);
-        if (st !== "unknown" && sp[1].length) { words += ": " + listOf(sp[1].map(function (p) { return serviceShell.getAttribute("data-t-pop-" + p) || p; })); }
+        if (st !== "unknown" && who.length) { words += ": " + listOf(who.map(function (p) { return serviceShell.getAttribute("data-t-pop-" + p) || p; })); }
         show("svc-space-h"); var box = show("svc-space", words); box.setAttribute("data-space", st);
-        var when; try { when = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", calendar: "gregory" }).format(new Date(sp[2])); } catch (e) { when = sp[2]; }
+        var when; try { when = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", calendar: "gregory" }).format(new Date(updated)); } catch (e) { when = updated; }
         show("svc-space-age").firstChild.textContent = serviceShell.getAttribute("data-t-space-age").replace("{date}", when);
         show("svc-space-call");
       }
-      if (s[5].length) { show("svc-langs-h"); show("svc-langs", listOf(s[5].map(languageName))); }
-      var slots = (s[11] && s[11][1]) || [];
-      if (s[6] & 2) { show("svc-always"); }
+      if (s[F.languages].length) { show("svc-langs-h"); show("svc-langs", listOf(s[F.languages].map(languageName))); }
+      var slots = (s[F.hours] && s[F.hours][P.hours.week]) || [];
+      if (s[F.flags] & FLAG.always_open) { show("svc-always"); }
       else if (!slots.length) { show("svc-nohours"); }
       else {
         var body = document.querySelector("#svc-hours tbody"), days = new Intl.DateTimeFormat(lang, { weekday: "long", timeZone: "UTC" });
         var dayName = function (d) { return W.days ? W.days[d] : days.format(new Date(Date.UTC(2024, 0, 1 + d))); };
         for (var d = 0; d < 7; d++) {  // 0 = Monday; 2024-01-01 was a Monday
-          var times = slots.filter(function (x) { return x[0] === d; }).map(function (x) { return hhmm(x[1]) + "\u2013" + hhmm(x[2]); });
+          var times = slots.filter(function (x) { return x[P.week.weekday] === d; }).map(function (x) { return hhmm(x[P.week.opens]) + "\u2013" + hhmm(x[P.week.closes]); });
           var tr = el("tr"), th = el("th", dayName(d)), td = el("td");
           th.setAttribute("scope", "row");
           var bd = el("bdi", times.length ? times.join(W.sep || ", ") : serviceShell.getAttribute("data-t-closed")); bd.setAttribute("dir", times.length ? "ltr" : "auto");
@@ -501,14 +537,14 @@
         }
         show("svc-hours"); show("svc-local");
       }
-      if (s[13]) {  // as the online page: verified (and when), else checked against a source
-        show("svc-verified", serviceShell.getAttribute("data-t-verified").replace("{date}", s[17] || longDate(s[13])));
-        if (daysOld(s[13]) > 365) { show("svc-stale"); }
-      } else if (s[19]) { show("svc-checked"); }
+      if (s[F.verified]) {  // as the online page: verified (and when), else checked against a source
+        show("svc-verified", serviceShell.getAttribute("data-t-verified").replace("{date}", s[F.verified_text] || longDate(s[F.verified])));
+        if (daysOld(s[F.verified]) > FRESH.verified_days) { show("svc-stale"); }
+      } else if (s[F.source]) { show("svc-checked"); }
       else { show("svc-unverified"); }
-      if (s[19]) { show("svc-source").querySelector("bdi").textContent = s[19]; }
+      if (s[F.source]) { show("svc-source").querySelector("bdi").textContent = s[F.source]; }
       serviceShell.setAttribute("data-ready", "1");
-    });
+    }, function () { unreadable(serviceShell, document.getElementById("svc-desc"), "span"); });
   }
 
 })();

@@ -90,6 +90,9 @@ function staleWhileRevalidate(event) {
     return resp;
   });
   event.waitUntil(fresh.catch(function () {}));
+  // search.js asks for today's copy when the kept one is too old for it to read. (Not the
+  // request's cache mode: a browser with its cache turned off sends every request as a reload.)
+  if (request.headers.get("X-Haven-Fresh")) { return fresh; }
   return caches.match(request).then(function (hit) { return hit || fresh; });
 }
 

@@ -5,6 +5,7 @@ same tokens and weights. Nothing confidential goes in: points are the public (co
 no street address is read at all. Services come in the server's tie-break order, so an array
 index is the tie-break. Tokens are shared through one table: the vocabulary (sorted, as the
 server's typo and prefix lookups see it) first, then the category and exact-name tokens.
+A record's fields and the numbers search ranks with are named in contract.py, shipped with it.
 """
 
 from __future__ import annotations
@@ -25,11 +26,14 @@ from webapp.directory import presenters, taxonomy
 from webapp.directory.queries import load_services
 from webapp.extensions import db
 from webapp.models import SearchDoc, Service
+from webapp.pwa import contract
+from webapp.pwa.contract import FLAGS, part
 from webapp.search import indexer, memindex, places, text, vocab
 from webapp.space import services as space
 
-WEIGHTS = list(memindex.WEIGHTS)
-FLAG_FREE, FLAG_ALWAYS, FLAG_DEMO = 1, 2, 4
+TEXT_CHARS = 240  # of a description or eligibility text: the rest is on the online page
+TOKENS = contract.POSITION["tokens"]
+LANGUAGES = contract.POSITION["languages"]
 
 
 @dataclass
@@ -74,7 +78,8 @@ def _read(tag: str, ids: list[str]) -> dict[str, list[Any]]:
             .where(SearchDoc.service_id.in_(ids), SearchDoc.slots != indexer.NO_SLOTS)):
         week = sorted(indexer.decode_slots(encoded), key=lambda z: (z[1], z[2], z[3], z[0]))
         if week:  # the bundle keeps one zone per service: the first slot's
-            slots[sid] = (week[0][0], [[wd, opens, closes] for _, wd, opens, closes in week])
+            slots[sid] = (week[0][0], [part("week", weekday=wd, opens=opens, closes=closes)
+                                       for _, wd, opens, closes in week])
 
     spaces = space.of_services(ids)
     loc = i18n.BY_TAG[tag]
@@ -93,46 +98,54 @@ def _read(tag: str, ids: list[str]) -> dict[str, list[Any]]:
         pops = [pop_index[t.code] for t in s.terms if t.taxonomy_name == taxonomy.POPULATIONS
                 and t.code in pop_index]
         spoken = list(dict.fromkeys(lang.code for lang in s.languages if lang.code))
-        flags = (FLAG_FREE if s.free else 0) | (FLAG_ALWAYS if s.always_open else 0) | (
-            FLAG_DEMO if s.is_demo else 0)
+        flags = (FLAGS["free"] if s.free else 0) | (
+            FLAGS["always_open"] if s.always_open else 0) | (FLAGS["demo"] if s.is_demo else 0)
         points, city, where = [], "", []
         for sal in s.locations:
             place = sal.location
             city = city or place.city or place.region or ""
             # Town, region and whether the address is confidential: never a street.
-            where.append([place.city or "", place.region or "", int(bool(place.confidential))])
+            where.append(part("places", town=place.city or "", region=place.region or "",
+                              confidential=int(bool(place.confidential))))
             if place.public_latitude is not None and place.public_longitude is not None:
                 points.append([place.public_latitude, place.public_longitude])
         # The link each number dials, made by the same code as the online page's, so the
         # offline Call button dials exactly what the online one does.
-        phones = [[p.type, p.number, presenters.dial_href(p.number, p.type, s.country)]
+        phones = [part("phones", type=p.type, number=p.number,
+                       href=presenters.dial_href(p.number, p.type, s.country))
                   for p in s.phones]
-        out[s.id] = [s.id, name, desc[:240], cats, pops, spoken, flags,
-                     s.country or "", city, points, phones,
-                     list(slots.get(s.id, ("", []))),
-                     None,  # the service's tokens, filled in per bundle
-                     s.assured_date.isoformat() if s.assured_date else "",
-                     elig[:240],
-                     # Shelter space as stored; the phone shows it as unknown after 48 hours.
-                     [row.status, row.population_list(), space.stamp(row.updated_at)]
-                     if (row := spaces.get(s.id)) is not None else None,
-                     s.alert or "",
-                     # The date as the online page writes it (Babel, Gregorian calendar in
-                     # every locale): the phone's Intl would write Persian dates in the solar
-                     # calendar and has no Tigrinya month names.
-                     format_date(s.assured_date, "long", locale=loc.babel)
-                     if s.assured_date else "",
-                     where, s.source_url or "", web_and_mail(s)]
+        zone, opening = slots.get(s.id, ("", []))
+        out[s.id] = contract.record(
+            id=s.id, name=name, description=desc[:TEXT_CHARS], categories=cats,
+            populations=pops, languages=spoken, flags=flags, country=s.country or "",
+            city=city, points=points, phones=phones, hours=part("hours", zone=zone, week=opening),
+            tokens=None,  # filled in per bundle
+            verified=s.assured_date.isoformat() if s.assured_date else "",
+            eligibility=elig[:TEXT_CHARS],
+            # Shelter space as stored; the phone shows it as unknown once older than the
+            # contract's freshness window, however old its copy is.
+            space=part("space", status=row.status, populations=row.population_list(),
+                       updated=space.stamp(row.updated_at))
+            if (row := spaces.get(s.id)) is not None else None,
+            alert=s.alert or "",
+            # The date as the online page writes it (Babel, Gregorian calendar in every
+            # locale): the phone's Intl would write Persian dates in the solar calendar and
+            # has no Tigrinya month names.
+            verified_text=format_date(s.assured_date, "long", locale=loc.babel)
+            if s.assured_date else "",
+            places=where, source=s.source_url or "", web=web_and_mail(s))
     return out
 
 
 def web_and_mail(s: Service) -> list[str]:
-    """[website, its label, e-mail] as the online page shows them ("" where it shows none)."""
+    """The website, its label and the e-mail address as the online page shows them ("" where
+    it shows none), as the contract's web parts."""
     org = s.organization
     url = presenters.web_link(s.url or (org.website if org else None)) or ""
     parts = urlsplit(url)  # labelled as ServiceView.url_label: no scheme, "www." or bare "/"
     label = ((parts.hostname or "").removeprefix("www.") + parts.path).rstrip("/")
-    return [url, label, presenters.mail_address(s.email or (org.email if org else None)) or ""]
+    return part("web", url=url, label=label,
+                email=presenters.mail_address(s.email or (org.email if org else None)) or "")
 
 
 def reader_words(tag: str, listed: list[list[Any]]) -> dict[str, Any]:
@@ -179,7 +192,10 @@ def build(tag: str, home_country: str) -> dict[str, Any]:
         listed.append(record)
     category_words = [[cw.code, list(cw.tokens)] for cw in vocab.CATEGORY_WORDS]
     body = {
-        "lang": tag, "home": home_country, "w": WEIGHTS, "nv": len(words),
+        "contract": contract.shipped(),
+        # The weights again where search.js read them before the contract: a phone whose
+        # worker has not updated yet reads this bundle with its old script.
+        "lang": tag, "home": home_country, "w": list(memindex.WEIGHTS), "nv": len(words),
         "tok": [*words, *extra], "cw": category_words, "sw": sorted(text.STOPWORDS),
         "cat": list(taxonomy.CATEGORY_CODES), "pop": list(taxonomy.POPULATION_CODES),
         "s": listed, **reader_words(tag, listed),
@@ -188,10 +204,6 @@ def build(tag: str, home_country: str) -> dict[str, Any]:
     body["v"] = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False)
                                .encode()).hexdigest()[:16]
     return body
-
-
-TOKENS = 12  # where a record keeps its token list
-LANGUAGES = 5  # where it keeps the codes of the languages spoken
 
 
 def encode(body: dict[str, Any]) -> bytes:
