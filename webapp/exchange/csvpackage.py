@@ -17,6 +17,7 @@ import csv
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,29 +225,36 @@ def _rows(table: _Table, errors: list[str], warnings: list[str]) -> list[Row]:
                                     "column of that name comes before it")
                 elif col:
                     columns[col] = i
+            # per column: its converter (None: the text as it is) and whether it is required
+            plan = [(col, i, _converter(table.fields.get(col, {})),
+                     _required_text(table.fields.get(col, {}))) for col, i in columns.items()]
+            missing = set(table.missing)
+            width = len(header)
             out: list[Row] = []
             line = reader.line_num
             for cells in reader:
                 where, line = f"{name}: line {line + 1}", reader.line_num
                 if not any(cells):
                     continue
-                beyond = [c for c in cells[len(header):] if c]
-                if beyond:
-                    warnings.append(f"{where}: not kept: {len(beyond)} cell(s) beyond the "
-                                    "header, which names no column for them")
+                if len(cells) > width and any(cells[width:]):
+                    warnings.append(f"{where}: not kept: {sum(1 for c in cells[width:] if c)} "
+                                    "cell(s) beyond the header, which names no column for them")
+                elif len(cells) < width:
+                    cells += [""] * (width - len(cells))
                 row: dict[str, Any] = {}
-                for col, i in columns.items():
-                    value = cells[i] if i < len(cells) else ""
-                    spec = table.fields.get(col, {})
-                    if value in table.missing:
-                        if _required_text(spec):
+                for col, i, convert, required in plan:
+                    value = cells[i]
+                    if value in missing:
+                        if required:
                             row[col] = ""  # the record's schema requires it: empty, not absent
-                        continue
-                    try:
-                        row[col] = typed(value, spec)
-                    except ValueError:
-                        errors.append(f"{where}: field '{col}': {value!r} is not "
-                                      f"{_kind(spec)}")
+                    elif convert is None:
+                        row[col] = value
+                    else:
+                        try:
+                            row[col] = convert(value)
+                        except ValueError:
+                            errors.append(f"{where}: field '{col}': {value!r} is not "
+                                          f"{_kind(table.fields.get(col, {}))}")
                 out.append((where, row))
             return out
     except (UnicodeDecodeError, LookupError) as exc:
@@ -255,6 +263,14 @@ def _rows(table: _Table, errors: list[str], warnings: list[str]) -> list[Row]:
     except csv.Error as exc:
         errors.append(f"{name}: not CSV: {exc}")
         return []
+
+
+def _converter(spec: dict[str, Any]) -> Callable[[str], Any] | None:
+    """What turns a cell of this field into its value; None for text kept as it is."""
+    if spec.get("type", "string") in ("string", "date", "time", "datetime", "any") and \
+            not spec.get(JSON_CELLS):
+        return None
+    return lambda value: typed(value, spec)
 
 
 def _required_text(spec: dict[str, Any]) -> bool:
