@@ -468,3 +468,27 @@ def test_confidential_and_given_twice_across_chunks(app: Flask, second_app: Flas
         assert db.session.get(Location, place["id"]).confidential is True
     answer = second_app.test_client().get(f"{API}/services/{late['id']}").get_data(as_text=True)
     assert street not in answer
+
+
+def test_values_of_any_type_come_back_typed(app: Flask, runner: FlaskCliRunner,
+                                            second_app: Flask, tmp_path: Path) -> None:
+    """Properties of a source's own, of any JSON type (a column mixing them too), go out as
+    CSV cells and come back from the second Haven the same values of the same types."""
+    doc = json.loads((HSDS_30 / "examples" / "service_full.json").read_text("utf-8"))
+    other = copy.deepcopy(doc)
+    other["id"] = "5e1f0c2a-7d3b-4e8f-9a1b-2c3d4e5f6a7c"
+    doc.update(x_mixed=7, x_flag=True, x_ratio=0.125, x_list=["a", 1], x_obj={"k": [1, {"j": 2}]},
+               x_text="12")
+    other.update(x_mixed="seven", x_flag=False, x_ratio=3)
+    (tmp_path / "s.json").write_text(json.dumps([doc, other]), "utf-8")
+    cli(runner, "import", str(tmp_path / "s.json"))
+    folder = exported(runner, tmp_path / "out")
+    fields = {f["name"]: f for r in json.loads((folder / "datapackage.json").read_text("utf-8"))
+              ["resources"] if r["name"] == "service" for f in r["schema"]["fields"]}
+    assert fields["x_mixed"]["type"] == "any" and fields["x_flag"]["type"] == "boolean"
+    cli(second_app.test_cli_runner(), "import", str(folder), "--strict")
+    for record in (doc, other):
+        got = served(second_app, "service", record["id"])
+        for name in ("x_mixed", "x_flag", "x_ratio", "x_list", "x_obj", "x_text"):
+            if name in record:
+                assert got[name] == record[name] and type(got[name]) is type(record[name]), name

@@ -330,6 +330,7 @@ class _Nest:
         self.unlinked: dict[str, list[dict[str, Any]]] = {}
         self.placed: set[int] = set()
         self.kept_with: dict[int, str | None] = {}
+        self.linkable: dict[str, list[str]] = {}  # tables a row of a LINKS table may name
 
     def run(self) -> None:
         """Index every row by its id, nest each, and list the records."""
@@ -385,8 +386,11 @@ class _Nest:
         key = _key(rid)
         if key is None:
             return None
-        allowed = [t for t in self.objs if t not in LINKS and (t != "attribute" or
-                                                               table == "metadata")]
+        allowed = self.linkable.get(table)
+        if allowed is None:
+            allowed = self.linkable[table] = [
+                t for t in self.objs if t not in LINKS or (t == "attribute" and
+                                                           table == "metadata")]
         named = [t for t in allowed if t in kinds or f"{t}s" in kinds]
         for t in named + allowed:
             if key in self.objs[t]:
@@ -401,8 +405,8 @@ class _Nest:
             if loc.pop("$dropped", False):
                 continue
             org = self.objs.get("organization", {}).get(_key(loc.get("organization_id")) or "")
-            if org is not None and self._put(org, "locations", loc):
-                continue
+            if org is not None:
+                self._put(org, "locations", loc)
         services = [s for _w, s in self.rows.get("service", [])]
         sals = [p for s in services for p in s.get("service_at_locations") or []]
         sals += [p for p in self.unlinked.get("service_at_location", [])]
