@@ -28,7 +28,7 @@ from bench.gen_services import generate
 from tests.conftest import Templates, base_config, whole_bodies
 from tests.editor_helpers import edit_listing, editors
 from tests.reference import HSDS_30
-from tests.tips_helpers import csrf, sign_in
+from tests.staff_helpers import csrf, sign_in
 from webapp import clock, create_app
 from webapp.exchange import hsds, importer, sync
 from webapp.exchange.sources import Record

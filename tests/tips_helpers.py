@@ -9,12 +9,6 @@ from typing import Any
 from flask.testing import FlaskClient
 from PIL import Image
 
-# Staff helpers live in tests/staff_helpers.py; these names stay importable from here until
-# the files written against the old place (a benchmark, tests in progress) import them from there.
-from tests.staff_helpers import Staff as Staff
-from tests.staff_helpers import csrf as csrf
-from tests.staff_helpers import sign_in as sign_in
-
 
 def form_key(client: FlaskClient, lang: str = "en") -> str:
     """The idempotency key of a freshly rendered tip form."""
