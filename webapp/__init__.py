@@ -107,7 +107,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 def _sqlite_foreign_keys(engine: Any) -> None:
     """SQLite enforces foreign keys only when asked: ask, so it behaves like PostgreSQL."""
-
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()

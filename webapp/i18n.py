@@ -123,7 +123,6 @@ def select_babel_locale() -> str:
 def init_app(app: Flask) -> None:
     """Every request starts in the default language; a locale blueprint or the staff
     blueprints choose another. (Templates get the locale helpers from webapp.templating.)"""
-
     @app.before_request
     def _reset_locale() -> None:
         # Non-prefixed routes (API, errors outside a locale) fall back to English.
@@ -132,7 +131,6 @@ def init_app(app: Flask) -> None:
 
 def language_in_reader(tag: str) -> str:
     """A shipped language's name in the reader's language ("Spanish", "الإسبانية")."""
-
     info = BY_TAG.get(tag)
     try:
         name = Locale.parse(tag.replace("-", "_")).get_display_name(current().babel)
@@ -143,7 +141,6 @@ def language_in_reader(tag: str) -> str:
 
 def format_list(items: Iterable[object]) -> str:
     """Join items the reader's way ("a, b and c"; Arabic "أ، ب و ج"), not with Latin commas."""
-
     return babel_list([str(i) for i in items], style="standard", locale=current().babel)
 
 
@@ -169,7 +166,6 @@ def compile_catalogues(directory: Path, force: bool = False) -> list[str]:
     Run before serving: a clone whose catalogues were never compiled would otherwise
     serve English to every locale without a word.
     """
-
     done = []
     for loc in LOCALES:
         if loc.status == "source":

@@ -84,7 +84,6 @@ def _encoded_rows(table: Table, conn: Connection | None = None) -> Iterator[list
 
 def revision(conn: Connection | None = None) -> str:
     """The schema revision of the database now (alembic), '' when it has none."""
-
     conn = conn if conn is not None else db.session.connection()
     return MigrationContext.configure(conn).get_current_revision() or ""
 
@@ -325,7 +324,6 @@ def schema_for(wanted: str) -> None:
 def restore(src: IO[bytes], passphrase: str) -> Contents:
     """Replace every row with the backup's, in one transaction (the caller has checked the
     file and the schema revision). Search starts a new epoch: every worker rebuilds."""
-
     for table in reversed(tables()):
         db.session.execute(delete(table))
 

@@ -157,7 +157,6 @@ def phone_label(kind: str) -> str:
 def language_name(code: str, locale: str) -> str:
     """A language's name in the reader's language (falls back to the code). Cached: a results
     page asks for dozens, and Babel parses locale data on each call."""
-
     try:
         name = Locale.parse(code.replace("-", "_")).get_display_name(locale.replace("-", "_"))
     except (ValueError, UnknownLocaleError):

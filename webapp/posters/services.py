@@ -63,7 +63,6 @@ class BadPoster(BadRequest):
 def countries() -> list[str]:
     """Countries with verified hotlines in the directory."""
 
-
     return sorted(c for c in db.session.scalars(
         select(Service.country).where(Service.is_demo.is_(False)).distinct()) if c)
 

@@ -171,7 +171,6 @@ def reader_words(tag: str, listed: list[list[Any]]) -> dict[str, Any]:
 
 def build(tag: str, home_country: str) -> dict[str, Any]:
     """The bundle for one locale (a plain dict; JSON-encoded by the caller)."""
-
     idx = memindex.current()
     words = idx.vocab.words
     table: dict[str, int] = {w: i for i, w in enumerate(words)}

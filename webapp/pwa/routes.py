@@ -157,7 +157,6 @@ def offline_search() -> str:
 @bp.route("/offline/service")
 def offline_service() -> str:
     """The detail page, filled in by the phone from the offline bundle."""
-
     return render_template("pwa/service.html", space_populations=POPULATIONS,
                            space_population=population_label)
 

@@ -95,7 +95,6 @@ def save_later(idx: MemIndex) -> None:
 def load(epoch: str, make: Callable[..., MemIndex]) -> MemIndex | None:
     """The stored index when it is this epoch's and authentic, else None. `make` builds the
     index from its stored fields (memindex passes its class, which imports this module)."""
-
     path = path_for()
     if path is None:
         return None

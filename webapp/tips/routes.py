@@ -66,7 +66,6 @@ def _page(template: str, status: int = 200, **ctx: Any) -> tuple[str, int]:
 def _offer_recipients(f: forms.TipForm) -> dict[str, int]:
     """Fill in the receiving organisations the form offers (none unless two or more are
     configured); returns slug -> member id of those offered."""
-
     offered = members.tip_recipients()
     if len(offered) < 2:
         return {}

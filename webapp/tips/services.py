@@ -30,7 +30,6 @@ class NoOrgKey(Exception):
 
 def current_org_key(member_id: int | None = None) -> OrgKey:
     """The newest key of a member organisation (by default the hub), or NoOrgKey."""
-
     if member_id is None:
         hub = members.hub()
         if hub is None:
