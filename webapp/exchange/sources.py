@@ -127,7 +127,8 @@ def read_records(path: Path, reading: Reading | None = None) -> list[Record]:
 def _package(folder: Path, reading: Reading) -> list[Record]:
     """The records of a CSV datapackage, each named by its file and row."""
     try:
-        package = csvpackage.read(folder)
+        with bulk.paused_gc():  # millions of rows that live until the import ends
+            package = csvpackage.read(folder)
     except csvpackage.CsvError as exc:
         raise ImportError_(exc.errors) from exc
     reading.warnings.extend(package.warnings)
