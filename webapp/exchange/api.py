@@ -1,6 +1,7 @@
-"""The HSDS 3.0 read API at /api/hsds/, as the official OpenAPI document lists it: services,
+"""The HSDS read API at /api/hsds/, as the official OpenAPI document lists it: services,
 organizations, service_at_locations, taxonomies and taxonomy terms, each a page of results
-(or every result as ndjson with format=ndjson), and the OpenAPI document itself.
+(or every result as ndjson with format=ndjson), and the OpenAPI document itself. Answers are
+HSDS 3.0, or 3.1 when the client asks (api_params.hsds_version).
 
 Organizations, service_at_locations and taxonomies are in api_records.py, the document in
 api_document.py.
@@ -14,17 +15,22 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    g,
     jsonify,
     request,
     url_for,
 )
-from sqlalchemy import false, func, select
+from sqlalchemy import func, select
 
 from webapp.directory.queries import load_services as _load
 from webapp.directory.queries import service_or_404
-from webapp.exchange import api_document, api_records, hsds
+from webapp.exchange import api_document, api_records, hsds, terms
 from webapp.exchange.api_params import (
     MAX_MINIMAL,
+    PROFILES,
+    VERSIONS,
+    as_served,
+    hsds_version,
     id_list,
     inactive_ids,
     include_inactive,
@@ -53,19 +59,31 @@ def bad_query(exc: search.BadQuery) -> tuple[Response, int]:
                     "detail": exc.message}), 400
 
 
+@bp.before_request
+def negotiate() -> None:
+    """The HSDS version of this answer, read once (a bad hsds_version is a 400 on every path)."""
+    g.hsds_version = hsds_version()
+
+
 @bp.after_request
 def api_headers(response: Response) -> Response:
-    """The API is public data; let shared caches keep it briefly."""
+    """The API is public data; let shared caches keep it briefly, apart for each Accept
+    header (it may ask for another version), and say which version's profile answered."""
     response.headers.setdefault("Cache-Control", "public, max-age=300")
+    response.vary.add("Accept")
+    version = g.get("hsds_version")
+    if version and response.status_code < 400 and request.endpoint != "exchange_api.openapi":
+        response.headers["Link"] = f'<{PROFILES[version]}>; rel="profile"'
     return response
 
 
 @bp.route("/")
 def meta() -> Response:
-    """What this API is."""
+    """What this API is: the HSDS version of this answer, and every version it speaks."""
     return jsonify({
-        "version": hsds.HSDS_VERSION,
-        "profile": "https://docs.openreferral.org/en/3.0/",
+        "version": g.hsds_version,
+        "versions": list(VERSIONS),
+        "profile": PROFILES[g.hsds_version],
         "openapi_url": url_for("exchange_api.openapi", _external=True),
     })
 
@@ -100,8 +118,9 @@ def services() -> Response:
                      "modified_date": hsds.stamp(rows[sid].last_modified)}
                     for sid in chunk if sid in rows]
         loaded = _load(chunk)
-        spaces = _spaces([s.id for s in loaded])
-        return [hsds.service_json(s, full=full, space=spaces.get(s.id)) for s in loaded]
+        views = space.views([s.id for s in loaded])
+        return as_served([hsds.service_json(s, full=full, space=_json(views.get(s.id)))
+                          for s in loaded], g.hsds_version, views)
 
     return listing(len(ids), items, page, per_page)
 
@@ -110,28 +129,28 @@ def services() -> Response:
 def service(service_id: str) -> Response:
     """One service, fully nested."""
     found = service_or_404(service_id)
-    return jsonify(hsds.service_json(found, space=_spaces([found.id]).get(found.id)))
+    views = space.views([found.id])
+    return jsonify(as_served([hsds.service_json(found, space=_json(views.get(found.id)))],
+                             g.hsds_version, views)[0])
 
 
-def _spaces(ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The haven_space extension of these services, as of now (stale: unknown)."""
-
-    return {sid: seen.as_json() for sid, seen in space.views(ids).items()}
+def _json(seen: space.SpaceView | None) -> dict[str, Any] | None:
+    """The haven_space extension of a service, as of now (stale: unknown)."""
+    return None if seen is None else seen.as_json()
 
 
 @bp.route("/taxonomy_terms")
 def taxonomy_terms() -> Response:
     """A page of taxonomy terms (Haven's two taxonomies and any imported ones): taxonomy_id,
-    search (code, name, description). Haven's terms are flat, so top_only changes nothing."""
+    search (code, name, description), parent_id (the terms under that one) and top_only
+    (terms with no parent; Haven's own terms are flat, so all of them)."""
     page, per_page = page_size(50)
     q = select(TaxonomyTerm).where(*words_match(
         [TaxonomyTerm.code, TaxonomyTerm.name, TaxonomyTerm.description], search_text()))
     taxes = id_list("taxonomy_id")
     if taxes:
         q = q.where(TaxonomyTerm.taxonomy_id.in_(taxes))
-    if (request.args.get("parent_id") or "").strip():
-        q = q.where(false())  # no term has a parent
-    search.flag(request.args, "top_only")  # checked: a bad value is a 400
+    q = terms.hierarchy(q, request.args)
     total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
 
     def items(offset: int, limit: int) -> list[dict[str, Any]]:

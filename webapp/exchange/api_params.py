@@ -15,9 +15,12 @@ from typing import Any
 from flask import Response, jsonify, request, stream_with_context
 from sqlalchemy import func, or_, select
 
+from webapp.exchange import capacity
 from webapp.extensions import db
 from webapp.models import Service, TaxonomyTerm, service_terms
 from webapp.search import search
+from webapp.space import services as space
+from webapp.space.services import SpaceView
 
 VISIBLE = search.VISIBLE_STATUSES
 STREAM_CHUNK = 500
@@ -26,6 +29,45 @@ MAX_PAGE = 100000
 MAX_PROXIMITY = 500_000  # metres
 # A list of ids separated by commas, each at most 64 characters, at most 100 of them.
 ID_LIST = "^[^,]{0,64}(,[^,]{0,64}){0,99}$"
+
+
+# The HSDS versions this API answers in, each with the profile URI a client may name in its
+# Accept header (RFC 6906: application/json;profile="…"). 3.1 only adds to 3.0, so a 3.1
+# answer is a 3.0 one with what 3.1 defines: the default stays 3.0 for the clients there are.
+PROFILES = {"3.0": "https://docs.openreferral.org/en/3.0/",
+            "3.1": "https://docs.openreferral.org/en/3.1/"}
+VERSIONS = tuple(PROFILES)
+DEFAULT_VERSION = "3.0"
+_PROFILE = re.compile(r"""\bprofile\s*=\s*(?:"([^"]*)"|([^\s;,]+))""", re.IGNORECASE)
+
+
+def hsds_version() -> str:
+    """The HSDS version asked for: the hsds_version parameter (another value is a 400), else
+    the first profile in the Accept header that names a version this API speaks, else 3.0."""
+    asked = (request.args.get("hsds_version") or "").strip()
+    if asked:
+        if asked not in VERSIONS:
+            raise search.BadQuery("hsds_version", " or ".join(VERSIONS))
+        return asked
+    by_uri = {uri.rstrip("/"): v for v, uri in PROFILES.items()}
+    for media_range in request.headers.get("Accept", "")[:1000].split(","):
+        for quoted, bare in _PROFILE.findall(media_range):
+            for uri in (quoted or bare).split():
+                if uri.rstrip("/") in by_uri:
+                    return by_uri[uri.rstrip("/")]
+    return DEFAULT_VERSION
+
+
+def as_served(services: list[dict[str, Any]], version: str,
+              views: dict[str, SpaceView] | None = None) -> list[dict[str, Any]]:
+    """Services as render.py made them, as a public answer in this version serves them
+    (exchange/capacity.py: no count of places; on 3.1 a full shelter's capacity). views: the
+    services' space as already read, else it is read here when the version needs it."""
+    if views is None:
+        views = space.views([s["id"] for s in services]) if version != "3.0" else {}
+    for record in services:
+        capacity.served(record, views.get(record["id"]), version)
+    return services
 
 
 def page_object(contents: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +18,7 @@ from webapp.exchange import hsds
 from webapp.exchange.api_params import (
     MAX_PROXIMITY,
     VISIBLE,
+    as_served,
     inactive_ids,
     include_inactive,
     listing,
@@ -79,8 +80,8 @@ def organizations() -> Response:
         if not full:
             return [hsds.organization_json(o) for o in orgs]
         nested = _org_services([o.id for o in orgs])
-        return [hsds.organization_json(o, nested[o.id], full_service=full_service)
-                for o in orgs]
+        return _orgs_served([hsds.organization_json(o, nested[o.id], full_service=full_service)
+                             for o in orgs])
 
     return listing(total, items, page, per_page)
 
@@ -89,8 +90,21 @@ def organization(org_id: str) -> Response:
     """One organization with its services (fully nested with full_service) and places."""
     org = db.get_or_404(Organization, org_id[:64])
     full_service = search.flag(request.args, "full_service")
-    return jsonify(hsds.organization_json(org, _org_services([org.id])[org.id],
-                                          full_service=full_service))
+    return jsonify(_orgs_served([hsds.organization_json(
+        org, _org_services([org.id])[org.id], full_service=full_service)])[0])
+
+
+def _orgs_served(orgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Organisations with their services as a public answer serves them (api_params.as_served)."""
+    as_served([s for o in orgs for s in o.get("services") or [] if isinstance(s, dict)],
+              g.hsds_version)
+    return orgs
+
+
+def _sals_served(sals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """service_at_locations with their service as a public answer serves it."""
+    as_served([sal["service"] for sal in sals], g.hsds_version)
+    return sals
 
 
 def _postcode(value: str) -> str:
@@ -148,8 +162,8 @@ def service_at_locations() -> Response:
     order = [f[2] for f in found]
 
     def items(offset: int, limit: int) -> list[dict[str, Any]]:
-        return [hsds.service_at_location_json(sal, full=full)
-                for sal in _load_sals(order[offset:offset + limit])]
+        return _sals_served([hsds.service_at_location_json(sal, full=full)
+                             for sal in _load_sals(order[offset:offset + limit])])
 
     return listing(len(order), items, params.page, params.per_page)
 
@@ -169,7 +183,7 @@ def service_at_location(sal_id: str) -> Response:
     found = _load_sals([sal_id[:64]])
     if not found:
         abort(404)
-    return jsonify(hsds.service_at_location_json(found[0], full=True))
+    return jsonify(_sals_served([hsds.service_at_location_json(found[0], full=True)])[0])
 
 
 def attach(bp: Blueprint) -> None:

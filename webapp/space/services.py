@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from webapp import clock
 from webapp.directory import hours
+from webapp.exchange import capacity, extras
 from webapp.extensions import db
 from webapp.models import Member, Service, ServiceSpace, SpaceLink, TaxonomyTerm
 from webapp.models.coalition import POPULATIONS, SPACE_FRESH, SPACE_STATUSES
@@ -65,12 +66,24 @@ def views(ids: Iterable[str], at: dt.datetime | None = None) -> dict[str, SpaceV
 
 
 def of_services(ids: Iterable[str]) -> dict[str, ServiceSpace]:
-    """The stored space rows of these services."""
+    """The space of these services: the stored status, or the one the HSDS capacities
+    imported with a service give when they are newer (an unsaved row; exchange/capacity.py
+    has the rule)."""
     ids = list(ids)
     out: dict[str, ServiceSpace] = {}
+    now = clock.now()
     for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
         out.update({s.service_id: s for s in db.session.scalars(
-            select(ServiceSpace).where(ServiceSpace.service_id.in_(ids[start:start + 500])))})
+            select(ServiceSpace).where(ServiceSpace.service_id.in_(chunk)))})
+        for sid, extra in db.session.execute(
+                select(Service.id, Service.hsds_extra).where(
+                    Service.id.in_(chunk), Service.hsds_extra.contains('"capacities"'))):
+            given = capacity.status_of(extras.loads(extra).get("capacities"), now)
+            stored = out.get(sid)
+            if given is not None and (stored is None or given[1] > stored.updated_at):
+                out[sid] = ServiceSpace(service_id=sid, status=given[0], updated_at=given[1],
+                                        populations=stored.populations if stored else "")
     return out
 
 
