@@ -492,3 +492,22 @@ def test_values_of_any_type_come_back_typed(app: Flask, runner: FlaskCliRunner,
         for name in ("x_mixed", "x_flag", "x_ratio", "x_list", "x_obj", "x_text"):
             if name in record:
                 assert got[name] == record[name] and type(got[name]) is type(record[name]), name
+
+
+def test_a_schedule_naming_a_place_elsewhere_keeps_it(app: Flask, runner: FlaskCliRunner,
+                                                      tmp_path: Path) -> None:
+    """A schedule whose service_at_location_id names no place of the package nests under its
+    service, and still serves that id as given (it was dropped unnamed)."""
+    folder = _copy_package(tmp_path)
+    with (folder / "schedules.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    elsewhere = "93eaf18d-1cd2-4ec7-bffb-3c9172ee5070"
+    rows[1][rows[0].index("service_at_location_id")] = elsewhere
+    with (folder / "schedules.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    said = cli(runner, "import", str(folder), "--strict")
+    assert "warning" not in said
+    got = served(app, "service", "ac148810-d857-441c-9679-408f346de14b")
+    assert [s["service_at_location_id"] for s in got["schedules"]] == [elsewhere]
+    assert lost_cells(read_tables(folder), read_tables(exported(runner, tmp_path / "out"))) \
+        == NOTHING

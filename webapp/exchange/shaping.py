@@ -33,6 +33,8 @@ PHONE = frozenset({"id", "service_id", "number", "extension", "type", "descripti
 SCHEDULE = frozenset({"id", "service_id", "service_at_location_id", "freq", "byday",
                       "opens_at", "closes_at", "timezone", "valid_from", "valid_to",
                       "description", "haven_timezone"})
+# A service's own schedule keeps a place it names as given: its row is the service's.
+SERVICE_SCHEDULE = SCHEDULE - {"service_at_location_id"}
 LANGUAGE = frozenset({"id", "service_id", "code", "name", "note"})
 ATTRIBUTE = frozenset({"taxonomy_term", "taxonomy_term_id"})
 
@@ -251,7 +253,7 @@ class Shaper:
                "valid_to": s.get("valid_to"), "description": s.get("description"),
                "service_at_location_id": sal_id}
         served.schedules.append(row)
-        extra = extras.split(s, SCHEDULE, path, self.notes)
+        extra = extras.split(s, SCHEDULE if sal_id else SERVICE_SCHEDULE, path, self.notes)
         self.rows.schedules.append(self.with_extras(row, extra, path))
 
     def _phones(self, rec: dict[str, Any], sid: str, path: str) -> None:
