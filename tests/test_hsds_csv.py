@@ -19,8 +19,8 @@ from flask.testing import FlaskCliRunner
 
 from bench.import_csv import scale
 from tests.conftest import BACKEND, Templates, make_app
+from tests.import_helpers import reid, tables
 from tests.reference import HSDS_30, HSDS_31
-from tests.test_import_parallel import _reid, _tables
 from webapp.exchange import csvpackage, importer, parallel
 from webapp.extensions import db
 from webapp.models import Location, Service
@@ -382,7 +382,7 @@ def _both(one: Flask, many: Flask, records: list[importer.Record]) -> tuple[Any,
                 db.session.rollback()
                 out.append((exc.errors, None))
                 continue
-            out.append((_tables(), done))
+            out.append((tables(), done))
     return out[0], out[1]
 
 
@@ -394,7 +394,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
 def _by_id(app: Flask, n: int) -> list[dict[str, Any]]:
     """The shipped services with places, re-id'd; from the third chunk on, each names by id
     alone the place of a service of the first chunk; the last, a stored place."""
-    shipped = [s for s in _reid(_shipped(app), n) if s.get("service_at_locations")]
+    shipped = [s for s in reid(_shipped(app), n) if s.get("service_at_locations")]
     assert len(shipped) > 4 * parallel.CHUNK
     for i in range(2 * parallel.CHUNK, len(shipped)):
         sal = shipped[i]["service_at_locations"][0]
@@ -433,7 +433,7 @@ def test_confidential_and_given_twice_across_chunks(app: Flask, second_app: Flas
     again without the flag chunks later stays confidential on workers (its street in no
     answer), and each value the later copy changes is named, as on one core; so is the
     out-of-range point."""
-    shipped = [s for s in _reid(_shipped(app), 4) if s.get("service_at_locations")]
+    shipped = [s for s in reid(_shipped(app), 4) if s.get("service_at_locations")]
     shelter = next(s for s in shipped[:parallel.CHUNK]
                    if s["service_at_locations"][0]["location"].get("confidential"))
     late = shipped[3 * parallel.CHUNK]

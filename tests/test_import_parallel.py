@@ -16,6 +16,7 @@ from flask import Flask
 from sqlalchemy import func, select, text
 
 from tests.conftest import BACKEND, Templates, make_app
+from tests.import_helpers import TABLES, reid, tables
 from webapp.exchange import importer, parallel, shaping
 from webapp.extensions import db
 from webapp.models import Service
@@ -23,37 +24,12 @@ from webapp.models import Service
 # Runs again on PostgreSQL in the second phase of scripts/test.sh.
 pytestmark = pytest.mark.postgres
 
-NS = uuid.UUID("5b0a7f64-1d1e-4d8e-9a55-3f1c2e7d9b20")
-# Everything an import writes, in a stable order (meta holds the index epoch: a random id).
-TABLES = {
-    "service": "id", "organization": "id", "location": "id", "phone": "service_id, id",
-    "schedule": "service_id, id", "language": "service_id, id",
-    "service_translation": "service_id, locale", "service_at_location": "id",
-    "service_term": "service_id, term_id", "taxonomy": "id", "taxonomy_term": "id",
-    "search_doc": "service_id",
-    "search_vocab": "token",
-}
-
-
-def _reid(obj: Any, n: int) -> Any:
-    """A copy with new ids (taxonomy terms keep theirs: they are shared)."""
-    if isinstance(obj, dict):
-        return {k: (v if k == "taxonomy_term" else
-                    str(uuid.uuid5(NS, f"{n}:{v}")) if k in ("id", "service_id", "location_id",
-                                                             "organization_id")
-                    and isinstance(v, str) else _reid(v, n))
-                for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_reid(v, n) for v in obj]
-    return obj
-
-
 def _records(app: Flask) -> list[importer.Record]:
     """The shipped directory again (every service exists: replaced in place), then two new
     copies of it; in the second, the first service refers by id alone to an organisation
     that only a later record carries."""
     shipped = [r.data for r in importer.read_records(Path(app.config["HAVEN_DATA_DIR"]))]
-    first, second = _reid(shipped, 1), _reid(shipped, 2)
+    first, second = reid(shipped, 1), reid(shipped, 2)
     carrier = next(i for i, rec in enumerate(second) if i > 40 and rec.get("organization"))
     org = second[carrier]["organization"]
     second[0].pop("organization", None)
@@ -61,12 +37,6 @@ def _records(app: Flask) -> list[importer.Record]:
     everything = shipped + first + second
     return [importer.Record("test.json", i + 1, copy.deepcopy(rec))
             for i, rec in enumerate(everything)]
-
-
-def _tables() -> dict[str, list[tuple[Any, ...]]]:
-    return {name: [tuple(r) for r in db.session.execute(
-        text(f"SELECT * FROM {name} ORDER BY {order}"))]  # noqa: S608 (names above)
-        for name, order in TABLES.items()}
 
 
 @pytest.fixture
@@ -84,7 +54,7 @@ def _one_core(app: Flask, records: list[importer.Record]) -> Any:
         except importer.ImportError_ as exc:
             db.session.rollback()
             return exc.errors
-        return _tables()
+        return tables()
 
 
 def _workers(app: Flask, records: list[importer.Record], **kw: Any) -> Any:
@@ -93,7 +63,7 @@ def _workers(app: Flask, records: list[importer.Record], **kw: Any) -> Any:
             parallel.run(records, app.config["HSDS_SCHEMA_DIR"], workers=2, **kw)
         except importer.ImportError_ as exc:
             return exc.errors
-        return _tables()
+        return tables()
 
 
 def test_writes_what_one_core_writes(two_apps: tuple[Flask, Flask]) -> None:
@@ -151,7 +121,7 @@ def test_a_load_that_doubles_the_directory_repacks_its_indexes(
                      app.config["HSDS_SCHEMA_DIR"], workers=2)
         assert _index_files() == before  # written over, not grown: left as they are
         parallel.run([importer.Record("new.json", i + 1, rec)
-                      for i, rec in enumerate(_reid(shipped, 7))],
+                      for i, rec in enumerate(reid(shipped, 7))],
                      app.config["HSDS_SCHEMA_DIR"], workers=2)
         after = _index_files()
         assert len(after) >= 10 and all(after[name] != before[name] for name in before)
@@ -179,10 +149,10 @@ def test_rows_that_break_a_reference_are_never_written(
 
     monkeypatch.setattr(shaping, "collect", faulty)
     with many.app_context():
-        before = _tables()
+        before = tables()
         with pytest.raises(RuntimeError, match=nowhere):
             parallel.run(records, many.config["HSDS_SCHEMA_DIR"], workers=2)
-        assert _tables() == before
+        assert tables() == before
         if BACKEND == "sqlite":
             assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
@@ -202,10 +172,10 @@ def test_a_chunk_the_writer_alone_refuses_stops_the_import(
 
     monkeypatch.setattr(parallel._Writer, "write", refuses_the_third)
     with many.app_context():
-        before = _tables()
+        before = tables()
         with pytest.raises(RuntimeError, match="no check refused"):
             parallel.run(records, many.config["HSDS_SCHEMA_DIR"], workers=2)
-        assert _tables() == before
+        assert tables() == before
 
 
 def _spoiled(app: Flask) -> list[importer.Record]:
@@ -228,11 +198,11 @@ def test_refuses_what_one_core_refuses_and_writes_nothing(
     expected = _one_core(one, records)
     assert isinstance(expected, list) and len(expected) >= 4
     with many.app_context():
-        before = _tables()
+        before = tables()
     got = _workers(many, copy.deepcopy(records))
     assert got == expected
     with many.app_context():
-        assert _tables() == before
+        assert tables() == before
 
 
 def test_a_late_unknown_organisation_undoes_the_chunks_written(
@@ -248,20 +218,20 @@ def test_a_late_unknown_organisation_undoes_the_chunks_written(
     assert isinstance(expected, list) and len(expected) == 1
     assert f"unknown organization {nobody}" in expected[0]
     with many.app_context():
-        before = _tables()
+        before = tables()
     assert _workers(many, records) == expected
     with many.app_context():
-        assert _tables() == before
+        assert tables() == before
 
 
 def test_dry_run_checks_everything_and_writes_nothing(two_apps: tuple[Flask, Flask]) -> None:
     _one, many = two_apps
     records = _records(many)
     with many.app_context():
-        before = _tables()
+        before = tables()
         done = parallel.run(records, many.config["HSDS_SCHEMA_DIR"], workers=2, dry_run=True)
         assert done.services == len(records)
-        assert _tables() == before
+        assert tables() == before
 
 
 def test_cli_import_of_a_large_file_runs_on_workers(app: Flask, tmp_path: Path,
