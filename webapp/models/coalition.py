@@ -5,8 +5,9 @@ Member organisations each have their own key pair (org_key.member_id), staff (st
 .member_id) and tips (tip.member_id). A referral's content is a fresh data key's SecretBox,
 that key sealed to the partner's public key and to the referring member's: in clear only who,
 when, which fields (codes), the consent choice and the status codes. Shelter space is public by
-design (a status and populations, never a count). A space request holds no name, phone or birth
-date, and is purged after 30 days, leaving only an anonymous outcome for the statistics.
+design (a status and populations; a count of free places only where a member opted in). A
+space request holds no name, phone or birth date, and is purged after 30 days, leaving only an
+anonymous outcome for the statistics.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -41,6 +43,7 @@ REFERRAL_FIELDS = ("what", "where", "city", "country", "when", "people", "places
 SPACE_STATUSES = ("available", "limited", "full")
 POPULATIONS = ("women", "men", "minors", "families", "lgbtq")
 SPACE_FRESH = dt.timedelta(hours=48)  # older than this, a status shows as unknown
+SPACE_UNITS = ("places", "beds")  # what a count of free places counts
 
 HOUSEHOLDS = ("single", "adult_with_children", "couple", "group")
 NEEDS = ("wheelchair", "pets", "medical", "interpreter")
@@ -61,6 +64,10 @@ class Member(db.Model):  # type: ignore[name-defined,misc]
     # The directory organisation whose listings this member runs (a shelter's services).
     organization_id: Mapped[str | None] = mapped_column(HsdsId(), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # A shelter's count of free places is public only when one of its admins chose so: the
+    # word (available, limited, full) is public by default, the number never is.
+    public_space_counts: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                      server_default=false())
 
 
 class Referral(db.Model):  # type: ignore[name-defined,misc]
@@ -135,7 +142,8 @@ class ReferralNote(db.Model):  # type: ignore[name-defined,misc]
 
 
 class ServiceSpace(db.Model):  # type: ignore[name-defined,misc]
-    """A shelter service's space now: a status and who it can take, never a count."""
+    """A shelter service's space now: a status and who it can take, and the number of free
+    places if staff gave one (public only when the member opted in)."""
 
     __tablename__ = "service_space"
     service_id: Mapped[str] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
@@ -143,6 +151,8 @@ class ServiceSpace(db.Model):  # type: ignore[name-defined,misc]
     status: Mapped[str] = mapped_column(String(10))
     populations: Mapped[str] = mapped_column(String(100), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    free_places: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    unit: Mapped[str | None] = mapped_column(String(10), nullable=True)  # SPACE_UNITS
 
     def population_list(self) -> list[str]:
         """The population codes, in the canonical order."""

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from webapp import i18n
+from webapp import digits, i18n
 from webapp.directory import taxonomy
+from webapp.exchange import capacity
 from webapp.forms import REQUIRED, TOO_LONG, MultiCheckboxField, no_control_chars
-from webapp.models.coalition import CHILD_AGES, HOUSEHOLDS, NEEDS, POPULATIONS, URGENCIES
+from webapp.models.coalition import (
+    CHILD_AGES,
+    HOUSEHOLDS,
+    NEEDS,
+    POPULATIONS,
+    SPACE_UNITS,
+    URGENCIES,
+)
 
 STATUS_LABELS = {
     "available": _l("Space available"),
@@ -71,12 +79,41 @@ def _choices(labels: dict[str, object], codes: tuple[str, ...]) -> list[SelectCh
     return [SelectChoice(c, labels[c]) for c in codes]  # type: ignore[arg-type]
 
 
+UNIT_LABELS = {"places": _l("places"), "beds": _l("beds")}
+NOT_A_COUNT = _l("Write the number of free places as a whole number, 0 or more. Nothing was "
+                 "saved.")
+
+
+def _stripped(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
 class SpaceForm(FlaskForm):
-    """One tap: the status button pressed, with the populations ticked."""
+    """One tap: the status button pressed, with the populations ticked; optionally the number
+    of free places (alone, it gives the status)."""
 
     populations = MultiCheckboxField(_l("Who you can take now"), choices=[
         SelectChoice(p, taxonomy.BY_CODE[(taxonomy.POPULATIONS, p)].label) for p in POPULATIONS],
         validate_choice=True)
+    # Typed on any keyboard: ٣ or ３ is 3. At most 4 digits: no shelter has 10,000 places.
+    free = StringField(_l("Free places now"), validators=[
+        Optional(), Regexp(r"^[0-9]{1,4}$", message=NOT_A_COUNT)],
+        filters=[digits.field_filter, _stripped],
+        render_kw={"inputmode": "numeric", "dir": "ltr", "size": 4, "autocomplete": "off"})
+    limited_count = capacity.LIMITED_COUNT  # for the hint: the rule lives in capacity.py
+    unit = RadioField(_l("Counted in"), choices=_choices(UNIT_LABELS, SPACE_UNITS),
+                      default="places", validate_choice=True)
+
+    def count(self) -> int | None:
+        """The number of free places typed, or None (call after validate)."""
+        return int(self.free.data) if self.free.data else None
+
+
+class CountsForm(FlaskForm):
+    """A member's choice to show its counts of free places publicly."""
+
+    public = BooleanField(_l("Show the number of free places on public pages and in the open "
+                             "data"))
 
 
 class LinkForm(FlaskForm):

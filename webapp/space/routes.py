@@ -39,14 +39,25 @@ ANSWER_PROBLEMS = {
 }
 
 
-def _space_page(member: Member, status: int = 200, made: tuple[str, str] | None = None
-                ) -> tuple[str, int]:
+def _space_page(member: Member, status: int = 200, made: tuple[str, str] | None = None,
+                failed: tuple[str, forms.SpaceForm] | None = None) -> tuple[str, int]:
+    """failed: the listing whose form was refused, and that form (its errors and what was
+    typed are shown on that listing only)."""
     services = space.shelter_services(member)
     ids = [s.id for s in services]
-    return render_template("space/status.html", services=services, views=space.views(ids),
-                           links=space.links(ids), made=made, form=forms.SpaceForm(),
+    user = auth.current_user()
+    counts_form = forms.CountsForm(formdata=None,
+                                  data={"public": member.public_space_counts})
+    return render_template("space/status.html", services=services,
+                           views=space.views(ids, staff=True), links=space.links(ids),
+                           made=made, form=forms.SpaceForm(formdata=None),
+                           failed_id=failed[0] if failed else None,
+                           failed_form=failed[1] if failed else None,
                            link_form=forms.LinkForm(), status_labels=forms.STATUS_LABELS,
-                           populations_text=forms.populations_text), status
+                           unit_labels=forms.UNIT_LABELS,
+                           populations_text=forms.populations_text,
+                           counts_form=counts_form, member=member,
+                           is_admin=user is not None and user.role == "admin"), status
 
 
 @bp.route("/space", endpoint="status")
@@ -56,25 +67,64 @@ def space_status() -> tuple[str, int]:
     return _space_page(access.member())
 
 
-def _set_from_form(service: Service) -> str:
-    """Store the status the pressed button carries, with the populations ticked (400 when the
-    form or the status is not right); returns the status."""
+def _set_from_form(service: Service) -> tuple[str, forms.SpaceForm]:
+    """Store the status the pressed button carries (or the number of free places typed gives),
+    with the populations ticked; 400 when the form or the status is not right. Returns the
+    status stored, or "" and the form with the number's problem (nothing stored)."""
     form = forms.SpaceForm()
     status = request.form.get("status", "")
-    if not form.validate_on_submit() or status not in SPACE_STATUSES:
+    if status not in (*SPACE_STATUSES, ""):
         abort(400)
-    space.set_space(service.id, status, list(form.populations.data or []))
-    return status
+    if not form.validate_on_submit():
+        if form.errors.keys() - {"free"}:
+            abort(400)
+        return "", form
+    if not status and form.count() is None:
+        form.free.errors = [_("Write the number of free places, or press a status. Nothing "
+                              "was saved.")]
+        return "", form
+    try:
+        stored = space.set_space(service.id, status, list(form.populations.data or []),
+                                 free=form.count(), unit=form.unit.data or "places")
+    except space.SpaceError as exc:
+        if exc.code != "contradicts":
+            abort(400)
+        form.free.errors = [_("The number and the status disagree: 0 free places is Full, "
+                              "and Full is 0 free places. Nothing was saved.")]
+        return "", form
+    return stored.status, form
+
+
+def _counted(form: forms.SpaceForm) -> str:
+    """The audit detail's part for a number given (a staff log: the count is not secret)."""
+    count = form.count()
+    return "" if count is None else f" free={count} unit={form.unit.data}"
 
 
 @bp.route("/space/<service_id>", methods=["POST"], endpoint="set")
 @auth.login_required
-def space_set(service_id: str) -> WResponse:
+def space_set(service_id: str) -> tuple[str, int] | WResponse:
     """Set one listing's space (the pressed button carries the status)."""
-    service = access.own_service(access.member(), service_id)
-    status = _set_from_form(service)
-    auth.audit("space_set", detail=f"service={service.id} status={status}")
+    member = access.member()
+    service = access.own_service(member, service_id)
+    status, form = _set_from_form(service)
+    if not status:
+        return _space_page(member, 400, failed=(service.id, form))
+    auth.audit("space_set", detail=f"service={service.id} status={status}{_counted(form)}")
     return redirect(url_for("space.status") + f"#s-{service.id}")
+
+
+@bp.route("/space/counts", methods=["POST"], endpoint="counts")
+@auth.admin_required
+def space_counts() -> WResponse:
+    """An admin chooses whether the member's counts of free places are public."""
+    member = access.member()
+    form = forms.CountsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    space.show_counts(member, bool(form.public.data))
+    auth.audit("space_counts_public", detail="on" if form.public.data else "off")
+    return redirect(url_for("space.status") + "#counts")
 
 
 @bp.route("/space/<service_id>/links", methods=["POST"], endpoint="link_new")
@@ -119,21 +169,28 @@ def space_link(token: str) -> tuple[str, int] | WResponse:
     service = db.session.get(Service, link.service_id)
     if service is None:
         abort(404)
+    code = 200
     if request.method == "POST":
-        status = _set_from_form(service)
-        member = db.session.scalar(db.select(Member).where(
-            Member.organization_id == service.organization_id))
-        auth.audit("space_set_by_link", detail=f"service={service.id} status={status}",
-                   member_id=member.id if member else DEFAULT_MEMBER)
-        return redirect(url_for("space.link", token=token, saved=1))
-    form = forms.SpaceForm()
+        status, form = _set_from_form(service)
+        if status:
+            member = db.session.scalar(db.select(Member).where(
+                Member.organization_id == service.organization_id))
+            auth.audit("space_set_by_link",
+                       detail=f"service={service.id} status={status}{_counted(form)}",
+                       member_id=member.id if member else DEFAULT_MEMBER)
+            return redirect(url_for("space.link", token=token, saved=1))
+        code = 400
     row = db.session.get(ServiceSpace, service.id)
-    if row is not None:
-        form.populations.data = row.population_list()
+    if code == 200:
+        form = forms.SpaceForm()
+        if row is not None:
+            form.populations.data = row.population_list()
+    # The link's holder sets this shelter's space: they see the number they gave.
     return render_template("space/link.html", service=service, form=form,
-                           view=space.view(row), saved=request.args.get("saved") == "1",
-                           status_labels=forms.STATUS_LABELS,
-                           populations_text=forms.populations_text), 200
+                           view=space.view(row, count=True),
+                           saved=request.args.get("saved") == "1",
+                           status_labels=forms.STATUS_LABELS, unit_labels=forms.UNIT_LABELS,
+                           populations_text=forms.populations_text), code
 
 
 # Space requests --------------------------------------------------------------------------

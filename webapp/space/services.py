@@ -1,8 +1,10 @@
 """Shelter space status and private update links. Never touches the request.
 
-A status is public on purpose (a word and who a shelter can take, never a count) and ages: one
-older than 48 hours reads as unknown everywhere (page, API, offline copy), so a stale
-"available" never sends someone across town.
+A status is public on purpose (a word and who a shelter can take) and ages: one older than 48
+hours reads as unknown everywhere (page, API, offline copy), so a stale "available" never sends
+someone across town. Staff may give the number of free places with it; that number is public
+only when an admin of the member that runs the shelter opted in, and only while the status is
+fresh (the listing page and HSDS 3.1; never haven_space or the offline copy).
 """
 
 from __future__ import annotations
@@ -22,12 +24,17 @@ from webapp.directory import hours
 from webapp.exchange import capacity, extras
 from webapp.extensions import db
 from webapp.models import Member, Service, ServiceSpace, SpaceLink, TaxonomyTerm
-from webapp.models.coalition import POPULATIONS, SPACE_FRESH, SPACE_STATUSES
+from webapp.models.coalition import POPULATIONS, SPACE_FRESH, SPACE_STATUSES, SPACE_UNITS
 from webapp.search import changelog
 
 
 class SpaceError(ValueError):
-    """A space status cannot be set; the message names the problem."""
+    """A space status cannot be set; the message names the problem, the code (when a form
+    can say it in the reader's words) which one."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def stamp(at: dt.datetime) -> str:
@@ -37,11 +44,14 @@ def stamp(at: dt.datetime) -> str:
 
 @dataclass(frozen=True)
 class SpaceView:
-    """What readers see: available, limited, full or unknown (stale), and since when."""
+    """What readers see: available, limited, full or unknown (stale), and since when; the
+    number of free places (in `unit`: places or beds) only where it may be shown."""
 
     status: str
     populations: list[str]
     updated: dt.datetime
+    count: int | None = None
+    unit: str = "places"
 
     def as_json(self) -> dict[str, object]:
         """The HSDS extension `haven_space`."""
@@ -49,20 +59,47 @@ class SpaceView:
                 "updated": stamp(self.updated)}
 
 
-def view(space: ServiceSpace | None, at: dt.datetime | None = None) -> SpaceView | None:
-    """The status as shown now: unknown (and no populations) once older than 48 hours."""
+def view(space: ServiceSpace | None, at: dt.datetime | None = None,
+         count: bool = False) -> SpaceView | None:
+    """The status as shown now: unknown (and no populations, no count) once older than 48
+    hours. count: whether this reader may see the number of free places staff gave."""
     if space is None:
         return None
     if (at or clock.now()) - space.updated_at > SPACE_FRESH:
         return SpaceView("unknown", [], space.updated_at)
-    return SpaceView(space.status, space.population_list(), space.updated_at)
+    shown = space.free_places if count else None
+    return SpaceView(space.status, space.population_list(), space.updated_at, shown,
+                     space.unit if space.unit in SPACE_UNITS else "places")
 
 
-def views(ids: Iterable[str], at: dt.datetime | None = None) -> dict[str, SpaceView]:
-    """How readers see these services' space now (services with none are left out)."""
+def views(ids: Iterable[str], at: dt.datetime | None = None,
+          staff: bool = False) -> dict[str, SpaceView]:
+    """How readers see these services' space now (services with none are left out): with the
+    number of free places where the member running the shelter shows it publicly, or for its
+    own staff (staff=True)."""
     at = at or clock.now()
-    return {sid: seen for sid, row in of_services(ids).items()
-            if (seen := view(row, at)) is not None}
+    rows = of_services(ids)
+    counted = [sid for sid, row in rows.items() if row.free_places is not None]
+    public = set(counted) if staff else counts_public(counted)
+    return {sid: seen for sid, row in rows.items()
+            if (seen := view(row, at, sid in public)) is not None}
+
+
+def counts_public(ids: Iterable[str]) -> set[str]:
+    """Which of these services are run by a member that shows its counts of free places."""
+    ids = list(ids)
+    out: set[str] = set()
+    for start in range(0, len(ids), 500):
+        out.update(db.session.scalars(
+            select(Service.id).join(Member, Member.organization_id == Service.organization_id)
+            .where(Service.id.in_(ids[start:start + 500]), Member.public_space_counts)))
+    return out
+
+
+def show_counts(member: Member, on: bool) -> None:
+    """Whether this member's counts of free places are public from now on; commit."""
+    member.public_space_counts = on
+    db.session.commit()
 
 
 def of_services(ids: Iterable[str]) -> dict[str, ServiceSpace]:
@@ -98,9 +135,21 @@ def parse_populations(value: str | Iterable[str]) -> list[str]:
 
 
 def set_space(service_id: str, status: str, populations: list[str],
-              at: dt.datetime | None = None) -> ServiceSpace:
+              at: dt.datetime | None = None, free: int | None = None,
+              unit: str = "places") -> ServiceSpace:
     """Store a service's space now; refresh its search record so offline copies carry it;
-    commit. SpaceError for an unknown service or status."""
+    commit. free: the number of free places (in `unit`), or None; with no status, the number
+    gives it. SpaceError for an unknown service, status or unit, a negative number, or a
+    number that says the opposite of the status (none free but not full, or the reverse)."""
+    if free is not None and free < 0:
+        raise SpaceError(f"the number of free places cannot be negative ({free})")
+    if unit not in SPACE_UNITS:
+        raise SpaceError(f"the unit must be one of {', '.join(SPACE_UNITS)}, not {unit!r}")
+    if not status and free is not None:
+        status = capacity.status_for(free)
+    if free is not None and (free == 0) != (status == "full"):
+        raise SpaceError(f"{free} free places contradicts the status {status!r}",
+                         "contradicts")
     if status not in SPACE_STATUSES:
         raise SpaceError(f"the status must be one of {', '.join(SPACE_STATUSES)}, "
                          f"not {status!r}")
@@ -114,6 +163,8 @@ def set_space(service_id: str, status: str, populations: list[str],
     row.status = status
     row.populations = ",".join(populations)
     row.updated_at = at or clock.now()
+    row.free_places = free
+    row.unit = unit if free is not None else None
     db.session.flush()
 
     changelog.record_change([service_id])  # workers re-read its record for offline copies
