@@ -390,3 +390,32 @@ def test_offline_listing_says_what_the_online_one_says(app: Flask, context: Any,
     # The comparison is not vacuous: an alert, five facts, a "Where" carrying the note.
     assert fresno["alert"] and len(fresno["facts"]) >= 5 and len(fresno["facts"][-1][1]) > 40
     assert any(online[sid]["hours"] for sid in ids) and all(v["current"] for v in online.values())
+
+
+def test_offline_listing_is_called_an_example_exactly_when_it_is_one(
+        app: Flask, context: Any, live_server: str) -> None:
+    """The offline detail page of a real line (911, the national hotline) never says it is
+    fictional, and an example listing always does, as online. A class's display rule showed
+    the hidden "fictional" notice on every offline listing: someone in danger could decide
+    not to call."""
+    with app.app_context():
+        real = db.session.scalars(select(Service.id).where(
+            Service.is_demo.is_(False), Service.source_url.is_not(None)).order_by(Service.id)
+                                  ).all()[:2]
+        demo = db.session.scalars(select(Service.id).where(Service.is_demo.is_(True))
+                                  .order_by(Service.id)).first()
+    assert len(real) == 2 and demo
+    page = context.new_page()
+    ready(page, live_server, "ar")
+    notice = "p.demo"
+    online = {}
+    for sid in [*real, demo]:
+        page.goto(f"{live_server}/ar/services/{sid}")
+        online[sid] = page.locator(notice).first.is_visible()
+    assert online == {real[0]: False, real[1]: False, demo: True}
+    context.set_offline(True)
+    for sid in [*real, demo]:
+        page.goto(f"{live_server}/ar/services/{sid}")
+        page.wait_for_selector("[data-offline=service][data-ready='1']")
+        assert page.locator("#svc-demo").is_visible() == online[sid], sid
+    context.set_offline(False)
