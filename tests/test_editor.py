@@ -12,8 +12,10 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given, settings
 from sqlalchemy import select
 
+from tests.digit_scripts import SCRIPTS, in_script
 from tests.editor_helpers import (
     FRESNO,
     OAKLAND,
@@ -358,3 +360,24 @@ def test_an_edit_keeps_what_the_editor_does_not_show(app: Flask, people: dict[st
     after = api.get(f"/api/hsds/services/{sid}").get_json()
     assert after["name"] == "Renamed by an editor"
     assert {k: after[k] for k in unmodelled} == {k: before[k] for k in unmodelled}
+
+
+def test_a_phone_typed_in_any_digits_is_stored_and_shown_as_it_dials(
+        app: Flask, people: dict[str, Staff]) -> None:
+    """An editor on an Arabic, Persian or Devanagari keyboard types the number in their
+    digits: it is kept in ASCII digits, so the public page shows what the Call button dials
+    (kept as typed, Arabic-Indic groups showed reversed: "(559) 0199-555")."""
+    client = signed(app, people["editor"])  # once: a sign-in code works once per 30 s
+    sid = service_of(app, FRESNO, "Legal")
+
+    @settings(max_examples=8, deadline=None)
+    @given(zero=SCRIPTS)
+    def typed(zero: int) -> None:
+        resp = edit_listing(client, sid, phone=in_script("(559) 555-0199", zero))
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+        assert [p.number for p in stored(app, sid).phones
+                if p.type == "voice"] == ["(559) 555-0199"]
+        page = app.test_client().get(f"/ar/services/{sid}").get_data(as_text=True)
+        assert "(559) 555-0199" in page and 'href="tel:5595550199"' in page
+
+    typed()

@@ -113,12 +113,15 @@ class ListingForm(FlaskForm):
         Length(max=5000, message=TOO_LONG)], render_kw=AUTO)
     eligibility = TextAreaField(_l("Who can use it"), validators=[
         Length(max=2000, message=TOO_LONG)], render_kw=AUTO)
-    phone = StringField(_l("Phone"), validators=[_phones], render_kw={"dir": "ltr"})
-    sms = StringField(_l("SMS"), validators=[_phones], render_kw={"dir": "ltr"})
-    whatsapp = StringField(_l("WhatsApp"), validators=[_phones], render_kw={"dir": "ltr"})
+    phone = StringField(_l("Phone"), validators=[_phones], filters=[digits.field_filter],
+                        render_kw={"dir": "ltr"})
+    sms = StringField(_l("SMS"), validators=[_phones], filters=[digits.field_filter],
+                      render_kw={"dir": "ltr"})
+    whatsapp = StringField(_l("WhatsApp"), validators=[_phones], filters=[digits.field_filter],
+                           render_kw={"dir": "ltr"})
     languages = StringField(_l("Languages spoken (codes such as en;es)"),
                             validators=[Length(max=200, message=TOO_LONG)],
-                            render_kw={"dir": "ltr"})
+                      render_kw={"dir": "ltr"})
     confidential = BooleanField(_l("Confidential place (shelter, safe house): publish the city "
                                    "only"))
     address = StringField(_l("Street address"), validators=[Length(max=300, message=TOO_LONG)],
