@@ -419,3 +419,18 @@ def test_offline_listing_is_called_an_example_exactly_when_it_is_one(
         page.wait_for_selector("[data-offline=service][data-ready='1']")
         assert page.locator("#svc-demo").is_visible() == online[sid], sid
     context.set_offline(False)
+
+
+def test_a_language_never_saved_opens_havens_offline_page_offline(
+        context: Any, live_server: str) -> None:
+    """Offline, a tap on another language's name (its pages never saved on this phone) lands
+    on Haven's own offline page in the language that was saved, with its links home and to
+    offline search, not on a bare English word "Offline"."""
+    page = context.new_page()
+    ready(page, live_server, "ar")
+    context.set_offline(True)
+    page.goto(f"{live_server}/ti/")
+    assert page.locator("html").get_attribute("lang") == "ar"
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("main a[href='/ar/offline/search']").count() >= 1
+    context.set_offline(False)

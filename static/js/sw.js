@@ -96,6 +96,20 @@ function staleWhileRevalidate(event) {
   return caches.match(request).then(function (hit) { return hit || fresh; });
 }
 
+// The offline page in the reader's language, else the one of a language this phone saved:
+// switching to a language never saved must still land on Haven's own page, not a bare word.
+function offlinePage(lang) {
+  return caches.match("/" + lang + "/offline").then(function (r) {
+    if (r) { return r; }
+    return caches.open(PAGES).then(function (c) {
+      return c.keys().then(function (keys) {
+        var saved = keys.filter(function (k) { return /^\/[A-Za-z-]{2,10}\/offline$/.test(new URL(k.url).pathname); });
+        return saved.length ? c.match(saved[0]) : undefined;
+      });
+    });
+  });
+}
+
 function fallbackFor(url) {
   var m = url.pathname.match(/^\/([A-Za-z-]{2,10})\//);
   var lang = m ? m[1] : "en";
@@ -106,11 +120,11 @@ function fallbackFor(url) {
     if (hit) { return hit; }
     if (shell) {
       return caches.match(shell).then(function (s) {
-        return s || caches.match("/" + lang + "/offline");
+        return s || offlinePage(lang);
       });
     }
     return caches.match(url.pathname, { ignoreSearch: true }).then(function (h) {
-      return h || caches.match("/" + lang + "/offline");
+      return h || offlinePage(lang);
     });
   }).then(function (resp) {
     return resp || new Response("Offline", { status: 503, headers: { "Content-Type": "text/plain" } });
@@ -141,7 +155,7 @@ self.addEventListener("fetch", function (event) {
     if (request.mode === "navigate") {
       event.respondWith(fetch(request).catch(function () {
         var m = url.pathname.match(/^\/([A-Za-z-]{2,10})\//);
-        return caches.match("/" + (m ? m[1] : "en") + "/offline").then(function (r) {
+        return offlinePage(m ? m[1] : "en").then(function (r) {
           return r || new Response("Offline", { status: 503 });
         });
       }));
