@@ -40,3 +40,19 @@ def tables() -> dict[str, list[tuple[Any, ...]]]:
     return {name: [tuple(r) for r in db.session.execute(
         text(f"SELECT * FROM {name} ORDER BY {order}"))]  # noqa: S608 (names above)
         for name, order in TABLES.items()}
+
+
+def leaves(doc: Any, path: str = "") -> dict[str, Any]:
+    """Every leaf value of a JSON document by its path (a.b[0].c); an empty list or object
+    is a leaf. Two documents hold the same values when their leaves are equal."""
+    if isinstance(doc, dict) and doc:
+        out: dict[str, Any] = {}
+        for k, v in doc.items():
+            out.update(leaves(v, f"{path}.{k}" if path else k))
+        return out
+    if isinstance(doc, list) and doc:
+        out = {}
+        for i, v in enumerate(doc):
+            out.update(leaves(v, f"{path}[{i}]"))
+        return out
+    return {path: doc}

@@ -17,9 +17,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from tests.coalition_helpers import FRESNO_SHELTER
 from tests.conftest import BACKEND, Templates, make_app
-from tests.reference import HSDS_31
+from tests.reference import HSDS_31, valid_31
 from webapp import clock
-from webapp.exchange import hsds
 from webapp.exchange.api_document import API_VERSION
 from webapp.space import services as space
 
@@ -27,7 +26,6 @@ from webapp.space import services as space
 pytestmark = pytest.mark.postgres
 
 API = "/api/hsds"
-SCHEMAS_31 = str(HSDS_31 / "schema")
 V31 = "hsds_version=3.1"
 PROFILE_31 = 'application/json;profile="https://docs.openreferral.org/en/3.1/"'
 
@@ -36,11 +34,6 @@ def get(client: FlaskClient, url: str, **headers: str) -> Any:
     resp = client.get(API + url, headers=headers)
     assert resp.status_code == 200, (url, resp.get_data(as_text=True)[:300])
     return resp.json
-
-
-def valid_31(kind: str, record: dict[str, Any]) -> None:
-    errors = hsds.schema_errors(SCHEMAS_31, kind, record)
-    assert not errors, (kind, record.get("id"), errors[:3])
 
 
 def every(client: FlaskClient, url: str) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from flask.testing import FlaskCliRunner
 
 from bench.import_csv import scale
 from tests.conftest import BACKEND, Templates, make_app
-from tests.import_helpers import reid, tables
+from tests.import_helpers import leaves, reid, tables
 from tests.reference import HSDS_30, HSDS_31
 from webapp.exchange import csvpackage, importer, parallel
 from webapp.extensions import db
@@ -89,21 +89,6 @@ def lost_cells(given: Tables, got: Tables) -> dict[str, list[str]]:
 
 
 NOTHING: dict[str, list[str]] = {"dropped": [], "changed": []}
-
-
-def leaves(doc: Any, path: str = "") -> dict[str, Any]:
-    """Every leaf of a JSON document by its path (a.b[0].c); an empty list or object is one."""
-    if isinstance(doc, dict) and doc:
-        out: dict[str, Any] = {}
-        for k, v in doc.items():
-            out.update(leaves(v, f"{path}.{k}" if path else k))
-        return out
-    if isinstance(doc, list) and doc:
-        out = {}
-        for i, v in enumerate(doc):
-            out.update(leaves(v, f"{path}[{i}]"))
-        return out
-    return {path: doc}
 
 
 def lost(given: Any, served: Any) -> dict[str, list[str]]:

@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
+from tests.import_helpers import leaves
 from webapp.extensions import db
 from webapp.models import Organization, Service, Taxonomy, TaxonomyTerm
 
@@ -33,22 +34,6 @@ API = "/api/hsds"
 def example(version: str, name: str) -> Any:
     """One of upstream's example files, parsed."""
     return json.loads((REFERENCE / f"hsds-{version}" / "examples" / name).read_text("utf-8"))
-
-
-def leaves(doc: Any, path: str = "") -> dict[str, Any]:
-    """Every leaf value of a JSON document by its path (a.b[0].c); an empty list or object
-    is a leaf."""
-    if isinstance(doc, dict) and doc:
-        out: dict[str, Any] = {}
-        for k, v in doc.items():
-            out.update(leaves(v, f"{path}.{k}" if path else k))
-        return out
-    if isinstance(doc, list) and doc:
-        out = {}
-        for i, v in enumerate(doc):
-            out.update(leaves(v, f"{path}[{i}]"))
-        return out
-    return {path: doc}
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.coalition_helpers import FRESNO_SHELTER, coalition, signed_in
+from tests.reference import valid_31
 from tests.staff_helpers import Staff, csrf
-from tests.test_hsds_31 import valid_31
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import AuditEntry, Member, ServiceSpace
