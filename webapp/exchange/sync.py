@@ -24,14 +24,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import select
-
 from webapp import clock
 from webapp.directory import taxonomy
 from webapp.exchange import hsds, importer, sync_merge
 from webapp.exchange.sync_merge import Summary
 from webapp.extensions import db
-from webapp.models import SyncCursor, SyncOrigin, Taxonomy
+from webapp.models import SyncCursor, Taxonomy
 
 PER_PAGE = 100  # the most Haven's API gives in one page
 MAX_PAGE_BYTES = 64 * 2**20
@@ -179,21 +177,3 @@ def _write_page(cursor: SyncCursor, items: list[Any], upstream_now: dt.datetime 
         cursor.next_page, cursor.finished_at = 1, clock.now()
     db.session.commit()
     return done
-
-
-def settle(service_id: str) -> bool:
-    """Close a listing's open conflicts (a person has decided: the local values stay, and
-    they stay protected from later pulls); True when there were any. Caller commits."""
-    origin = db.session.get(SyncOrigin, service_id)
-    if origin is None or not origin.conflicts:
-        return False
-    origin.conflicts, origin.conflict_at = None, None
-    return True
-
-
-def conflicted_ids() -> list[str]:
-    """Services with an open conflict, oldest conflict first."""
-    return list(db.session.scalars(select(SyncOrigin.service_id)
-                                   .where(SyncOrigin.conflicts.is_not(None))
-                                   .order_by(SyncOrigin.conflict_at, SyncOrigin.service_id)))
-
