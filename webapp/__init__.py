@@ -18,7 +18,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build a configured app; tests pass overrides. No I/O happens at import time."""
     # The app's parts, imported here rather than with the module: importing webapp (as every
     # module of it does) stays cheap, and no part is loaded before the app that uses it.
-    from webapp import cli, compression, errors, render_budget, templating
+    from webapp import cli, collector, compression, errors, render_budget, templating
     from webapp.booklet import routes as booklet
     from webapp.coalition import routes as coalition
     from webapp.directory import routes as directory
@@ -102,6 +102,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     compression.init_app(app)
     cli.init_app(app)
+    collector.init_app(app)  # last: its middleware wraps every other
     return app
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from webapp import collector
 from webapp.directory.queries import load_services
 from webapp.exchange import extras, hsds
 from webapp.exchange.csvpackage import DESCRIPTOR, JSON_CELLS
@@ -100,10 +101,11 @@ def export_csv(folder: Path, schema_dir: str) -> tuple[int, Path]:
     tables = Tables()
     ids = db.session.scalars(select(Service.id).order_by(Service.id)).all()
     for i in range(0, len(ids), EXPORT_BATCH):
-        for svc in load_services(list(ids[i:i + EXPORT_BATCH])):
-            doc = _valid(schema_dir, "service", svc.id, hsds.service_json(svc))
-            doc.pop("organization", None)  # written once, from organizations below
-            tables.add("service", doc)
+        with collector.paused():  # see collector.py: no collection inside the ORM's work
+            for svc in load_services(list(ids[i:i + EXPORT_BATCH])):
+                doc = _valid(schema_dir, "service", svc.id, hsds.service_json(svc))
+                doc.pop("organization", None)  # written once, from organizations below
+                tables.add("service", doc)
     for org in db.session.scalars(select(Organization).order_by(Organization.id)):
         tables.add("organization", _valid(schema_dir, "organization", org.id,
                                           hsds.organization_json(org, whole=True)))

@@ -273,7 +273,7 @@ def service_json(service: Service, *, full: bool = True,
     if costs is not None:
         out["cost_options"] = costs
     out["attributes"] = _attributes(service, extra.pop("attributes", None))
-    out["service_at_locations"] = [sal_json(sal) for sal in service.locations]
+    out["service_at_locations"] = [sal_json(sal, service=service) for sal in service.locations]
     if service.translations:
         out["haven_translations"] = {
             tr.locale: _clean({"name": tr.name, "description": tr.description,
@@ -284,14 +284,15 @@ def service_json(service: Service, *, full: bool = True,
     return guarded(extras.merge(out, extra, norms), places)
 
 
-def sal_json(sal: Any, *, full: bool = True) -> dict[str, Any]:
+def sal_json(sal: Any, *, full: bool = True, service: Service | None = None) -> dict[str, Any]:
     """A service_at_location with its (coarse when confidential) location; full: its own
-    schedules, contacts and the rest its source gave."""
+    schedules, contacts and the rest its source gave. service: sal's service when the caller
+    holds it (read through sal.service otherwise, a lazy load per place)."""
     out = _clean({"id": sal.id, "service_id": sal.service_id, "location_id": sal.location_id,
                   "description": None if sal.location.confidential else sal.description})
     extra = extras.loads(sal.hsds_extra)
     if full:
-        own = [_schedule_json(s) for s in sal.service.schedules
+        own = [_schedule_json(s) for s in (service or sal.service).schedules
                if s.service_at_location_id == sal.id]
         if own:
             out["schedules"] = own

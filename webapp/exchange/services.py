@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
+from webapp import collector
 from webapp.directory.queries import load_services
 from webapp.exchange import hsds, importer
 from webapp.extensions import db
@@ -47,8 +48,9 @@ def export_json(path: Path, schema_dir: str) -> tuple[int, Path]:
     ids = db.session.scalars(select(Service.id).order_by(Service.id)).all()
     out = []
     for i in range(0, len(ids), EXPORT_BATCH):
-        for svc in load_services(list(ids[i:i + EXPORT_BATCH])):
-            out.append(_valid(schema_dir, "service", svc.id, hsds.service_json(svc)))
+        with collector.paused():  # see collector.py: no collection inside the ORM's work
+            for svc in load_services(list(ids[i:i + EXPORT_BATCH])):
+                out.append(_valid(schema_dir, "service", svc.id, hsds.service_json(svc)))
     files = {"services.json": out}
     if path.is_dir():
         files.update(_others(schema_dir))

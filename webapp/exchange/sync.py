@@ -24,7 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from webapp import clock
+from webapp import clock, collector
 from webapp.directory import taxonomy
 from webapp.exchange import hsds, importer, sync_merge
 from webapp.exchange.sync_merge import Summary
@@ -143,8 +143,9 @@ def pull(base_url: str, schema_dir: str, *, since: dt.datetime | None = None,
                 items, last = page_items(doc, url)
                 if not last:
                     ahead = pool.submit(get, page_url(source, page + 1, per_page, cursor.since))
-                done = _write_page(cursor, items, upstream_now, page, last, url, schema_dir,
-                                   first_of_run=page == first)
+                with collector.paused():  # see collector.py: none inside the ORM's work
+                    done = _write_page(cursor, items, upstream_now, page, last, url,
+                                       schema_dir, first_of_run=page == first)
             except BaseException:
                 db.session.rollback()
                 raise
