@@ -4,18 +4,24 @@ save is refused with the input kept; revert; an org-editor is kept to their orga
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.support import Translations
 from flask import Flask
 
 from tests.editor_helpers import FRESNO, OAKLAND, editors, service_of
 from tests.pages import sign_in_page, wait_js
 from tests.staff_helpers import Staff, keyed
+from webapp import clock
+from webapp.extensions import db
+from webapp.models import Service, SyncOrigin
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).parent.parent / "instance" / "screenshots"
+ROOT = Path(__file__).parent.parent
+SHOTS = ROOT / "instance" / "screenshots"
 
 
 @pytest.fixture
@@ -124,3 +130,37 @@ def test_stale_save_revert_and_partner_limits(app: Flask, people: dict[str, Staf
     assert partner.is_checked("#confidential")
     resp = partner.goto(f"{live_server}/staff/")
     assert resp is not None and resp.status == 403
+
+
+def test_a_sync_conflict_on_a_phone_in_arabic_names_the_field_and_both_values(
+        app: Flask, people: dict[str, Staff], phones: Any, live_server: str) -> None:
+    """A mirrored listing whose name changed here and at its source: the card says which
+    field in the staff member's language, the value kept here, then the source's."""
+    sid = service_of(app, FRESNO, "Legal")
+    with app.app_context():
+        svc = db.session.get(Service, sid)
+        assert svc is not None
+        here = svc.name
+        db.session.add(SyncOrigin(
+            service_id=sid, source="https://directory.example.org/api/hsds",
+            fetched_at=clock.now(), upstream_hash="0" * 64, upstream_fields="{}",
+            local_fields="{}", conflict_at=clock.now(), conflicts=json.dumps(
+                {"name": {"upstream": "Renamed upstream"}, "x_note": {"upstream": [1, 2]}})))
+        db.session.commit()
+    arabic = Translations.load(str(ROOT / "translations"), ["ar"])
+    ar = phones("ar").new_page()
+    sign_in_page(ar, live_server, people["admin"])
+    ar.goto(f"{live_server}/staff/directory/{sid}")
+    card = ar.locator(".sync-conflict")
+    assert card.locator("h3").all_inner_texts() == [arabic.gettext("Name"), "x_note"]
+    assert card.locator("dt").all_inner_texts()[:2] == [arabic.gettext("In this directory"),
+                                                        arabic.gettext("Source")]
+    assert card.locator("dd").all_inner_texts() == [json.dumps(here, ensure_ascii=False),
+                                                     '"Renamed upstream"', "—", "[1, 2]"]
+    # Still accurate comes after the card whose last line tells what it does.
+    assert ar.evaluate("""() => !!(document.querySelector('.sync-conflict').compareDocumentPosition(
+        document.querySelector('form[action$="/verify"] button')) & 4)""")
+    no_overflow(ar)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    card.scroll_into_view_if_needed()
+    ar.screenshot(path=str(SHOTS / "sync-conflict-ar.png"), full_page=True)

@@ -248,6 +248,19 @@ def test_whole_numbers_written_as_decimals_are_page_numbers(client: FlaskClient)
 
 @pytest.mark.parametrize("path", ["/services", "/organizations", "/taxonomies",
                                   "/taxonomy_terms", "/service_at_locations"])
+@pytest.mark.parametrize(("name", "value"), [("per_page", "+5"), ("per_page", " 5"),
+                                             ("page", "1_0"), ("per_page", "\u0665"),
+                                             ("page", "\uff12"), ("per_page", "2.5")])
+def test_page_numbers_are_integers_as_the_document_types_them(
+        client: FlaskClient, path: str, name: str, value: str) -> None:
+    """Only digits (or 20.0): what Python's int() would also take is a 400 naming it (a
+    fuzzer found "+5" served as 5, against the document's integer)."""
+    resp = client.get(f"{API}{path}", query_string={name: value})
+    assert resp.status_code == 400 and resp.json["parameter"] == name
+
+
+@pytest.mark.parametrize("path", ["/services", "/organizations", "/taxonomies",
+                                  "/taxonomy_terms", "/service_at_locations"])
 @pytest.mark.parametrize("value", ["x" * 201, "legal\taid", "\n"])
 def test_search_is_bounded_alike_everywhere(client: FlaskClient, path: str,
                                            value: str) -> None:

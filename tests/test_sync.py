@@ -370,7 +370,12 @@ def mirrored_then_changed(app: Flask, upstream: Upstream, first: FirstPull) -> N
     queue = staff.get("/staff/directory/verify").get_data(as_text=True)
     first_row = re.findall(r'/staff/directory/([0-9a-f-]{36})/verify', queue)[0]
     assert first_row == both
-    assert "Renamed upstream" in queue and "Source:" in queue
+    assert "Source:" in queue
+    # The card names the field as the editor does and shows the value kept here beside the
+    # source's (both JSON strings here), in that order.
+    fields = re.findall(r'<section class="sync-field">\s*<h3>(.*?)</h3>.*?<dd[^>]*><bdi>(.*?)'
+                        r'</bdi></dd>.*?<dd[^>]*><bdi>(.*?)</bdi></dd>', queue, re.S)
+    assert fields == [("Name", "&#34;Renamed here&#34;", "&#34;Renamed upstream&#34;")]
     page = staff.get(f"/staff/directory/{both}").get_data(as_text=True)
     assert upstream.url in page and "Renamed upstream" in page
 

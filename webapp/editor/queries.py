@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 
 from webapp.directory import taxonomy
 from webapp.editor import access, snapshot
+from webapp.exchange import hsds
 from webapp.extensions import db
 from webapp.models import (
     ListingReport,
@@ -20,13 +22,49 @@ from webapp.models import (
     SyncOrigin,
     service_terms,
 )
-from webapp.models.sync import decided
+from webapp.models.sync import SHOWN_CHARS, decided
 from webapp.search.memindex import VISIBLE_STATUSES
 
 PER_PAGE = 50
 STALE_DAYS = 365
 RECENT_DAYS = 14
 URGENT = ("hotline", "emergency", "shelter")  # verified first: people call these in a crisis
+# A mirrored service's HSDS properties by the editor field whose label names them on staff
+# pages (editor/_labels.html); any other property is shown by its HSDS name.
+SYNCED_FIELDS = {"name": "name", "description": "description", "email": "email",
+                 "url": "website", "eligibility_description": "eligibility",
+                 "fees_description": "fees", "status": "status", "phones": "phone",
+                 "schedules": "hours", "languages": "languages", "organization": "organization",
+                 "attributes": "categories", "cost_options": "free"}
+
+
+@dataclass(frozen=True)
+class SyncConflict:
+    """A field of a mirrored listing changed both here and at its source, as staff see it."""
+
+    field: str  # the HSDS property
+    label: str  # the editor field naming it (SYNCED_FIELDS), or "" to show the property
+    here: str  # the value kept here, as compact JSON (cut short)
+    source: str  # what the source says now
+
+
+def sync_conflicts(svc: Service) -> list[SyncConflict]:
+    """The open conflicts of a mirrored listing, each with the value kept here beside the
+    source's; [] when there are none or a person has settled them."""
+    origin = svc.sync_origin
+    found = origin.open_conflicts() if origin is not None else []
+    if not found:
+        return []
+    here = hsds.service_json(svc)
+    return [SyncConflict(name, SYNCED_FIELDS.get(name, ""), _shown(here.get(name)), source)
+            for name, source in found]
+
+
+def _shown(value: object) -> str:
+    if value is None or value == [] or value == "":
+        return "—"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "…"
 
 
 @dataclass

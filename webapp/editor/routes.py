@@ -24,6 +24,12 @@ from webapp.staff.blueprints import staff_blueprint
 bp = staff_blueprint("editor", __name__)
 
 
+@bp.context_processor
+def sync_context() -> dict[str, object]:
+    """editor/_sync_origin.html's conflicts: the value here beside the source's."""
+    return {"sync_conflicts": queries.sync_conflicts}
+
+
 @bp.route("/directory")
 @auth.login_required
 def directory() -> str:

@@ -125,10 +125,14 @@ def query_args() -> Any:
         id_list(name)
     args = request.args.copy()
     for name in ("page", "per_page"):
-        # JSON Schema counts 20.0 as the integer 20, and so may a client.
-        whole = re.fullmatch(r"(\d+)\.0*", args.get(name) or "")
+        # JSON Schema counts 20.0 as the integer 20, and so may a client; nothing else that
+        # Python's int() would take ("+5", " 5", "1_0", other scripts' digits) is an integer.
+        value = args.get(name) or ""
+        whole = re.fullmatch(r"([0-9]+)(?:\.0*)?", value)
         if whole:
             args[name] = whole.group(1)
+        elif value.strip():
+            raise search.BadQuery(name, "must be a whole number")
     raw = args.get("modified_after") or ""
     if not raw:
         return args
