@@ -5,6 +5,7 @@ own messages go through the same scrubbing (tests/test_deploy.py runs gunicorn i
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -14,6 +15,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from webapp import requestlog
 from webapp.requestlog import DevRequestHandler, GunicornLogger, scrub
 
 CLIENT = "127.0.0.2"
@@ -56,16 +58,20 @@ def test_gunicorn_logger_scrubs_every_level(capsys: pytest.CaptureFixture[str]) 
     log.info("Listening at: http://127.0.0.1:8000 (%s)", 42)
     log.critical("from %s", "10.0.0.1")
     log.debug("from %s", "10.0.0.2")
+    log.log(logging.WARNING, "Invalid request from ip=%s", "10.0.0.3")
+    GunicornLogger(cfg).error("again from %s", "10.0.0.4")  # set up twice, one filter
     try:
         raise RuntimeError("boom")
     except RuntimeError:
         log.exception("Error handling request %s %s", "GET", f"/staff/invite/{SECRET}")
     err = capsys.readouterr().err
-    for text in ("198.51.100.4", "127.0.0.1", "10.0.0.1", "10.0.0.2", SECRET):
+    for text in ("198.51.100.4", "127.0.0.1", "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4",
+                 SECRET):
         assert text not in err, text
     assert "Invalid request: Invalid HTTP request line" in err
     assert "Error handling request POST /[path]" in err
     assert "RuntimeError: boom" in err  # the traceback still says what failed
+    assert logging.getLogger("gunicorn.error").filters.count(requestlog._SCRUBBED) == 1
 
 
 @pytest.fixture

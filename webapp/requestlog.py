@@ -8,6 +8,7 @@ development server (`python app.py`) and by gunicorn (`deploy/gunicorn.conf.py`)
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from typing import Any
@@ -34,44 +35,32 @@ def scrub(text: str, paths: bool = True) -> str:
     return _PATH.sub("/[path]", text) if paths else text
 
 
+class _Scrubbed(logging.Filter):
+    """Every record of a logger scrubbed, whatever its level or the method that wrote it
+    (the traceback is kept: it names code, not clients)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace the message with its scrubbed text; keep the record."""
+        try:
+            text = record.getMessage()
+        except (TypeError, ValueError):
+            text = " ".join([str(record.msg), *map(str, record.args or ())])
+        record.msg, record.args = scrub(text), ()
+        return True
+
+
+_SCRUBBED = _Scrubbed()
+
+
 class GunicornLogger(glogging.Logger):
     """gunicorn's error log, each message scrubbed (gunicorn writes the client address at
     warning level, e.g. for a malformed request, and the request URI when a worker fails)."""
 
-    def _clean(self, msg: Any, args: tuple[Any, ...]) -> str:
-        try:
-            text = str(msg) % args if args else str(msg)
-        except (TypeError, ValueError):
-            text = " ".join([str(msg), *map(str, args)])
-        return scrub(text)
-
-    def critical(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        """As gunicorn's, scrubbed."""
-        super().critical(self._clean(msg, args), **kwargs)
-
-    def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        """As gunicorn's, scrubbed."""
-        super().error(self._clean(msg, args), **kwargs)
-
-    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        """As gunicorn's, scrubbed."""
-        super().warning(self._clean(msg, args), **kwargs)
-
-    def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        """As gunicorn's, scrubbed."""
-        super().info(self._clean(msg, args), **kwargs)
-
-    def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        """As gunicorn's, scrubbed."""
-        super().debug(self._clean(msg, args), **kwargs)
-
-    def exception(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        """As gunicorn's, scrubbed (the traceback is kept: it names code, not clients)."""
-        super().exception(self._clean(msg, args), **kwargs)
-
-    def log(self, lvl: Any, msg: Any, *args: Any, **kwargs: Any) -> None:
-        """As gunicorn's, scrubbed."""
-        super().log(lvl, self._clean(msg, args), **kwargs)
+    def setup(self, cfg: Any) -> None:
+        """As gunicorn's, with the error log's records scrubbed (one filter, however often
+        gunicorn sets the log up again)."""
+        super().setup(cfg)
+        self.error_log.addFilter(_SCRUBBED)
 
 
 class DevRequestHandler(WSGIRequestHandler):
