@@ -42,6 +42,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.gen_sheets import inline_string_xlsx
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 SMS_SECRET = "bench-sms-secret"  # noqa: S105 - a throwaway bench server
@@ -178,9 +180,7 @@ def sms_flood(base: str) -> Callable[[int], int]:
 
 
 def bomb_xlsx(path: Path) -> bytes:
-    """The 702 KB workbook holding one 700 MB inline string (as tests/test_abuse.py builds)."""
-    from tests.test_abuse import inline_string_xlsx
-
+    """The 702 KB workbook holding one 700 MB inline string (tests/test_abuse.py uses it too)."""
     return inline_string_xlsx(path, 700 * 1024 * 1024).read_bytes()
 
 
