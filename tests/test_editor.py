@@ -27,8 +27,16 @@ from tests.editor_helpers import (
 )
 from tests.reference import HSDS_30
 from tests.staff_helpers import Staff, csrf, sign_in
+from webapp import clock
 from webapp.extensions import db
-from webapp.models import AuditEntry, ListingRevision, Service, StaffInvite, StaffUser
+from webapp.models import (
+    AuditEntry,
+    ListingRevision,
+    Service,
+    StaffInvite,
+    StaffUser,
+    SyncOrigin,
+)
 from webapp.search import search
 
 # Runs again on PostgreSQL in the second phase of scripts/test.sh.
@@ -245,6 +253,42 @@ def test_verification_queue_and_export(app: Flask, people: dict[str, Staff]) -> 
     assert doc["assured_date"] == svc.assured_date.isoformat()
     assert doc["haven_assurer"] == svc.assurer
     assert sid not in client.get("/staff/directory/verify").get_data(as_text=True)
+
+
+def test_still_accurate_on_one_mirrored_listing_settles_only_its_own_conflict(
+        app: Flask, people: dict[str, Staff]) -> None:
+    """Two mirrored listings with open conflicts lead the queue; marking one still accurate
+    takes that one out and leaves the other first (it once settled every conflict: a
+    walkthrough saw the second vanish from the queue while its card still said open)."""
+    with app.app_context():
+        pair = [db.session.get(Service, service_of(app, org, name))
+                for org, name in ((FRESNO, "Legal"), (OAKLAND, "Safe Haven"))]
+        for svc in pair:
+            assert svc is not None
+            db.session.add(SyncOrigin(
+                service_id=svc.id, source="https://other.example.org/api/hsds",
+                fetched_at=clock.now(), upstream_hash="0" * 64, upstream_fields="{}",
+                local_fields="{}", conflict_at=clock.now() - dt.timedelta(minutes=5),
+                conflicts=json.dumps({"name": {"upstream": "Renamed upstream"}})))
+        db.session.commit()
+        first, second = (s.id for s in pair if s is not None)
+    client = signed(app, people["admin"])
+
+    def queue() -> list[str]:
+        html = client.get("/staff/directory/verify").get_data(as_text=True)
+        return re.findall(r'/staff/directory/([0-9a-f-]{36})/verify', html)
+
+    assert set(queue()[:2]) == {first, second}
+    token = csrf(client, "/staff/directory/verify")
+    back = client.post(f"/staff/directory/{first}/verify", data={
+        "csrf_token": token, "revision": stored(app, first).revision, "next": "queue"},
+        follow_redirects=True).get_data(as_text=True)
+    said = re.search(r'<p class="ok" role="status">(.*?)</p>', back, re.S)
+    assert said and stored(app, first).name in said.group(1)  # says which one, and that
+    assert "Marked as still accurate today." in said.group(1)  # it worked
+    assert queue()[0] == second and first not in queue()
+    page = client.get(f"/staff/directory/{second}").get_data(as_text=True)
+    assert "sync-conflict" in page
 
 
 def test_translations_are_marked_machine_or_reviewed(app: Flask,

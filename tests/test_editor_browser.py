@@ -145,18 +145,27 @@ def test_a_sync_conflict_on_a_phone_in_arabic_names_the_field_and_both_values(
             service_id=sid, source="https://directory.example.org/api/hsds",
             fetched_at=clock.now(), upstream_hash="0" * 64, upstream_fields="{}",
             local_fields="{}", conflict_at=clock.now(), conflicts=json.dumps(
-                {"name": {"upstream": "Renamed upstream"}, "x_note": {"upstream": [1, 2]}})))
+                {"name": {"upstream": "Renamed upstream"}, "x_note": {"upstream": [1, 2]},
+                 "phones": {"upstream": [{"id": "p1", "number": "(559) 555-0199"}]},
+                 "schedules": {"upstream": [{"id": "s1", "byday": "MO,TU", "opens_at": "09:00",
+                                             "closes_at": "17:00"}]}})))
         db.session.commit()
     arabic = Translations.load(str(ROOT / "translations"), ["ar"])
     ar = phones("ar").new_page()
     sign_in_page(ar, live_server, people["admin"])
     ar.goto(f"{live_server}/staff/directory/{sid}")
     card = ar.locator(".sync-conflict")
-    assert card.locator("h3").all_inner_texts() == [arabic.gettext("Name"), "x_note"]
+    # by HSDS property name: name, phones, schedules, x_note (no label: its own name)
+    assert card.locator("h3").all_inner_texts() == [
+        arabic.gettext("Name"), arabic.gettext("Phone"), arabic.gettext("Opening hours"),
+        "x_note"]
     assert card.locator("dt").all_inner_texts()[:2] == [arabic.gettext("In this directory"),
                                                         arabic.gettext("Source")]
-    assert card.locator("dd").all_inner_texts() == [json.dumps(here, ensure_ascii=False),
-                                                     '"Renamed upstream"', "—", "[1, 2]"]
+    values = card.locator("dd").all_inner_texts()
+    assert values[:2] == [here, "Renamed upstream"]
+    assert values[3] == "(559) 555-0199"  # the number, not the record with its id
+    assert values[5] == "MO,TU 09:00–17:00"
+    assert values[6:] == ["—", "[1, 2]"]
     # Still accurate comes after the card whose last line tells what it does.
     assert ar.evaluate("""() => !!(document.querySelector('.sync-conflict').compareDocumentPosition(
         document.querySelector('form[action$="/verify"] button')) & 4)""")

@@ -372,10 +372,10 @@ def mirrored_then_changed(app: Flask, upstream: Upstream, first: FirstPull) -> N
     assert first_row == both
     assert "Source:" in queue
     # The card names the field as the editor does and shows the value kept here beside the
-    # source's (both JSON strings here), in that order.
+    # source's, in that order.
     fields = re.findall(r'<section class="sync-field">\s*<h3>(.*?)</h3>.*?<dd[^>]*><bdi>(.*?)'
                         r'</bdi></dd>.*?<dd[^>]*><bdi>(.*?)</bdi></dd>', queue, re.S)
-    assert fields == [("Name", "&#34;Renamed here&#34;", "&#34;Renamed upstream&#34;")]
+    assert fields == [("Name", "Renamed here", "Renamed upstream")]
     page = staff.get(f"/staff/directory/{both}").get_data(as_text=True)
     assert upstream.url in page and "Renamed upstream" in page
 

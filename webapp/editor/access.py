@@ -63,6 +63,13 @@ def editor() -> StaffUser:
     return user
 
 
+def visible_listing(user: StaffUser, service_id: str) -> Service | None:
+    """The listing, when there is one and this person may edit it; else None (no error:
+    for a page that only mentions it)."""
+    svc = db.session.get(Service, service_id[:64].lower()) if service_id else None
+    return svc if svc is not None and may_edit(user, svc) else None
+
+
 def listing_or_403(service_id: str) -> tuple[StaffUser, Service]:
     """The listing, when this person may edit it (404 when there is none)."""
     user = editor()

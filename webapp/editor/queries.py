@@ -50,21 +50,49 @@ class SyncConflict:
 
 def sync_conflicts(svc: Service) -> list[SyncConflict]:
     """The open conflicts of a mirrored listing, each with the value kept here beside the
-    source's; [] when there are none or a person has settled them."""
+    source's, as a person reads them; [] when there are none or a person settled them."""
     origin = svc.sync_origin
-    found = origin.open_conflicts() if origin is not None else []
-    if not found:
+    if origin is None or not origin.open_conflicts():
         return []
+    given = json.loads(origin.conflicts or "{}")
     here = hsds.service_json(svc)
-    return [SyncConflict(name, SYNCED_FIELDS.get(name, ""), _shown(here.get(name)), source)
-            for name, source in found]
+    return [SyncConflict(name, SYNCED_FIELDS.get(name, ""), _readable(name, here.get(name)),
+                         _readable(name, (given[name] or {}).get("upstream")))
+            for name in sorted(given)]
 
 
-def _shown(value: object) -> str:
+# Record ids mean nothing to a person comparing two values.
+_IDS = frozenset({"id", "service_id", "location_id", "service_at_location_id",
+                  "organization_id", "contact_id", "phone_id", "schedule_id"})
+
+
+def _readable(name: str, value: object) -> str:
+    """A value as staff compare it: text as it is, phones by number, hours as days and
+    times, anything else as compact JSON without record ids; cut to SHOWN_CHARS."""
     if value is None or value == [] or value == "":
         return "—"
-    text = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list) and name in ("phones", "schedules"):
+        items = [v for v in value if isinstance(v, dict)]
+        if name == "phones":
+            text = ", ".join(str(p.get("number") or "") for p in items)
+        else:
+            text = "; ".join(" ".join(str(part) for part in (
+                s.get("byday") or s.get("freq") or "",
+                "–".join(str(s[k]) for k in ("opens_at", "closes_at") if s.get(k)),
+                s.get("description") or "") if part) for s in items)
+    elif isinstance(value, str):
+        text = value
+    else:
+        text = json.dumps(_without_ids(value), ensure_ascii=False)
     return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "…"
+
+
+def _without_ids(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _without_ids(v) for k, v in value.items() if k not in _IDS}
+    if isinstance(value, list):
+        return [_without_ids(v) for v in value]
+    return value
 
 
 @dataclass
@@ -161,9 +189,12 @@ def verify_queue(user: StaffUser, limit: int = PER_PAGE) -> list[Service]:
     """Listings to check, most urgent first: those whose source changed a field an editor
     here had changed (a sync kept ours; a person decides), then hotlines, emergency and
     shelters before others, then never verified, then the longest ago."""
+    # decided() on SyncOrigin's columns, the enclosing query's: on Service.id, two levels
+    # up, SQLAlchemy gave the inner EXISTS a FROM service of its own, and one listing marked
+    # still accurate settled every conflict in the queue.
     conflict = exists().where(SyncOrigin.service_id == Service.id,
                               SyncOrigin.conflicts.is_not(None),
-                              ~decided(Service.id, SyncOrigin.conflict_at))
+                              ~decided(SyncOrigin.service_id, SyncOrigin.conflict_at))
     query = _scoped(select(Service), user).where(or_(conflict, and_(
         Service.status.in_(VISIBLE_STATUSES),
         or_(Service.assured_date.is_(None), Service.assured_date < stale_before()))))

@@ -53,8 +53,11 @@ def directory() -> str:
 def verify_queue() -> str:
     """Listings to check again, most urgent first."""
     user = access.editor()
+    # Back from "Still accurate" on one of its rows: say so, naming the listing (it has left
+    # the queue, so nothing else on the page shows it worked).
+    done = access.visible_listing(user, request.args.get("verified", "")[:64])
     return render_template("editor/verify.html", rows=queries.verify_queue(user),
-                           form=forms.RevisionForm())
+                           form=forms.RevisionForm(), verified=done)
 
 
 def _org_choices(form: forms.ListingForm, user: StaffUser) -> dict[str, str]:
@@ -150,7 +153,7 @@ def listing_verify(service_id: str) -> Response:
     outcome = services.verify(svc.id, forms.revision_or_400(forms.RevisionForm()), user, assurer,
                               org.email if org else None)
     if request.form.get("next") == "queue" and outcome.ok:
-        return redirect(url_for("editor.verify_queue"))
+        return redirect(url_for("editor.verify_queue", verified=svc.id))
     return _after(outcome, svc.id, "verified")
 
 
