@@ -288,7 +288,8 @@ def test_still_accurate_on_one_mirrored_listing_settles_only_its_own_conflict(
     assert "Marked as still accurate today." in said.group(1)  # it worked
     assert queue()[0] == second and first not in queue()
     page = client.get(f"/staff/directory/{second}").get_data(as_text=True)
-    assert "sync-conflict" in page
+    card = re.search(r'<div class="error sync-conflict">(.*?)</div>', page, re.S)
+    assert card and re.findall(r"<bdi>(.*?)</bdi>", card.group(1))[-1] == "Renamed upstream"
 
 
 def test_translations_are_marked_machine_or_reviewed(app: Flask,
