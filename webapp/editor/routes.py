@@ -55,7 +55,7 @@ def verify_queue() -> str:
     user = access.editor()
     # Back from "Still accurate" on one of its rows: say so, naming the listing (it has left
     # the queue, so nothing else on the page shows it worked).
-    done = access.visible_listing(user, request.args.get("verified", "")[:64])
+    done = access.visible_listing(user, request.args.get("verified", ""))
     return render_template("editor/verify.html", rows=queries.verify_queue(user),
                            form=forms.RevisionForm(), verified=done)
 
