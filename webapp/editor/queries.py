@@ -185,10 +185,11 @@ def org_choices(orgs: list[Organization]) -> list[OrgChoice]:
     return sorted(out, key=lambda c: (c.name, c.listings, c.country, c.id))
 
 
-def verify_queue(user: StaffUser, limit: int = PER_PAGE) -> list[Service]:
-    """Listings to check, most urgent first: those whose source changed a field an editor
-    here had changed (a sync kept ours; a person decides), then hotlines, emergency and
-    shelters before others, then never verified, then the longest ago."""
+def verify_queue(user: StaffUser, page: int = 1) -> tuple[list[Service], int]:
+    """One page (PER_PAGE) of the listings to check and how many there are, most urgent
+    first: those whose source changed a field an editor here had changed (a sync kept ours;
+    a person decides), then hotlines, emergency and shelters before others, then never
+    verified, then the longest ago."""
     # decided() on SyncOrigin's columns, the enclosing query's: on Service.id, two levels
     # up, SQLAlchemy gave the inner EXISTS a FROM service of its own, and one listing marked
     # still accurate settled every conflict in the queue.
@@ -198,11 +199,13 @@ def verify_queue(user: StaffUser, limit: int = PER_PAGE) -> list[Service]:
     query = _scoped(select(Service), user).where(or_(conflict, and_(
         Service.status.in_(VISIBLE_STATUSES),
         or_(Service.assured_date.is_(None), Service.assured_date < stale_before()))))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     urgent = case((_has_term(URGENT), 0), else_=1)  # type: ignore[arg-type]
-    return list(db.session.scalars(query.order_by(
+    rows: list[Service] = db.session.scalars(query.order_by(
         case((conflict, 0), else_=1), urgent, Service.assured_date.is_not(None),
-        Service.assured_date, Service.name)
-        .limit(limit)))
+        Service.assured_date, Service.name, Service.id)
+        .limit(PER_PAGE).offset((max(page, 1) - 1) * PER_PAGE)).all()  # type: ignore[assignment]
+    return [*rows], total
 
 
 @dataclass

@@ -56,8 +56,11 @@ def verify_queue() -> str:
     # Back from "Still accurate" on one of its rows: say so, naming the listing (it has left
     # the queue, so nothing else on the page shows it worked).
     done = access.visible_listing(user, request.args.get("verified", ""))
-    return render_template("editor/verify.html", rows=queries.verify_queue(user),
-                           form=forms.RevisionForm(), verified=done)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
+    rows, total = queries.verify_queue(user, page)
+    return render_template("editor/verify.html", rows=rows, total=total, page=page,
+                           pages=-(-total // queries.PER_PAGE), form=forms.RevisionForm(),
+                           verified=done)
 
 
 def _org_choices(form: forms.ListingForm, user: StaffUser) -> dict[str, str]:
