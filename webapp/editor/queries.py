@@ -22,13 +22,14 @@ from webapp.models import (
     SyncOrigin,
     service_terms,
 )
-from webapp.models.sync import SHOWN_CHARS, decided
+from webapp.models.sync import decided
 from webapp.search.memindex import VISIBLE_STATUSES
 
 PER_PAGE = 50
 STALE_DAYS = 365
 RECENT_DAYS = 14
 URGENT = ("hotline", "emergency", "shelter")  # verified first: people call these in a crisis
+SHOWN_CHARS = 300  # of a value in a sync conflict, as staff pages show it
 # A mirrored service's HSDS properties by the editor field whose label names them on staff
 # pages (editor/_labels.html); any other property is shown by its HSDS name.
 SYNCED_FIELDS = {"name": "name", "description": "description", "email": "email",
@@ -44,21 +45,19 @@ class SyncConflict:
 
     field: str  # the HSDS property
     label: str  # the editor field naming it (SYNCED_FIELDS), or "" to show the property
-    here: str  # the value kept here, as compact JSON (cut short)
-    source: str  # what the source says now
+    here: str  # the value kept here, as a person reads it (_readable)
+    source: str  # what the source says now, likewise
 
 
 def sync_conflicts(svc: Service) -> list[SyncConflict]:
     """The open conflicts of a mirrored listing, each with the value kept here beside the
     source's, as a person reads them; [] when there are none or a person settled them."""
-    origin = svc.sync_origin
-    if origin is None or not origin.open_conflicts():
+    given = svc.sync_origin.open_conflicts() if svc.sync_origin is not None else {}
+    if not given:
         return []
-    given = json.loads(origin.conflicts or "{}")
     here = hsds.service_json(svc)
     return [SyncConflict(name, SYNCED_FIELDS.get(name, ""), _readable(name, here.get(name)),
-                         _readable(name, (given[name] or {}).get("upstream")))
-            for name in sorted(given)]
+                         _readable(name, source)) for name, source in given.items()]
 
 
 # Record ids mean nothing to a person comparing two values.

@@ -14,8 +14,6 @@ from webapp.extensions import db
 from webapp.models.directory import HsdsId, Service
 from webapp.models.editor import ListingRevision
 
-SHOWN_CHARS = 300  # of an upstream value in a conflict, as staff pages show it
-
 
 class SyncOrigin(db.Model):  # type: ignore[name-defined,misc]
     """One mirrored service: its source API, when it was fetched, and per top-level HSDS
@@ -42,20 +40,15 @@ class SyncOrigin(db.Model):  # type: ignore[name-defined,misc]
     service: Mapped[Service] = relationship(
         backref=backref("sync_origin", uselist=False, passive_deletes=True))
 
-    def open_conflicts(self) -> list[tuple[str, str]]:
-        """(field, what upstream says, as compact JSON cut to SHOWN_CHARS) of each field
-        upstream changed after an editor here did, by field name; [] once a person has
-        acted on the listing since (saved or said "still accurate": they decided)."""
+    def open_conflicts(self) -> dict[str, Any]:
+        """Each field upstream changed after an editor here did, with what upstream says
+        now; {} once a person has acted on the listing since (saved or said "still
+        accurate": they decided)."""
         if not self.conflicts or db.session.scalar(select(decided(self.service_id,
                                                                       self.conflict_at))):
-            return []
+            return {}
         found = json.loads(self.conflicts)
-        out = []
-        for name in sorted(found):
-            text = json.dumps(found[name].get("upstream"), ensure_ascii=False)
-            out.append((name, text if len(text) <= SHOWN_CHARS
-                        else text[:SHOWN_CHARS - 1] + "…"))
-        return out
+        return {name: (found[name] or {}).get("upstream") for name in sorted(found)}
 
 
 def decided(service_id: Any, since: Any) -> Any:
