@@ -72,7 +72,9 @@ def test_meta_says_which_versions_and_the_client_picks(client: FlaskClient) -> N
     assert resp.headers["Link"] == '<https://docs.openreferral.org/en/3.1/>; rel="profile"'
     assert "Accept" in resp.headers["Vary"]
     for url in ("/services?hsds_version=3.2", f"/services/{FRESNO_SHELTER}?hsds_version=4",
-                "/taxonomies?hsds_version=latest"):
+                "/taxonomies?hsds_version=latest",
+                # Only the documented values, as sent: a blank or padded one is not 3.0 or 3.1.
+                "/?hsds_version=%09", "/services?hsds_version=", "/?hsds_version=%203.1"):
         bad = client.get(API + url)
         assert bad.status_code == 400, url
         assert bad.json["parameter"] == "hsds_version"
