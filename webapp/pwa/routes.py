@@ -7,13 +7,14 @@ import hashlib
 import json
 import threading
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
 from webapp import i18n
 from webapp.config import ROOT
+from webapp.extensions import db
 from webapp.models.coalition import POPULATIONS
-from webapp.pwa import bundle
+from webapp.pwa import areas, bundle
 from webapp.pwa.signs import SIGNS
 from webapp.search import changelog
 from webapp.space.forms import population_label
@@ -78,18 +79,89 @@ def cached_bundle(tag: str) -> tuple[bytes, bytes, str]:
 def directory() -> Response:
     """The offline bundle, versioned by content hash (ETag); revalidated, never stale."""
     raw, packed, version = cached_bundle(i18n.current().tag)
-    etag = f'"{version}"'
-    if request.headers.get("If-None-Match") == etag:
+    return json_answer(raw, packed, f'"{version}"')
+
+
+# (locale, home country, area, database and epoch) -> (version the file was made at, json,
+# gzip): made again after a change in the area, not after one elsewhere.
+_area_files: dict[tuple[str, str, str, str], tuple[str, bytes, bytes]] = {}
+
+
+def json_answer(raw: bytes, packed: bytes | None, etag: str | None) -> Response:
+    """JSON as the offline files are sent: gzip when the phone takes it, an ETag when the
+    answer has one (a 304 when the phone holds it), revalidated before each use."""
+    if etag is not None and request.headers.get("If-None-Match") == etag:
         resp = Response(status=304)
-    elif "gzip" in request.headers.get("Accept-Encoding", ""):
+    elif packed is not None and "gzip" in request.headers.get("Accept-Encoding", ""):
         resp = Response(packed, mimetype="application/json")
         resp.headers["Content-Encoding"] = "gzip"
     else:
         resp = Response(raw, mimetype="application/json")
-    resp.headers["ETag"] = etag
+    if etag is not None:
+        resp.headers["ETag"] = etag
     resp.headers["Cache-Control"] = "no-cache"
     resp.vary.add("Accept-Encoding")
     return resp
+
+
+def data_key(held: areas.Areas) -> str:
+    """The database and the epoch an area file was made from."""
+    return f"{db.engine.url.render_as_string(hide_password=True)} {held.epoch}"
+
+
+def cached_area(tag: str, area: str) -> tuple[str, bytes, bytes]:
+    """(version, json, gzip) of one area's file, made again only after a change in it."""
+    held = areas.current()
+    if area not in held.members or not held.members[area]:
+        abort(404)
+    key = (tag, current_app.config["HAVEN_COUNTRY"], area, data_key(held))
+    touched = held.touched.get(area, held.seq)
+    found = _area_files.get(key)
+    if found is None or int(found[0].rpartition(":")[2]) < touched:
+        with _lock:
+            body = areas.area_file(tag, area, key[1])
+            raw = bundle.encode(body)
+            found = (body["v"], raw, gzip.compress(raw, 9))
+            for old in [k for k in _area_files if k[:3] == key[:3] and k[3] != key[3]]:
+                del _area_files[old]  # files of an earlier epoch
+            _area_files[key] = found
+    return found
+
+
+@bp.route("/offline/areas.json")
+def area_index() -> Response:
+    """The areas a phone may keep: names in the reader's language, boxes, sizes."""
+    tag = i18n.current().tag
+    held = areas.current()
+    country = current_app.config["HAVEN_COUNTRY"]
+    sizes = {k[2]: len(v[2]) for k, v in list(_area_files.items())
+             if k[0] == tag and k[1] == country and k[3] == data_key(held)}
+    base = len(gzip.compress(bundle.encode(areas.area_file(tag, None, country)), 9))
+    raw = json.dumps(areas.index(tag, sizes, base), ensure_ascii=False,
+                     separators=(",", ":")).encode()
+    return json_answer(raw, gzip.compress(raw, 9), None)
+
+
+@bp.route("/offline/areas/<area>.json")
+def area_directory(area: str) -> Response:
+    """One area's offline file; with ?since=<version>, only what changed after it (records
+    changed or added, ids to drop), or the whole file after a new epoch or a gap."""
+    if not areas.AREA_ID.match(area):
+        abort(404)
+    tag = i18n.current().tag
+    since = request.args.get("since", "")[:100]
+    if since:
+        try:
+            changes = areas.delta(tag, area, since)
+        except areas.Gap:
+            pass
+        else:
+            if area not in areas.current().members and not changes["removed"]:
+                abort(404)
+            raw = bundle.encode(changes)
+            return json_answer(raw, gzip.compress(raw, 9) if len(raw) > 1000 else None, None)
+    version, raw, packed = cached_area(tag, area)
+    return json_answer(raw, packed, f'"{version}"')
 
 
 @bp.route("/manifest.webmanifest")

@@ -86,6 +86,12 @@ def _other_names(data_dir: str) -> tuple[tuple[str, str, str], ...]:
                      if r.get("city") and r.get("locale") and r.get("name"))
 
 
+def local_names(locale: str) -> dict[str, str]:
+    """Folded town names -> the town's name in `locale`, where place-names.csv gives one."""
+    data_dir = current_app.config["HAVEN_DATA_DIR"]
+    return {fold(city): name for city, lang, name in _other_names(data_dir) if lang == locale}
+
+
 def fold(name: str) -> str:
     """A town name as compared: case, accents, punctuation and the Arabic article folded."""
     return " ".join(textmod.tokens(name))

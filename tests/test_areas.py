@@ -1,0 +1,255 @@
+"""Offline by area: the directory cut into areas a phone can keep, each area's file, and the
+changes a phone that holds one is sent. What a phone holds after applying the changes is
+what a fresh download would give it, and nothing confidential is in any of it."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from tests.sentinel import LEAKS, SERVICE_ID, sentinel_service
+from webapp.editor import services, snapshot
+from webapp.extensions import db
+from webapp.models import SearchChange, Service, StaffUser
+from webapp.pwa import areas, contract
+from webapp.search import changelog
+from webapp.staff import auth
+
+ID = contract.POSITION["id"]
+NAME = contract.POSITION["name"]
+TOKENS = contract.POSITION["tokens"]
+SMALL = 20  # services in an area at most, in these tests: the seeded 76 Californian ones split
+
+
+@pytest.fixture
+def small_areas(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(areas, "MOST", SMALL)
+    monkeypatch.setattr(areas, "_held", {})
+
+
+def get_json(app: Flask, url: str, **headers: str) -> Any:
+    resp = app.test_client().get(url, headers=headers)
+    assert resp.status_code == 200, (url, resp.status_code)
+    return resp.json
+
+
+def held(file: dict[str, Any]) -> dict[str, list[Any]]:
+    """An area file as a phone keeps it: records by id, tokens as (token, class) pairs."""
+    out = {}
+    for r in file["s"]:
+        r = list(r)
+        t = r[TOKENS]
+        r[TOKENS] = sorted((file["tok"][t[i]], t[i + 1]) for i in range(0, len(t), 2))
+        out[r[ID]] = r
+    return out
+
+
+def applied(kept: dict[str, list[Any]], change: dict[str, Any]) -> dict[str, list[Any]]:
+    """What a phone holds after one answer to ?since=: a delta applied, or a whole file."""
+    if "s" in change:
+        return held(change)
+    out = {k: v for k, v in kept.items() if k not in change["removed"]}
+    for r in change["changed"]:
+        r = list(r)
+        t = r[TOKENS]
+        r[TOKENS] = sorted((t[i], t[i + 1]) for i in range(0, len(t), 2))
+        out[r[ID]] = r
+    return out
+
+
+def area_of(index: dict[str, Any], town: str) -> str:
+    (found,) = index["towns"][town]
+    return str(found)
+
+
+def editor_user() -> StaffUser:
+    auth.create_user("areas-editor", "a-long-enough-password", "editor")
+    user = db.session.scalar(select(StaffUser).where(StaffUser.username == "areas-editor"))
+    assert user is not None
+    return user
+
+
+def save(app: Flask, user: StaffUser, svc: Service | None, **changes: Any) -> str:
+    base = snapshot.of(svc) if svc is not None else {}
+    out = services.save(svc.id if svc else None, {**base, **changes},
+                        svc.revision if svc else None, user, app.config["HSDS_SCHEMA_DIR"])
+    assert out.ok, out
+    assert out.service_id
+    return out.service_id
+
+
+def in_area(app: Flask, area: str) -> list[str]:
+    file = get_json(app, f"/en/offline/areas/{area}.json")
+    return [r[ID] for r in file["s"]]
+
+
+def test_every_listing_is_in_one_area_and_its_file_says_what_the_bundle_says(
+        app: Flask, small_areas: None) -> None:
+    """The areas cover the directory once: every listing of the offline bundle is in exactly
+    one area's file, with the same record, and no area is bigger than the limit."""
+    whole = get_json(app, "/ar/offline/directory.json")
+    index = get_json(app, "/ar/offline/areas.json")
+    seen: Counter[str] = Counter()
+    from_areas: dict[str, list[Any]] = {}
+    for area in index["areas"]:
+        assert area["services"] <= SMALL, area
+        file = get_json(app, f"/ar/offline/areas/{area['id']}.json")
+        assert file["area"] == area["id"] and file["v"] == index["v"]
+        assert file["contract"] == whole["contract"]
+        assert len(file["s"]) == area["services"]
+        kept = held(file)
+        seen.update(kept.keys())
+        from_areas.update(kept)
+    assert set(seen) == {r[ID] for r in whole["s"]}
+    assert max(seen.values()) == 1
+    assert from_areas == held(whole)  # the same record, tokens and all
+    assert sum(a["services"] for a in index["areas"]) == len(whole["s"])
+    # The Californian listings (76 > 20) are split by a grid: Fresno, Los Angeles and San
+    # Diego are not one area, and each is in one.
+    towns = {t: area_of(index, t) for t in ("fresno", "los angeles", "san diego")}
+    assert len(set(towns.values())) == 3, towns
+    # Names in the reader's language, boxes from public points.
+    us = next(a for a in index["areas"] if a["id"] == towns["fresno"])
+    assert us["country_name"] == "الولايات المتحدة" and us["region"] == "CA"
+    assert us["box"][0] <= 36.74 <= us["box"][2] and us["box"][1] <= -119.78 <= us["box"][3]
+
+
+def test_a_phone_applying_the_changes_holds_what_a_fresh_download_gives(
+        app: Flask, small_areas: None) -> None:
+    """Edit, add and retire in Fresno's area: Fresno's phone is sent those records and ids
+    only, and then holds exactly a fresh copy; Los Angeles's phone is sent a few bytes and
+    revalidates its file with a 304."""
+    index = get_json(app, "/en/offline/areas.json")
+    fresno, la = area_of(index, "fresno"), area_of(index, "los angeles")
+    client = app.test_client()
+    first = client.get(f"/en/offline/areas/{fresno}.json")
+    la_file = client.get(f"/en/offline/areas/{la}.json")
+    phone, version = held(first.json), first.json["v"]
+    with app.test_request_context():
+        user = editor_user()
+        ids = in_area(app, fresno)
+        edited, retired = ids[0], ids[1]
+        save(app, user, db.session.get(Service, edited), name="Quillwort Fresno Refuge")
+        gone = db.session.get(Service, retired)
+        assert gone is not None
+        assert services.retire(gone.id, gone.revision, user).ok
+        added = save(app, user, None, **{**snapshot.of(db.session.get(Service, ids[2])),
+                                         "name": "Ottervale Night Clinic"})
+        db.session.commit()
+
+    change = get_json(app, f"/en/offline/areas/{fresno}.json?since={version}")
+    assert "s" not in change  # a delta, not the file
+    assert {r[ID] for r in change["changed"]} == {edited, added}
+    assert retired in change["removed"]
+    assert {r[NAME] for r in change["changed"]} == {"Quillwort Fresno Refuge",
+                                                    "Ottervale Night Clinic"}
+    assert "quillwort" in change["vocab"]  # new words, for the phone's typo and prefix lists
+    now = applied(phone, change)
+    assert now == held(get_json(app, f"/en/offline/areas/{fresno}.json"))
+    assert retired not in now and added in now
+
+    elsewhere = client.get(f"/en/offline/areas/{la}.json?since={version}")
+    assert elsewhere.json["changed"] == [] and set(elsewhere.json["removed"]) <= {retired}
+    assert len(elsewhere.data) <= 5000
+    again = client.get(f"/en/offline/areas/{la}.json",
+                       headers={"If-None-Match": la_file.headers["ETag"]})
+    assert again.status_code == 304  # its file did not change: nothing is sent again
+    fresh = client.get(f"/en/offline/areas/{fresno}.json",
+                       headers={"If-None-Match": first.headers["ETag"]})
+    assert fresh.status_code == 200 and fresh.json["v"] != version
+
+
+def test_after_a_new_epoch_or_a_gap_the_whole_area_is_sent(app: Flask,
+                                                           small_areas: None) -> None:
+    """A version the change log cannot bring up to date, or one that is not a version, is
+    answered with the whole file (never a 500); an unknown area is a 404."""
+    index = get_json(app, "/en/offline/areas.json")
+    fresno = area_of(index, "fresno")
+    version = index["v"]
+    epoch, _, seq = version.partition(":")
+    for since in ("x", f"{epoch}:-1", f"{epoch}:١", f"{epoch}:{int(seq) + 5}", f"other:{seq}",
+                  ":", "%00"):
+        whole = get_json(app, f"/en/offline/areas/{fresno}.json?since={since}")
+        assert "s" in whole and whole["v"] == version, since
+    with app.test_request_context():
+        user = editor_user()
+        svc = db.session.get(Service, in_area(app, fresno)[0])
+        save(app, user, svc, name="Ottervale House")
+        save(app, user, db.session.get(Service, svc.id), name="Ottervale Hall")
+        # The log lost the first of the two changes (pruned): a gap.
+        db.session.execute(SearchChange.__table__.delete()
+                           .where(SearchChange.seq == int(seq) + 1))
+        db.session.commit()
+    whole = get_json(app, f"/en/offline/areas/{fresno}.json?since={version}")
+    assert "s" in whole and "Ottervale Hall" in {r[NAME] for r in whole["s"]}
+    with app.app_context():
+        changelog.new_epoch()
+        db.session.commit()
+    whole = get_json(app, f"/en/offline/areas/{fresno}.json?since={whole['v']}")
+    assert "s" in whole and not whole["v"].startswith(epoch)
+    client = app.test_client()
+    assert client.get("/en/offline/areas/zz-nowhere.json").status_code == 404
+    assert client.get("/en/offline/areas/..%2Fetc.json").status_code == 404
+    assert client.get("/en/offline/areas/US-CA.json").status_code == 404
+
+
+def test_no_confidential_street_in_any_area_file_or_change(
+        app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    """The sentinel shelter's street, postcode, directions and exact point are in no area
+    file, area index or change; the shelter itself is there, by its town."""
+    index = get_json(app, "/en/offline/areas.json")
+    src = tmp_path / "s.json"
+    src.write_text(json.dumps(sentinel_service()))
+    result = runner.invoke(args=["services", "import", str(src)])
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    bodies = [client.get(f"/{lang}/offline/areas.json").get_data(as_text=True)
+              for lang in ("en", "ar")]
+    for area in get_json(app, "/en/offline/areas.json")["areas"]:
+        for lang in ("en", "ar"):
+            bodies.append(client.get(f"/{lang}/offline/areas/{area['id']}.json")
+                          .get_data(as_text=True))
+            bodies.append(client.get(f"/{lang}/offline/areas/{area['id']}.json"
+                                     f"?since={index['v']}").get_data(as_text=True))
+    assert any(SERVICE_ID in b for b in bodies)
+    for body in bodies:
+        for leak in LEAKS:
+            assert leak not in body, leak
+
+
+places = st.builds(
+    areas.Place,
+    country=st.sampled_from(["US", "GB", ""]),
+    region=st.sampled_from(["", "CA", "Oregon", "القاهرة", " "]),
+    town=st.just(""),
+    point=st.one_of(st.none(), st.tuples(st.floats(30, 31, allow_nan=False),
+                                         st.floats(-120, -119, allow_nan=False))))
+
+
+@given(st.dictionaries(st.uuids().map(str), places, max_size=300),
+       st.integers(min_value=5, max_value=60))
+def test_every_area_fits_and_each_service_is_placed_as_its_partition_says(
+        where: dict[str, areas.Place], most: int) -> None:
+    """However places fall (one dense region, no points, names in any script), no area
+    holds more than `most` services, every service has one, and a region that fits is one
+    area."""
+    parts = areas.partition(where, most)
+    assert set(parts.area_of) == set(where)
+    sizes = Counter(parts.area_of.values())
+    assert max(sizes.values(), default=0) <= most
+    for sid, place in where.items():
+        assert parts.assign(sid, place) == parts.area_of[sid]
+        assert areas.AREA_ID.match(parts.area_of[sid]), parts.area_of[sid]
+    regions = Counter(areas.region_key(p) for p in where.values())
+    for sid, place in where.items():
+        if regions[areas.region_key(place)] <= most:
+            assert parts.area_of[sid] == areas.region_key(place)

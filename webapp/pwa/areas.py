@@ -1,0 +1,401 @@
+"""The directory in areas, for phones that keep only the part they need offline.
+
+An area is the services of one region (country and admin area, as the data names them); a
+region too big for a phone is split by a grid over its public points, then, for what has no
+point, into even chunks; services with no place at all (national lines) are their country's
+own area. Each area is one file of offline records, in the bundle's shape and contract, and a
+phone that holds one asks for what changed since its version: the records changed or added in
+the area, and the ids to drop. A new epoch, or a gap the change log no longer covers, answers
+the whole area again.
+
+Nothing confidential goes in: the records are the bundle's (town, region and coarse points
+only), and an area's box is drawn from public points.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from babel import Locale
+from sqlalchemy import select
+
+from webapp import i18n
+from webapp.directory import taxonomy
+from webapp.extensions import db
+from webapp.models import Location, SearchDoc, Service, ServiceAtLocation
+from webapp.pwa import bundle, contract
+from webapp.search import changelog, indexer, memindex, places, text, vocab
+
+LEFT_KEPT = 100_000  # departures remembered, for the ids a change sends to drop
+MOST = 5000  # services in one area, at most: what a low-end phone keeps and searches quickly
+GRID = (2.0, 1.0, 0.5, 0.25, 0.125)  # degrees: cells tried, coarsest first, for a big region
+NATIONAL = "all"  # an area's last part for services with no place
+TOWNS_SHOWN = 3  # towns named with an area in the picker
+_SAFE = re.compile(r"[^a-z0-9]+")
+AREA_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,120}$")  # every id partition() makes
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a service is, as far as areas are concerned: never a street."""
+
+    country: str
+    region: str
+    town: str
+    point: tuple[float, float] | None
+
+
+def region_key(place: Place) -> str:
+    """The first cut: country and region; else a 2-degree cell; else the whole country."""
+    country = (place.country or "xx").lower()
+    if place.region.strip():
+        return f"{country}-{slug(place.region)}"
+    if place.point is not None:
+        return f"{country}-{cell(place.point, GRID[0])}"
+    return f"{country}-{NATIONAL}"
+
+
+def slug(name: str) -> str:
+    """A URL-safe, stable part of an area id for a region name in any script."""
+    folded = _SAFE.sub("-", text.fold(name)).strip("-")
+    if folded and folded.isascii():
+        return folded[:40]
+    return "r" + hashlib.sha256(name.strip().encode()).hexdigest()[:8]
+
+
+def cell(point: tuple[float, float], size: float) -> str:
+    """The grid cell of a point at one cell size, as an id part ("g36.0_-120.0s1.0")."""
+    lat = math.floor(point[0] / size) * size
+    lng = math.floor(point[1] / size) * size
+    return f"g{lat:g}_{lng:g}s{size:g}"
+
+
+@dataclass
+class Partition:
+    """Which area each service is in, and how big regions were split (kept for an epoch, so
+    an edit moves a service between areas only when its place changes)."""
+
+    area_of: dict[str, str] = field(default_factory=dict)
+    cells: dict[str, float] = field(default_factory=dict)  # region key -> grid cell size
+    ranges: dict[str, list[str]] = field(default_factory=dict)  # part -> first ids of chunks
+
+    def assign(self, sid: str, place: Place) -> str:
+        """The area of one service under this partition's splits (a new service goes where
+        its place and id fall)."""
+        part = region_key(place)
+        size = self.cells.get(part)
+        if size is not None:
+            part += f"-{cell(place.point, size)}" if place.point is not None else "-x"
+        starts = self.ranges.get(part)
+        if starts is not None:  # still too many: chunks by id, each from one of these ids
+            part += f"-c{max(0, bisect.bisect_right(starts, sid) - 1)}"
+        return part
+
+
+def partition(where: dict[str, Place], most: int | None = None) -> Partition:
+    """Areas of at most `most` (MOST) services: regions as they are; a bigger one split by the
+    coarsest grid whose cells fit; a cell (or the services with no point) still too big, in
+    runs of ids."""
+    most = MOST if most is None else most
+    out = Partition()
+    by_key: dict[str, list[str]] = {}
+    for sid, place in where.items():
+        by_key.setdefault(region_key(place), []).append(sid)
+    for key, sids in by_key.items():
+        if len(sids) <= most:
+            continue
+        placed = [p for s in sids if (p := where[s].point) is not None]
+        chosen = GRID[-1]
+        for size in GRID:
+            if max(Counter(cell(p, size) for p in placed).values(), default=0) <= most:
+                chosen = size
+                break
+        out.cells[key] = chosen
+    parts: dict[str, list[str]] = {}
+    for sid, place in where.items():
+        parts.setdefault(out.assign(sid, place), []).append(sid)
+    for part, sids in parts.items():
+        if len(sids) > most:
+            ordered = sorted(sids)
+            chunks = -(-len(ordered) // most)
+            step = -(-len(ordered) // chunks)
+            out.ranges[part] = ordered[::step]
+    for sid, place in where.items():
+        out.area_of[sid] = out.assign(sid, place)
+    return out
+
+
+def places_of(ids: Iterable[str] | None = None) -> dict[str, Place]:
+    """Each service's place for areas: its first location with a region (else with a public
+    point), and the service's country where the location names none."""
+    stmt = (select(ServiceAtLocation.service_id, Service.country, Location.country,
+                   Location.region, Location.city, Location.public_latitude,
+                   Location.public_longitude)
+            .join(Location, Location.id == ServiceAtLocation.location_id)
+            .join(Service, Service.id == ServiceAtLocation.service_id)
+            .order_by(ServiceAtLocation.service_id, ServiceAtLocation.id))
+    countries = select(Service.id, Service.country)
+    if ids is not None:
+        wanted = list(ids)
+        stmt = stmt.where(ServiceAtLocation.service_id.in_(wanted))
+        countries = countries.where(Service.id.in_(wanted))
+    out: dict[str, Place] = {sid: Place(country or "", "", "", None)
+                             for sid, country in db.session.execute(countries)}
+    for sid, s_country, country, region, town, lat, lng in db.session.execute(stmt):
+        held = out.get(sid)
+        point = (float(lat), float(lng)) if lat is not None and lng is not None else None
+        if held is not None and (held.region or (held.point and not region)):
+            continue  # the first location with a region wins; else the first with a point
+        out[sid] = Place(country or s_country or "", region or "", town or "", point)
+    return out
+
+
+@dataclass
+class Areas:
+    """The areas of the data at (epoch, seq): members, and the last change that touched each
+    (the version its file is cached under)."""
+
+    epoch: str
+    seq: int
+    parts: Partition
+    where: dict[str, Place]
+    members: dict[str, set[str]] = field(default_factory=dict)
+    touched: dict[str, int] = field(default_factory=dict)
+    # (change, service, area it left): retired or moved, for every change after `complete`
+    left: list[tuple[int, str, str]] = field(default_factory=list)
+    complete: int = -1  # the change from which `left` is whole (-1: the seq built at)
+
+    def __post_init__(self) -> None:
+        if self.complete < 0:
+            self.complete = self.seq
+        if not self.members:
+            for sid, area in self.parts.area_of.items():
+                self.members.setdefault(area, set()).add(sid)
+            self.touched = dict.fromkeys(self.members, self.seq)
+
+
+_held: dict[str, Areas] = {}
+_lock = threading.Lock()
+
+
+def current() -> Areas:
+    """The areas of the data now in the database: partitioned once per epoch, then moved
+    along change by change (a changed service is placed again; a retired one leaves)."""
+    idx = memindex.current()
+    key = db.engine.url.render_as_string(hide_password=True)
+    held = _held.get(key)
+    if held is not None and held.epoch == idx.epoch and held.seq == idx.seq:
+        return held
+    with _lock:
+        held = _held.get(key)
+        changes = (changelog.changes_after(held.seq)
+                   if held is not None and held.epoch == idx.epoch and held.seq <= idx.seq
+                   else None)
+        if held is None or changes is None:
+            where = places_of()
+            live = {sid: where.get(sid, Place("", "", "", None)) for sid in idx.ordinal}
+            held = Areas(idx.epoch, idx.seq, partition(live), live)
+        else:
+            held = _moved(held, changes, idx)
+        _held[key] = held
+        return held
+
+
+def _moved(old: Areas, changes: list[Any], idx: memindex.MemIndex) -> Areas:
+    new = Areas(idx.epoch, old.seq, old.parts, dict(old.where),
+                {a: set(m) for a, m in old.members.items()}, dict(old.touched),
+                old.left[-LEFT_KEPT // 2:] if len(old.left) > LEFT_KEPT else list(old.left),
+                old.complete)
+    if len(old.left) > LEFT_KEPT:
+        new.complete = new.left[0][0] - 1
+    new.parts = Partition(dict(old.parts.area_of), old.parts.cells, old.parts.ranges)
+    for change in changes:
+        ids = json.loads(change.services)
+        fresh = places_of(ids)
+        for sid in ids:
+            before = new.parts.area_of.pop(sid, None)
+            if before is not None:
+                new.members[before].discard(sid)
+                new.touched[before] = change.seq
+                new.where.pop(sid, None)
+            area = None
+            if sid in idx.ordinal:  # still listed (retired ones are not)
+                place = fresh.get(sid, Place("", "", "", None))
+                area = new.parts.assign(sid, place)
+                new.parts.area_of[sid] = area
+                new.where[sid] = place
+                new.members.setdefault(area, set()).add(sid)
+                new.touched[area] = change.seq
+            if before is not None and area != before:
+                new.left.append((change.seq, sid, before))
+        new.seq = change.seq
+    new.seq = max(new.seq, idx.seq)
+    return new
+
+
+def version(areas: Areas) -> str:
+    """What a phone holds an area as of: the epoch and the last change it has seen."""
+    return f"{areas.epoch}:{areas.seq}"
+
+
+def tokens_of(ids: list[str]) -> dict[str, list[tuple[str, int]]]:
+    """Each service's search tokens with their weight classes, as the index holds them."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for start in range(0, len(ids), 500):
+        for sid, encoded in db.session.execute(
+                select(SearchDoc.service_id, SearchDoc.tokens)
+                .where(SearchDoc.service_id.in_(ids[start:start + 500]))):
+            out[sid] = sorted((t, indexer.CLASS_OF[w]) for t, w in indexer.decode(encoded).items())
+    return out
+
+
+def area_records(tag: str, areas: Areas, area: str) -> list[list[Any]]:
+    """The area's records in the server's tie order, tokens as (token, class) pairs."""
+    idx = memindex.current()
+    members = areas.members.get(area, set())
+    ordered = sorted(members, key=lambda sid: idx.keys[sid])
+    by_id = bundle.records(tag, idx)
+    toks = tokens_of(ordered)
+    out = []
+    for sid in ordered:
+        record = list(by_id[sid])
+        record[bundle.TOKENS] = toks.get(sid, [])
+        out.append(record)
+    return out
+
+
+def with_table(listed: list[list[Any]]) -> tuple[list[str], int]:
+    """Replace each record's (token, class) pairs by flat positions in one token table: the
+    index's vocabulary words first (sorted, for prefix and typo lookups), then the rest.
+    Returns (table, how many of it are vocabulary words)."""
+    used = sorted({t for r in listed for t, _c in r[bundle.TOKENS]})
+    known = set(memindex.current().vocab.words)
+    words = [t for t in used if t in known]
+    rest = [t for t in used if t not in known]
+    at = {t: i for i, t in enumerate([*words, *rest])}
+    for r in listed:
+        r[bundle.TOKENS] = [x for t, c in r[bundle.TOKENS] for x in (at[t], c)]
+    return [*words, *rest], len(words)
+
+
+def area_file(tag: str, area: str | None, home_country: str) -> dict[str, Any]:
+    """One area's offline file: the bundle's shape (contract, token table, records, the
+    reader's words) for the area's services only, and the version a phone asks from (None:
+    the same with no services, what every file costs)."""
+    areas = current()
+    listed = area_records(tag, areas, area) if area is not None else []
+    table, nv = with_table(listed)
+    return {
+        "contract": contract.shipped(), "lang": tag, "home": home_country,
+        "area": area, "v": version(areas), "nv": nv, "tok": table,
+        "cw": [[cw.code, list(cw.tokens)] for cw in vocab.CATEGORY_WORDS],
+        "sw": sorted(text.STOPWORDS), "cat": list(taxonomy.CATEGORY_CODES),
+        "pop": list(taxonomy.POPULATION_CODES), "s": listed,
+        **bundle.reader_words(tag, listed),
+        "places": {k: [v[0], v[1]] for k, v in places.known_places(tag).items()},
+    }
+
+
+class Gap(Exception):
+    """The phone's version cannot be brought up to date by changes: send the whole area."""
+
+
+def delta(tag: str, area: str, since: str) -> dict[str, Any]:
+    """What changed in an area after the version `since` ("epoch:seq"): records changed or
+    added (tokens as [token, class] pairs, since the phone's table may not have them), and
+    the ids to drop. Raises Gap after a new epoch or a gap in the change log."""
+    epoch, _, seq_text = since.partition(":")
+    areas = current()
+    if epoch != areas.epoch or not seq_text.isdigit() or not seq_text.isascii():
+        raise Gap
+    seq = int(seq_text)
+    if seq > areas.seq:
+        raise Gap
+    changes = changelog.changes_after(seq)
+    if changes is None:
+        raise Gap
+    touched = list(dict.fromkeys(sid for ch in changes for sid in json.loads(ch.services)))
+    members = areas.members.get(area, set())
+    changed = [sid for sid in touched if sid in members]
+    idx = memindex.current()
+    by_id = bundle.records(tag, idx)
+    toks = tokens_of(changed)
+    records = []
+    for sid in sorted(changed, key=lambda s: idx.keys[s]):
+        record = list(by_id[sid])
+        record[bundle.TOKENS] = [x for t, c in toks.get(sid, []) for x in (t, c)]
+        records.append(record)
+    # Ids that left the area (retired, or moved elsewhere) since the phone's version. Before
+    # this worker started keeping departures, every touched id not in the area now is
+    # named: more than needed, never less.
+    if seq >= areas.complete:
+        gone = list(dict.fromkeys(sid for at, sid, was in areas.left
+                                  if at > seq and was == area and sid not in members))
+    else:
+        gone = [sid for sid in touched if sid not in members]
+    return {"area": area, "since": since, "v": version(areas), "changed": records,
+            "removed": gone, "vocab": sorted({t for r in records
+                                              for t in r[bundle.TOKENS][0::2]}
+                                             & set(idx.vocab.words))}
+
+
+PER_SERVICE = 110  # gzip bytes of a record, a guess until an area's file is made (87-111 seen)
+
+
+def index(tag: str, sizes: dict[str, int], base: int) -> dict[str, Any]:
+    """The public list of areas for the picker: id, names in the reader's language (country,
+    region, the biggest towns), a box around public points, services, and the bytes its file
+    costs (gzip): `sizes` where the file was made, else `base` (a file with no services) and
+    so much a service as the made files of 50 or more services cost (`estimated`)."""
+    areas = current()
+    loc = i18n.BY_TAG[tag]
+    babel = Locale.parse(loc.babel)
+    town_names = places.local_names(tag)
+    made = [(sizes[a] - base, len(m)) for a, m in areas.members.items()
+            if a in sizes and len(m) >= 50]
+    per = (sum(b for b, _n in made) / sum(n for _b, n in made)) if made else PER_SERVICE
+    listed = []
+    for area, members in sorted(areas.members.items()):
+        if not members:
+            continue
+        where = [areas.where[sid] for sid in members]
+        country = Counter(p.country for p in where).most_common(1)[0][0]
+        region = Counter(p.region for p in where if p.region).most_common(1)
+        towns = [t for t, _n in Counter(p.town for p in where if p.town).most_common(TOWNS_SHOWN)]
+        points = [p.point for p in where if p.point is not None]
+        box = ([min(p[0] for p in points), min(p[1] for p in points),
+                max(p[0] for p in points), max(p[1] for p in points)] if points else None)
+        listed.append({
+            "id": area, "country": country.upper(),
+            "country_name": babel.territories.get(country.upper(), country.upper()),
+            "region": region[0][0] if region else "",
+            "towns": [town_names.get(places.fold(t), t) for t in towns],
+            "box": box, "services": len(members),
+            "bytes": sizes.get(area) or base + round(per * len(members)),
+            "estimated": area not in sizes,
+        })
+    return {"v": version(areas), "areas": listed,
+            # Folded town names to their areas: a town typed on the phone finds its area
+            # there, so the place never leaves the phone.
+            "towns": _town_areas(areas, tag)}
+
+
+def _town_areas(areas: Areas, tag: str) -> dict[str, list[str]]:
+    out: dict[str, set[str]] = {}
+    other = places.local_names(tag)
+    for sid, place in areas.where.items():
+        if place.town:
+            area = areas.parts.area_of[sid]
+            for name in {places.fold(place.town), places.fold(other.get(places.fold(place.town),
+                                                                         ""))} - {""}:
+                out.setdefault(name, set()).add(area)
+    return {name: sorted(a) for name, a in sorted(out.items())}
