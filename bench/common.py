@@ -42,14 +42,15 @@ def seeded_app(db_url: str) -> Flask:
     return app
 
 
-def import_generated(app: Flask, n: int) -> float:
+def import_generated(app: Flask, n: int, regions: int = 0) -> float:
     """Import n generated services as `flask services import FILE` does (read the file,
     validate every record, write everything in one transaction, index); returns the seconds
     that took. Generating the records and writing the file are not counted."""
     folder = Path(tempfile.mkdtemp(prefix="haven-bench-import-"))
     try:
         path = folder / "services.json"
-        path.write_text(json.dumps(generate(n), ensure_ascii=False), encoding="utf-8")
+        path.write_text(json.dumps(generate(n, regions=regions), ensure_ascii=False),
+                        encoding="utf-8")
         with app.app_context():
             started = time.perf_counter()
             importer.import_path(path, app.config["HSDS_SCHEMA_DIR"])

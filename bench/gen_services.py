@@ -45,8 +45,12 @@ def _reid(obj: Any, i: int, parent_key: str = "") -> Any:
     return obj
 
 
-def generate(n: int, seed: int = 7) -> list[dict[str, Any]]:
-    """n HSDS service records (with nested organization, locations, phones, schedules)."""
+def generate(n: int, seed: int = 7, regions: int = 0) -> list[dict[str, Any]]:
+    """n HSDS service records (with nested organization, locations, phones, schedules).
+
+    With `regions`, service i is moved to region i % regions: a region and town name of its
+    own, and its points shifted onto a grid of places 2 degrees (about 200 km) apart, as a
+    national directory's regions are."""
     rng = random.Random(seed)
     templates = json.loads((ROOT / "services_data" / "demo-region.json").read_text("utf-8"))
     vocab = synthetic_words(rng, max(500, n // 20))
@@ -63,5 +67,18 @@ def generate(n: int, seed: int = 7) -> list[dict[str, Any]]:
             if isinstance(loc.get("latitude"), (int, float)):
                 loc["latitude"] = round(loc["latitude"] + rng.uniform(-0.3, 0.3), 6)
                 loc["longitude"] = round(loc["longitude"] + rng.uniform(-0.3, 0.3), 6)
+            if regions:
+                _move(loc, i % regions)
         out.append(rec)
     return out
+
+
+def _move(loc: dict[str, Any], k: int) -> None:
+    """Put a location in region k: its own region and town names, points on a grid of
+    places 2 degrees apart (20 to a row, from 25N 125W)."""
+    for address in loc.get("addresses") or []:
+        address["state_province"] = f"Region {k:03d}"
+        address["city"] = f"Town {k:03d}"
+    if isinstance(loc.get("latitude"), (int, float)):
+        loc["latitude"] = round(25 + 2 * (k // 20) + (loc["latitude"] % 1) * 0.3, 6)
+        loc["longitude"] = round(-125 + 2 * (k % 20) + (loc["longitude"] % 1) * 0.3, 6)

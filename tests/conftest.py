@@ -201,6 +201,17 @@ def any_app(templates: Templates, request: pytest.FixtureRequest) -> Flask:
     return make_app(request.param, templates, request)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL phase, leave out the tests that ask for any_app: they ran on both
+    databases in the first phase already, and would run on both again."""
+    if BACKEND != "postgresql":
+        return
+    twice = [i for i in items if "any_app" in getattr(i, "fixturenames", ())]
+    if twice:
+        config.hook.pytest_deselected(items=twice)
+        items[:] = [i for i in items if i not in twice]
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     """A test client for app."""

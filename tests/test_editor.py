@@ -257,6 +257,32 @@ def test_verification_queue_and_export(app: Flask, people: dict[str, Staff]) -> 
     assert sid not in client.get("/staff/directory/verify").get_data(as_text=True)
 
 
+def test_each_queue_card_labels_its_numbers_and_dials_what_the_public_page_dials(
+        app: Flask, people: dict[str, Staff]) -> None:
+    """A listing's numbers on the queue are labelled (Call, Text) and each link dials the
+    number as the listing's public page does: a voice and an SMS line on one number no
+    longer read as one number printed twice."""
+    client = signed(app, people["editor"])
+    html = client.get("/staff/directory/verify").get_data(as_text=True)
+    cards = re.findall(r'<li class="card">(.*?)</li>', html, re.S)
+    assert cards
+    checked = 0
+    for card in cards:
+        sid = re.search(r'/staff/directory/([0-9a-f-]{36})/verify', card)
+        assert sid
+        shown = re.findall(r'class="call call-(\w+)"(?: href="([^"]*)")?><span>([^<]+)</span> '
+                           r'<bdi dir="ltr">([^<]+)</bdi>', card)
+        public = app.test_client().get(f"/en/services/{sid.group(1)}").get_data(as_text=True)
+        expected = re.findall(r'class="call call-(\w+)"(?: href="([^"]*)")?><span>([^<]+)</span> '
+                              r'<bdi dir="ltr">([^<]+)</bdi>', public)
+        assert shown == expected[:2], sid.group(1)
+        for kind, _href, label, _number in shown:
+            assert label == {"voice": "Call", "sms": "Text", "text": "Text",
+                             "whatsapp": "WhatsApp"}.get(kind, label)
+        checked += bool(shown)
+    assert checked
+
+
 def test_the_verification_queue_pages_through_every_listing_due(
         app: Flask, people: dict[str, Staff]) -> None:
     """More listings due than one page holds: Next reaches the rest, each once (a walkthrough

@@ -173,3 +173,12 @@ def test_a_sync_conflict_on_a_phone_in_arabic_names_the_field_and_both_values(
     SHOTS.mkdir(parents=True, exist_ok=True)
     card.scroll_into_view_if_needed()
     ar.screenshot(path=str(SHOTS / "sync-conflict-ar.png"), full_page=True)
+    # The queue: the listing in conflict leads it, its numbers labelled in Arabic.
+    ar.goto(f"{live_server}/staff/directory/verify")
+    first = ar.locator(".verify-rows > li").first
+    assert first.locator(".sync-conflict").count() == 1
+    labels = first.locator(".call > span").all_inner_texts()
+    assert labels and set(labels) <= {arabic.gettext("Call"), arabic.gettext("Text"),
+                                      arabic.gettext("WhatsApp")}
+    no_overflow(ar)
+    ar.screenshot(path=str(SHOTS / "verify-queue-ar.png"))

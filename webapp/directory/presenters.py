@@ -130,6 +130,13 @@ def sort_key(text: str) -> str:
                    if not unicodedata.combining(c))
 
 
+def phone_views(service: Service) -> list[PhoneView]:
+    """A service's numbers as every page shows them: labelled Call, Text or WhatsApp, each
+    with the link that dials exactly it."""
+    return [PhoneView(p.number, dial_href(p.number, p.type, service.country), p.type,
+                      phone_label(p.type), p.description) for p in service.phones]
+
+
 def dial_href(number: str, kind: str, country: str | None = None) -> str:
     """tel:, sms: or WhatsApp link that dials exactly the number shown (see webapp.digits);
     "" when the text holds no number to dial, so the template shows it without a link."""
@@ -222,8 +229,7 @@ def present(service: Service, *, now: dt.datetime | None = None,
             cats.append((t.code, str(term.label)))
         elif term:
             pops.append(str(term.label))
-    phones = [PhoneView(p.number, dial_href(p.number, p.type, service.country), p.type,
-                        phone_label(p.type), p.description) for p in service.phones]
+    phones = phone_views(service)
     places = []
     for sal in service.locations:
         l_ = sal.location

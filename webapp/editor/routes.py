@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from webapp import clock, i18n
-from webapp.directory import taxonomy
+from webapp.directory import presenters, taxonomy
 from webapp.editor import access, forms, org_names, queries, services, snapshot
 from webapp.exchange import importer, sheets
 from webapp.extensions import db
@@ -60,7 +60,7 @@ def verify_queue() -> str:
     rows, total = queries.verify_queue(user, page)
     return render_template("editor/verify.html", rows=rows, total=total, page=page,
                            pages=-(-total // queries.PER_PAGE), form=forms.RevisionForm(),
-                           verified=done)
+                           verified=done, phones_of=presenters.phone_views)
 
 
 def _org_choices(form: forms.ListingForm, user: StaffUser) -> dict[str, str]:
