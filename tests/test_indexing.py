@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from webapp import create_app
-from webapp.config import _indexing
+from webapp.config import _on_off_auto
 
 # Runs again on PostgreSQL in the second phase of scripts/test.sh.
 pytestmark = pytest.mark.postgres
@@ -52,11 +52,13 @@ def test_auto_indexes_a_real_deployment(app: Flask) -> None:
     assert NOINDEX in client.get("/en/tip").get_data(True)
 
 
-def test_a_bad_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    """HAVEN_INDEXING=maybe stops the app with a message naming the setting."""
-    assert _indexing("ON ") == "on" and _indexing("") == "auto"
-    with pytest.raises(ValueError, match="HAVEN_INDEXING must be on, off or auto"):
-        _indexing("maybe")
-    monkeypatch.setenv("HAVEN_INDEXING", "maybe")
-    with pytest.raises(ValueError, match="HAVEN_INDEXING"):
+@pytest.mark.parametrize("name", ["HAVEN_INDEXING", "HAVEN_OFFLINE_AREAS"])
+def test_a_bad_setting_is_named(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """HAVEN_INDEXING=maybe (or HAVEN_OFFLINE_AREAS=maybe) stops the app with a message
+    naming the setting."""
+    assert _on_off_auto(name, "ON ") == "on" and _on_off_auto(name, "") == "auto"
+    with pytest.raises(ValueError, match=f"{name} must be on, off or auto"):
+        _on_off_auto(name, "maybe")
+    monkeypatch.setenv(name, "maybe")
+    with pytest.raises(ValueError, match=name):
         create_app({"TESTING": True})

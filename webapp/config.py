@@ -162,7 +162,12 @@ def load_config(instance_path: str) -> dict[str, Any]:
                                            "https://api.africastalking.com/version1/messaging"),
         # Whether search engines may index the public pages: on, off, or auto (off while the
         # fictional demo listings are loaded, on otherwise). Staff and tip pages never are.
-        "HAVEN_INDEXING": _indexing(os.environ.get("HAVEN_INDEXING", "auto")),
+        "HAVEN_INDEXING": _on_off_auto("HAVEN_INDEXING",
+                                       os.environ.get("HAVEN_INDEXING", "auto")),
+        # Whether phones keep the directory offline by area (the areas a person chose or
+        # searched in) instead of whole: on, off, or auto (by area past 5,000 services).
+        "HAVEN_OFFLINE_AREAS": _on_off_auto("HAVEN_OFFLINE_AREAS",
+                                            os.environ.get("HAVEN_OFFLINE_AREAS", "auto")),
     }
 
 
@@ -178,9 +183,9 @@ def _shared_state_url(value: str) -> str:
     return value
 
 
-def _indexing(value: str) -> str:
+def _on_off_auto(name: str, value: str) -> str:
     """on | off | auto, or a clear refusal naming the setting."""
     value = value.strip().lower() or "auto"
     if value not in ("on", "off", "auto"):
-        raise ValueError(f"HAVEN_INDEXING must be on, off or auto, not {value!r}")
+        raise ValueError(f"{name} must be on, off or auto, not {value!r}")
     return value

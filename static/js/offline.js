@@ -44,6 +44,27 @@
     }, function () {});
   }
 
+  /* ---------- the area of a town searched, kept for offline (big directories) ---------- */
+  // The results page names the file of the area the search was about (the server read the
+  // town from the search itself); the phone keeps it beside the others in the worker's data
+  // cache ("haven-data", sw.js), where the offline search finds it. Already kept: the
+  // offline search brings it up to date.
+  var keep = document.getElementById("keep-area");
+  if (keep && body.getAttribute("data-sw") && window.caches && "serviceWorker" in navigator) {
+    var areaFile = keep.getAttribute("data-url");
+    caches.open("haven-data").then(function (c) {
+      return c.match(areaFile).then(function (had) {
+        if (had) { return; }
+        return fetch(areaFile).then(function (r) {
+          if (!r.ok) { return; }
+          return c.put(areaFile, r).then(function () {
+            if (navigator.storage && navigator.storage.persist) { navigator.storage.persist().catch(function () {}); }
+          });
+        });
+      });
+    }).then(function () { document.documentElement.setAttribute("data-area-kept", areaFile); }, function () {});
+  }
+
   /* ---------- tips kept on this phone ---------- */
   var form = document.getElementById("tip-form"), Q = window.HavenQueue;
   function useSync() { return "serviceWorker" in navigator && "SyncManager" in window; }

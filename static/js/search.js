@@ -358,13 +358,14 @@
   function saved(url, init) {
     return fetch(url, init).then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); });
   }
-  function directory(url) {
+  function directory(shell) {
     if (!loading) {
-      loading = saved(url).then(function (data) {
+      var byArea = shell.getAttribute("data-areas");
+      loading = byArea ? areaDirectory(byArea) : saved(shell.getAttribute("data-bundle")).then(function (data) {
         // A copy kept from before bundles carried their contract: ask the network for today's
         // (the worker answers this header from the network, not from what it kept). Offline,
         // this fails and the page says the saved copy is out of date.
-        return readable(data) ? data : saved(url, { headers: { "X-Haven-Fresh": "1" } });
+        return readable(data) ? data : saved(shell.getAttribute("data-bundle"), { headers: { "X-Haven-Fresh": "1" } });
       }).then(function (data) {
         if (!readable(data)) { throw new Error("no contract"); }
         return new Directory(data);
@@ -372,7 +373,161 @@
     }
     return loading;
   }
-  window.HavenOffline = { directory: directory, paramsFrom: paramsFrom, fold: fold, tokens: tokens };
+
+  /* ---------- the directory by area (webapp/pwa/areas.py) ---------- */
+  // A phone of a big directory keeps the areas the person chose or searched in, each as the
+  // server's area file, in the service worker's data cache (sw.js DATA), under the file's
+  // address; "Forget this device" empties it with the rest. Online, each is brought up to
+  // date with only what changed since its version.
+  var DATA = "haven-data", AREAS = { index: null, kept: [] };
+  function isWord(t) { return t.indexOf(":") === -1; }  // vocab.is_word
+  function named(file) {  // records with their tokens as [token, class] pairs, flat
+    return file.s.map(function (r) {
+      var c = r.slice(), t = r[F.tokens], out = [];
+      for (var k = 0; k < t.length; k += 2) { out.push(file.tok[t[k]], t[k + 1]); }
+      c[F.tokens] = out; return c;
+    });
+  }
+  function assemble(base, records, ln) {  // areas.with_table, over records of one or more files
+    records.sort(function (a, b) { return a[F.tie] - b[F.tie]; });  // the server's tie order
+    var used = new Set();
+    records.forEach(function (r) { for (var k = 0; k < r[F.tokens].length; k += 2) { used.add(r[F.tokens][k]); } });
+    var all = Array.from(used).sort(), words = all.filter(isWord);
+    var tok = words.concat(all.filter(function (t) { return !isWord(t); })), at = new Map();
+    tok.forEach(function (t, i) { at.set(t, i); });
+    var s = records.map(function (r) {
+      var c = r.slice(), t = r[F.tokens], flat = [];
+      for (var k = 0; k < t.length; k += 2) { flat.push(at.get(t[k]), t[k + 1]); }
+      c[F.tokens] = flat; return c;
+    });
+    return Object.assign({}, base, { tok: tok, nv: words.length, s: s, ln: ln });
+  }
+  function applyChanges(file, change) {  // a whole file (new epoch, gap) replaces the kept one
+    if (change.s) { return change; }
+    var keep = new Map();
+    named(file).forEach(function (r) { keep.set(r[F.id], r); });
+    change.removed.forEach(function (id) { keep.delete(id); });
+    change.changed.forEach(function (r) { keep.set(r[F.id], r); });
+    var out = assemble(file, Array.from(keep.values()), file.ln || {});
+    out.v = change.v;
+    return out;
+  }
+  function mergeAreas(files) {
+    if (files.length === 1) { return files[0]; }
+    var records = [], ln = {};
+    files.forEach(function (f) { records = records.concat(named(f)); Object.assign(ln, f.ln || {}); });
+    return assemble(files[0], records, ln);
+  }
+  function areaUrl(id) { return "/" + lang + "/offline/areas/" + encodeURIComponent(id) + ".json"; }
+  function keptAreas() {  // [[address, file]] of every area kept for this language
+    if (!window.caches) { return Promise.resolve([]); }
+    var prefix = "/" + lang + "/offline/areas/";
+    return caches.open(DATA).then(function (c) {
+      return c.keys().then(function (reqs) {
+        return Promise.all(reqs.filter(function (r) {
+          var u = new URL(r.url); return u.pathname.indexOf(prefix) === 0 && !u.search;
+        }).map(function (r) {
+          return c.match(r).then(function (resp) { return resp.json(); })
+            .then(function (f) { return [new URL(r.url).pathname, f]; }, function () { return null; });
+        }));
+      });
+    }).then(function (all) { return all.filter(Boolean); });
+  }
+  function storeArea(url, file) {
+    return caches.open(DATA).then(function (c) {
+      return c.put(url, new Response(JSON.stringify(file), { headers: { "Content-Type": "application/json" } }));
+    });
+  }
+  function refreshed(url, file) {  // online: what changed since the kept version, else as kept
+    if (!navigator.onLine || !readable(file)) { return Promise.resolve(file); }
+    return fetch(url + "?since=" + encodeURIComponent(file.v), { cache: "no-store" }).then(function (r) {
+      if (r.status === 404) {  // no such area any more (a new partition): it is dropped
+        return caches.open(DATA).then(function (c) { return c.delete(url); }).then(function () { return null; });
+      }
+      if (!r.ok) { return file; }
+      return r.json().then(function (change) {
+        var whole = change.s ? change : file;
+        if (!readable(whole)) { return file; }
+        useContract(whole.contract);
+        var next = applyChanges(file, change);
+        return storeArea(url, next).then(function () { return next; }, function () { return next; });
+      });
+    }, function () { return file; });
+  }
+  function areaDirectory(indexUrl) {
+    return Promise.all([saved(indexUrl).catch(function () { return null; }), keptAreas()]).then(function (got) {
+      AREAS.index = got[0];
+      return Promise.all(got[1].map(function (k) { return refreshed(k[0], k[1]); }));
+    }).then(function (files) {
+      files = files.filter(function (f) { return f && readable(f); });
+      AREAS.kept = files.map(function (f) { return f.area; });
+      if (!files.length) { var none = new Error("no area kept"); none.noArea = true; throw none; }
+      useContract(files[0].contract);
+      return new Directory(mergeAreas(files));
+    });
+  }
+  function keepAreas(ids) {  // download and keep these areas; ask the browser to keep them too
+    return Promise.all(ids.map(function (id) {
+      return fetch(areaUrl(id)).then(function (r) {
+        if (!r.ok) { throw new Error(r.status); }
+        return caches.open(DATA).then(function (c) { return c.put(areaUrl(id), r); });
+      });
+    })).then(function () {
+      if (navigator.storage && navigator.storage.persist) { return navigator.storage.persist().catch(function () {}); }
+    });
+  }
+  function dropArea(id) { return caches.open(DATA).then(function (c) { return c.delete(areaUrl(id)); }); }
+  function areaName(a) {  // "United States, CA: Fresno, Visalia", with the page's comma
+    var sep = W.sep || ", ", where = [a.country_name, a.region].filter(Boolean).join(sep);
+    return a.towns.length ? where + ": " + a.towns.join(sep) : where;
+  }
+  function sizeText(bytes) {
+    var kb = Math.max(1, Math.round(bytes / 1024));
+    try { return new Intl.NumberFormat(lang, { style: "unit", unit: "kilobyte" }).format(kb); } catch (e) { return kb + " KB"; }
+  }
+  function picker(box) {  // the areas kept, each with Remove; the others, and whole countries, to keep
+    var index = AREAS.index, kept = new Set(AREAS.kept), list = document.getElementById("areas-kept");
+    var select = document.getElementById("area-add"), msg = document.getElementById("areas-msg");
+    if (!index) { return; }
+    box.hidden = false;
+    list.textContent = ""; select.textContent = "";
+    document.getElementById("areas-none").hidden = kept.size > 0;
+    var countries = new Map();
+    index.areas.forEach(function (a) {
+      var c = countries.get(a.country) || { name: a.country_name, ids: [], bytes: 0 };
+      c.ids.push(a.id); c.bytes += a.bytes; countries.set(a.country, c);
+      if (kept.has(a.id)) {
+        var li = el("li", null, "area-kept"), drop = el("button", box.getAttribute("data-t-remove"));
+        li.appendChild(el("span", areaName(a) + " \u00b7 " + sizeText(a.bytes)));
+        drop.type = "button"; li.appendChild(document.createTextNode(" ")); li.appendChild(drop);
+        drop.addEventListener("click", function () { dropArea(a.id).then(function () { location.reload(); }); });
+        list.appendChild(li);
+      } else {
+        var o = el("option", areaName(a) + " \u00b7 " + sizeText(a.bytes)); o.value = a.id; select.appendChild(o);
+      }
+    });
+    countries.forEach(function (c) {  // the whole country: one choice, its size shown first
+      if (c.ids.length < 2) { return; }
+      var o = el("option", box.getAttribute("data-t-all").replace("{country}", c.name) + " \u00b7 " + sizeText(c.bytes));
+      o.value = c.ids.join(" "); select.insertBefore(o, select.firstChild);
+    });
+    select.selectedIndex = 0;
+    document.getElementById("area-keep").onclick = function () {
+      if (!select.value) { return; }
+      msg.textContent = "";
+      keepAreas(select.value.split(" ")).then(function () { location.reload(); }, function (e) {
+        msg.textContent = box.getAttribute(e && e.name === "QuotaExceededError" ? "data-t-full" : "data-t-failed");
+      });
+    };
+  }
+  function covered(line) {  // which areas this search ran over
+    if (!line || !AREAS.index) { return; }
+    var names = AREAS.index.areas.filter(function (a) { return AREAS.kept.indexOf(a.id) !== -1; }).map(areaName);
+    line.textContent = line.getAttribute("data-t-covered").replace("{areas}", listOf(names));
+    line.hidden = !names.length;
+  }
+  window.HavenOffline = { directory: directory, paramsFrom: paramsFrom, fold: fold, tokens: tokens,
+    applyChanges: applyChanges, mergeAreas: mergeAreas };
 
   function isText(kind) { return kind === "sms" || kind === "text"; }
   function phoneLink(ph, shell) {  // labelled like the server's: Call / Text / WhatsApp
@@ -457,8 +612,11 @@
       });
       document.getElementById("f-near").value = asked.get("near") || "";
     }
-    directory(searchShell.getAttribute("data-bundle")).then(function (dir) {
+    var areaBox = document.getElementById("areas");
+    directory(searchShell).then(function (dir) {
+      W = dir.d;
       renderOffline(dir);
+      if (areaBox) { picker(areaBox); covered(document.getElementById("areas-covered")); }
       var nearMe = document.getElementById("near-me");
       if (nearMe && "geolocation" in navigator) {
         nearMe.hidden = false;
@@ -472,13 +630,21 @@
           }, function () {}, { maximumAge: 600000, timeout: 15000 });
         });
       }
-    }, function () { unreadable(searchShell, document.getElementById("offline-results"), "li"); });
+    }, function (e) {
+      if (e && e.noArea && areaBox) {  // nothing kept yet: say so, and offer the areas
+        searchShell.querySelector(".total").textContent = "";
+        picker(areaBox); areaBox.open = true;
+        searchShell.setAttribute("data-ready", "no-area");
+        return;
+      }
+      unreadable(searchShell, document.getElementById("offline-results"), "li");
+    });
   }
 
   var serviceShell = document.querySelector("[data-offline=service]");
   if (serviceShell) {
     var id = location.pathname.split("/services/")[1] || new URLSearchParams(location.search).get("id") || "";
-    directory(serviceShell.getAttribute("data-bundle")).then(function (dir) {
+    directory(serviceShell).then(function (dir) {
       var s = dir.d.s.find(function (x) { return x[F.id] === id; });
       if (!s) { document.getElementById("svc-desc").textContent = serviceShell.getAttribute("data-t-missing"); return; }
       W = dir.d;

@@ -45,7 +45,7 @@ function fetchShell(lang) {
         return fetch(url, { cache: "no-cache" }).then(function (resp) {
           if (!storable(resp)) { return null; }
           var name = url.indexOf("/static/") === 0 ? STATIC
-            : url.indexOf("/offline/directory.json") !== -1 ? DATA : PAGES;
+            : /\/offline\/(directory|areas)\.json$/.test(url) ? DATA : PAGES;
           return put(name, url, resp);
         });
       }));
@@ -163,7 +163,7 @@ self.addEventListener("fetch", function (event) {
     return;
   }
   if (url.pathname.indexOf("/static/") === 0) { event.respondWith(cacheFirst(request)); return; }
-  if (/\/offline\/directory\.json$/.test(url.pathname)) {
+  if (/\/offline\/(directory|areas)\.json$/.test(url.pathname)) {  // the bundle, or the area list
     event.respondWith(staleWhileRevalidate(event)); return;
   }
   if (request.mode === "navigate" || (request.headers.get("Accept") || "").indexOf("text/html") !== -1) {

@@ -25,8 +25,9 @@ from webapp.directory.queries import (
     load_services,
     service_or_404,
 )
+from webapp.pwa import areas
 from webapp.pwa.signs import SIGNS
-from webapp.search import memindex, search
+from webapp.search import memindex, places, search
 from webapp.space import services as space
 
 root = Blueprint("directory_root", __name__)
@@ -131,7 +132,22 @@ def results() -> tuple[str, int] | str:
     return render_template("directory/results.html", params=params, result=result,
                            services=services, matched=matched, error=None,
                            languages=_language_options(),
-                           spaces=space.views([s.id for s in services]))
+                           spaces=space.views([s.id for s in services]),
+                           keep_area=_area_searched(params))
+
+
+def _area_searched(params: search.Params) -> str | None:
+    """Where phones keep the directory by area: the file of the area this search is about
+    (near a place, or a town named in the words), for the phone to keep. Resolved here from
+    what the person already sent; nothing more leaves the phone."""
+    if not areas.by_area():
+        return None
+    point = params.near
+    if point is None and params.q:
+        found = places.find(params.q.split(), places.known_places())
+        point = found[2] if found else None
+    area = areas.area_near(areas.current(), point) if point is not None else None
+    return url_for("pwa.area_directory", lang=i18n.current().tag, area=area) if area else None
 
 
 def _language_options() -> list[tuple[str, str]]:

@@ -25,7 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from babel import Locale
+from flask import current_app
 from sqlalchemy import select
 
 from webapp import i18n
@@ -173,6 +175,7 @@ class Areas:
     # (change, service, area it left): retired or moved, for every change after `complete`
     left: list[tuple[int, str, str]] = field(default_factory=list)
     complete: int = -1  # the change from which `left` is whole (-1: the seq built at)
+    grid: tuple[Any, list[str]] | None = None  # public points and their areas, when asked
 
     def __post_init__(self) -> None:
         if self.complete < 0:
@@ -242,6 +245,29 @@ def _moved(old: Areas, changes: list[Any], idx: memindex.MemIndex) -> Areas:
     return new
 
 
+def area_near(areas: Areas, point: tuple[float, float]) -> str | None:
+    """The area of the listed public point nearest to a point (the area a search near a
+    town or a location falls in), or None when no listing has a point."""
+    if areas.grid is None:
+        placed = [(p.point, areas.parts.area_of[sid]) for sid, p in areas.where.items()
+                  if p.point is not None and sid in areas.parts.area_of]
+        areas.grid = (np.array([pt for pt, _a in placed], dtype=float).reshape(-1, 2),
+                      [a for _pt, a in placed])
+    points, names = areas.grid
+    if not names:
+        return None
+    scale = math.cos(math.radians(point[0]))
+    d2 = (points[:, 0] - point[0]) ** 2 + ((points[:, 1] - point[1]) * scale) ** 2
+    return names[int(np.argmin(d2))]
+
+
+def by_area() -> bool:
+    """Whether phones keep the directory by area (HAVEN_OFFLINE_AREAS: on, off, or auto,
+    by area once the directory is bigger than one area) instead of whole."""
+    mode = current_app.config["HAVEN_OFFLINE_AREAS"]
+    return mode == "on" or (mode == "auto" and len(memindex.current().ordinal) > MOST)
+
+
 def version(areas: Areas) -> str:
     """What a phone holds an area as of: the epoch and the last change it has seen."""
     return f"{areas.epoch}:{areas.seq}"
@@ -258,29 +284,39 @@ def tokens_of(ids: list[str]) -> dict[str, list[tuple[str, int]]]:
     return out
 
 
+def records_of(tag: str, ids: list[str]) -> dict[str, list[Any]]:
+    """The locale's records of these services: only theirs are read (the whole bundle's
+    records are read for the whole directory, a minute at 100k services)."""
+    out: dict[str, list[Any]] = {}
+    for start in range(0, len(ids), 500):
+        out.update(bundle.read(tag, ids[start:start + 500]))
+    return out
+
+
 def area_records(tag: str, areas: Areas, area: str) -> list[list[Any]]:
     """The area's records in the server's tie order, tokens as (token, class) pairs."""
     idx = memindex.current()
     members = areas.members.get(area, set())
     ordered = sorted(members, key=lambda sid: idx.keys[sid])
-    by_id = bundle.records(tag, idx)
+    by_id = records_of(tag, ordered)
     toks = tokens_of(ordered)
     out = []
     for sid in ordered:
         record = list(by_id[sid])
         record[bundle.TOKENS] = toks.get(sid, [])
+        record[bundle.TIE] = float(idx.tie[idx.ordinal[sid]])
         out.append(record)
     return out
 
 
 def with_table(listed: list[list[Any]]) -> tuple[list[str], int]:
     """Replace each record's (token, class) pairs by flat positions in one token table: the
-    index's vocabulary words first (sorted, for prefix and typo lookups), then the rest.
+    words (vocab.is_word: what typo and prefix lookups expand to) first, sorted, then the
+    rest.
     Returns (table, how many of it are vocabulary words)."""
     used = sorted({t for r in listed for t, _c in r[bundle.TOKENS]})
-    known = set(memindex.current().vocab.words)
-    words = [t for t in used if t in known]
-    rest = [t for t in used if t not in known]
+    words = [t for t in used if vocab.is_word(t)]
+    rest = [t for t in used if not vocab.is_word(t)]
     at = {t: i for i, t in enumerate([*words, *rest])}
     for r in listed:
         r[bundle.TOKENS] = [x for t, c in r[bundle.TOKENS] for x in (at[t], c)]
@@ -311,8 +347,10 @@ class Gap(Exception):
 
 def delta(tag: str, area: str, since: str) -> dict[str, Any]:
     """What changed in an area after the version `since` ("epoch:seq"): records changed or
-    added (tokens as [token, class] pairs, since the phone's table may not have them), and
-    the ids to drop. Raises Gap after a new epoch or a gap in the change log."""
+    added (tokens as flat token, class pairs, since the phone's table may not have them),
+    and the ids to drop. The phone rebuilds its token table as with_table does (words, those
+    without a colon, sorted first). Raises Gap after a new epoch or a gap in the change
+    log."""
     epoch, _, seq_text = since.partition(":")
     areas = current()
     if epoch != areas.epoch or not seq_text.isdigit() or not seq_text.isascii():
@@ -327,12 +365,13 @@ def delta(tag: str, area: str, since: str) -> dict[str, Any]:
     members = areas.members.get(area, set())
     changed = [sid for sid in touched if sid in members]
     idx = memindex.current()
-    by_id = bundle.records(tag, idx)
+    by_id = records_of(tag, changed)
     toks = tokens_of(changed)
     records = []
     for sid in sorted(changed, key=lambda s: idx.keys[s]):
         record = list(by_id[sid])
         record[bundle.TOKENS] = [x for t, c in toks.get(sid, []) for x in (t, c)]
+        record[bundle.TIE] = float(idx.tie[idx.ordinal[sid]])
         records.append(record)
     # Ids that left the area (retired, or moved elsewhere) since the phone's version. Before
     # this worker started keeping departures, every touched id not in the area now is
@@ -343,9 +382,7 @@ def delta(tag: str, area: str, since: str) -> dict[str, Any]:
     else:
         gone = [sid for sid in touched if sid not in members]
     return {"area": area, "since": since, "v": version(areas), "changed": records,
-            "removed": gone, "vocab": sorted({t for r in records
-                                              for t in r[bundle.TOKENS][0::2]}
-                                             & set(idx.vocab.words))}
+            "removed": gone}
 
 
 PER_SERVICE = 110  # gzip bytes of a record, a guess until an area's file is made (87-111 seen)

@@ -33,6 +33,7 @@ from webapp.space import services as space
 
 TEXT_CHARS = 240  # of a description or eligibility text: the rest is on the online page
 TOKENS = contract.POSITION["tokens"]
+TIE = contract.POSITION["tie"]
 LANGUAGES = contract.POSITION["languages"]
 
 
@@ -66,12 +67,14 @@ def records(tag: str, idx: memindex.MemIndex) -> dict[str, list[Any]]:
             held.by_id.pop(sid, None)
         listed = [sid for sid in stale if sid in idx.ordinal]
         for start in range(0, len(listed), 500):
-            held.by_id.update(_read(tag, listed[start:start + 500]))
+            held.by_id.update(read(tag, listed[start:start + 500]))
         _records[key] = held
         return held.by_id
 
 
-def _read(tag: str, ids: list[str]) -> dict[str, list[Any]]:
+def read(tag: str, ids: list[str]) -> dict[str, list[Any]]:
+    """The locale's records of these services (all fields but their tokens), from the
+    database."""
     slots: dict[str, tuple[str, list[list[int]]]] = {}
     for sid, encoded in db.session.execute(
             select(SearchDoc.service_id, SearchDoc.slots)
@@ -133,7 +136,7 @@ def _read(tag: str, ids: list[str]) -> dict[str, list[Any]]:
             # has no Tigrinya month names.
             verified_text=format_date(s.assured_date, "long", locale=loc.babel)
             if s.assured_date else "",
-            places=where, source=s.source_url or "", web=web_and_mail(s))
+            places=where, source=s.source_url or "", web=web_and_mail(s), tie=None)
     return out
 
 

@@ -37,6 +37,8 @@ FIELDS = (
     "places",  # PARTS["places"] of each location: never a street
     "source",  # the URL the listing was checked against, or ""
     "web",  # PARTS["web"]
+    "tie",  # the place in the server's tie order (area files, which a phone merges; null in
+            # the whole bundle, whose array is in that order)
 )
 PARTS = {
     "phones": ("type", "number", "href"),

@@ -54,7 +54,9 @@ def shell_urls(tag: str) -> list[str]:
              url_for("pwa.self_check", lang=tag), url_for("directory.privacy", lang=tag),
              url_for("tips.form", lang=tag), url_for("pwa.offline", lang=tag),
              url_for("pwa.forget", lang=tag), url_for("directory.hotlines", lang=tag),
-             url_for("pwa.directory", lang=tag),
+             # The whole directory, or (kept by area) the list of areas: the areas
+             # themselves are kept as the person chooses or searches.
+             url_for("pwa.area_index" if areas.by_area() else "pwa.directory", lang=tag),
              url_for("pwa.manifest", lang=tag)]
     assets = [url_for("static", filename=f) for f in
               ("css/haven.css", "js/haven.js", "js/queue.js", "js/offline.js", "js/search.js",
@@ -223,14 +225,14 @@ def offline() -> str:
 @bp.route("/offline/search")
 def offline_search() -> str:
     """The results page, filled in by the phone from the offline bundle."""
-    return render_template("pwa/search.html")
+    return render_template("pwa/search.html", by_area=areas.by_area())
 
 
 @bp.route("/offline/service")
 def offline_service() -> str:
     """The detail page, filled in by the phone from the offline bundle."""
     return render_template("pwa/service.html", space_populations=POPULATIONS,
-                           space_population=population_label)
+                           space_population=population_label, by_area=areas.by_area())
 
 
 @bp.route("/self-check")

@@ -55,9 +55,15 @@ class Vocabulary:
         return [(w, d) for d, w in found[:limit]]
 
 
+def is_word(token: str) -> bool:
+    """Whether a token is a word typo and prefix lookups expand to (not a category or
+    exact-name key, which have a colon)."""
+    return ":" not in token
+
+
 def build() -> Vocabulary:
     """The vocabulary from the database's token table."""
-    words = sorted(w for w in db.session.scalars(select(SearchVocab.token)) if ":" not in w)
+    words = sorted(w for w in db.session.scalars(select(SearchVocab.token)) if is_word(w))
     grams: dict[str, list[str]] = {}
     for w in words:
         for g in text.trigrams(w):

@@ -1,0 +1,210 @@
+"""Offline by area on a phone (Chromium, 360 px, Arabic): the areas a person searched in or
+chose are kept, searched together offline with the server's ranking, and kept current with
+only what changed; a new epoch or a gap brings an area whole again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.support import Translations
+from flask import Flask
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from tests.pages import ready, wait_js
+from webapp.editor import services, snapshot
+from webapp.extensions import db
+from webapp.models import SearchChange, Service, StaffUser
+from webapp.pwa import areas
+from webapp.search import changelog, search
+from webapp.staff import auth
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).resolve().parent.parent / "instance" / "screenshots"
+CACHED = """caches.open('haven-data').then(c => c.keys()).then(ks => ks.map(
+    k => new URL(k.url).pathname + new URL(k.url).search))"""
+
+
+@pytest.fixture
+def by_area(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """The seeded directory kept by area, in areas of at most 20 services (the 76
+    Californian listings split by a grid: Fresno, Los Angeles and San Diego apart)."""
+    app.config["HAVEN_OFFLINE_AREAS"] = "on"
+    monkeypatch.setattr(areas, "MOST", 20)
+    monkeypatch.setattr(areas, "_held", {})
+    return app
+
+
+def members(app: Flask, town: str) -> tuple[str, set[str]]:
+    with app.test_request_context():
+        held = areas.current()
+        town_area = areas.index("en", {}, 0)["towns"][town][0]
+        return town_area, set(held.members[town_area])
+
+
+def server_ids(app: Flask, q: str, within: set[str]) -> list[str]:
+    """The server's ranking of a search, restricted to the services a phone keeps."""
+    with app.test_request_context():
+        res = search.search(search.parse(MultiDict({"q": q, "per_page": "100"})),
+                            home_country=app.config["HAVEN_COUNTRY"])
+        return [i for i in res.ids if i in within]
+
+
+def shown_ids(page: Any) -> list[str]:
+    page.wait_for_selector("[data-offline=search][data-ready='1']")
+    hrefs = page.locator("#offline-results li.card h2 a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))")
+    return [h.rsplit("/", 1)[1] for h in hrefs]
+
+
+def kept_file(page: Any, area: str) -> Any:
+    return page.evaluate(f"""caches.open('haven-data').then(c => c.match(
+        '/ar/offline/areas/{area}.json')).then(r => r.json())""")
+
+
+def as_held(file: dict[str, Any]) -> dict[str, list[Any]]:
+    """Records by id, tokens as (token, class) pairs: what two copies must agree on."""
+    from webapp.pwa import contract
+
+    at = contract.POSITION
+    out = {}
+    for r in file["s"]:
+        r = list(r)
+        t = r[at["tokens"]]
+        r[at["tokens"]] = sorted((file["tok"][t[i]], t[i + 1]) for i in range(0, len(t), 2))
+        out[r[at["id"]]] = r
+    return out
+
+
+def edit(app: Flask, sid: str, **changes: Any) -> str:
+    with app.test_request_context():
+        user = db.session.scalar(select(StaffUser).where(StaffUser.username == "areas"))
+        if user is None:
+            auth.create_user("areas", "a-long-enough-password", "editor")
+            user = db.session.scalar(select(StaffUser).where(StaffUser.username == "areas"))
+        assert user is not None
+        svc = db.session.get(Service, sid) if sid else None
+        base = snapshot.of(svc) if svc is not None else {}
+        out = services.save(sid or None, {**base, **changes}, svc.revision if svc else None,
+                            user, app.config["HSDS_SCHEMA_DIR"])
+        assert out.ok, out
+        db.session.commit()
+        assert out.service_id
+        return out.service_id
+
+
+def retire(app: Flask, sid: str) -> None:
+    with app.test_request_context():
+        user = db.session.scalar(select(StaffUser).where(StaffUser.username == "areas"))
+        svc = db.session.get(Service, sid)
+        assert svc is not None and user is not None
+        assert services.retire(sid, svc.revision, user).ok
+        db.session.commit()
+
+
+def test_a_phone_keeps_the_areas_it_searched_and_chose_and_only_their_changes(
+        by_area: Flask, phones: Any, live_server: str) -> None:
+    app = by_area
+    fresno, in_fresno = members(app, "fresno")
+    la, in_la = members(app, "los angeles")
+    ctx = phones("ar", bypass_csp=True)
+    page = ctx.new_page()
+    ready(page, live_server, "ar")
+    cached = page.evaluate(CACHED)
+    assert "/ar/offline/areas.json" in cached  # the list of areas, not the whole directory
+    assert "/ar/offline/directory.json" not in cached
+
+    # Nothing kept yet: offline, the search page says so and offers the areas.
+    ctx.set_offline(True)
+    page.goto(f"{live_server}/ar/search?q=shelter")
+    page.wait_for_selector("[data-offline=search][data-ready='no-area']")
+    assert page.locator("#areas-none").is_visible()
+    ctx.set_offline(False)
+
+    # An online search near Fresno keeps Fresno's area, and only it.
+    page.goto(f"{live_server}/ar/search?q=shelter&near=Fresno")
+    wait_js(page, "document.documentElement.getAttribute('data-area-kept')")
+    assert page.get_attribute("html", "data-area-kept") == f"/ar/offline/areas/{fresno}.json"
+    ctx.set_offline(True)
+    page.goto(f"{live_server}/ar/search?q=shelter&per_page=100")
+    assert shown_ids(page) == server_ids(app, "shelter", in_fresno)
+    assert shown_ids(page), "Fresno has shelters"
+    assert page.locator("#areas-covered").is_visible()
+    ctx.set_offline(False)
+
+    # The picker adds Los Angeles: both are searched offline, in the server's order.
+    page.goto(f"{live_server}/ar/offline/search?q=clinic")
+    page.wait_for_selector("[data-offline=search][data-ready='1']")
+    page.locator("#areas summary").click()
+    page.select_option("#area-add", la)
+    page.click("#area-keep")
+    page.wait_for_selector("#areas-kept li:nth-child(2)", state="attached")
+    ctx.set_offline(True)
+    for q in ("clinic", "shelter", "legal", "عيادة"):
+        page.goto(f"{live_server}/ar/search?q={q}&per_page=100")
+        assert shown_ids(page) == server_ids(app, q, in_fresno | in_la), q
+    ctx.set_offline(False)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{live_server}/ar/offline/search?q=shelter")
+    page.wait_for_selector("[data-offline=search][data-ready='1']")
+    page.locator("#areas summary").click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 361
+    page.screenshot(path=str(SHOTS / "areas-ar.png"), full_page=True)
+
+    # Changes in Fresno: an edit, a retirement, a new listing. The next visit online asks
+    # each kept area for what changed since its version, and gets only that.
+    fresno_ids = sorted(in_fresno)
+    edited = edit(app, fresno_ids[0], name="Quillwort Refuge")
+    retire(app, fresno_ids[1])
+    added = edit(app, "", **{**_snapshot(app, fresno_ids[2]), "name": "Ottervale Clinic"})
+    asked: list[tuple[str, int]] = []
+    page.on("response", lambda r: asked.append((r.url, len(r.body())))
+            if "since=" in r.url else None)
+    page.goto(f"{live_server}/ar/offline/search?q=quillwort")
+    page.wait_for_selector("[data-offline=search][data-ready='1']")
+    assert len(asked) == 2  # one per kept area
+    for url, size in asked:
+        assert size <= (5000 if la in url else 5000 + 3 * 1500), (url, size)
+    assert shown_ids(page)[:1] == [edited]
+    fresh = app.test_client().get(f"/ar/offline/areas/{fresno}.json").json
+    assert as_held(kept_file(page, fresno)) == as_held(fresh)  # as a fresh download
+    ctx.set_offline(True)
+    page.goto(f"{live_server}/ar/search?q=ottervale&per_page=100")
+    assert shown_ids(page)[:1] == [added]
+    page.goto(f"{live_server}/ar/services/{fresno_ids[1]}")
+    page.wait_for_selector("#svc-desc")
+    wait_js(page, "document.getElementById('svc-desc').textContent.length > 0")
+    arabic = Translations.load(str(SHOTS.parent.parent / "translations"), ["ar"])
+    assert page.inner_text("#svc-desc") == arabic.gettext(
+        "This listing is not in the copy saved on this phone.")
+    ctx.set_offline(False)
+
+    # A gap in the change log, then a new epoch: the whole area comes again.
+    version = kept_file(page, fresno)["v"]
+    edit(app, edited, name="Quillwort Hall")
+    edit(app, edited, name="Quillwort House")
+    with app.app_context():
+        seq = int(version.rpartition(":")[2])
+        db.session.execute(SearchChange.__table__.delete().where(SearchChange.seq == seq + 1))
+        db.session.commit()
+    page.goto(f"{live_server}/ar/offline/search?q=quillwort")
+    page.wait_for_selector("[data-offline=search][data-ready='1']")
+    assert as_held(kept_file(page, fresno)) == as_held(
+        app.test_client().get(f"/ar/offline/areas/{fresno}.json").json)
+    with app.app_context():
+        changelog.new_epoch()
+        db.session.commit()
+    page.goto(f"{live_server}/ar/offline/search?q=quillwort")
+    page.wait_for_selector("[data-offline=search][data-ready='1']")
+    with app.app_context():
+        epoch = changelog.state()[0]
+    assert kept_file(page, fresno)["v"].startswith(epoch + ":")
+    assert json.dumps(kept_file(page, fresno)).count("Quillwort House") == 1
+
+
+def _snapshot(app: Flask, sid: str) -> dict[str, Any]:
+    with app.app_context():
+        return dict(snapshot.of(db.session.get(Service, sid)))
