@@ -254,20 +254,15 @@ def account(user_id: int) -> tuple[str, int] | str:
         if not auth.confirmed(form.code.data):
             form.code.errors = [staff_users.NEED_CODE]
             status = 403
-        elif action in ("disable", "role") and person.role == "admin" and (
-                action == "disable" or form.role.data != "admin") and \
-                not staff_users.admins_left(me.member_id, person.id):
+        elif staff_users.leaves_no_admin(person, action, form.role.data, me.member_id):
             done, status = _("Your organisation needs at least one active administrator."), 400
         elif action == "role" and staff_users.set_role(person, form.role.data):
             auth.audit("role_changed", detail=f"user={person.id} role={person.role}")
             done = _("Role changed.")
-        elif action == "disable" and person.active:
-            person.active = False
+        elif action == "disable" and staff_users.set_active(person, False, me.id):
             auth.audit("user_disabled", detail=f"user={person.id}")
-            staff_users.end_sessions_of(person, "disabled", me.id)
             done = _("Account disabled: its sessions have ended.")
-        elif action == "enable" and not person.active:
-            person.active = True
+        elif action == "enable" and staff_users.set_active(person, True, me.id):
             auth.audit("user_enabled", detail=f"user={person.id}")
             done = _("Account enabled.")
         elif action == "reset":

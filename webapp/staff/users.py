@@ -54,6 +54,24 @@ def admins_left(member_id: int, without: int) -> int:
         StaffUser.active.is_(True), StaffUser.id != without)).all())
 
 
+def leaves_no_admin(person: StaffUser, action: str, role: str | None, member_id: int) -> bool:
+    """Whether disabling this account, or giving it another role, would leave its member
+    organisation without an active administrator."""
+    losing = action == "disable" or (action == "role" and role != "admin")
+    return person.role == "admin" and losing and not admins_left(member_id, person.id)
+
+
+def set_active(person: StaffUser, active: bool, by: int) -> bool:
+    """Enable or disable an account; disabling ends its sessions. False when it already
+    was so (nothing changed)."""
+    if person.active == active:
+        return False
+    person.active = active
+    if not active:
+        end_sessions_of(person, "disabled", by)
+    return True
+
+
 def session_of(session_id: int) -> StaffSession | None:
     """A session row by its number (shown on the sessions page)."""
     return db.session.get(StaffSession, session_id)
