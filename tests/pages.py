@@ -15,7 +15,8 @@ from webapp.models import Service
 
 # Blueprints whose pages anyone can open (no staff sign-in, no receipt).
 PUBLIC_BLUEPRINTS = ("directory", "pwa", "tips", "posters", "reports")
-SKIP_SUFFIXES = (".json", ".pdf", ".png", ".svg", ".webmanifest")
+# Files, and the last step of Forget this device (a redirect to the neutral site).
+SKIP_SUFFIXES = (".json", ".pdf", ".png", ".svg", ".webmanifest", "/forget/done")
 
 
 def public_paths(app: Flask) -> list[str]:

@@ -110,6 +110,8 @@ def test_a_phone_keeps_the_areas_it_searched_and_chose_and_only_their_changes(
     app = by_area
     fresno, in_fresno = members(app, "fresno")
     la, in_la = members(app, "los angeles")
+    with app.test_request_context():
+        national = set(areas.current().members["us-all"])  # kept with any US area
     ctx = phones("ar", bypass_csp=True)
     page = ctx.new_page()
     ready(page, live_server, "ar")
@@ -128,9 +130,14 @@ def test_a_phone_keeps_the_areas_it_searched_and_chose_and_only_their_changes(
     page.goto(f"{live_server}/ar/search?q=shelter&near=Fresno")
     wait_js(page, "document.documentElement.getAttribute('data-area-kept')")
     assert page.get_attribute("html", "data-area-kept") == f"/ar/offline/areas/{fresno}.json"
+    assert sorted(p for p in page.evaluate(CACHED) if "/offline/areas/" in p) == sorted([
+        f"/ar/offline/areas/{fresno}.json", "/ar/offline/areas/us-all.json"])
     ctx.set_offline(True)
+    # The same search again offline: the offline page, not a copy of the online one.
+    page.goto(f"{live_server}/ar/search?q=shelter&near=Fresno")
+    page.wait_for_selector("[data-offline=search][data-ready='1']")
     page.goto(f"{live_server}/ar/search?q=shelter&per_page=100")
-    assert shown_ids(page) == server_ids(app, "shelter", in_fresno)
+    assert shown_ids(page) == server_ids(app, "shelter", in_fresno | national)
     assert shown_ids(page), "Fresno has shelters"
     assert page.locator("#areas-covered").is_visible()
     ctx.set_offline(False)
@@ -141,11 +148,15 @@ def test_a_phone_keeps_the_areas_it_searched_and_chose_and_only_their_changes(
     page.locator("#areas summary").click()
     page.select_option("#area-add", la)
     page.click("#area-keep")
-    page.wait_for_selector("#areas-kept li:nth-child(2)", state="attached")
+    page.wait_for_selector("#areas-kept li:nth-child(3)")
+    arabic = Translations.load(str(SHOTS.parent.parent / "translations"), ["ar"])
+    said = page.inner_text("#areas-msg")
+    assert said.startswith(arabic.gettext("Kept on this phone: %(area)s").split("%")[0]), said
+    assert page.locator("#areas").get_attribute("open") is not None
     ctx.set_offline(True)
     for q in ("clinic", "shelter", "legal", "عيادة"):
         page.goto(f"{live_server}/ar/search?q={q}&per_page=100")
-        assert shown_ids(page) == server_ids(app, q, in_fresno | in_la), q
+        assert shown_ids(page) == server_ids(app, q, in_fresno | in_la | national), q
     ctx.set_offline(False)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{live_server}/ar/offline/search?q=shelter")
@@ -165,7 +176,7 @@ def test_a_phone_keeps_the_areas_it_searched_and_chose_and_only_their_changes(
             if "since=" in r.url else None)
     page.goto(f"{live_server}/ar/offline/search?q=quillwort")
     page.wait_for_selector("[data-offline=search][data-ready='1']")
-    assert len(asked) == 2  # one per kept area
+    assert len(asked) == 3  # one per kept area
     for url, size in asked:
         assert size <= (5000 if la in url else 5000 + 3 * 1500), (url, size)
     assert shown_ids(page)[:1] == [edited]
@@ -177,7 +188,6 @@ def test_a_phone_keeps_the_areas_it_searched_and_chose_and_only_their_changes(
     page.goto(f"{live_server}/ar/services/{fresno_ids[1]}")
     page.wait_for_selector("#svc-desc")
     wait_js(page, "document.getElementById('svc-desc').textContent.length > 0")
-    arabic = Translations.load(str(SHOTS.parent.parent / "translations"), ["ar"])
     assert page.inner_text("#svc-desc") == arabic.gettext(
         "This listing is not in the copy saved on this phone.")
     ctx.set_offline(False)

@@ -217,9 +217,15 @@ def test_forget_this_device_leaves_nothing(context: Any, live_server: str) -> No
     page = context.new_page()
     ready(page, live_server, "en")
     page.evaluate("HavenQueue.add({key: 'k1', action: '/en/tip', fields: [], photos: []})")
+    page.goto(f"{live_server}/en/search?q=zebracorn")  # a search the browser may have kept
     page.goto(f"{live_server}/en/forget")
     page.click("#forget-device")
     page.wait_for_url("https://neutral.example/")
+    context.set_offline(True)
+    for path in ("/en/search?q=zebracorn", "/en/"):  # not even from the browser's own cache
+        with pytest.raises(Exception, match="ERR_INTERNET_DISCONNECTED"):
+            page.goto(f"{live_server}{path}")
+    context.set_offline(False)
     check = context.new_page()
     check.route(f"{live_server}/probe", lambda r: r.fulfill(status=200, body="<p>probe</p>",
                                                             content_type="text/html"))

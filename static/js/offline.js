@@ -51,18 +51,18 @@
   // offline search brings it up to date.
   var keep = document.getElementById("keep-area");
   if (keep && body.getAttribute("data-sw") && window.caches && "serviceWorker" in navigator) {
-    var areaFile = keep.getAttribute("data-url");
+    var areaFiles = keep.getAttribute("data-urls").split(" ");  // the area, its national lines
     caches.open("haven-data").then(function (c) {
-      return c.match(areaFile).then(function (had) {
-        if (had) { return; }
-        return fetch(areaFile).then(function (r) {
-          if (!r.ok) { return; }
-          return c.put(areaFile, r).then(function () {
-            if (navigator.storage && navigator.storage.persist) { navigator.storage.persist().catch(function () {}); }
-          });
+      return Promise.all(areaFiles.map(function (areaFile) {
+        return c.match(areaFile).then(function (had) {
+          if (had) { return; }
+          return fetch(areaFile).then(function (r) { if (r.ok) { return c.put(areaFile, r); } });
         });
-      });
-    }).then(function () { document.documentElement.setAttribute("data-area-kept", areaFile); }, function () {});
+      }));
+    }).then(function () {
+      if (navigator.storage && navigator.storage.persist) { navigator.storage.persist().catch(function () {}); }
+      document.documentElement.setAttribute("data-area-kept", areaFiles[0]);
+    }, function () {});
   }
 
   /* ---------- tips kept on this phone ---------- */

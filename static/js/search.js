@@ -358,14 +358,15 @@
   function saved(url, init) {
     return fetch(url, init).then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); });
   }
-  function directory(shell) {
+  function directory(from) {  // a shell element (its bundle, or its areas), or a bundle's URL
     if (!loading) {
-      var byArea = shell.getAttribute("data-areas");
-      loading = byArea ? areaDirectory(byArea) : saved(shell.getAttribute("data-bundle")).then(function (data) {
+      var byArea = typeof from === "string" ? null : from.getAttribute("data-areas");
+      var bundle = typeof from === "string" ? from : from.getAttribute("data-bundle");
+      loading = byArea ? areaDirectory(byArea) : saved(bundle).then(function (data) {
         // A copy kept from before bundles carried their contract: ask the network for today's
         // (the worker answers this header from the network, not from what it kept). Offline,
         // this fails and the page says the saved copy is out of date.
-        return readable(data) ? data : saved(shell.getAttribute("data-bundle"), { headers: { "X-Haven-Fresh": "1" } });
+        return readable(data) ? data : saved(bundle, { headers: { "X-Haven-Fresh": "1" } });
       }).then(function (data) {
         if (!readable(data)) { throw new Error("no contract"); }
         return new Directory(data);
@@ -466,8 +467,15 @@
       return new Directory(mergeAreas(files));
     });
   }
-  function keepAreas(ids) {  // download and keep these areas; ask the browser to keep them too
-    return Promise.all(ids.map(function (id) {
+  function keepAreas(ids) {  // download and keep these areas (and their national lines)
+    var index = AREAS.index, want = ids.slice();
+    if (index) {
+      ids.forEach(function (id) {
+        var country = id.split("-")[0], national = index.areas.find(function (a) { return a.national && a.id.split("-")[0] === country; });
+        if (national && want.indexOf(national.id) === -1) { want.push(national.id); }
+      });
+    }
+    return Promise.all(want.map(function (id) {
       return fetch(areaUrl(id)).then(function (r) {
         if (!r.ok) { throw new Error(r.status); }
         return caches.open(DATA).then(function (c) { return c.put(areaUrl(id), r); });
@@ -477,49 +485,63 @@
     });
   }
   function dropArea(id) { return caches.open(DATA).then(function (c) { return c.delete(areaUrl(id)); }); }
+  var areaWords = null;  // the picker's words (data-t-* of #areas), when the page has one
   function areaName(a) {  // "United States, CA: Fresno, Visalia", with the page's comma
-    var sep = W.sep || ", ", where = [a.country_name, a.region].filter(Boolean).join(sep);
+    var sep = W.sep || ", ";
+    if (a.national && areaWords) { return areaWords.getAttribute("data-t-national").replace("{country}", a.country_name); }
+    var where = [a.country_name, a.region].filter(Boolean).join(sep);
     return a.towns.length ? where + ": " + a.towns.join(sep) : where;
   }
-  function sizeText(bytes) {
-    var kb = Math.max(1, Math.round(bytes / 1024));
-    try { return new Intl.NumberFormat(lang, { style: "unit", unit: "kilobyte" }).format(kb); } catch (e) { return kb + " KB"; }
+  function sizeText(a) {  // "≈" until the server has made the file and knows its size
+    var kb = Math.max(1, Math.round(a.bytes / 1024)), text;
+    try { text = new Intl.NumberFormat(lang, { style: "unit", unit: "kilobyte" }).format(kb); } catch (e) { text = kb + " KB"; }
+    return (a.estimated ? "\u2248\u00a0" : "") + text;
   }
-  function picker(box) {  // the areas kept, each with Remove; the others, and whole countries, to keep
+  function picker(box, said) {  // the areas kept, each with Remove; the others, and whole countries, to keep
     var index = AREAS.index, kept = new Set(AREAS.kept), list = document.getElementById("areas-kept");
     var select = document.getElementById("area-add"), msg = document.getElementById("areas-msg");
+    areaWords = box;
     if (!index) { return; }
     box.hidden = false;
     list.textContent = ""; select.textContent = "";
+    msg.textContent = said || "";
     document.getElementById("areas-none").hidden = kept.size > 0;
     var countries = new Map();
     index.areas.forEach(function (a) {
-      var c = countries.get(a.country) || { name: a.country_name, ids: [], bytes: 0 };
-      c.ids.push(a.id); c.bytes += a.bytes; countries.set(a.country, c);
+      var c = countries.get(a.country) || { name: a.country_name, ids: [], bytes: 0, estimated: false, missing: 0 };
+      c.ids.push(a.id); c.bytes += a.bytes; c.estimated = c.estimated || a.estimated;
+      if (!kept.has(a.id)) { c.missing += 1; }
+      countries.set(a.country, c);
       if (kept.has(a.id)) {
         var li = el("li", null, "area-kept"), drop = el("button", box.getAttribute("data-t-remove"));
-        li.appendChild(el("span", areaName(a) + " \u00b7 " + sizeText(a.bytes)));
+        li.appendChild(el("span", areaName(a) + " \u00b7 " + sizeText(a)));
         drop.type = "button"; li.appendChild(document.createTextNode(" ")); li.appendChild(drop);
-        drop.addEventListener("click", function () { dropArea(a.id).then(function () { location.reload(); }); });
+        drop.addEventListener("click", function () {
+          dropArea(a.id).then(function () { reloadAreas(box.getAttribute("data-t-removed").replace("{area}", areaName(a))); });
+        });
         list.appendChild(li);
       } else {
-        var o = el("option", areaName(a) + " \u00b7 " + sizeText(a.bytes)); o.value = a.id; select.appendChild(o);
+        var o = el("option", areaName(a) + " \u00b7 " + sizeText(a)); o.value = a.id; select.appendChild(o);
       }
     });
     countries.forEach(function (c) {  // the whole country: one choice, its size shown first
-      if (c.ids.length < 2) { return; }
-      var o = el("option", box.getAttribute("data-t-all").replace("{country}", c.name) + " \u00b7 " + sizeText(c.bytes));
+      if (c.ids.length < 2 || !c.missing) { return; }
+      var o = el("option", box.getAttribute("data-t-all").replace("{country}", c.name) + " \u00b7 " + sizeText(c));
       o.value = c.ids.join(" "); select.insertBefore(o, select.firstChild);
     });
     select.selectedIndex = 0;
     document.getElementById("area-keep").onclick = function () {
       if (!select.value) { return; }
+      var chosen = select.options[select.selectedIndex].textContent.split(" \u00b7 ")[0];
       msg.textContent = "";
-      keepAreas(select.value.split(" ")).then(function () { location.reload(); }, function (e) {
+      keepAreas(select.value.split(" ")).then(function () {
+        reloadAreas(box.getAttribute("data-t-kept").replace("{area}", chosen));
+      }, function (e) {
         msg.textContent = box.getAttribute(e && e.name === "QuotaExceededError" ? "data-t-full" : "data-t-failed");
       });
     };
   }
+  var reloadAreas = function (said) {};  // set by the search page: load the kept areas again
   function covered(line) {  // which areas this search ran over
     if (!line || !AREAS.index) { return; }
     var names = AREAS.index.areas.filter(function (a) { return AREAS.kept.indexOf(a.id) !== -1; }).map(areaName);
@@ -613,10 +635,35 @@
       document.getElementById("f-near").value = asked.get("near") || "";
     }
     var areaBox = document.getElementById("areas");
+    if (areaBox && navigator.onLine) {  // managing areas online: this page is not "offline"
+      var note = searchShell.querySelector(".offline-note"); if (note) { note.hidden = true; }
+    }
+    reloadAreas = function (said) {  // after keeping or removing an area: search again, say so
+      loading = null;
+      directory(searchShell).then(function (dir) {
+        W = dir.d; renderOffline(dir); showAreas(dir, said);
+      }, function (e) { noArea(e, said); });
+    };
+    function showAreas(dir, said) {
+      if (!areaBox) { return; }
+      picker(areaBox, said); covered(document.getElementById("areas-covered"));
+      if (said || !dir.search(paramsFrom(location.search)).total) { areaBox.open = true; }
+    }
+    function noArea(e, said) {
+      if (e && e.noArea && areaBox) {  // nothing kept yet: say so, and offer the areas
+        searchShell.querySelector(".total").textContent = "";
+        document.getElementById("offline-results").textContent = "";
+        document.getElementById("areas-covered").hidden = true;
+        picker(areaBox, said); areaBox.open = true;
+        searchShell.setAttribute("data-ready", "no-area");
+        return true;
+      }
+      return false;
+    }
     directory(searchShell).then(function (dir) {
       W = dir.d;
       renderOffline(dir);
-      if (areaBox) { picker(areaBox); covered(document.getElementById("areas-covered")); }
+      showAreas(dir);
       var nearMe = document.getElementById("near-me");
       if (nearMe && "geolocation" in navigator) {
         nearMe.hidden = false;
@@ -631,13 +678,7 @@
         });
       }
     }, function (e) {
-      if (e && e.noArea && areaBox) {  // nothing kept yet: say so, and offer the areas
-        searchShell.querySelector(".total").textContent = "";
-        picker(areaBox); areaBox.open = true;
-        searchShell.setAttribute("data-ready", "no-area");
-        return;
-      }
-      unreadable(searchShell, document.getElementById("offline-results"), "li");
+      if (!noArea(e)) { unreadable(searchShell, document.getElementById("offline-results"), "li"); }
     });
   }
 

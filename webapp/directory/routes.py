@@ -33,7 +33,10 @@ from webapp.space import services as space
 root = Blueprint("directory_root", __name__)
 bp = i18n.locale_blueprint("directory", __name__)
 
-PUBLIC_CACHE = "public, max-age=300"
+# Shared caches may keep public pages, and must ask again each time: a browser that kept a
+# results page for minutes showed it offline as if live, and kept it after "Forget this
+# device" (which also sends Clear-Site-Data).
+PUBLIC_CACHE = "public, no-cache"
 
 # A bad filter is named in the reader's language, by the label its form field carries.
 PARAM_LABELS = {
@@ -86,7 +89,7 @@ def _to_locale(endpoint: str, **args: Any) -> WResponse:
 
 @bp.after_request
 def cache_public(response: Response) -> Response:
-    """Public pages are the same for everyone: shared caches may keep them briefly."""
+    """Public pages are the same for everyone: shared caches may keep them, revalidated."""
     response.headers.setdefault("Cache-Control", PUBLIC_CACHE)
     return response
 
@@ -137,17 +140,23 @@ def results() -> tuple[str, int] | str:
 
 
 def _area_searched(params: search.Params) -> str | None:
-    """Where phones keep the directory by area: the file of the area this search is about
-    (near a place, or a town named in the words), for the phone to keep. Resolved here from
-    what the person already sent; nothing more leaves the phone."""
+    """Where phones keep the directory by area: the files of the area this search is about
+    (near a place, or a town named in the words) and of its country's national lines, for
+    the phone to keep. Resolved here from what the person already sent; nothing more leaves
+    the phone."""
     if not areas.by_area():
         return None
     point = params.near
     if point is None and params.q:
         found = places.find(params.q.split(), places.known_places())
         point = found[2] if found else None
-    area = areas.area_near(areas.current(), point) if point is not None else None
-    return url_for("pwa.area_directory", lang=i18n.current().tag, area=area) if area else None
+    held = areas.current()
+    area = areas.area_near(held, point) if point is not None else None
+    if area is None:
+        return None
+    kept = [area, areas.national_of(held, area)]
+    return " ".join(url_for("pwa.area_directory", lang=i18n.current().tag, area=a)
+                    for a in kept if a)
 
 
 def _language_options() -> list[tuple[str, str]]:

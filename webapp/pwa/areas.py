@@ -261,6 +261,12 @@ def area_near(areas: Areas, point: tuple[float, float]) -> str | None:
     return names[int(np.argmin(d2))]
 
 
+def national_of(areas: Areas, area: str) -> str | None:
+    """The area of the services with no place of the same country as `area`, if any."""
+    national = f"{area.split('-', 1)[0]}-{NATIONAL}"
+    return national if national != area and areas.members.get(national) else None
+
+
 def by_area() -> bool:
     """Whether phones keep the directory by area (HAVEN_OFFLINE_AREAS: on, off, or auto,
     by area once the directory is bigger than one area) instead of whole."""
@@ -417,6 +423,8 @@ def index(tag: str, sizes: dict[str, int], base: int) -> dict[str, Any]:
             "region": region[0][0] if region else "",
             "towns": [town_names.get(places.fold(t), t) for t in towns],
             "box": box, "services": len(members),
+            # The country's services with no place (national lines): kept with any of its areas
+            "national": area.endswith(f"-{NATIONAL}"),
             "bytes": sizes.get(area) or base + round(per * len(members)),
             "estimated": area not in sizes,
         })

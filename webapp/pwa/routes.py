@@ -7,8 +7,18 @@ import hashlib
 import json
 import threading
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as WResponse
 
 from webapp import i18n
 from webapp.config import ROOT
@@ -141,7 +151,8 @@ def area_index() -> Response:
     base = len(gzip.compress(bundle.encode(areas.area_file(tag, None, country)), 9))
     raw = json.dumps(areas.index(tag, sizes, base), ensure_ascii=False,
                      separators=(",", ":")).encode()
-    return json_answer(raw, gzip.compress(raw, 9), None)
+    # Revalidated on each visit: unchanged, it costs a 304.
+    return json_answer(raw, gzip.compress(raw, 9), f'"{hashlib.sha256(raw).hexdigest()[:16]}"')
 
 
 @bp.route("/offline/areas/<area>.json")
@@ -245,5 +256,15 @@ def self_check() -> str:
 def forget() -> str:
     """Forget this device: clear everything Haven stored on it."""
     return render_template("pwa/forget.html")
+
+
+@bp.route("/forget/done")
+def forgotten() -> WResponse:
+    """The last step of Forget this device: the browser clears what scripts cannot reach
+    (its HTTP cache of Haven's pages) and goes on to the neutral site."""
+    resp = redirect(current_app.config["HAVEN_EXIT_URL"])
+    resp.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
