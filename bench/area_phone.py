@@ -80,6 +80,8 @@ def main() -> None:
             shell = counted.since(0)
             print(f"first visit: /en/ and what it loads {home} B; with the shell the worker "
                   f"saves {shell} B")
+            for path, n in sorted(counted.sent, key=lambda x: -x[1])[:6]:
+                print(f"    {n:8d} B  {path}")
             mark = len(counted.sent)
             town = f"Town%20{min(7, args.regions - 1):03d}"
             page.goto(base + f"/en/search?q=shelter&near={town}")
@@ -109,7 +111,7 @@ def main() -> None:
             # Two areas kept: search them offline with the CPU slowed 4x.
             page.goto(base + "/en/offline/search?q=shelter")
             page.wait_for_selector("[data-offline=search][data-ready='1']")
-            page.locator("#areas summary").click()
+            page.evaluate("document.getElementById('areas').open = true")
             page.select_option("#area-add", other)
             page.click("#area-keep")
             page.wait_for_selector("#areas-kept li:nth-child(2)", state="attached")

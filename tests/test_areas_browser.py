@@ -145,7 +145,7 @@ def test_a_phone_keeps_the_areas_it_searched_and_chose_and_only_their_changes(
     # The picker adds Los Angeles: both are searched offline, in the server's order.
     page.goto(f"{live_server}/ar/offline/search?q=clinic")
     page.wait_for_selector("[data-offline=search][data-ready='1']")
-    page.locator("#areas summary").click()
+    page.evaluate("document.getElementById('areas').open = true")
     page.select_option("#area-add", la)
     page.click("#area-keep")
     page.wait_for_selector("#areas-kept li:nth-child(3)")
@@ -161,7 +161,7 @@ def test_a_phone_keeps_the_areas_it_searched_and_chose_and_only_their_changes(
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{live_server}/ar/offline/search?q=shelter")
     page.wait_for_selector("[data-offline=search][data-ready='1']")
-    page.locator("#areas summary").click()
+    page.evaluate("document.getElementById('areas').open = true")
     assert page.evaluate("document.documentElement.scrollWidth") <= 361
     page.screenshot(path=str(SHOTS / "areas-ar.png"), full_page=True)
 
