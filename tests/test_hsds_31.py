@@ -68,13 +68,14 @@ def test_meta_says_which_versions_and_the_client_picks(client: FlaskClient) -> N
     assert get(client, "/", Accept=PROFILE_31)["version"] == "3.1"
     assert get(client, "/", Accept="text/html, application/json;q=0.9")["version"] == "3.0"
     assert get(client, "/?hsds_version=3.0", Accept=PROFILE_31)["version"] == "3.0"
+    assert get(client, "/?hsds_version=")["version"] == "3.0"  # empty: not asked
     resp = client.get(f"{API}/services?{V31}")
     assert resp.headers["Link"] == '<https://docs.openreferral.org/en/3.1/>; rel="profile"'
     assert "Accept" in resp.headers["Vary"]
     for url in ("/services?hsds_version=3.2", f"/services/{FRESNO_SHELTER}?hsds_version=4",
                 "/taxonomies?hsds_version=latest",
                 # Only the documented values, as sent: a blank or padded one is not 3.0 or 3.1.
-                "/?hsds_version=%09", "/services?hsds_version=", "/?hsds_version=%203.1"):
+                "/?hsds_version=%09", "/services?hsds_version=%20", "/?hsds_version=%203.1"):
         bad = client.get(API + url)
         assert bad.status_code == 400, url
         assert bad.json["parameter"] == "hsds_version"

@@ -168,8 +168,8 @@ def test_the_offline_bundle_rereads_only_what_changed(app: Flask,
     client = app.test_client()
     assert client.get("/ar/offline/directory.json").status_code == 200
     read: list[str] = []
-    real = bundle._read
-    monkeypatch.setattr(bundle, "_read", lambda tag, ids: read.extend(ids) or real(tag, ids))
+    real = bundle.read
+    monkeypatch.setattr(bundle, "read", lambda tag, ids: read.extend(ids) or real(tag, ids))
     with app.app_context():
         user = editor(app)
         svc = a_service("Youth Drop-In")

@@ -44,8 +44,9 @@ _PROFILE = re.compile(r"""\bprofile\s*=\s*(?:"([^"]*)"|([^\s;,]+))""", re.IGNORE
 def hsds_version() -> str:
     """The HSDS version asked for: the hsds_version parameter (another value is a 400), else
     the first profile in the Accept header that names a version this API speaks, else 3.0."""
-    asked = request.args.get("hsds_version")
-    if asked is not None:  # exactly a documented value: "", " 3.1" or a tab is not one
+    asked = request.args.get("hsds_version", "")
+    if asked:  # exactly a documented value: " 3.1" or a tab is not one (empty: not asked,
+        # as for every optional parameter of this API)
         if asked not in VERSIONS:
             raise search.BadQuery("hsds_version", " or ".join(VERSIONS))
         return asked
