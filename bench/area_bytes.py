@@ -11,7 +11,6 @@ sent (gzip where the server compresses); headers are not counted.
 
 from __future__ import annotations
 
-import argparse
 import platform
 import statistics
 import time
@@ -20,7 +19,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from bench.common import bench_app, databases, import_generated
+from bench.common import regional_directory
 from webapp.editor import services, snapshot
 from webapp.extensions import db
 from webapp.models import Service, StaffUser
@@ -57,14 +56,7 @@ def rename(app: Flask, service_id: str, name: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--services", type=int, default=100_000)
-    parser.add_argument("--regions", type=int, default=50)
-    args = parser.parse_args()
-    with databases("haven-area-bench-") as new:
-        app = bench_app(new("sqlite", "areas"))
-        took = import_generated(app, args.services, regions=args.regions)
-        print(f"imported {args.services} services in {args.regions} regions: {took:.0f} s")
+    with regional_directory("haven-area-bench-", 50) as (app, args):
         size, index, t_index = fetch(app, "/en/offline/areas.json")
         counts = [a["services"] for a in index["areas"]]
         print(f"areas: {len(counts)}; services per area min {min(counts)}, median "

@@ -10,7 +10,6 @@ server for every request of the page and of its service worker; headers are not 
 
 from __future__ import annotations
 
-import argparse
 import platform
 import statistics
 import threading
@@ -22,7 +21,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from bench.area_bytes import rename
-from bench.common import bench_app, databases, import_generated
+from bench.common import regional_directory
 from bench.pwa_bench import ARGS, QUERIES, wait_js
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
@@ -52,14 +51,7 @@ class Counted:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--services", type=int, default=100_000)
-    parser.add_argument("--regions", type=int, default=40)
-    args = parser.parse_args()
-    with databases("haven-area-phone-") as new:
-        app = bench_app(new("sqlite", "phone"))
-        took = import_generated(app, args.services, regions=args.regions)
-        print(f"imported {args.services} services in {args.regions} regions: {took:.0f} s")
+    with regional_directory("haven-area-phone-", 40) as (app, args):
         app.config["HAVEN_OFFLINE_AREAS"] = "auto"  # by area: more than one area's worth
         counted = Counted(app.wsgi_app)
         app.wsgi_app = counted  # type: ignore[method-assign]

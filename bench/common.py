@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import contextlib
 import json
@@ -60,6 +61,21 @@ def import_generated(app: Flask, n: int, regions: int = 0) -> float:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return took
+
+
+@contextlib.contextmanager
+def regional_directory(prefix: str, default_regions: int) -> Iterator[tuple[Flask, Any]]:
+    """(app, args): an app on a throwaway SQLite database with --services generated services
+    in --regions regions imported (the command line's, for the area benches)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--services", type=int, default=100_000)
+    parser.add_argument("--regions", type=int, default=default_regions)
+    args = parser.parse_args()
+    with databases(prefix) as new:
+        app = bench_app(new("sqlite", "areas"))
+        took = import_generated(app, args.services, regions=args.regions)
+        print(f"imported {args.services} services in {args.regions} regions: {took:.0f} s")
+        yield app, args
 
 
 @contextlib.contextmanager

@@ -11,8 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.staff_helpers import Staff
+from webapp.editor import services, snapshot
 from webapp.extensions import db
-from webapp.models import Organization, Service
+from webapp.models import Organization, Service, StaffUser
 
 FRESNO = "Fresno Example Network"
 OAKLAND = "Oakland Example Network"
@@ -136,3 +137,14 @@ def editors(app: Flask) -> dict[str, Staff]:
                                              organization_id=org_id(app, org) if org else None)
             out[role] = Staff(name, pw, secret)
     return out
+
+
+def save(app: Flask, user: StaffUser, svc: Service | None, **changes: Any) -> str:
+    """Save a listing through the editor's service as staff do (a new one when svc is None),
+    with these fields changed; returns its id."""
+    base = snapshot.of(svc) if svc is not None else {}
+    out = services.save(svc.id if svc else None, {**base, **changes},
+                        svc.revision if svc else None, user, app.config["HSDS_SCHEMA_DIR"])
+    assert out.ok, out
+    assert out.service_id
+    return out.service_id

@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from tests.editor_helpers import save
 from tests.sentinel import LEAKS, SERVICE_ID, sentinel_service
 from webapp.editor import services, snapshot
 from webapp.extensions import db
@@ -83,15 +84,6 @@ def editor_user() -> StaffUser:
     user = db.session.scalar(select(StaffUser).where(StaffUser.username == "areas-editor"))
     assert user is not None
     return user
-
-
-def save(app: Flask, user: StaffUser, svc: Service | None, **changes: Any) -> str:
-    base = snapshot.of(svc) if svc is not None else {}
-    out = services.save(svc.id if svc else None, {**base, **changes},
-                        svc.revision if svc else None, user, app.config["HSDS_SCHEMA_DIR"])
-    assert out.ok, out
-    assert out.service_id
-    return out.service_id
 
 
 def in_area(app: Flask, area: str) -> list[str]:

@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from tests.editor_helpers import save
 from tests.search_vectors import ORACLE_EXTRAS, VECTORS
 from webapp.editor import services, snapshot
 from webapp.exchange import hsds, importer
@@ -39,15 +40,6 @@ def a_service(name_part: str) -> Service:
                                                   Service.status == "active").limit(1))
     assert svc is not None, name_part
     return svc
-
-
-def save(app: Flask, user: StaffUser, svc: Service | None, **changes: str) -> str:
-    base = snapshot.of(svc) if svc is not None else {}
-    out = services.save(svc.id if svc else None, {**base, **changes},
-                        svc.revision if svc else None, user, app.config["HSDS_SCHEMA_DIR"])
-    assert out.ok, out
-    assert out.service_id
-    return out.service_id
 
 
 def answers(cases: list[tuple[str, dict[str, str]]], engine: Any) -> list[Any]:
