@@ -21,7 +21,7 @@ from tests.sentinel import LEAKS, SERVICE_ID, sentinel_service
 from webapp.editor import services, snapshot
 from webapp.extensions import db
 from webapp.models import SearchChange, Service, StaffUser
-from webapp.pwa import areas, contract
+from webapp.pwa import areas, contract, partition
 from webapp.search import changelog
 from webapp.staff import auth
 
@@ -34,7 +34,7 @@ SMALL = 20  # services in an area at most, in these tests: the seeded 76 Califor
 
 @pytest.fixture
 def small_areas(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(areas, "MOST", SMALL)
+    monkeypatch.setattr(partition, "MOST", SMALL)
     monkeypatch.setattr(areas, "_held", {})
 
 
@@ -225,7 +225,7 @@ def test_no_confidential_street_in_any_area_file_or_change(
 
 
 places = st.builds(
-    areas.Place,
+    partition.Place,
     country=st.sampled_from(["US", "GB", ""]),
     region=st.sampled_from(["", "CA", "Oregon", "القاهرة", " "]),
     town=st.just(""),
@@ -236,18 +236,18 @@ places = st.builds(
 @given(st.dictionaries(st.uuids().map(str), places, max_size=300),
        st.integers(min_value=5, max_value=60))
 def test_every_area_fits_and_each_service_is_placed_as_its_partition_says(
-        where: dict[str, areas.Place], most: int) -> None:
+        where: dict[str, partition.Place], most: int) -> None:
     """However places fall (one dense region, no points, names in any script), no area
     holds more than `most` services, every service has one, and a region that fits is one
     area."""
-    parts = areas.partition(where, most)
+    parts = partition.partition(where, most)
     assert set(parts.area_of) == set(where)
     sizes = Counter(parts.area_of.values())
     assert max(sizes.values(), default=0) <= most
     for sid, place in where.items():
         assert parts.assign(sid, place) == parts.area_of[sid]
-        assert areas.AREA_ID.match(parts.area_of[sid]), parts.area_of[sid]
-    regions = Counter(areas.region_key(p) for p in where.values())
+        assert partition.AREA_ID.match(parts.area_of[sid]), parts.area_of[sid]
+    regions = Counter(partition.region_key(p) for p in where.values())
     for sid, place in where.items():
-        if regions[areas.region_key(place)] <= most:
-            assert parts.area_of[sid] == areas.region_key(place)
+        if regions[partition.region_key(place)] <= most:
+            assert parts.area_of[sid] == partition.region_key(place)

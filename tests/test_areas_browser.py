@@ -18,7 +18,7 @@ from tests.pages import ready, wait_js
 from webapp.editor import services, snapshot
 from webapp.extensions import db
 from webapp.models import SearchChange, Service, StaffUser
-from webapp.pwa import areas
+from webapp.pwa import areas, partition
 from webapp.search import changelog, search
 from webapp.staff import auth
 
@@ -33,7 +33,7 @@ def by_area(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
     """The seeded directory kept by area, in areas of at most 20 services (the 76
     Californian listings split by a grid: Fresno, Los Angeles and San Diego apart)."""
     app.config["HAVEN_OFFLINE_AREAS"] = "on"
-    monkeypatch.setattr(areas, "MOST", 20)
+    monkeypatch.setattr(partition, "MOST", 20)
     monkeypatch.setattr(areas, "_held", {})
     return app
 

@@ -1,12 +1,9 @@
 """The directory in areas, for phones that keep only the part they need offline.
 
-An area is the services of one region (country and admin area, as the data names them); a
-region too big for a phone is split by a grid over its public points, then, for what has no
-point, into even chunks; services with no place at all (national lines) are their country's
-own area. Each area is one file of offline records, in the bundle's shape and contract, and a
-phone that holds one asks for what changed since its version: the records changed or added in
-the area, and the ids to drop. A new epoch, or a gap the change log no longer covers, answers
-the whole area again.
+Which area each service is in is partition.py's. Each area is one file of offline records,
+in the bundle's shape and contract, and a phone that holds one asks for what changed since its
+version: the records changed or added in the area, and the ids to drop. A new epoch, or a gap
+the change log no longer covers, answers the whole area again.
 
 Nothing confidential goes in: the records are the bundle's (town, region and coarse points
 only), and an area's box is drawn from public points.
@@ -14,14 +11,10 @@ only), and an area's box is drawn from public points.
 
 from __future__ import annotations
 
-import bisect
-import hashlib
 import json
 import math
-import re
 import threading
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,132 +26,14 @@ from sqlalchemy import select
 from webapp import i18n
 from webapp.directory import taxonomy
 from webapp.extensions import db
-from webapp.models import Location, SearchDoc, Service, ServiceAtLocation
+from webapp.models import SearchDoc
 from webapp.pwa import bundle, contract
+from webapp.pwa import partition as cut
+from webapp.pwa.partition import NATIONAL, Partition, Place, places_of
 from webapp.search import changelog, indexer, memindex, places, text, vocab
 
 LEFT_KEPT = 100_000  # departures remembered, for the ids a change sends to drop
-MOST = 5000  # services in one area, at most: what a low-end phone keeps and searches quickly
-GRID = (2.0, 1.0, 0.5, 0.25, 0.125)  # degrees: cells tried, coarsest first, for a big region
-NATIONAL = "all"  # an area's last part for services with no place
 TOWNS_SHOWN = 3  # towns named with an area in the picker
-_SAFE = re.compile(r"[^a-z0-9]+")
-AREA_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,120}$")  # every id partition() makes
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a service is, as far as areas are concerned: never a street."""
-
-    country: str
-    region: str
-    town: str
-    point: tuple[float, float] | None
-
-
-def region_key(place: Place) -> str:
-    """The first cut: country and region; else a 2-degree cell; else the whole country."""
-    country = (place.country or "xx").lower()
-    if place.region.strip():
-        return f"{country}-{slug(place.region)}"
-    if place.point is not None:
-        return f"{country}-{cell(place.point, GRID[0])}"
-    return f"{country}-{NATIONAL}"
-
-
-def slug(name: str) -> str:
-    """A URL-safe, stable part of an area id for a region name in any script."""
-    folded = _SAFE.sub("-", text.fold(name)).strip("-")
-    if folded and folded.isascii():
-        return folded[:40]
-    return "r" + hashlib.sha256(name.strip().encode()).hexdigest()[:8]
-
-
-def cell(point: tuple[float, float], size: float) -> str:
-    """The grid cell of a point at one cell size, as an id part ("g36.0_-120.0s1.0")."""
-    lat = math.floor(point[0] / size) * size
-    lng = math.floor(point[1] / size) * size
-    return f"g{lat:g}_{lng:g}s{size:g}"
-
-
-@dataclass
-class Partition:
-    """Which area each service is in, and how big regions were split (kept for an epoch, so
-    an edit moves a service between areas only when its place changes)."""
-
-    area_of: dict[str, str] = field(default_factory=dict)
-    cells: dict[str, float] = field(default_factory=dict)  # region key -> grid cell size
-    ranges: dict[str, list[str]] = field(default_factory=dict)  # part -> first ids of chunks
-
-    def assign(self, sid: str, place: Place) -> str:
-        """The area of one service under this partition's splits (a new service goes where
-        its place and id fall)."""
-        part = region_key(place)
-        size = self.cells.get(part)
-        if size is not None:
-            part += f"-{cell(place.point, size)}" if place.point is not None else "-x"
-        starts = self.ranges.get(part)
-        if starts is not None:  # still too many: chunks by id, each from one of these ids
-            part += f"-c{max(0, bisect.bisect_right(starts, sid) - 1)}"
-        return part
-
-
-def partition(where: dict[str, Place], most: int | None = None) -> Partition:
-    """Areas of at most `most` (MOST) services: regions as they are; a bigger one split by the
-    coarsest grid whose cells fit; a cell (or the services with no point) still too big, in
-    runs of ids."""
-    most = MOST if most is None else most
-    out = Partition()
-    by_key: dict[str, list[str]] = {}
-    for sid, place in where.items():
-        by_key.setdefault(region_key(place), []).append(sid)
-    for key, sids in by_key.items():
-        if len(sids) <= most:
-            continue
-        placed = [p for s in sids if (p := where[s].point) is not None]
-        chosen = GRID[-1]
-        for size in GRID:
-            if max(Counter(cell(p, size) for p in placed).values(), default=0) <= most:
-                chosen = size
-                break
-        out.cells[key] = chosen
-    parts: dict[str, list[str]] = {}
-    for sid, place in where.items():
-        parts.setdefault(out.assign(sid, place), []).append(sid)
-    for part, sids in parts.items():
-        if len(sids) > most:
-            ordered = sorted(sids)
-            chunks = -(-len(ordered) // most)
-            step = -(-len(ordered) // chunks)
-            out.ranges[part] = ordered[::step]
-    for sid, place in where.items():
-        out.area_of[sid] = out.assign(sid, place)
-    return out
-
-
-def places_of(ids: Iterable[str] | None = None) -> dict[str, Place]:
-    """Each service's place for areas: its first location with a region (else with a public
-    point), and the service's country where the location names none."""
-    stmt = (select(ServiceAtLocation.service_id, Service.country, Location.country,
-                   Location.region, Location.city, Location.public_latitude,
-                   Location.public_longitude)
-            .join(Location, Location.id == ServiceAtLocation.location_id)
-            .join(Service, Service.id == ServiceAtLocation.service_id)
-            .order_by(ServiceAtLocation.service_id, ServiceAtLocation.id))
-    countries = select(Service.id, Service.country)
-    if ids is not None:
-        wanted = list(ids)
-        stmt = stmt.where(ServiceAtLocation.service_id.in_(wanted))
-        countries = countries.where(Service.id.in_(wanted))
-    out: dict[str, Place] = {sid: Place(country or "", "", "", None)
-                             for sid, country in db.session.execute(countries)}
-    for sid, s_country, country, region, town, lat, lng in db.session.execute(stmt):
-        held = out.get(sid)
-        point = (float(lat), float(lng)) if lat is not None and lng is not None else None
-        if held is not None and (held.region or (held.point and not region)):
-            continue  # the first location with a region wins; else the first with a point
-        out[sid] = Place(country or s_country or "", region or "", town or "", point)
-    return out
 
 
 @dataclass
@@ -206,7 +81,7 @@ def current() -> Areas:
         if held is None or changes is None:
             where = places_of()
             live = {sid: where.get(sid, Place("", "", "", None)) for sid in idx.ordinal}
-            held = Areas(idx.epoch, idx.seq, partition(live), live)
+            held = Areas(idx.epoch, idx.seq, cut.partition(live), live)
         else:
             held = _moved(held, changes, idx)
         _held[key] = held
@@ -271,7 +146,7 @@ def by_area() -> bool:
     """Whether phones keep the directory by area (HAVEN_OFFLINE_AREAS: on, off, or auto,
     by area once the directory is bigger than one area) instead of whole."""
     mode = current_app.config["HAVEN_OFFLINE_AREAS"]
-    return mode == "on" or (mode == "auto" and len(memindex.current().ordinal) > MOST)
+    return mode == "on" or (mode == "auto" and len(memindex.current().ordinal) > cut.MOST)
 
 
 def version(areas: Areas) -> str:

@@ -24,7 +24,7 @@ from webapp import i18n
 from webapp.config import ROOT
 from webapp.extensions import db
 from webapp.models.coalition import POPULATIONS
-from webapp.pwa import areas, bundle
+from webapp.pwa import areas, bundle, partition
 from webapp.pwa.signs import SIGNS
 from webapp.search import changelog
 from webapp.space.forms import population_label
@@ -159,7 +159,7 @@ def area_index() -> Response:
 def area_directory(area: str) -> Response:
     """One area's offline file; with ?since=<version>, only what changed after it (records
     changed or added, ids to drop), or the whole file after a new epoch or a gap."""
-    if not areas.AREA_ID.match(area):
+    if not partition.AREA_ID.match(area):
         abort(404)
     tag = i18n.current().tag
     since = request.args.get("since", "")[:100]
