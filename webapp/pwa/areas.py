@@ -51,6 +51,9 @@ class Areas:
     left: list[tuple[int, str, str]] = field(default_factory=list)
     complete: int = -1  # the change from which `left` is whole (-1: the seq built at)
     grid: tuple[Any, list[str]] | None = None  # public points and their areas, when asked
+    # per locale: the areas described and the towns' areas (index()), made once per change
+    described: dict[str, tuple[list[dict[str, Any]], dict[str, list[str]]]] = field(
+        default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.complete < 0:
@@ -275,12 +278,22 @@ def index(tag: str, sizes: dict[str, int], base: int) -> dict[str, Any]:
     costs (gzip): `sizes` where the file was made, else `base` (a file with no services) and
     so much a service as the made files of 50 or more services cost (`estimated`)."""
     areas = current()
-    loc = i18n.BY_TAG[tag]
-    babel = Locale.parse(loc.babel)
-    town_names = places.local_names(tag)
-    made = [(sizes[a] - base, len(m)) for a, m in areas.members.items()
-            if a in sizes and len(m) >= 50]
+    if tag not in areas.described:  # a new Areas after each change: described again then
+        areas.described[tag] = (_describe(areas, tag), _town_areas(areas, tag))
+    described, towns = areas.described[tag]
+    made = [(sizes[a["id"]] - base, a["services"]) for a in described
+            if a["id"] in sizes and a["services"] >= 50]
     per = (sum(b for b, _n in made) / sum(n for _b, n in made)) if made else PER_SERVICE
+    listed = [{**a, "bytes": sizes.get(a["id"]) or base + round(per * a["services"]),
+               "estimated": a["id"] not in sizes} for a in described]
+    # Folded town names to their areas: a town typed on the phone finds its area there, so
+    # the place never leaves the phone.
+    return {"v": version(areas), "areas": listed, "towns": towns}
+
+
+def _describe(areas: Areas, tag: str) -> list[dict[str, Any]]:
+    babel = Locale.parse(i18n.BY_TAG[tag].babel)
+    town_names = places.local_names(tag)
     listed = []
     for area, members in sorted(areas.members.items()):
         if not members:
@@ -300,13 +313,8 @@ def index(tag: str, sizes: dict[str, int], base: int) -> dict[str, Any]:
             "box": box, "services": len(members),
             # The country's services with no place (national lines): kept with any of its areas
             "national": area.endswith(f"-{NATIONAL}"),
-            "bytes": sizes.get(area) or base + round(per * len(members)),
-            "estimated": area not in sizes,
         })
-    return {"v": version(areas), "areas": listed,
-            # Folded town names to their areas: a town typed on the phone finds its area
-            # there, so the place never leaves the phone.
-            "towns": _town_areas(areas, tag)}
+    return listed
 
 
 def _town_areas(areas: Areas, tag: str) -> dict[str, list[str]]:
