@@ -92,13 +92,14 @@ def current() -> Areas:
 
 
 def _moved(old: Areas, changes: list[Any], idx: memindex.MemIndex) -> Areas:
-    new = Areas(idx.epoch, old.seq, old.parts, dict(old.where),
-                {a: set(m) for a, m in old.members.items()}, dict(old.touched),
+    new = Areas(idx.epoch, old.seq,
+                Partition(dict(old.parts.area_of), old.parts.cells, old.parts.ranges),
+                dict(old.where), {a: set(m) for a, m in old.members.items()},
+                dict(old.touched),
                 old.left[-LEFT_KEPT // 2:] if len(old.left) > LEFT_KEPT else list(old.left),
                 old.complete)
     if len(old.left) > LEFT_KEPT:
         new.complete = new.left[0][0] - 1
-    new.parts = Partition(dict(old.parts.area_of), old.parts.cells, old.parts.ranges)
     for change in changes:
         ids = json.loads(change.services)
         fresh = places_of(ids)
@@ -179,9 +180,14 @@ def records_of(tag: str, ids: list[str]) -> dict[str, list[Any]]:
 
 def area_records(tag: str, areas: Areas, area: str) -> list[list[Any]]:
     """The area's records in the server's tie order, tokens as (token, class) pairs."""
+    return _records(tag, areas.members.get(area, set()))
+
+
+def _records(tag: str, ids: set[str] | list[str]) -> list[list[Any]]:
+    """These services' records in the server's tie order, with their tokens as (token,
+    class) pairs and their place in that order (`tie`, which a phone merges areas by)."""
     idx = memindex.current()
-    members = areas.members.get(area, set())
-    ordered = sorted(members, key=lambda sid: idx.keys[sid])
+    ordered = sorted(ids, key=lambda sid: idx.keys[sid])
     by_id = records_of(tag, ordered)
     toks = tokens_of(ordered)
     out = []
@@ -247,16 +253,9 @@ def delta(tag: str, area: str, since: str) -> dict[str, Any]:
         raise Gap
     touched = list(dict.fromkeys(sid for ch in changes for sid in json.loads(ch.services)))
     members = areas.members.get(area, set())
-    changed = [sid for sid in touched if sid in members]
-    idx = memindex.current()
-    by_id = records_of(tag, changed)
-    toks = tokens_of(changed)
-    records = []
-    for sid in sorted(changed, key=lambda s: idx.keys[s]):
-        record = list(by_id[sid])
-        record[bundle.TOKENS] = [x for t, c in toks.get(sid, []) for x in (t, c)]
-        record[bundle.TIE] = float(idx.tie[idx.ordinal[sid]])
-        records.append(record)
+    records = _records(tag, [sid for sid in touched if sid in members])
+    for record in records:  # flat token, class pairs
+        record[bundle.TOKENS] = [x for pair in record[bundle.TOKENS] for x in pair]
     # Ids that left the area (retired, or moved elsewhere) since the phone's version. Before
     # this worker started keeping departures, every touched id not in the area now is
     # named: more than needed, never less.

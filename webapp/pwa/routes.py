@@ -140,6 +140,21 @@ def cached_area(tag: str, area: str) -> tuple[str, bytes, bytes]:
     return found
 
 
+# (locale, home country) -> (data version, gzip bytes of an area file with no services)
+_empty: dict[tuple[str, str], tuple[str, int]] = {}
+
+
+def _empty_size(tag: str, country: str, version: str) -> int:
+    """What every area file costs before its services (contract, words, the town list),
+    gzipped: made once per data version, not on each request for the area list."""
+    held = _empty.get((tag, country))
+    if held is None or held[0] != version:
+        raw = bundle.encode(areas.area_file(tag, None, country))
+        held = (version, len(gzip.compress(raw, 9)))
+        _empty[(tag, country)] = held
+    return held[1]
+
+
 @bp.route("/offline/areas.json")
 def area_index() -> Response:
     """The areas a phone may keep: names in the reader's language, boxes, sizes."""
@@ -148,7 +163,7 @@ def area_index() -> Response:
     country = current_app.config["HAVEN_COUNTRY"]
     sizes = {k[2]: len(v[2]) for k, v in list(_area_files.items())
              if k[0] == tag and k[1] == country and k[3] == data_key(held)}
-    base = len(gzip.compress(bundle.encode(areas.area_file(tag, None, country)), 9))
+    base = _empty_size(tag, country, f"{data_key(held)}:{held.seq}")
     raw = json.dumps(areas.index(tag, sizes, base), ensure_ascii=False,
                      separators=(",", ":")).encode()
     # Revalidated on each visit: unchanged, it costs a 304.
