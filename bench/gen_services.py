@@ -45,17 +45,23 @@ def _reid(obj: Any, i: int, parent_key: str = "") -> Any:
     return obj
 
 
-def generate(n: int, seed: int = 7, regions: int = 0) -> list[dict[str, Any]]:
+def generate(n: int, seed: int = 7, regions: int = 0, start: int = 0,
+             total: int | None = None) -> list[dict[str, Any]]:
     """n HSDS service records (with nested organization, locations, phones, schedules).
+
+    With `start` and `total`, records start .. start + n - 1 of a directory of `total`: a
+    million made (and imported) a hundred thousand at a time, with the vocabulary of the whole.
 
     With `regions`, service i is moved to region i % regions: a region and town name of its
     own, and its points shifted onto a grid of places 2 degrees (about 200 km) apart, as a
     national directory's regions are."""
     rng = random.Random(seed)
     templates = json.loads((ROOT / "services_data" / "demo-region.json").read_text("utf-8"))
-    vocab = synthetic_words(rng, max(500, n // 20))
+    vocab = synthetic_words(rng, max(500, (total or n) // 20))
+    if start:
+        rng = random.Random(f"{seed}:{start}")
     out = []
-    for i in range(n):
+    for i in range(start, start + n):
         rec = _reid(copy.deepcopy(templates[i % len(templates)]), i)
         extra = " ".join(rng.choice(vocab) for _ in range(2))
         rec["name"] = f"{rec['name']} {extra.title()} {i}"

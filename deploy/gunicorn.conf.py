@@ -21,6 +21,10 @@ worker_class = "gthread"
 # A database on another machine (I/O waits) may gain from HAVEN_THREADS=2..4.
 threads = int(os.environ.get("HAVEN_THREADS") or 1)
 timeout = 60
+# The app is loaded once, in the parent, with the search index and offline areas in memory
+# (webapp.ops.prefork), before the workers fork: they share those pages instead of loading a
+# copy each (measured in bench/national.py). HAVEN_PRELOAD=0 loads the app in each worker.
+preload_app = os.environ.get("HAVEN_PRELOAD", "1") != "0"
 graceful_timeout = 30
 accesslog = None
 errorlog = "-"
@@ -40,3 +44,12 @@ def on_starting(server: Any) -> None:
             "and staff unlocks, so limits add up across workers and staff may be asked to "
             "unlock again. Set HAVEN_SHARED_STATE_URL=redis://127.0.0.1:6379/0 (redis-server "
             "with persistence off), or HAVEN_WORKERS=1.", server.cfg.workers)
+
+
+def when_ready(server: Any) -> None:
+    """In the parent, after the app is loaded and before any worker forks."""
+    if server.cfg.preload_app:
+        import app as haven  # already imported by preload: the app the workers will serve
+        from webapp.ops import prefork
+
+        prefork.warm(haven.app)

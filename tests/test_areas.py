@@ -4,6 +4,7 @@ what a fresh download would give it, and nothing confidential is in any of it.""
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections import Counter
 from pathlib import Path
@@ -251,3 +252,54 @@ def test_every_area_fits_and_each_service_is_placed_as_its_partition_says(
     for sid, place in where.items():
         if regions[partition.region_key(place)] <= most:
             assert parts.area_of[sid] == partition.region_key(place)
+
+
+def test_area_files_held_in_memory_stay_under_the_budget(app: Flask, small_areas: None) -> None:
+    """With no memory for area files (HAVEN_AREA_CACHE_MB=0) a worker keeps only the last
+    one made; an area asked again is made again with the same bytes and ETag, gzip or not,
+    and the area list still gives the exact size of every file made (not an estimate)."""
+    from webapp.pwa import routes
+
+    app.config["HAVEN_AREA_CACHE_MB"] = 0
+    routes._area_files.clear()
+    routes._area_sizes.clear()
+    client = app.test_client()
+    ids = [a["id"] for a in get_json(app, "/ar/offline/areas.json")["areas"]][:3]
+    first = {}
+    for area in ids:
+        resp = client.get(f"/ar/offline/areas/{area}.json", headers={"Accept-Encoding": "gzip"})
+        first[area] = (resp.headers["ETag"], resp.data)
+        assert len(routes._area_files) == 1  # the others were let go
+    for area in ids:
+        zipped = client.get(f"/ar/offline/areas/{area}.json",
+                            headers={"Accept-Encoding": "gzip"})
+        assert (zipped.headers["ETag"], zipped.data) == first[area]
+        plain = client.get(f"/ar/offline/areas/{area}.json")
+        assert plain.headers.get("Content-Encoding") is None
+        assert plain.json == json.loads(gzip.decompress(first[area][1]))
+    listed = {a["id"]: a for a in get_json(app, "/ar/offline/areas.json")["areas"]}
+    for area in ids:
+        assert listed[area]["bytes"] == len(first[area][1]) and not listed[area]["estimated"]
+
+
+def test_a_shelter_reporting_space_reaches_phones_as_a_change_of_its_area(
+        app: Flask, small_areas: None) -> None:
+    """A shelter that reports itself full: the phones keeping its area get that one record
+    with the new space (and then hold a fresh copy); phones keeping another area get nothing
+    to change."""
+    from webapp.space import services as space
+
+    index = get_json(app, "/en/offline/areas.json")
+    fresno, la = area_of(index, "fresno"), area_of(index, "los angeles")
+    first = get_json(app, f"/en/offline/areas/{fresno}.json")
+    phone, version = held(first), first["v"]
+    shelter = in_area(app, fresno)[0]
+    with app.app_context():
+        space.set_space(shelter, "full", ["women"])
+    change = get_json(app, f"/en/offline/areas/{fresno}.json?since={version}")
+    assert [r[ID] for r in change["changed"]] == [shelter] and change["removed"] == []
+    told = change["changed"][0][contract.POSITION["space"]]
+    assert told[contract.PARTS["space"].index("status")] == "full"
+    assert applied(phone, change) == held(get_json(app, f"/en/offline/areas/{fresno}.json"))
+    other = get_json(app, f"/en/offline/areas/{la}.json?since={version}")
+    assert other["changed"] == [] and other["removed"] == []

@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
+from sqlalchemy import select
 from werkzeug.serving import make_server
+
+from tests.editor_helpers import save
+from webapp.extensions import db
+from webapp.models import Service, StaffUser
+from webapp.search import search
+from webapp.staff import auth
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF = ROOT / "deploy" / "gunicorn.conf.py"
@@ -86,6 +94,59 @@ def test_gunicorn_serves_health_and_logs_no_client(tmp_path: Path) -> None:
     for secret in ("probe-agent-7731", "203.0.113.77", "/healthz", "no-such-page", "GET ",
                    "127.0.0.2", "k3y-deploy-77", "ip="):
         assert secret not in text, secret
+
+
+def test_preloaded_workers_answer_as_the_app_and_follow_an_edit(app: Flask) -> None:
+    """As deployed, the parent loads the app and the search index before the two workers
+    fork (preload, webapp.ops.prefork), without failing or holding on to anything a worker
+    would share badly. Each answer equals the app's own search, and an edit saved after the
+    workers started is found by every request (each worker applies it on top of the index it
+    got from the parent)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "SECRET_KEY": app.config["SECRET_KEY"], "HAVEN_BIND": f"127.0.0.1:{port}",
+           "HAVEN_WORKERS": "2", "HAVEN_SEARCH_INDEX_DIR": app.instance_path,
+           "HAVEN_PRELOAD": "1"}
+    with app.app_context():
+        expected = search.search(search.Params(q="legal aid", per_page=5),
+                                 home_country=app.config["HAVEN_COUNTRY"]).ids
+        db.session.remove()
+        db.engine.dispose()  # no connection of ours open while the server starts
+
+    def ids(q: str) -> list[str]:
+        url = f"http://127.0.0.1:{port}/api/hsds/services?q={q}&per_page=5"
+        with urllib.request.urlopen(url, timeout=30) as r:  # noqa: S310 - our loopback
+            return [s["id"] for s in json.loads(r.read())["contents"]]
+
+    log = Path(app.instance_path) / "gunicorn.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(CONF), "app:app"],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    first = ids("legal+aid")
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline and proc.poll() is None
+                    time.sleep(0.2)
+            assert first == expected and first
+            with app.app_context():
+                auth.create_user("deploy-editor", "a-long-enough-password", "editor")
+                user = db.session.scalar(select(StaffUser).where(
+                    StaffUser.username == "deploy-editor"))
+                assert user is not None
+                save(app, user, db.session.get(Service, first[-1]), name="Zqpreload House")
+                db.session.remove()
+            assert all(ids("zqpreload") == [first[-1]] for _ in range(20))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    assert "not loaded before the workers start" not in log.read_text("utf-8", "replace")
 
 
 # --- systemd units and Caddy -------------------------------------------------------------

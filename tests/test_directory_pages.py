@@ -91,3 +91,27 @@ def test_pages_without_javascript(client: FlaskClient) -> None:
     assert 'method="get"' in html
     for path in ("signs", "privacy", "about", "languages", "hotlines"):
         assert client.get(f"/en/{path}").status_code == 200
+
+
+def test_hotlines_page_counts_local_lines_when_there_are_many(
+        client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past LOCAL_LISTED, the towns' own lines are counted per country (a national directory
+    has thousands; the page is in every phone's offline shell); the national lines are all
+    still listed, and the page's town search finds the local line of that town first."""
+    from webapp.directory import hotlines
+
+    regional = re.compile(r"\w[\w ]* Regional Support Line")
+    listed = client.get("/en/hotlines").get_data(as_text=True)
+    assert len(set(regional.findall(listed))) == 6  # the seeded six, listed while few
+    national = set(re.findall(r'href="tel:([^"]+)"', listed))
+    monkeypatch.setattr(hotlines, "LOCAL_LISTED", 5)
+    html = client.get("/en/hotlines").get_data(as_text=True)
+    assert not regional.findall(html)
+    assert "United States: 6 local lines" in html
+    assert {"911", "18883737888"} <= set(re.findall(r'href="tel:([^"]+)"', html)) < national
+    form = re.search(r'<form class="search" action="([^"]+)"[^>]*>(.*?)</form>', html, re.S)
+    assert form
+    hidden = re.findall(r'type="hidden" name="(\w+)" value="(\w+)"', form.group(2))
+    query = "&".join(f"{k}={v}" for k, v in hidden) + "&near=Fresno"
+    found = client.get(f"{form.group(1)}?{query}").get_data(as_text=True)
+    assert regional.findall(found)[0] == "Fresno Regional Support Line"

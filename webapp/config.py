@@ -168,6 +168,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # searched in) instead of whole: on, off, or auto (by area past 5,000 services).
         "HAVEN_OFFLINE_AREAS": _on_off_auto("HAVEN_OFFLINE_AREAS",
                                             os.environ.get("HAVEN_OFFLINE_AREAS", "auto")),
+        # Memory for area files already made, per worker (least recently asked go first).
+        "HAVEN_AREA_CACHE_MB": int(os.environ.get("HAVEN_AREA_CACHE_MB", "64")),
     }
 
 

@@ -19,7 +19,8 @@ from werkzeug.wrappers import Response as WResponse
 
 from webapp import i18n
 from webapp.directory import presenters, taxonomy
-from webapp.directory.pages import country_name, indexing_on, query_args
+from webapp.directory.hotlines import CATEGORIES, hotline_page
+from webapp.directory.pages import indexing_on, query_args
 from webapp.directory.queries import (
     country_lines,
     load_services,
@@ -179,28 +180,12 @@ def detail(service_id: str) -> str:
 
 @bp.route("/hotlines")
 def hotlines() -> str:
-    """Every country's verified lines, grouped by country."""
-    p = search.Params(categories=["hotline", "emergency"], per_page=search.MAX_PER_PAGE)
-    ids: list[str] = []
-    while True:
-        res = search.search(p)
-        ids += res.ids
-        if p.page >= res.pages:
-            break
-        p.page += 1
-    home = current_app.config["HAVEN_COUNTRY"]
-    groups: dict[str, list[presenters.ServiceView]] = {}
-    examples: list[presenters.ServiceView] = []
-    for s in load_services(ids):
-        view = presenters.present(s)
-        if s.is_demo:
-            examples.append(view)  # never under the "checked against a source" promise
-        elif s.country:
-            groups.setdefault(s.country, []).append(view)
-    # The home country first, then the others by their name in the reader's language.
-    order = sorted(groups, key=lambda c: (c != home, presenters.sort_key(country_name(c))))
-    return render_template("directory/hotlines.html", groups=[(c, groups[c]) for c in order],
-                           examples=examples)
+    """Every country's verified lines, grouped by country; local lines by town search once
+    there are many."""
+    page = hotline_page(current_app.config["HAVEN_COUNTRY"])
+    return render_template("directory/hotlines.html", groups=page.groups,
+                           examples=page.examples, unlisted=page.unlisted,
+                           categories=CATEGORIES)
 
 
 @bp.route("/signs")

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import threading
+from collections import OrderedDict
 
 from flask import (
     Blueprint,
@@ -94,9 +95,14 @@ def directory() -> Response:
     return json_answer(raw, packed, f'"{version}"')
 
 
-# (locale, home country, area, database and epoch) -> (version the file was made at, json,
-# gzip): made again after a change in the area, not after one elsewhere.
-_area_files: dict[tuple[str, str, str, str], tuple[str, bytes, bytes]] = {}
+# (locale, home country, area, database and epoch) -> (version the file was made at, gzip):
+# made again after a change in the area, not after one elsewhere. Least recently asked first;
+# kept under HAVEN_AREA_CACHE_MB (a national directory has hundreds of areas in 14 locales:
+# gigabytes if every file stayed). The gzip alone is kept: a phone that takes no gzip gets it
+# unpacked on the way out.
+_area_files: OrderedDict[tuple[str, str, str, str], tuple[str, bytes]] = OrderedDict()
+# the same key -> gzip bytes of the file last made: the area list's sizes outlive the files
+_area_sizes: dict[tuple[str, str, str, str], int] = {}
 
 
 def json_answer(raw: bytes, packed: bytes | None, etag: str | None) -> Response:
@@ -121,22 +127,31 @@ def data_key(held: areas.Areas) -> str:
     return f"{db.engine.url.render_as_string(hide_password=True)} {held.epoch}"
 
 
-def cached_area(tag: str, area: str) -> tuple[str, bytes, bytes]:
-    """(version, json, gzip) of one area's file, made again only after a change in it."""
+def cached_area(tag: str, area: str) -> tuple[str, bytes]:
+    """(version, gzip) of one area's file, made again only after a change in it."""
     held = areas.current()
     if area not in held.members or not held.members[area]:
         abort(404)
     key = (tag, current_app.config["HAVEN_COUNTRY"], area, data_key(held))
     touched = held.touched.get(area, held.seq)
-    found = _area_files.get(key)
-    if found is None or int(found[0].rpartition(":")[2]) < touched:
-        with _lock:
-            body = areas.area_file(tag, area, key[1])
-            raw = bundle.encode(body)
-            found = (body["v"], raw, gzip.compress(raw, 9))
-            for old in [k for k in _area_files if k[:3] == key[:3] and k[3] != key[3]]:
-                del _area_files[old]  # files of an earlier epoch
-            _area_files[key] = found
+    with _lock:  # one file made at a time (each costs a second at 100k services)
+        found = _area_files.get(key)
+        if found is not None and int(found[0].rpartition(":")[2]) >= touched:
+            _area_files.move_to_end(key)
+            return found
+        body = areas.area_file(tag, area, key[1])
+        found = (body["v"], gzip.compress(bundle.encode(body), 9))
+        for old in [k for k in _area_sizes if k[:3] == key[:3] and k[3] != key[3]]:
+            _area_sizes.pop(old)  # an earlier epoch
+            _area_files.pop(old, None)
+        _area_files[key] = found
+        _area_files.move_to_end(key)
+        _area_sizes[key] = len(found[1])
+        budget = current_app.config["HAVEN_AREA_CACHE_MB"] * 2**20
+        held_bytes = sum(len(v[1]) for v in _area_files.values())
+        while held_bytes > budget and len(_area_files) > 1:
+            _old, (_v, dropped) = _area_files.popitem(last=False)
+            held_bytes -= len(dropped)
     return found
 
 
@@ -161,7 +176,7 @@ def area_index() -> Response:
     tag = i18n.current().tag
     held = areas.current()
     country = current_app.config["HAVEN_COUNTRY"]
-    sizes = {k[2]: len(v[2]) for k, v in list(_area_files.items())
+    sizes = {k[2]: n for k, n in list(_area_sizes.items())
              if k[0] == tag and k[1] == country and k[3] == data_key(held)}
     base = _empty_size(tag, country, f"{data_key(held)}:{held.seq}")
     raw = json.dumps(areas.index(tag, sizes, base), ensure_ascii=False,
@@ -188,8 +203,9 @@ def area_directory(area: str) -> Response:
                 abort(404)
             raw = bundle.encode(changes)
             return json_answer(raw, gzip.compress(raw, 9) if len(raw) > 1000 else None, None)
-    version, raw, packed = cached_area(tag, area)
-    return json_answer(raw, packed, f'"{version}"')
+    version, packed = cached_area(tag, area)
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    return json_answer(b"" if gzipped else gzip.decompress(packed), packed, f'"{version}"')
 
 
 @bp.route("/manifest.webmanifest")
