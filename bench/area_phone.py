@@ -4,8 +4,9 @@ elsewhere or in its area; then offline search time over two kept areas with the 
 
 Run: PYTHONPATH=. .venv/bin/python bench/area_phone.py [--services 100000] [--regions 40]
 
-Bytes are response bodies as the server sends them (gzip where it compresses), counted at the
-server for every request of the page and of its service worker; headers are not counted.
+Bytes are response bodies as the server sends them (Brotli or gzip, as Chromium takes them),
+counted at the server for every request of the page and of its service worker; headers are
+not counted.
 """
 
 from __future__ import annotations

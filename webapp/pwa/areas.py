@@ -268,21 +268,24 @@ def delta(tag: str, area: str, since: str) -> dict[str, Any]:
             "removed": gone}
 
 
-PER_SERVICE = 110  # gzip bytes of a record, a guess until an area's file is made (87-111 seen)
+# bytes of a record by coding, a guess until an area's file is made (gzip: 87-111 seen;
+# Brotli about a fifth less)
+PER_SERVICE = {"br": 92, "gzip": 110}
 
 
-def index(tag: str, sizes: dict[str, int], base: int) -> dict[str, Any]:
+def index(tag: str, sizes: dict[str, int], base: int, coding: str = "gzip") -> dict[str, Any]:
     """The public list of areas for the picker: id, names in the reader's language (country,
     region, the biggest towns), a box around public points, services, and the bytes its file
-    costs (gzip): `sizes` where the file was made, else `base` (a file with no services) and
-    so much a service as the made files of 50 or more services cost (`estimated`)."""
+    costs as the phone takes it (`coding`): `sizes` where the file was made, else `base` (a
+    file with no services) and so much a service as the made files of 50 or more services
+    cost (`estimated`)."""
     areas = current()
     if tag not in areas.described:  # a new Areas after each change: described again then
         areas.described[tag] = (_describe(areas, tag), _town_areas(areas, tag))
     described, towns = areas.described[tag]
     made = [(sizes[a["id"]] - base, a["services"]) for a in described
             if a["id"] in sizes and a["services"] >= 50]
-    per = (sum(b for b, _n in made) / sum(n for _b, n in made)) if made else PER_SERVICE
+    per = (sum(b for b, _n in made) / sum(n for _b, n in made)) if made else PER_SERVICE[coding]
     listed = [{**a, "bytes": sizes.get(a["id"]) or base + round(per * a["services"]),
                "estimated": a["id"] not in sizes} for a in described]
     # Folded town names to their areas: a town typed on the phone finds its area there, so

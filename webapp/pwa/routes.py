@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import threading
@@ -21,7 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WResponse
 
-from webapp import i18n
+from webapp import compression, i18n
 from webapp.config import ROOT
 from webapp.extensions import db
 from webapp.models.coalition import POPULATIONS
@@ -35,8 +34,8 @@ root = Blueprint("pwa_root", __name__)
 
 STATIC = ROOT / "static"
 _lock = threading.Lock()
-# (locale, home country) -> (json, gzip, version), for the data now in the database.
-_bundles: changelog.PerDataVersion[dict[tuple[str, str], tuple[bytes, bytes, str]]] = \
+# (locale, home country) -> (json, {coding: packed}, version), for the data now in the database.
+_bundles: changelog.PerDataVersion[dict[tuple[str, str], tuple[bytes, dict[str, bytes], str]]] = \
     changelog.PerDataVersion(dict)
 
 
@@ -75,8 +74,8 @@ def shell_urls(tag: str) -> list[str]:
     return pages + assets
 
 
-def cached_bundle(tag: str) -> tuple[bytes, bytes, str]:
-    """(json, gzip, etag) for a locale, rebuilt when the data changes."""
+def cached_bundle(tag: str) -> tuple[bytes, dict[str, bytes], str]:
+    """(json, {coding: packed}, etag) for a locale, rebuilt when the data changes."""
     store = _bundles.get()
     key = (tag, current_app.config["HAVEN_COUNTRY"])
     if key not in store:
@@ -84,7 +83,8 @@ def cached_bundle(tag: str) -> tuple[bytes, bytes, str]:
             if key not in store:
                 body = bundle.build(*key)
                 raw = bundle.encode(body)
-                store[key] = (raw, gzip.compress(raw, 9), body["v"])
+                store[key] = (raw, {c: compression.encode(raw, c, best=True)
+                                    for c in compression.CODINGS}, body["v"])
     return store[key]
 
 
@@ -92,29 +92,37 @@ def cached_bundle(tag: str) -> tuple[bytes, bytes, str]:
 def directory() -> Response:
     """The offline bundle, versioned by content hash (ETag); revalidated, never stale."""
     raw, packed, version = cached_bundle(i18n.current().tag)
-    return json_answer(raw, packed, f'"{version}"')
+    return json_answer(raw, f'"{version}"', packed)
 
 
-# (locale, home country, area, database and epoch) -> (version the file was made at, gzip):
+# (locale, home country, area, database and epoch) -> (version the file was made at, Brotli):
 # made again after a change in the area, not after one elsewhere. Least recently asked first;
 # kept under HAVEN_AREA_CACHE_MB (a national directory has hundreds of areas in 14 locales:
-# gigabytes if every file stayed). The gzip alone is kept: a phone that takes no gzip gets it
-# unpacked on the way out.
+# gigabytes if every file stayed). Brotli alone is kept, at its best setting: a phone that
+# takes only gzip (or nothing) gets it repacked on the way out.
 _area_files: OrderedDict[tuple[str, str, str, str], tuple[str, bytes]] = OrderedDict()
-# the same key -> gzip bytes of the file last made: the area list's sizes outlive the files
-_area_sizes: dict[tuple[str, str, str, str], int] = {}
+# the same key -> {coding: bytes} of the file last made: the area list's sizes outlive the files
+_area_sizes: dict[tuple[str, str, str, str], dict[str, int]] = {}
 
 
-def json_answer(raw: bytes, packed: bytes | None, etag: str | None) -> Response:
-    """JSON as the offline files are sent: gzip when the phone takes it, an ETag when the
-    answer has one (a 304 when the phone holds it), revalidated before each use."""
+def json_answer(raw: bytes | None, etag: str | None,
+                packed: dict[str, bytes] | None = None) -> Response:
+    """JSON as the offline files are sent: compressed as the phone takes it (from `packed`,
+    made ahead, when it holds that coding), an ETag when the answer has one (a 304 when the
+    phone holds it), revalidated before each use. `raw` may be None when `packed` holds Brotli."""
+    packed = packed or {}
+    coding = compression.chosen()
     if etag is not None and request.headers.get("If-None-Match") == etag:
         resp = Response(status=304)
-    elif packed is not None and "gzip" in request.headers.get("Accept-Encoding", ""):
-        resp = Response(packed, mimetype="application/json")
-        resp.headers["Content-Encoding"] = "gzip"
     else:
-        resp = Response(raw, mimetype="application/json")
+        if raw is None:
+            raw = compression.decode(packed["br"], "br")
+        body = packed.get(coding) if coding else raw
+        if body is None and coding is not None and len(raw) >= compression.MIN_SIZE:
+            body = compression.encode(raw, coding, best=bool(packed))  # the size the list gave
+        resp = Response(body if body is not None else raw, mimetype="application/json")
+        if body is not None and coding is not None:
+            resp.headers["Content-Encoding"] = coding
     if etag is not None:
         resp.headers["ETag"] = etag
     resp.headers["Cache-Control"] = "no-cache"
@@ -128,7 +136,7 @@ def data_key(held: areas.Areas) -> str:
 
 
 def cached_area(tag: str, area: str) -> tuple[str, bytes]:
-    """(version, gzip) of one area's file, made again only after a change in it."""
+    """(version, Brotli) of one area's file, made again only after a change in it."""
     held = areas.current()
     if area not in held.members or not held.members[area]:
         abort(404)
@@ -140,13 +148,15 @@ def cached_area(tag: str, area: str) -> tuple[str, bytes]:
             _area_files.move_to_end(key)
             return found
         body = areas.area_file(tag, area, key[1])
-        found = (body["v"], gzip.compress(bundle.encode(body), 9))
+        raw = bundle.encode(body)
+        found = (body["v"], compression.encode(raw, "br", best=True))
         for old in [k for k in _area_sizes if k[:3] == key[:3] and k[3] != key[3]]:
             _area_sizes.pop(old)  # an earlier epoch
             _area_files.pop(old, None)
         _area_files[key] = found
         _area_files.move_to_end(key)
-        _area_sizes[key] = len(found[1])
+        _area_sizes[key] = {"br": len(found[1]),
+                            "gzip": len(compression.encode(raw, "gzip", best=True))}
         budget = current_app.config["HAVEN_AREA_CACHE_MB"] * 2**20
         held_bytes = sum(len(v[1]) for v in _area_files.values())
         while held_bytes > budget and len(_area_files) > 1:
@@ -155,34 +165,37 @@ def cached_area(tag: str, area: str) -> tuple[str, bytes]:
     return found
 
 
-# (locale, home country) -> (data version, gzip bytes of an area file with no services)
-_empty: dict[tuple[str, str], tuple[str, int]] = {}
+# (locale, home country) -> (data version, {coding: bytes of an area file with no services})
+_empty: dict[tuple[str, str], tuple[str, dict[str, int]]] = {}
 
 
-def _empty_size(tag: str, country: str, version: str) -> int:
-    """What every area file costs before its services (contract, words, the town list),
-    gzipped: made once per data version, not on each request for the area list."""
+def _empty_size(tag: str, country: str, version: str) -> dict[str, int]:
+    """What every area file costs before its services (contract, words, the town list), in
+    each coding: made once per data version, not on each request for the area list."""
     held = _empty.get((tag, country))
     if held is None or held[0] != version:
         raw = bundle.encode(areas.area_file(tag, None, country))
-        held = (version, len(gzip.compress(raw, 9)))
+        held = (version, {c: len(compression.encode(raw, c, best=True))
+                          for c in compression.CODINGS})
         _empty[(tag, country)] = held
     return held[1]
 
 
 @bp.route("/offline/areas.json")
 def area_index() -> Response:
-    """The areas a phone may keep: names in the reader's language, boxes, sizes."""
+    """The areas a phone may keep: names in the reader's language, boxes, and sizes as this
+    phone will download them."""
     tag = i18n.current().tag
     held = areas.current()
     country = current_app.config["HAVEN_COUNTRY"]
-    sizes = {k[2]: n for k, n in list(_area_sizes.items())
+    coding = compression.chosen() or "gzip"  # a client taking neither: no phone
+    sizes = {k[2]: n[coding] for k, n in list(_area_sizes.items())
              if k[0] == tag and k[1] == country and k[3] == data_key(held)}
-    base = _empty_size(tag, country, f"{data_key(held)}:{held.seq}")
-    raw = json.dumps(areas.index(tag, sizes, base), ensure_ascii=False,
+    base = _empty_size(tag, country, f"{data_key(held)}:{held.seq}")[coding]
+    raw = json.dumps(areas.index(tag, sizes, base, coding), ensure_ascii=False,
                      separators=(",", ":")).encode()
     # Revalidated on each visit: unchanged, it costs a 304.
-    return json_answer(raw, gzip.compress(raw, 9), f'"{hashlib.sha256(raw).hexdigest()[:16]}"')
+    return json_answer(raw, f'"{hashlib.sha256(raw).hexdigest()[:16]}"')
 
 
 @bp.route("/offline/areas/<area>.json")
@@ -201,11 +214,9 @@ def area_directory(area: str) -> Response:
         else:
             if area not in areas.current().members and not changes["removed"]:
                 abort(404)
-            raw = bundle.encode(changes)
-            return json_answer(raw, gzip.compress(raw, 9) if len(raw) > 1000 else None, None)
+            return json_answer(bundle.encode(changes), None)
     version, packed = cached_area(tag, area)
-    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-    return json_answer(b"" if gzipped else gzip.decompress(packed), packed, f'"{version}"')
+    return json_answer(None, f'"{version}"', {"br": packed})
 
 
 @bp.route("/manifest.webmanifest")
