@@ -11,7 +11,8 @@ importer's memory, which holds the parsed records), each batch an import of its 
 - database bytes per service (the SQLite file; pg_database_size);
 - the index built and stored, as an import ends (memindex.persist), seconds;
 - search p50 and p95 in this process over search_latency's 20 queries, `--repeat` times, after
-  one warm-up pass;
+  one warm-up pass, and the five slowest queries;
+- the offline areas cut (areas.current: every service's place read, then the partition), s;
 - two gunicorn workers (deploy/gunicorn.conf.py, as deployed) on the database: from start to
   the first answer, then each worker's private memory (Private_Clean + Private_Dirty in
   /proc/<pid>/smaps_rollup: what a third worker would add) and RSS after 200 searches sent
@@ -49,6 +50,7 @@ from bench.search_latency import QUERIES, pct, time_haven
 from webapp.exchange import importer
 from webapp.extensions import db
 from webapp.models import Service
+from webapp.pwa import areas
 from webapp.search import memindex, stored
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,6 +155,14 @@ def measure(app: Flask, url: str, backend: str, n: int, import_s: float,
         for q in QUERIES:
             time_haven(q)
         samples = [time_haven(q) for _ in range(repeat) for q in QUERIES]
+        worst = sorted(((max(time_haven(q) for _ in range(3)), q) for q in QUERIES),
+                       key=lambda x: -x[0])[:5]
+        print("slowest queries (worst of 3, ms):",
+              ", ".join(f"{json.dumps(q, ensure_ascii=False)} {ms:.1f}" for ms, q in worst),
+              flush=True)
+        began = time.perf_counter()
+        areas_n = len(areas.current().members)
+        areas_s = time.perf_counter() - began
     for thread in threading.enumerate():  # the index file written before workers load it
         if thread.name == "haven-index-save":
             thread.join()
@@ -163,7 +173,8 @@ def measure(app: Flask, url: str, backend: str, n: int, import_s: float,
     row = {"backend": backend, "services": n, "import_per_s": n / import_s,
            "db_bytes_per_service": size / n, "index_s": persist_s,
            "index_file_mb": index_file.stat().st_size / 2**20 if index_file else None,
-           "p50_ms": statistics.median(samples), "p95_ms": pct(samples, 0.95), **workers}
+           "p50_ms": statistics.median(samples), "p95_ms": pct(samples, 0.95),
+           "areas": areas_n, "areas_s": areas_s, **workers}
     print(json.dumps(row), flush=True)
     return row
 

@@ -10,6 +10,7 @@ it current change by change) and reads no street: towns, regions and public poin
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import math
 import re
@@ -50,8 +51,10 @@ def region_key(place: Place) -> str:
     return f"{country}-{NATIONAL}"
 
 
+@functools.lru_cache(maxsize=65536)
 def slug(name: str) -> str:
-    """A URL-safe, stable part of an area id for a region name in any script."""
+    """A URL-safe, stable part of an area id for a region name in any script (a directory
+    names a few hundred regions a million times: each is worked out once)."""
     folded = _SAFE.sub("-", text.fold(name)).strip("-")
     if folded and folded.isascii():
         return folded[:40]
@@ -108,38 +111,45 @@ def partition(where: dict[str, Place], most: int | None = None) -> Partition:
         out.cells[key] = chosen
     parts: dict[str, list[str]] = {}
     for sid, place in where.items():
-        parts.setdefault(out.assign(sid, place), []).append(sid)
+        area = out.assign(sid, place)
+        parts.setdefault(area, []).append(sid)
+        out.area_of[sid] = area
     for part, sids in parts.items():
         if len(sids) > most:
             ordered = sorted(sids)
             chunks = -(-len(ordered) // most)
             step = -(-len(ordered) // chunks)
             out.ranges[part] = ordered[::step]
-    for sid, place in where.items():
-        out.area_of[sid] = out.assign(sid, place)
+            for sid in sids:  # placed again, now that the part is cut into runs
+                out.area_of[sid] = out.assign(sid, where[sid])
     return out
 
 
 def places_of(ids: Iterable[str] | None = None) -> dict[str, Place]:
-    """Each service's place for areas: its first location with a region (else with a public
-    point), and the service's country where the location names none."""
-    stmt = (select(ServiceAtLocation.service_id, Service.country, Location.country,
+    """Each service's place for areas: its first location with a region (else its first with a
+    public point, else its first), and the service's country where the location names none.
+    "First" is in the order of the service_at_location ids; the rows are read unsorted (at a
+    million services, sorting the join cost as much as reading it)."""
+    stmt = (select(ServiceAtLocation.service_id, ServiceAtLocation.id, Location.country,
                    Location.region, Location.city, Location.public_latitude,
                    Location.public_longitude)
-            .join(Location, Location.id == ServiceAtLocation.location_id)
-            .join(Service, Service.id == ServiceAtLocation.service_id)
-            .order_by(ServiceAtLocation.service_id, ServiceAtLocation.id))
+            .join(Location, Location.id == ServiceAtLocation.location_id))
     countries = select(Service.id, Service.country)
     if ids is not None:
         wanted = list(ids)
         stmt = stmt.where(ServiceAtLocation.service_id.in_(wanted))
         countries = countries.where(Service.id.in_(wanted))
-    out: dict[str, Place] = {sid: Place(country or "", "", "", None)
-                             for sid, country in db.session.execute(countries)}
-    for sid, s_country, country, region, town, lat, lng in db.session.execute(stmt):
-        held = out.get(sid)
+    home = {sid: country or "" for sid, country in db.session.execute(countries)}
+    out = {sid: Place(country, "", "", None) for sid, country in home.items()}
+    best: dict[str, tuple[int, str]] = {}
+    for sid, link, country, region, town, lat, lng in db.session.execute(stmt):
+        if sid not in home:
+            continue
         point = (float(lat), float(lng)) if lat is not None and lng is not None else None
-        if held is not None and (held.region or (held.point and not region)):
-            continue  # the first location with a region wins; else the first with a point
-        out[sid] = Place(country or s_country or "", region or "", town or "", point)
+        rank = (0 if region else 1 if point is not None else 2, str(link))
+        held = best.get(sid)
+        if held is not None and held <= rank:
+            continue
+        best[sid] = rank
+        out[sid] = Place(country or home[sid], region or "", town or "", point)
     return out
