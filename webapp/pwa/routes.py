@@ -34,6 +34,7 @@ root = Blueprint("pwa_root", __name__)
 
 STATIC = ROOT / "static"
 _lock = threading.Lock()
+_files_lock = threading.Lock()  # the area files' order and sizes (_lock: making one)
 # (locale, home country) -> (json, {coding: packed}, version), for the data now in the database.
 _bundles: changelog.PerDataVersion[dict[tuple[str, str], tuple[bytes, dict[str, bytes], str]]] = \
     changelog.PerDataVersion(dict)
@@ -142,26 +143,39 @@ def cached_area(tag: str, area: str) -> tuple[str, bytes]:
         abort(404)
     key = (tag, current_app.config["HAVEN_COUNTRY"], area, data_key(held))
     touched = held.touched.get(area, held.seq)
-    with _lock:  # one file made at a time (each costs a second at 100k services)
+
+    def made() -> tuple[str, bytes] | None:
         found = _area_files.get(key)
-        if found is not None and int(found[0].rpartition(":")[2]) >= touched:
-            _area_files.move_to_end(key)
+        if found is None or int(found[0].rpartition(":")[2]) < touched:
+            return None
+        with _files_lock:
+            if key in _area_files:
+                _area_files.move_to_end(key)
+        return found
+
+    found = made()  # a file already made is sent without waiting for one being made
+    if found is not None:
+        return found
+    with _lock:  # one file made at a time (each costs a second at 100k services)
+        found = made()
+        if found is not None:
             return found
         body = areas.area_file(tag, area, key[1])
         raw = bundle.encode(body)
         found = (body["v"], compression.encode(raw, "br", best=True))
-        for old in [k for k in _area_sizes if k[:3] == key[:3] and k[3] != key[3]]:
-            _area_sizes.pop(old)  # an earlier epoch
-            _area_files.pop(old, None)
-        _area_files[key] = found
-        _area_files.move_to_end(key)
-        _area_sizes[key] = {"br": len(found[1]),
-                            "gzip": len(compression.encode(raw, "gzip", best=True))}
-        budget = current_app.config["HAVEN_AREA_CACHE_MB"] * 2**20
-        held_bytes = sum(len(v[1]) for v in _area_files.values())
-        while held_bytes > budget and len(_area_files) > 1:
-            _old, (_v, dropped) = _area_files.popitem(last=False)
-            held_bytes -= len(dropped)
+        sizes = {"br": len(found[1]), "gzip": len(compression.encode(raw, "gzip", best=True))}
+        with _files_lock:
+            for old in [k for k in _area_sizes if k[:3] == key[:3] and k[3] != key[3]]:
+                _area_sizes.pop(old)  # an earlier epoch
+                _area_files.pop(old, None)
+            _area_files[key] = found
+            _area_files.move_to_end(key)
+            _area_sizes[key] = sizes
+            budget = current_app.config["HAVEN_AREA_CACHE_MB"] * 2**20
+            held_bytes = sum(len(v[1]) for v in _area_files.values())
+            while held_bytes > budget and len(_area_files) > 1:
+                _old, (_v, dropped) = _area_files.popitem(last=False)
+                held_bytes -= len(dropped)
     return found
 
 
