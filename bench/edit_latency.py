@@ -25,7 +25,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -149,9 +148,7 @@ def measure(url: str, backend: str, n: int, edits: int) -> tuple[str, int, list[
         else:
             size = int(db.session.scalar(select(func.pg_database_size(
                 func.current_database()))) or 0)
-    for thread in threading.enumerate():  # no write of the file still under way
-        if thread.name == "haven-index-save":
-            thread.join()
+    stored.wait_for_saves()
     index_file.unlink()  # a worker with no stored index: builds from the tables
     cold = Worker(url, app.config["SECRET_KEY"])
     cold.stop()

@@ -163,9 +163,7 @@ def measure(app: Flask, url: str, backend: str, n: int, import_s: float,
         began = time.perf_counter()
         areas_n = len(areas.current().members)
         areas_s = time.perf_counter() - began
-    for thread in threading.enumerate():  # the index file written before workers load it
-        if thread.name == "haven-index-save":
-            thread.join()
+    stored.wait_for_saves()
     with app.app_context():
         index_file = stored.path_for(app)
     workers = {**gunicorn_workers(url, app.config["SECRET_KEY"], preload=True),

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import gc
 import logging
-import threading
 
 from flask import Flask
 
 from webapp.extensions import db
 from webapp.pwa import areas
-from webapp.search import memindex
+from webapp.search import memindex, stored
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +36,6 @@ def warm(app: Flask) -> None:
         finally:
             db.session.remove()
             db.engine.dispose()
-    for thread in threading.enumerate():
-        if thread.name == "haven-index-save":
-            thread.join()
+    stored.wait_for_saves()
     gc.collect()
     gc.freeze()  # a collection writes to every object it visits: leave the shared ones be

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from webapp.search.memindex import MemIndex
 
 MAGIC = b"HAVEN-INDEX-4\n"  # bump when MemIndex changes shape
+SAVING = "haven-index-save"  # the background writer's thread name
 CACHES = ("home_cache", "open_minute")  # rebuilt on use, never stored
 log = logging.getLogger(__name__)
 _writing = threading.Lock()
@@ -89,7 +90,15 @@ def save_later(idx: MemIndex) -> None:
         except Exception as exc:  # noqa: BLE001 - the next build or change tries again
             log.warning("search index not saved to disk: %s", exc.__class__.__name__)
 
-    threading.Thread(target=run, daemon=True, name="haven-index-save").start()
+    threading.Thread(target=run, daemon=True, name=SAVING).start()
+
+
+def wait_for_saves() -> None:
+    """Wait for any index file still being written in the background (before a fork, which
+    copies no thread nor a lock one holds, or before another process reads the file)."""
+    for thread in threading.enumerate():
+        if thread.name == SAVING:
+            thread.join()
 
 
 def load(epoch: str, make: Callable[..., MemIndex]) -> MemIndex | None:
