@@ -5,6 +5,7 @@ only what changed; a new epoch or a gap brings an area whole again."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -218,3 +219,66 @@ def test_a_phone_keeps_the_areas_it_searched_and_chose_and_only_their_changes(
 def _snapshot(app: Flask, sid: str) -> dict[str, Any]:
     with app.app_context():
         return dict(snapshot.of(db.session.get(Service, sid)))
+
+
+def test_offline_a_town_not_kept_and_a_kind_not_close_are_told_apart_from_a_misspelling(
+        by_area: Flask, phones: Any, live_server: str) -> None:
+    """Offline, with only Fresno's area kept: a town the area list knows but the phone does
+    not keep is said to be not kept (nothing from elsewhere, a hotline offered, the picker
+    open); a place with no shelter within 50 km gets the nearest kept ones further away,
+    nearest first with their distance, as the server ranks them; a misspelled place still
+    gets the spelling notice."""
+    app = by_area
+    fresno, in_fresno = members(app, "fresno")
+    with app.test_request_context():
+        national = set(areas.current().members["us-all"])
+    arabic = Translations.load(str(SHOTS.parent.parent / "translations"), ["ar"])
+    ctx = phones("ar", bypass_csp=True)
+    page = ctx.new_page()
+    ready(page, live_server, "ar")
+    page.goto(f"{live_server}/ar/search?q=shelter&near=Fresno")
+    wait_js(page, "document.documentElement.getAttribute('data-area-kept')")
+    # Every page's footer leads to the areas kept, the picker open.
+    page.goto(f"{live_server}/ar/")
+    page.click(f"footer a:text-is('{arabic.gettext('Areas kept on this phone')}')")
+    page.wait_for_selector("[data-offline=search][data-ready='1']")
+    assert page.locator("#areas").get_attribute("open") is not None
+    assert page.locator("#areas-kept li").count() == 2  # Fresno's area and the national lines
+    ctx.set_offline(True)
+
+    page.goto(f"{live_server}/ar/search?category=shelter&near=Los%20Angeles")
+    page.wait_for_selector("[data-offline=search][data-ready='not-kept']")
+    assert page.inner_text("#unknown-place") == arabic.gettext(
+        "“%(place)s” is not kept on this phone. Search for it again when you are connected, "
+        "and it will be kept.") % {"place": "\u2068Los Angeles\u2069"}
+    assert page.locator("#offline-results li.card").count() == 0
+    assert page.get_attribute("#offline-results a", "href") == "/ar/hotlines"
+    assert page.locator("#areas").get_attribute("open") is not None
+    assert page.evaluate("document.documentElement.scrollWidth") <= 361
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "offline-not-kept-ar.png"), full_page=True)
+
+    sierra = "37.5,-119.0"  # no shelter within 50 km; Fresno's are about 110 km away
+    page.goto(f"{live_server}/ar/search?category=shelter&near={sierra}&per_page=100")
+    shown = shown_ids(page)
+    with app.test_request_context():
+        args = MultiDict({"category": "shelter", "near": sierra, "per_page": "100"})
+        res, widened = search.search_or_wider(search.parse(args),
+                                              home_country=app.config["HAVEN_COUNTRY"])
+    assert widened == 50
+    assert shown and shown == [i for i in res.ids if i in in_fresno | national]
+    assert page.inner_text("#unknown-place") == arabic.gettext(
+        "Nothing of this kind within %(km)s km of “%(place)s”. These are the nearest, further "
+        "away.") % {"km": "50", "place": f"\u2068{sierra}\u2069"}
+    first = page.inner_text("#offline-results li.card .meta")
+    away = re.search(r"\d+(?:\.\d)?", first.rsplit("·", 1)[-1])
+    assert away, first
+    km = float(away.group())
+    assert abs(km - res.distances[shown[0]]) < 2, (first, res.distances[shown[0]])
+    page.screenshot(path=str(SHOTS / "offline-nearest-further-ar.png"))
+
+    page.goto(f"{live_server}/ar/search?category=shelter&near=Frsnoqq")
+    page.wait_for_selector("[data-offline=search][data-ready='1']")
+    assert page.inner_text("#unknown-place") == arabic.gettext(
+        "We could not find “%(place)s”, so these results are from every place. Try a nearby "
+        "town or a postcode.") % {"place": "\u2068Frsnoqq\u2069"}

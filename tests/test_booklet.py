@@ -275,7 +275,8 @@ def test_the_cover_labels_each_line_in_each_language(app: Flask, client: FlaskCl
                                                      tmp_path: Path) -> None:
     """The cover's "Text" is in each language of the booklet; a hotline's name is its stored
     translation where there is one, else the name as it is, printed once."""
-    from webapp.directory.queries import country_lines, first_lines
+    from webapp.directory.hotlines import country_lines
+    from webapp.directory.queries import first_lines
     from webapp.models import ServiceTranslation
 
     with app.test_request_context():  # the emergency number and the national hotline

@@ -104,9 +104,14 @@ def test_hotlines_page_counts_local_lines_when_there_are_many(
     listed = client.get("/en/hotlines").get_data(as_text=True)
     assert len(set(regional.findall(listed))) == 6  # the seeded six, listed while few
     national = set(re.findall(r'href="tel:([^"]+)"', listed))
+    home = client.get("/en/").get_data(as_text=True)
+    assert len(set(regional.findall(home))) == 6  # under "More hotlines" by the same rule
     monkeypatch.setattr(hotlines, "LOCAL_LISTED", 5)
     html = client.get("/en/hotlines").get_data(as_text=True)
     assert not regional.findall(html)
+    home = client.get("/en/").get_data(as_text=True)
+    assert not regional.findall(home)
+    assert {"911", "18883737888"} <= set(re.findall(r'href="tel:([^"]+)"', home))
     assert "United States: 6 local lines" in html
     assert {"911", "18883737888"} <= set(re.findall(r'href="tel:([^"]+)"', html)) < national
     form = re.search(r'<form class="search" action="([^"]+)"[^>]*>(.*?)</form>', html, re.S)
@@ -115,3 +120,23 @@ def test_hotlines_page_counts_local_lines_when_there_are_many(
     query = "&".join(f"{k}={v}" for k, v in hidden) + "&near=Fresno"
     found = client.get(f"{form.group(1)}?{query}").get_data(as_text=True)
     assert regional.findall(found)[0] == "Fresno Regional Support Line"
+
+
+def test_near_search_with_nothing_close_offers_the_nearest(client: FlaskClient) -> None:
+    """A place with no shelter within the radius is not a spelling mistake: the page says so
+    and lists the nearest shelters further away, nearest first; its pager keeps the wider
+    radius. A place with one close by is not widened."""
+    near = "37.5,-119.0"  # the Sierra: no seeded shelter within 50 km
+    html = client.get(f"/en/search?category=shelter&near={near}&per_page=2").get_data(
+        as_text=True)
+    assert f"Nothing of this kind within 50 km of “\u2068{near}\u2069”" in html
+    assert "another spelling" not in html
+    km = [float(x) for x in re.findall(r"([\d.]+) km away", html)]
+    assert len(km) == 2 and 50 < km[0] <= km[1] <= 500
+    nxt = re.search(r'rel="next" href="([^"]+)"', html)
+    assert nxt and "radius=500" in nxt.group(1)
+    page2 = client.get(nxt.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert min(float(x) for x in re.findall(r"([\d.]+) km away", page2)) >= km[1]
+    close = client.get("/en/search?category=shelter&near=Fresno").get_data(as_text=True)
+    assert "Nothing of this kind" not in close
+    assert all(float(x) <= 50 for x in re.findall(r"([\d.]+) km away", close))

@@ -17,6 +17,7 @@ from webapp.directory.pages import country_name, demo_loaded, indexable, query_a
 from webapp.directory.queries import first_lines
 from webapp.models.tips import STATUSES
 from webapp.posters.services import format_label
+from webapp.pwa import areas
 from webapp.space import forms as space_forms
 from webapp.space import services as space
 from webapp.tips.labels import kind_label, status_label
@@ -59,6 +60,8 @@ def directory_context() -> dict[str, Any]:
         "app_name": current_app.config["HAVEN_APP_NAME"],
         "category_terms": taxonomy.CATEGORY_TERMS,
         "population_terms": taxonomy.POPULATION_TERMS,
+        # phones keep the directory by area: the footer links to the picker
+        "offline_by_area": request.blueprint in i18n.LOCALIZED and areas.by_area(),
     }
 
 
@@ -70,10 +73,13 @@ def switch_url(tag: str) -> str:
     return url_for(request.endpoint, **args)
 
 
-def page_url(page: int) -> str:
-    """The current results page with another page number (keeps repeated filters)."""
+def page_url(page: int, radius: int | None = None) -> str:
+    """The current results page with another page number (keeps repeated filters), and the
+    radius the results were widened to, when they were."""
     args: dict[str, Any] = query_args()
     args["page"] = [str(page)]
+    if radius is not None:
+        args["radius"] = [str(radius)]
     return url_for("directory.results", **args)
 
 

@@ -220,6 +220,10 @@
     var pos = localPosition(hours[P.hours.zone], now);
     return hours[P.hours.week].some(function (x) { return x[P.week.weekday] === pos[0] && x[P.week.opens] <= pos[1] && pos[1] < x[P.week.closes]; });
   }
+  var KM_PER_DEGREE = 6371.0088 * Math.PI / 180;
+  function number(n, digits) {  // in the reader's locale with Western digits, as the server's pages
+    try { return new Intl.NumberFormat(lang + "-u-nu-latn", { maximumFractionDigits: digits }).format(n); } catch (e) { return n.toFixed(digits); }
+  }
   function box(lat, lng, km) {  // geo.bounding_box
     var dLat = (km / 6371.0088) * 180 / Math.PI, c = Math.max(0.01, Math.cos(lat * Math.PI / 180));
     var dLng = Math.min(180, dLat / c);
@@ -279,17 +283,30 @@
       var place = findPlace(p.nearText.split(/[\s,;\/]+/).filter(Boolean), d.places);
       if (place) { p = Object.assign({}, p, { near: place }); } else { unknownPlace = true; }
     }
+    var widened = null;
     if (p.near) {
-      var lat = p.near[0], lng = p.near[1], b = box(lat, lng, p.radius || L.radius_km), k2 = Math.cos(lat * Math.PI / 180);
-      S.forEach(function (s, o) {
-        s[F.points].forEach(function (pt) {  // [latitude, longitude]
-          if (pt[0] >= b[0] && pt[0] <= b[1] && pt[1] >= b[2] && pt[1] <= b[3]) {
-            var d2 = (pt[0] - lat) * (pt[0] - lat) + (pt[1] - lng) * k2 * (pt[1] - lng) * k2;
-            if (!dist.has(o) || d2 < dist.get(o)) { dist.set(o, d2); }
-          }
+      var lat = p.near[0], lng = p.near[1], k2 = Math.cos(lat * Math.PI / 180);
+      var within = function (radius) {
+        var b = box(lat, lng, radius);
+        dist = new Map();
+        S.forEach(function (s, o) {
+          s[F.points].forEach(function (pt) {  // [latitude, longitude]
+            if (pt[0] >= b[0] && pt[0] <= b[1] && pt[1] >= b[2] && pt[1] <= b[3]) {
+              var d2 = (pt[0] - lat) * (pt[0] - lat) + (pt[1] - lng) * k2 * (pt[1] - lng) * k2;
+              if (!dist.has(o) || d2 < dist.get(o)) { dist.set(o, d2); }
+            }
+          });
         });
-      });
-      cands = cands.filter(function (o) { return dist.has(o); });
+        return cands.filter(function (o) { return dist.has(o); });
+      };
+      // As the server does (search_or_wider): nothing of this kind near the place, then the
+      // nearest further away, up to the widest radius, saying so.
+      var radius = p.radius || L.radius_km, close = within(radius);
+      if (!close.length && cands.length && L.max_radius_km && radius < L.max_radius_km) {
+        close = within(L.max_radius_km);
+        if (close.length) { widened = radius; }
+      }
+      cands = close;
     }
     var home = d.home;
     cands.sort(function (a, b) {
@@ -302,9 +319,12 @@
       return a - b;
     });
     var per_page = Math.min(L.max_per_page, p.per_page || L.per_page), page = p.page || 1;
-    return { ids: cands.slice((page - 1) * per_page, page * per_page).map(function (o) { return S[o][F.id]; }),
-      total: cands.length, matched: matched, unknownPlace: unknownPlace,
-      rows: cands.slice((page - 1) * per_page, page * per_page).map(function (o) { return S[o]; }) };
+    var shown = cands.slice((page - 1) * per_page, page * per_page);
+    return { ids: shown.map(function (o) { return S[o][F.id]; }),
+      total: cands.length, matched: matched, unknownPlace: unknownPlace, widened: widened,
+      rows: shown.map(function (o) { return S[o]; }),
+      // kilometres to the nearest point (the box's flat measure, as the server's within)
+      km: shown.map(function (o) { return p.near ? Math.sqrt(dist.get(o)) * KM_PER_DEGREE : null; }) };
   };
 
   function findPlace(words, places) {
@@ -603,18 +623,38 @@
       var asked = paramsFrom(location.search), res = dir.search(asked), list = document.getElementById("offline-results");
       list.textContent = "";
       searchShell.querySelector(".total").textContent = searchShell.getAttribute("data-t-total").replace("{n}", String(res.total));
+      // A town the area list knows in no area this phone keeps: not a spelling mistake. Say
+      // it is not kept, offer a hotline (the picker opens too), and show nothing from elsewhere.
+      var townAreas = asked.nearText && AREAS.index && AREAS.index.towns &&
+        findPlace(asked.nearText.split(/[\s,;\/]+/).filter(Boolean), AREAS.index.towns);
+      var notKept = !!townAreas && !townAreas.some(function (a) { return AREAS.kept.indexOf(a) !== -1; });
+      var notice = notKept ? searchShell.getAttribute("data-t-not-kept")
+        : res.unknownPlace ? searchShell.getAttribute("data-t-unknown-place")
+        : res.widened ? searchShell.getAttribute("data-t-widened").replace("{km}", number(res.widened, 0)) : "";
       var unknown = document.getElementById("unknown-place");
       if (unknown) {
-        unknown.hidden = !res.unknownPlace;
-        unknown.textContent = res.unknownPlace ? searchShell.getAttribute("data-t-unknown-place").replace("{place}", asked.nearText) : "";
+        unknown.hidden = !notice;
+        // the place isolated (FSI ... PDI): "37.5,-119.0" or a Latin name keeps its order in RTL
+        unknown.textContent = notice.replace("{place}", "\u2068" + (new URLSearchParams(location.search).get("near") || "").trim() + "\u2069");
+      }
+      if (notKept) {
+        searchShell.querySelector(".total").textContent = "";
+        var call = el("li"), link = el("a", searchShell.getAttribute("data-t-hotline"));
+        link.href = "/" + lang + "/hotlines"; call.appendChild(link); list.appendChild(call);
+        if (areaBox) { areaBox.open = true; }
+        searchShell.setAttribute("data-ready", "not-kept");
+        return;
       }
       if (!res.total) { list.appendChild(el("li", searchShell.getAttribute("data-t-none"))); }
-      res.rows.forEach(function (s) {
+      res.rows.forEach(function (s, i) {
         var li = el("li", null, "card"), h = el("h2", null, "card-title"), a = el("a", s[F.name]);
         a.href = "/" + lang + "/services/" + s[F.id]; a.setAttribute("dir", "auto"); h.appendChild(a); li.appendChild(h);
         if (s[F.flags] & FLAG.demo) { li.setAttribute("data-example", ""); li.appendChild(el("p", searchShell.getAttribute("data-t-demo"), "demo")); }
         if (s[F.flags] & FLAG.always_open) { li.appendChild(el("p", searchShell.getAttribute("data-t-open"), "open")); }
-        if (s[F.city]) { li.appendChild(el("p", s[F.city], "meta")); }
+        if (s[F.city] || res.km[i] !== null) {
+          var away = res.km[i] === null ? "" : searchShell.getAttribute("data-t-km").replace("{km}", number(res.km[i], 1));
+          li.appendChild(el("p", [s[F.city], away].filter(Boolean).join(" \u00b7 "), "meta"));
+        }
         s[F.phones].slice(0, 2).forEach(function (ph) { li.appendChild(phoneLink(ph, searchShell)); });
         list.appendChild(li);
       });
@@ -647,7 +687,8 @@
     function showAreas(dir, said) {
       if (!areaBox) { return; }
       picker(areaBox, said); covered(document.getElementById("areas-covered"));
-      if (said || !dir.search(paramsFrom(location.search)).total) { areaBox.open = true; }
+      // open when asked for (no search: the footer's link), after a change, or with no result
+      if (said || !location.search || !dir.search(paramsFrom(location.search)).total) { areaBox.open = true; }
     }
     function noArea(e, said) {
       if (e && e.noArea && areaBox) {  // nothing kept yet: say so, and offer the areas

@@ -14,7 +14,8 @@ from sqlalchemy import func, or_, select
 
 from webapp import i18n
 from webapp.directory import presenters, taxonomy
-from webapp.directory.queries import country_lines, first_lines, load_services
+from webapp.directory.hotlines import country_lines
+from webapp.directory.queries import first_lines, load_services
 from webapp.extensions import db
 from webapp.models import Location, Service, ServiceAtLocation, TaxonomyTerm
 

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from webapp.directory import presenters
 from webapp.directory.pages import country_name
 from webapp.directory.queries import load_services
+from webapp.extensions import db
 from webapp.pwa import areas
 from webapp.search import search
 
 LOCAL_LISTED = 40  # local lines listed by name; past this, counted and searched by town
+FIRST_SCREEN = 20  # lines a home or tip page lists (the first two, then "More hotlines")
 CATEGORIES = ["hotline", "emergency"]
 
 
@@ -43,18 +45,52 @@ def line_ids() -> list[str]:
         p.page += 1
 
 
+@dataclass(frozen=True)
+class Lines:
+    """Every line in search order, and the local ones not listed by name (none while there
+    are at most LOCAL_LISTED): worked out once per change to the directory, since the home
+    page asks on every visit."""
+
+    ids: list[str]
+    unlisted: frozenset[str]
+
+
+_held: dict[str, tuple[str, Lines]] = {}
+
+
+def lines_now() -> Lines:
+    """The lines of the directory as it is now (see Lines)."""
+    held = areas.current()
+    key = db.engine.url.render_as_string(hide_password=True)
+    version = f"{areas.version(held)}/{LOCAL_LISTED}"
+    kept = _held.get(key)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    ids = line_ids()
+    local = [i for i in ids if (place := held.where.get(i)) is not None
+             and (place.region or place.point is not None)]
+    lines = Lines(ids, frozenset(local) if len(local) > LOCAL_LISTED else frozenset())
+    _held[key] = (version, lines)
+    return lines
+
+
+def country_lines(country: str) -> list[presenters.ServiceView]:
+    """A country's hotlines and emergency numbers (verified data) for a first screen, most
+    important first: its national lines, and its local ones by the hotlines page's rule
+    (listed while few; past that, a town search finds them)."""
+    lines, where = lines_now(), areas.current().where
+    ids = [i for i in lines.ids if i not in lines.unlisted
+           and (place := where.get(i)) is not None
+           and place.country.upper() in (country.upper(), "")]  # a first cut, before loading
+    found = [s for s in load_services(ids) if s.country == country]
+    return [presenters.present(s) for s in found[:FIRST_SCREEN]]
+
+
 def hotline_page(home: str) -> HotlinePage:
     """The page for a deployment whose home country is `home`."""
-    ids = line_ids()
-    where = areas.current().where
-    local = [i for i in ids if (place := where.get(i)) is not None
-             and (place.region or place.point is not None)]
-    if len(local) > LOCAL_LISTED:
-        skipped = set(local)
-        counts = Counter(where[i].country or home for i in local)
-        ids = [i for i in ids if i not in skipped]
-    else:
-        counts = Counter()
+    lines, where = lines_now(), areas.current().where
+    ids = [i for i in lines.ids if i not in lines.unlisted]
+    counts = Counter(where[i].country or home for i in lines.unlisted if i in where)
     page = HotlinePage()
     groups: dict[str, list[presenters.ServiceView]] = {}
     for s in load_services(ids):

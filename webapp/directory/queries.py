@@ -9,7 +9,6 @@ from sqlalchemy.orm import selectinload
 from webapp.directory import presenters
 from webapp.extensions import db
 from webapp.models import Service, ServiceAtLocation
-from webapp.search import search
 
 
 def load_services(ids: list[str]) -> list[Service]:
@@ -35,13 +34,6 @@ def service_or_404(service_id: str) -> Service:
     if not found:
         abort(404)
     return found[0]
-
-
-def country_lines(country: str) -> list[presenters.ServiceView]:
-    """A country's hotlines and emergency numbers (verified data), most important first."""
-    p = search.Params(categories=["hotline", "emergency"], per_page=20)
-    ids = search.search(p, home_country=country).ids
-    return [presenters.present(s) for s in load_services(ids) if s.country == country]
 
 
 def first_lines(lines: list[presenters.ServiceView]) -> tuple[list[presenters.ServiceView],

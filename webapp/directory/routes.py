@@ -19,13 +19,9 @@ from werkzeug.wrappers import Response as WResponse
 
 from webapp import i18n
 from webapp.directory import presenters, taxonomy
-from webapp.directory.hotlines import CATEGORIES, hotline_page
+from webapp.directory.hotlines import CATEGORIES, country_lines, hotline_page
 from webapp.directory.pages import indexing_on, query_args
-from webapp.directory.queries import (
-    country_lines,
-    load_services,
-    service_or_404,
-)
+from webapp.directory.queries import load_services, service_or_404
 from webapp.pwa import areas
 from webapp.pwa.signs import SIGNS
 from webapp.search import memindex, places, search
@@ -127,7 +123,8 @@ def results() -> tuple[str, int] | str:
         label = str(PARAM_LABELS.get(exc.param, exc.param))
         return render_template("directory/results.html", params=None, error=label,
                                result=None, services=[], languages=_language_options()), 400
-    result = search.search(params, home_country=current_app.config["HAVEN_COUNTRY"])
+    result, widened = search.search_or_wider(params,
+                                             home_country=current_app.config["HAVEN_COUNTRY"])
     now = dt.datetime.now(dt.UTC)
     services = [presenters.present(s, now=now, distance_km=result.distances.get(s.id))
                 for s in load_services(result.ids)]
@@ -135,6 +132,7 @@ def results() -> tuple[str, int] | str:
                for c in result.matched_categories]
     return render_template("directory/results.html", params=params, result=result,
                            services=services, matched=matched, error=None,
+                           widened=widened, wider=search.MAX_RADIUS_KM if widened else None,
                            languages=_language_options(),
                            spaces=space.views([s.id for s in services]),
                            keep_area=_area_searched(params))

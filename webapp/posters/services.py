@@ -17,7 +17,8 @@ from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
 from webapp import fonts, i18n
 from webapp.directory import taxonomy
-from webapp.directory.queries import country_lines, first_lines
+from webapp.directory.hotlines import country_lines
+from webapp.directory.queries import first_lines
 from webapp.extensions import db
 from webapp.models import Service
 from webapp.posters import campaigns, spec, words

@@ -84,7 +84,7 @@ def shipped() -> dict[str, Any]:
         "keys": {"name": indexer.NAME_PREFIX, "category": indexer.CAT_PREFIX,
                  "name_chars": indexer.EXACT_NAME_CHARS},
         "limits": {"per_page": search.DEFAULT_PER_PAGE, "max_per_page": search.MAX_PER_PAGE,
-                   "radius_km": search.DEFAULT_RADIUS_KM},
+                   "radius_km": search.DEFAULT_RADIUS_KM, "max_radius_km": search.MAX_RADIUS_KM},
         "freshness": {"space_seconds": int(SPACE_FRESH.total_seconds()),
                       "verified_days": presenters.STALE_AFTER.days},
     }

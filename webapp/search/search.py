@@ -26,6 +26,7 @@ MAX_QUERY = 200
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 DEFAULT_RADIUS_KM = 50.0
+MAX_RADIUS_KM = 500  # the widest `radius` asked for, and how far an empty near search looks
 VISIBLE_STATUSES = memindex.VISIBLE_STATUSES
 # What a match counts for, by how the query term reached the token (times the field weight).
 F_EXACT, F_PREFIX, F_TYPO1, F_TYPO2 = 1.0, 0.7, 0.6, 0.45
@@ -166,7 +167,7 @@ def parse(args: Any, *, lenient_near: bool = False) -> Params:
             p.near_ignored = near
         else:
             p.near, p.near_label = point, near
-    p.radius_km = float(int_param(args, "radius", int(DEFAULT_RADIUS_KM), 1, 500))
+    p.radius_km = float(int_param(args, "radius", int(DEFAULT_RADIUS_KM), 1, MAX_RADIUS_KM))
     p.page = int_param(args, "page", 1, 1, 100000)
     p.per_page = int_param(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     p.term_ids = _ids(args, "taxonomy_term_id")
@@ -306,6 +307,18 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None,
     if p.near and ids and measure:
         distances = distances_km(ids, p.near)
     return Result(ids, total, p.page, p.per_page, distances, matched)
+
+
+def search_or_wider(p: Params, *, home_country: str = "") -> tuple[Result, float | None]:
+    """A search, and when nothing matched near a place, the same search out to MAX_RADIUS_KM
+    (the nearest of that kind, further away), with the radius that found nothing. A town
+    with no shelter is not a spelling mistake: the person needs the nearest one."""
+    result = search(p, home_country=home_country)
+    if result.total or p.near is None or p.radius_km >= MAX_RADIUS_KM:
+        return result, None
+    wider = search(dataclasses.replace(p, radius_km=float(MAX_RADIUS_KM)),
+                   home_country=home_country)
+    return (wider, p.radius_km) if wider.total else (result, None)
 
 
 def ranked_ids(p: Params, *, home_country: str = "") -> list[str]:

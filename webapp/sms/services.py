@@ -24,7 +24,8 @@ from flask_babel import refresh
 
 from webapp import i18n, state
 from webapp.directory import presenters
-from webapp.directory.queries import country_lines, first_lines, load_services
+from webapp.directory.hotlines import country_lines
+from webapp.directory.queries import first_lines, load_services
 from webapp.search import places, search
 from webapp.security import RotatingTagger, limiter
 from webapp.sms import language, segments

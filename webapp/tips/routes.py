@@ -23,7 +23,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from webapp import i18n
 from webapp.coalition import services as members
-from webapp.directory.queries import country_lines
+from webapp.directory.hotlines import country_lines
 from webapp.errors import too_many
 from webapp.security import client_tag, limiter, same_origin_posts_only
 from webapp.tips import forms, images, services
