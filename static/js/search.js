@@ -512,6 +512,9 @@
     var where = [a.country_name, a.region].filter(Boolean).join(sep);
     return a.towns.length ? where + ": " + a.towns.join(sep) : where;
   }
+  function isolated(text) {  // first strong isolate: a Latin name keeps its place in RTL text
+    return "\u2068" + text + "\u2069";
+  }
   function sizeText(a) {  // "≈" until the server has made the file and knows its size
     var kb = Math.max(1, Math.round(a.bytes / 1024)), text;
     try { text = new Intl.NumberFormat(lang, { style: "unit", unit: "kilobyte" }).format(kb); } catch (e) { text = kb + " KB"; }
@@ -526,7 +529,7 @@
     list.textContent = ""; select.textContent = "";
     msg.textContent = said || "";
     document.getElementById("areas-none").hidden = kept.size > 0;
-    var countries = new Map();
+    var countries = new Map(), options = [], collator = new Intl.Collator(lang);
     index.areas.forEach(function (a) {
       var c = countries.get(a.country) || { name: a.country_name, ids: [], bytes: 0, estimated: false, missing: 0 };
       c.ids.push(a.id); c.bytes += a.bytes; c.estimated = c.estimated || a.estimated;
@@ -534,25 +537,29 @@
       countries.set(a.country, c);
       if (kept.has(a.id)) {
         var li = el("li", null, "area-kept"), drop = el("button", box.getAttribute("data-t-remove"));
-        li.appendChild(el("span", areaName(a) + " \u00b7 " + sizeText(a)));
+        li.appendChild(el("span", isolated(areaName(a)) + " \u00b7 " + sizeText(a)));
         drop.type = "button"; li.appendChild(document.createTextNode(" ")); li.appendChild(drop);
         drop.addEventListener("click", function () {
           dropArea(a.id).then(function () { reloadAreas(box.getAttribute("data-t-removed").replace("{area}", areaName(a))); });
         });
         list.appendChild(li);
       } else {
-        var o = el("option", areaName(a) + " \u00b7 " + sizeText(a)); o.value = a.id; select.appendChild(o);
+        var o = el("option", isolated(areaName(a)) + " \u00b7 " + sizeText(a)); o.value = a.id; options.push(o);
       }
     });
+    // Whole countries first, then each area, in the reader's alphabetical order.
+    var wholes = [];
     countries.forEach(function (c) {  // the whole country: one choice, its size shown first
       if (c.ids.length < 2 || !c.missing) { return; }
-      var o = el("option", box.getAttribute("data-t-all").replace("{country}", c.name) + " \u00b7 " + sizeText(c));
-      o.value = c.ids.join(" "); select.insertBefore(o, select.firstChild);
+      var o = el("option", isolated(box.getAttribute("data-t-all").replace("{country}", c.name)) + " \u00b7 " + sizeText(c));
+      o.value = c.ids.join(" "); wholes.push(o);
     });
+    var order = function (x, y) { return collator.compare(x.textContent, y.textContent); };
+    wholes.sort(order).concat(options.sort(order)).forEach(function (o) { select.appendChild(o); });
     select.selectedIndex = 0;
     document.getElementById("area-keep").onclick = function () {
       if (!select.value) { return; }
-      var chosen = select.options[select.selectedIndex].textContent.split(" \u00b7 ")[0];
+      var chosen = select.options[select.selectedIndex].textContent.split(" \u00b7 ")[0].replace(/[\u2068\u2069]/g, "");
       msg.textContent = "";
       keepAreas(select.value.split(" ")).then(function () {
         reloadAreas(box.getAttribute("data-t-kept").replace("{area}", chosen));
