@@ -392,8 +392,9 @@ READ_LISTING = """() => {
 def test_offline_listing_says_what_the_online_one_says(app: Flask, context: Any,
                                                        live_server: str, lang: str) -> None:
     """For listings with an alert, a confidential address, hours, a source or a cost, the
-    offline page shows the same alert, kind of help, cost, confidential note, language names
-    and checked-on text as the online page, in Arabic, Persian and Tigrinya."""
+    offline page shows the same alert, kind of help, cost, confidential note, language names,
+    checked-on text and note on words not in the reader's language as the online page, in
+    Arabic, Persian and Tigrinya."""
     with app.app_context():
         def named(where: Any) -> str:
             return db.session.scalars(select(Service.id).where(where).order_by(Service.id)
@@ -405,15 +406,18 @@ def test_offline_listing_says_what_the_online_one_says(app: Flask, context: Any,
     assert all(ids), ids
     page = context.new_page()
     ready(page, live_server, lang)
-    online = {}
+    online, notes = {}, {}
+    untranslated = "p.untranslated:not([hidden])"  # "Not available in Arabic: shown in ..."
     for sid in ids:
         page.goto(f"{live_server}/{lang}/services/{sid}")
         online[sid] = page.evaluate(READ_LISTING)
+        notes[sid] = page.locator(untranslated).all_inner_texts()
     context.set_offline(True)
     for sid in ids:
         page.goto(f"{live_server}/{lang}/services/{sid}")
         page.wait_for_selector("[data-offline=service][data-ready='1']")
         offline = page.evaluate(READ_LISTING)
+        assert page.locator(untranslated).all_inner_texts() == notes[sid], sid
         want = online[sid]
         assert offline["alert"] == want["alert"], sid
         assert offline["hours"] == want["hours"], sid
@@ -428,6 +432,7 @@ def test_offline_listing_says_what_the_online_one_says(app: Flask, context: Any,
     # The comparison is not vacuous: an alert, five facts, a "Where" carrying the note.
     assert fresno["alert"] and len(fresno["facts"]) >= 5 and len(fresno["facts"][-1][1]) > 40
     assert any(online[sid]["hours"] for sid in ids) and all(v["current"] for v in online.values())
+    assert any(notes.values()) == (lang != "en"), notes  # the hotline's words are in English
 
 
 def test_offline_listing_is_called_an_example_exactly_when_it_is_one(

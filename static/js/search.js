@@ -656,6 +656,10 @@
       res.rows.forEach(function (s, i) {
         var li = el("li", null, "card"), h = el("h2", null, "card-title"), a = el("a", s[F.name]);
         a.href = "/" + lang + "/services/" + s[F.id]; a.setAttribute("dir", "auto"); h.appendChild(a); li.appendChild(h);
+        if (s[F.shown_in] && !s[F.shown_in][P.shown_in.partial]) {
+          var small = el("small", searchShell.getAttribute("data-t-in").replace("{language}", languageName(s[F.shown_in][P.shown_in.language]))), un = el("p", null, "untranslated");
+          un.appendChild(small); li.appendChild(un);
+        }
         if (s[F.flags] & FLAG.demo) { li.setAttribute("data-example", ""); li.appendChild(el("p", searchShell.getAttribute("data-t-demo"), "demo")); }
         if (s[F.flags] & FLAG.always_open) { li.appendChild(el("p", searchShell.getAttribute("data-t-open"), "open")); }
         if (s[F.city] || res.km[i] !== null) {
@@ -740,6 +744,12 @@
       function show(id, text) { var e = document.getElementById(id); if (text !== undefined) { e.textContent = text; } e.hidden = false; return e; }
       document.getElementById("svc-name").textContent = s[F.name];
       document.getElementById("svc-name").setAttribute("dir", "auto");
+      if (s[F.shown_in]) {  // the words are not in the reader's language: say which they are in
+        var note = document.getElementById("svc-untranslated"), original = languageName(s[F.shown_in][P.shown_in.language]);
+        note.firstChild.textContent = note.getAttribute(s[F.shown_in][P.shown_in.partial] ? "data-t-partial" : "data-t-whole").replace("{original}", original);
+        note.hidden = false;
+        if (!s[F.shown_in][P.shown_in.partial]) { document.getElementById("svc-name").setAttribute("lang", s[F.shown_in][P.shown_in.language]); }
+      }
       if (s[F.flags] & FLAG.demo) { serviceShell.setAttribute("data-example", ""); show("svc-demo"); }
       if (s[F.alert]) { show("svc-alert", s[F.alert]); }
       document.getElementById("svc-desc").textContent = s[F.description];

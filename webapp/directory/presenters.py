@@ -202,6 +202,24 @@ def is_open_now(service: Service, now: dt.datetime) -> bool | None:
     return False
 
 
+def shown_in(service: Service, tag: str) -> tuple[str, bool] | None:
+    """The language a listing's words are shown in on a page in `tag` when it is not the
+    page's (no reviewed translation): (that language, whether only the eligibility or the
+    alert is), or None. The online page and the offline copy say the same from this."""
+    tr = next((t for t in service.translations if t.locale == tag), None)
+    src = service.source_language or "en"
+    if src == tag:
+        return None
+    whole = (service.name and not (tr and tr.name)) or (
+        service.description and not (tr and tr.description))
+    if whole:
+        return src, False
+    if (service.eligibility_description and not (tr and tr.eligibility_description)) or (
+            service.alert):
+        return src, True
+    return None
+
+
 def present(service: Service, *, now: dt.datetime | None = None,
             distance_km: float | None = None) -> ServiceView:
     """Build the view of one service for the current locale."""
@@ -246,11 +264,11 @@ def present(service: Service, *, now: dt.datetime | None = None,
     if service.assured_date:
         verified = format_date(service.assured_date, "long", locale=loc.babel)
         stale = now.date() - service.assured_date > STALE_AFTER
-    other = name_lang or desc_lang or elig_lang or (
-        src if service.alert and src != loc.tag else None)
+    shown = shown_in(service, loc.tag)
+    other = shown[0] if shown else None
     original = language_name(other, loc.babel) if other else ""
     reader = i18n.language_in_reader(loc.tag)
-    if name_lang or desc_lang:
+    if shown and not shown[1]:
         note = _("Not available in %(reader)s: shown in %(original)s.", reader=reader,
                  original=original)
     else:  # name and description translated; the eligibility or the alert is not

@@ -35,6 +35,7 @@ TEXT_CHARS = 240  # of a description or eligibility text: the rest is on the onl
 TOKENS = contract.POSITION["tokens"]
 TIE = contract.POSITION["tie"]
 LANGUAGES = contract.POSITION["languages"]
+SHOWN_IN = contract.POSITION["shown_in"]
 
 
 @dataclass
@@ -136,7 +137,9 @@ def read(tag: str, ids: list[str]) -> dict[str, list[Any]]:
             # has no Tigrinya month names.
             verified_text=format_date(s.assured_date, "long", locale=loc.babel)
             if s.assured_date else "",
-            places=where, source=s.source_url or "", web=web_and_mail(s), tie=None)
+            places=where, source=s.source_url or "", web=web_and_mail(s), tie=None,
+            shown_in=part("shown_in", language=shown[0], partial=int(shown[1]))
+            if (shown := presenters.shown_in(s, loc.tag)) is not None else None)
     return out
 
 
@@ -165,7 +168,8 @@ def reader_words(tag: str, listed: list[list[Any]]) -> dict[str, Any]:
             "popl": [str(taxonomy.BY_CODE[(taxonomy.POPULATIONS, c)].label)
                      for c in taxonomy.POPULATION_CODES],
             "ln": {code: presenters.language_name(code, loc.babel)
-                   for code in sorted({c for r in listed for c in r[LANGUAGES]})},
+                   for code in sorted({c for r in listed for c in r[LANGUAGES]}
+                                      | {r[SHOWN_IN][0] for r in listed if r[SHOWN_IN]})},
             "days": [days[d] for d in range(7)],  # Monday first, as the records' slots
             "lp": [patterns.get("2"), patterns["start"], patterns["middle"], patterns["end"]],
             "sep": i18n.separators(tag)[0],  # between the times of one day

@@ -39,6 +39,7 @@ FIELDS = (
     "web",  # PARTS["web"]
     "tie",  # the place in the server's tie order (area files, which a phone merges; null in
             # the whole bundle, whose array is in that order)
+    "shown_in",  # PARTS["shown_in"] when the words are not in the bundle's language, or null
 )
 PARTS = {
     "phones": ("type", "number", "href"),
@@ -47,6 +48,7 @@ PARTS = {
     "space": ("status", "populations", "updated"),
     "places": ("town", "region", "confidential"),
     "web": ("url", "label", "email"),
+    "shown_in": ("language", "partial"),  # partial: 1 when only the eligibility or alert is
 }
 FLAGS = {"free": 1, "always_open": 2, "demo": 4}
 POSITION = {name: i for i, name in enumerate(FIELDS)}
