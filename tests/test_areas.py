@@ -23,7 +23,7 @@ from webapp.editor import services, snapshot
 from webapp.extensions import db
 from webapp.models import SearchChange, Service, StaffUser
 from webapp.pwa import areas, contract, partition
-from webapp.search import changelog
+from webapp.search import changelog, stored
 from webapp.staff import auth
 
 ID = contract.POSITION["id"]
@@ -303,3 +303,55 @@ def test_a_shelter_reporting_space_reaches_phones_as_a_change_of_its_area(
     assert applied(phone, change) == held(get_json(app, f"/en/offline/areas/{fresno}.json"))
     other = get_json(app, f"/en/offline/areas/{la}.json?since={version}")
     assert other["changed"] == [] and other["removed"] == []
+
+
+def test_a_worker_starting_later_loads_the_stored_cut_brought_up_to_date(
+        app: Flask, small_areas: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cut is stored beside the search index; a worker starting later loads it instead of
+    cutting the directory again (21 s at a million services), then applies the changes
+    since, and holds what a worker that ran all along holds. A file that fails its check,
+    or a cut made for another area size, is not used."""
+    cuts: list[int] = []
+    real = partition.partition
+
+    def counted(*args: Any, **kwargs: Any) -> partition.Partition:
+        cuts.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(partition, "partition", counted)
+    with app.test_request_context():
+        areas.current()
+        stored.wait_for_saves()
+        index_file = stored.path_for()
+        assert index_file is not None and len(cuts) == 1
+        kept = index_file.with_name(index_file.name + stored.AREAS_SUFFIX)
+        assert kept.exists()
+        user = editor_user()
+        ids = in_area(app, area_of(get_json(app, "/en/offline/areas.json"), "fresno"))
+        save(app, user, db.session.get(Service, ids[0]), name="Quillwort Fresno Refuge")
+        gone = db.session.get(Service, ids[1])
+        assert gone is not None
+        assert services.retire(gone.id, gone.revision, user).ok
+        db.session.commit()
+        running = areas.current()  # the worker that ran all along: moved change by change
+        assert len(cuts) == 1
+
+        monkeypatch.setattr(areas, "_held", {})  # a worker starting now
+        later = areas.current()
+        assert len(cuts) == 1  # loaded, not cut again
+        assert (later.epoch, later.seq) == (running.epoch, running.seq)
+        assert later.parts.area_of == running.parts.area_of and ids[1] not in later.where
+        assert later.members == running.members and later.touched == running.touched
+        assert any(sid == ids[1] for _seq, sid, _area in later.left)
+
+        raw = bytearray(kept.read_bytes())
+        raw[-1] ^= 1
+        kept.write_bytes(bytes(raw))
+        monkeypatch.setattr(areas, "_held", {})
+        assert areas.current().parts.area_of == running.parts.area_of
+        assert len(cuts) == 2  # the altered file was not used
+        stored.wait_for_saves()
+        monkeypatch.setattr(partition, "MOST", SMALL + 10)
+        monkeypatch.setattr(areas, "_held", {})
+        areas.current()
+        assert len(cuts) == 3  # a cut for 20 services an area is not one for 30

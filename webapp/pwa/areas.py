@@ -30,7 +30,7 @@ from webapp.models import SearchDoc
 from webapp.pwa import bundle, contract
 from webapp.pwa import partition as cut
 from webapp.pwa.partition import NATIONAL, Partition, Place, places_of
-from webapp.search import changelog, indexer, memindex, places, text, vocab
+from webapp.search import changelog, indexer, memindex, places, stored, text, vocab
 
 LEFT_KEPT = 100_000  # departures remembered, for the ids a change sends to drop
 TOWNS_SHOWN = 3  # towns named with an area in the picker
@@ -82,13 +82,38 @@ def current() -> Areas:
                    if held is not None and held.epoch == idx.epoch and held.seq <= idx.seq
                    else None)
         if held is None or changes is None:
-            where = places_of()
-            live = {sid: where.get(sid, Place("", "", "", None)) for sid in idx.ordinal}
-            held = Areas(idx.epoch, idx.seq, cut.partition(live), live)
+            # A worker starting: the cut stored beside the index, brought up to date by the
+            # changes since; else cut afresh, and stored for the next start.
+            kept = _stored(idx)
+            changes = changelog.changes_after(kept.seq) if kept is not None else None
+            if kept is not None and changes is not None:
+                held = _moved(kept, changes, idx)
+            else:
+                where = places_of()
+                live = {sid: where.get(sid, Place("", "", "", None)) for sid in idx.ordinal}
+                held = Areas(idx.epoch, idx.seq, cut.partition(live), live)
+                stored.save_areas_later({name: getattr(held, name) for name in STORED}
+                                        | {"most": cut.MOST})
         else:
             held = _moved(held, changes, idx)
         _held[key] = held
         return held
+
+
+# What a stored cut holds (the rest are caches, made again on use); `most` is the largest
+# area it was cut for: a cut for another size is not used.
+STORED = ("epoch", "seq", "parts", "where", "members", "touched", "complete")
+
+
+def _stored(idx: memindex.MemIndex) -> Areas | None:
+    """The stored cut when it is this epoch's, no newer than the index, and for this size."""
+    state = stored.load_areas()
+    if (state is None or set(state) != {*STORED, "most"} or state["most"] != cut.MOST
+            or state["epoch"] != idx.epoch or not isinstance(state["seq"], int)
+            or state["seq"] > idx.seq):
+        return None
+    del state["most"]
+    return Areas(**state)  # type: ignore[arg-type]
 
 
 def _moved(old: Areas, changes: list[Any], idx: memindex.MemIndex) -> Areas:
