@@ -277,6 +277,19 @@ def test_offline_a_town_not_kept_and_a_kind_not_close_are_told_apart_from_a_miss
     assert abs(km - res.distances[shown[0]]) < 2, (first, res.distances[shown[0]])
     page.screenshot(path=str(SHOTS / "offline-nearest-further-ar.png"))
 
+    # 911 and the national hotline have no place: near any town they come first, as online.
+    page.goto(f"{live_server}/ar/search?category=emergency&category=hotline&near=Fresno"
+              "&per_page=100")
+    shown = shown_ids(page)
+    with app.test_request_context():
+        args = MultiDict([("category", "emergency"), ("category", "hotline"),
+                          ("near", "Fresno"), ("per_page", "100")])
+        res = search.search(search.parse(args), home_country=app.config["HAVEN_COUNTRY"])
+    assert shown == [i for i in res.ids if i in in_fresno | national]
+    dials = page.locator("#offline-results li.card a[href^='tel:']").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))")
+    assert dials[:2] == ["tel:911", "tel:18883737888"], dials
+
     page.goto(f"{live_server}/ar/search?category=shelter&near=Frsnoqq")
     page.wait_for_selector("[data-offline=search][data-ready='1']")
     assert page.inner_text("#unknown-place") == arabic.gettext(

@@ -140,3 +140,25 @@ def test_near_search_with_nothing_close_offers_the_nearest(client: FlaskClient) 
     close = client.get("/en/search?category=shelter&near=Fresno").get_data(as_text=True)
     assert "Nothing of this kind" not in close
     assert all(float(x) <= 50 for x in re.findall(r"([\d.]+) km away", close))
+
+
+def test_a_search_near_a_place_finds_the_national_lines_first(client: FlaskClient) -> None:
+    """911 and the national hotline have no place: they serve every place of the country, so
+    a search for emergency or hotline help near a town lists them first (they were missing:
+    'emergency near Fresno' found nothing). With no local line within the radius, the
+    nearest ones further away follow, said so; with no filter, the notice says nothing is
+    listed near there (not 'nothing of this kind')."""
+    def dialled(html: str) -> list[str]:
+        return re.findall(r'href="tel:([^"]+)"', html.split('class="count"', 1)[1])
+
+    emergency = client.get("/en/search?category=emergency&near=Fresno").get_data(as_text=True)
+    assert dialled(emergency)[:1] == ["911"]
+    sierra = "37.5,-119.0"
+    lines = client.get(f"/en/search?category=hotline&near={sierra}").get_data(as_text=True)
+    assert "18883737888" in dialled(lines)[:3]
+    assert f"Nothing of this kind within 50 km of “\u2068{sierra}\u2069”" in lines
+    km = [float(x) for x in re.findall(r"([\d.]+) km away", lines)]
+    assert km and 50 < km[0] and km == sorted(km)  # the regional lines, further away
+    anything = client.get(f"/en/search?near={sierra}").get_data(as_text=True)
+    assert f"Nothing is listed within 50 km of “\u2068{sierra}\u2069”" in anything
+    assert dialled(anything)[:2] == ["911", "18883737888"]

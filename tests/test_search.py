@@ -54,12 +54,22 @@ def check(vector: dict[str, Any], res: search.Result, services: list[Any]) -> No
         assert res.total <= exp["max_total"]
     if "first_name" in exp:
         assert services and services[0].name == exp["first_name"], [s.name for s in services[:3]]
+    # Near a point, the home country's national lines (a hotline or emergency number with
+    # no place) come first: they serve every place. Then the rest, nearest first.
+    placed = [s for s in services if s.id in res.distances]
+    lines = services[:len(services) - len(placed)]
     if "first_city" in exp:
-        assert services[0].locations[0].location.city == exp["first_city"]
+        assert placed[0].locations[0].location.city == exp["first_city"]
     if exp.get("sorted_by_distance"):
-        d = [res.distances[s.id] for s in services]
+        assert services[len(lines):] == placed  # every national line before any place
+        assert all(not s.locations and s.country == "US"
+                   and codes[i] & {"hotline", "emergency"} for i, s in enumerate(lines))
+        d = [res.distances[s.id] for s in placed]
         assert d == sorted(d)
         assert len(d) >= 2
+    if "national_lines_first" in exp:
+        assert {s.name for s in lines} >= set(exp["national_lines_first"]), [
+            s.name for s in lines]
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=lambda v: f"{v['q'] or '-'}|{v['params']}")

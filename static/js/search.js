@@ -286,10 +286,19 @@
     var widened = null;
     if (p.near) {
       var lat = p.near[0], lng = p.near[1], k2 = Math.cos(lat * Math.PI / 180);
+      // National lines (a hotline or emergency number of the home country with no place)
+      // serve every place of it: nearest to any, as on the server.
+      var lineCats = (K.lines || []).map(function (c) { return d.cat.indexOf(c); });
+      var national = function (s) {
+        return d.home && s[F.country] === d.home && !s[F.points].length &&
+          s[F.categories].some(function (x) { return lineCats.indexOf(x) !== -1; });
+      };
+      var nearby = 0;
       var within = function (radius) {
         var b = box(lat, lng, radius);
         dist = new Map();
         S.forEach(function (s, o) {
+          if (national(s)) { dist.set(o, 0); return; }
           s[F.points].forEach(function (pt) {  // [latitude, longitude]
             if (pt[0] >= b[0] && pt[0] <= b[1] && pt[1] >= b[2] && pt[1] <= b[3]) {
               var d2 = (pt[0] - lat) * (pt[0] - lat) + (pt[1] - lng) * k2 * (pt[1] - lng) * k2;
@@ -297,14 +306,16 @@
             }
           });
         });
-        return cands.filter(function (o) { return dist.has(o); });
+        var found = cands.filter(function (o) { return dist.has(o); });
+        nearby = found.filter(function (o) { return !national(S[o]); }).length;
+        return found;
       };
       // As the server does (search_or_wider): nothing of this kind near the place, then the
       // nearest further away, up to the widest radius, saying so.
       var radius = p.radius || L.radius_km, close = within(radius);
-      if (!close.length && cands.length && L.max_radius_km && radius < L.max_radius_km) {
-        close = within(L.max_radius_km);
-        if (close.length) { widened = radius; }
+      if (!nearby && cands.length && L.max_radius_km && radius < L.max_radius_km) {
+        var wider = within(L.max_radius_km);
+        if (nearby) { close = wider; widened = radius; } else { within(radius); }
       }
       cands = close;
     }
@@ -324,7 +335,7 @@
       total: cands.length, matched: matched, unknownPlace: unknownPlace, widened: widened,
       rows: shown.map(function (o) { return S[o]; }),
       // kilometres to the nearest point (the box's flat measure, as the server's within)
-      km: shown.map(function (o) { return p.near ? Math.sqrt(dist.get(o)) * KM_PER_DEGREE : null; }) };
+      km: shown.map(function (o) { return p.near && S[o][F.points].length ? Math.sqrt(dist.get(o)) * KM_PER_DEGREE : null; }) };
   };
 
   function findPlace(words, places) {
@@ -637,7 +648,8 @@
       var notKept = !!townAreas && !townAreas.some(function (a) { return AREAS.kept.indexOf(a) !== -1; });
       var notice = notKept ? searchShell.getAttribute("data-t-not-kept")
         : res.unknownPlace ? searchShell.getAttribute("data-t-unknown-place")
-        : res.widened ? searchShell.getAttribute("data-t-widened").replace("{km}", number(res.widened, 0)) : "";
+        : res.widened ? searchShell.getAttribute(asked.q || asked.category.length || asked.population.length || asked.language.length ||
+          asked.free || asked.always_open || asked.open_now ? "data-t-widened" : "data-t-widened-any").replace("{km}", number(res.widened, 0)) : "";
       var unknown = document.getElementById("unknown-place");
       if (unknown) {
         unknown.hidden = !notice;

@@ -20,7 +20,7 @@ from webapp.search import search
 
 LOCAL_LISTED = 40  # local lines listed by name; past this, counted and searched by town
 FIRST_SCREEN = 20  # lines a home or tip page lists (the first two, then "More hotlines")
-CATEGORIES = ["hotline", "emergency"]
+CATEGORIES = list(search.LINE_CATEGORIES)
 
 
 @dataclass

@@ -84,7 +84,8 @@ def shipped() -> dict[str, Any]:
             "no_typo_upto": text.NO_TYPO_UPTO, "one_typo_upto": text.ONE_TYPO_UPTO,
         },
         "keys": {"name": indexer.NAME_PREFIX, "category": indexer.CAT_PREFIX,
-                 "name_chars": indexer.EXACT_NAME_CHARS},
+                 "name_chars": indexer.EXACT_NAME_CHARS,
+                 "lines": list(search.LINE_CATEGORIES)},  # a national line's categories
         "limits": {"per_page": search.DEFAULT_PER_PAGE, "max_per_page": search.MAX_PER_PAGE,
                    "radius_km": search.DEFAULT_RADIUS_KM, "max_radius_km": search.MAX_RADIUS_KM},
         "freshness": {"space_seconds": int(SPACE_FRESH.total_seconds()),

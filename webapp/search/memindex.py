@@ -139,6 +139,12 @@ class MemIndex:
             self.home_cache[country] = found
         return found
 
+    def placed(self) -> np.ndarray:
+        """True where a slot has a public point (a national line has none)."""
+        out = np.zeros(self.size, dtype=bool)
+        out[groups.points_array(self.points)[:, 2].astype(np.int64)] = True
+        return out
+
     def any_of(self, table: dict[Any, Slots], keys: list[Any]) -> np.ndarray:
         """A mask of the slots having at least one of keys."""
         return self.mask(*(table[k] for k in keys if k in table))

@@ -27,6 +27,9 @@ MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 DEFAULT_RADIUS_KM = 50.0
 MAX_RADIUS_KM = 500  # the widest `radius` asked for, and how far an empty near search looks
+# Categories of a national line: a hotline or emergency number with no place serves every
+# place of its country, so a search near a town there finds it (first: it is nearest).
+LINE_CATEGORIES = ("hotline", "emergency")
 VISIBLE_STATUSES = memindex.VISIBLE_STATUSES
 # What a match counts for, by how the query term reached the token (times the field weight).
 F_EXACT, F_PREFIX, F_TYPO1, F_TYPO2 = 1.0, 0.7, 0.6, 0.45
@@ -82,6 +85,7 @@ class Result:
     per_page: int
     distances: dict[str, float] = field(default_factory=dict)
     matched_categories: list[str] = field(default_factory=list)
+    nearby: int | None = None  # near a point: how many were found by distance (not national)
 
     @property
     def pages(self) -> int:
@@ -287,9 +291,15 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None,
         selected = keep if keep is not None else np.ones(n, dtype=bool)
     selected = selected & idx.alive  # slots a later change replaced
     dist = None
+    nearby = None
     if p.near:
         lat, lng = p.near
         dist = idx.within(lat, lng, geo.bounding_box(lat, lng, p.radius_km))
+        nearby = int(np.count_nonzero(selected & np.isfinite(dist)))
+        if home_country:
+            national = (idx.any_of(idx.terms, [(taxonomy.CATEGORIES, c) for c in LINE_CATEGORIES])
+                        & idx.is_home(home_country) & ~idx.placed())
+            dist = np.where(national, 0.0, dist)
         selected &= np.isfinite(dist)
     cands = np.flatnonzero(selected)
     keys: list[np.ndarray] = [idx.tie[cands]]  # np.lexsort: the last key sorts first
@@ -306,7 +316,7 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None,
     distances: dict[str, float] = {}
     if p.near and ids and measure:
         distances = distances_km(ids, p.near)
-    return Result(ids, total, p.page, p.per_page, distances, matched)
+    return Result(ids, total, p.page, p.per_page, distances, matched, nearby)
 
 
 def search_or_wider(p: Params, *, home_country: str = "") -> tuple[Result, float | None]:
@@ -314,11 +324,11 @@ def search_or_wider(p: Params, *, home_country: str = "") -> tuple[Result, float
     (the nearest of that kind, further away), with the radius that found nothing. A town
     with no shelter is not a spelling mistake: the person needs the nearest one."""
     result = search(p, home_country=home_country)
-    if result.total or p.near is None or p.radius_km >= MAX_RADIUS_KM:
+    if result.nearby or p.near is None or p.radius_km >= MAX_RADIUS_KM:
         return result, None
     wider = search(dataclasses.replace(p, radius_km=float(MAX_RADIUS_KM)),
                    home_country=home_country)
-    return (wider, p.radius_km) if wider.total else (result, None)
+    return (wider, p.radius_km) if wider.nearby else (result, None)
 
 
 def ranked_ids(p: Params, *, home_country: str = "") -> list[str]:

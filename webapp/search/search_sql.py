@@ -41,6 +41,7 @@ from webapp.models import (
     service_terms,
 )
 from webapp.search.search import (
+    LINE_CATEGORIES,
     VISIBLE_STATUSES,
     Params,
     Result,
@@ -173,8 +174,11 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
         stmt = select(Service.id, func.count().over().label("total"))
         order = []
     if dist is not None:
-        stmt = stmt.join(dist, dist.c.sid == Service.id)
-        order.append(dist.c.d2.asc())
+        # National lines (LINE_CATEGORIES, the home country's, with no public point) are
+        # nearest to every place of it.
+        stmt = stmt.outerjoin(dist, dist.c.sid == Service.id).where(
+            or_(dist.c.d2.is_not(None), _national_line(home_country)))
+        order.append(func.coalesce(dist.c.d2, 0.0).asc())
     if home is not None:
         order.append(home.asc())
     order += [Service.rank_hint.desc(), by_code_point(Service.name).asc(), Service.id.asc()]
@@ -186,6 +190,19 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None)
     if p.near and ids:
         distances = distances_km(ids, p.near)
     return Result(ids, total, p.page, p.per_page, distances, matched)
+
+
+def _national_line(home_country: str) -> ColumnElement[bool]:
+    if not home_country:
+        return false()
+    placed = exists().where(ServiceAtLocation.service_id == Service.id,
+                            ServiceAtLocation.location_id == Location.id,
+                            Location.public_latitude.is_not(None))
+    line = exists().where(service_terms.c.service_id == Service.id,
+                          service_terms.c.term_id == TaxonomyTerm.id,
+                          TaxonomyTerm.taxonomy_name == taxonomy.CATEGORIES,
+                          TaxonomyTerm.code.in_(LINE_CATEGORIES))
+    return and_(Service.country == home_country, ~placed, line)
 
 
 def by_code_point(column: Any) -> Any:
