@@ -191,6 +191,9 @@ def test_a_phone_keeps_the_areas_it_searched_and_chose_and_only_their_changes(
     wait_js(page, "document.getElementById('svc-desc').textContent.length > 0")
     assert page.inner_text("#svc-desc") == arabic.gettext(
         "This listing is not in the copy saved on this phone.")
+    page.wait_for_selector("[data-offline=service][data-ready='missing']")
+    assert page.locator("#svc-hours").is_hidden() and page.locator("#svc-facts").is_hidden()
+    assert page.get_attribute("[data-offline=service] > p:last-child a", "href") == "/ar/hotlines"
     ctx.set_offline(False)
 
     # A gap in the change log, then a new epoch: the whole area comes again.

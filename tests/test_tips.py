@@ -42,6 +42,7 @@ def test_tip_form_page(client: FlaskClient, staff: dict[str, Staff]) -> None:
     assert html.index("Is someone in danger right now?") < html.index('name="what"')
     assert "888" in html  # the US national hotline from the verified list
     assert 'autocomplete="off"' in html and 'name="website"' in html
+    assert 'id="tips-unavailable"' not in html  # a key exists: no "cannot be received"
     assert form_key(client) != form_key(client)
     assert resp.headers["Cache-Control"] == "private, no-cache"
 
@@ -276,7 +277,12 @@ def test_cross_origin_post_is_refused(app: Flask, client: FlaskClient,
 
 
 def test_no_org_key_gives_a_clear_503(client: FlaskClient) -> None:
-    """A server without `flask keys init` says tips cannot be received, and stores nothing."""
+    """A server without `flask keys init` says tips cannot be received, and stores nothing;
+    its form says so at the top, before anyone types a report (a walkthrough typed one in
+    Arabic and lost it), and stops saying it once a key exists."""
+    form = client.get("/en/tip").get_data(as_text=True)
+    notice = form.find('id="tips-unavailable"')
+    assert -1 < notice < form.find('id="tip-form"')
     data = {"kinds": ["labour"], "what": "x", "idempotency_key": form_key(client)}
     resp = client.post("/en/tip", data=data)
     assert resp.status_code == 503 and "cannot be received" in resp.get_data(as_text=True)

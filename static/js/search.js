@@ -751,7 +751,14 @@
     var id = location.pathname.split("/services/")[1] || new URLSearchParams(location.search).get("id") || "";
     directory(serviceShell).then(function (dir) {
       var s = dir.d.s.find(function (x) { return x[F.id] === id; });
-      if (!s) { document.getElementById("svc-desc").textContent = serviceShell.getAttribute("data-t-missing"); return; }
+      if (!s) {  // not kept here (retired, or its area not kept): say so, and offer a hotline
+        Array.prototype.forEach.call(serviceShell.children, function (c) { if (c.id !== "svc-name" && c.id !== "svc-desc") { c.hidden = true; } });
+        document.getElementById("svc-desc").textContent = serviceShell.getAttribute("data-t-missing");
+        var call = el("p"), link = el("a", serviceShell.getAttribute("data-t-hotline"));
+        link.href = "/" + lang + "/hotlines"; call.appendChild(link); serviceShell.appendChild(call);
+        serviceShell.setAttribute("data-ready", "missing");
+        return;
+      }
       W = dir.d;
       function show(id, text) { var e = document.getElementById(id); if (text !== undefined) { e.textContent = text; } e.hidden = false; return e; }
       document.getElementById("svc-name").textContent = s[F.name];

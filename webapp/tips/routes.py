@@ -77,10 +77,12 @@ def _offer_recipients(f: forms.TipForm) -> dict[str, int]:
 
 @bp.route("/tip", methods=["GET"])
 def form() -> tuple[str, int]:
-    """The blank form, with a fresh one-time key."""
+    """The blank form, with a fresh one-time key; when no organisation can receive tips yet,
+    it says so first, before anyone types a report."""
     f = forms.TipForm(data={"idempotency_key": secrets.token_urlsafe(24)})
-    _offer_recipients(f)
-    return _page("tips/form.html", form=f)
+    offered = _offer_recipients(f)
+    return _page("tips/form.html", form=f,
+                 unavailable=not services.can_receive(list(offered.values())))
 
 
 def _receipt_response(stored: services.Stored,

@@ -28,6 +28,18 @@ class NoOrgKey(Exception):
     """Tips cannot be accepted: no organisation key exists yet (`flask keys init`)."""
 
 
+def can_receive(member_ids: list[int]) -> bool:
+    """Whether a tip can be sealed now: to one of these members, or to the hub when none."""
+    asked: list[int | None] = list(member_ids) or [None]
+    for member_id in asked:
+        try:
+            current_org_key(member_id)
+        except NoOrgKey:
+            continue
+        return True
+    return False
+
+
 def current_org_key(member_id: int | None = None) -> OrgKey:
     """The newest key of a member organisation (by default the hub), or NoOrgKey."""
     if member_id is None:
