@@ -247,6 +247,7 @@ def test_offline_a_town_not_kept_and_a_kind_not_close_are_told_apart_from_a_miss
     page.wait_for_selector("[data-offline=search][data-ready='1']")
     assert page.locator("#areas").get_attribute("open") is not None
     assert page.locator("#areas-kept li").count() == 2  # Fresno's area and the national lines
+    assert page.inner_text("h1") == arabic.gettext("Areas kept on this phone")
     ctx.set_offline(True)
 
     page.goto(f"{live_server}/ar/search?category=shelter&near=Los%20Angeles")

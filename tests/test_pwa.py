@@ -12,14 +12,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.datastructures import MultiDict
 
 from tests.pages import ready, wait_js
 from tests.search_vectors import VECTORS
 from tests.staff_helpers import keyed
 from webapp.extensions import db
-from webapp.models import Service, Tip
+from webapp.models import OrgKey, Service, Tip
 from webapp.search import search
 
 pytestmark = pytest.mark.browser
@@ -122,6 +122,36 @@ def test_shared_vectors_offline_in_the_browser(app: Flask, context: Any,
     for (q, params), answer in zip(cases, got, strict=True):
         want = server_ids(app, q, params, now)
         assert (answer["ids"], answer["total"]) == (want[0], want[1]), (q, params)
+
+
+def test_a_queued_tip_the_server_cannot_take_says_it_is_not_sent(app: Flask, context: Any,
+                                                                 live_server: str) -> None:
+    """Written offline, then online on a server that answers 503 (here: its organisation
+    key gone, so every try is refused the same way): the tip stays on the phone, and the
+    page says it has not gone and to call a hotline if someone is in danger, instead of
+    promising it will be sent."""
+    page = context.new_page()
+    ready(page, live_server, "en")
+    page.goto(f"{live_server}/en/tip")
+    context.set_offline(True)
+    page.goto(f"{live_server}/en/tip")
+    page.check("input[value=labour]")
+    page.fill("textarea[name=what]", "UNSENT-SENTINEL seen at the docks")
+    page.click("#tip-form button[type=submit]")
+    page.wait_for_selector("#tip-queue li.queued-queued")
+    with app.app_context():
+        db.session.execute(delete(OrgKey))
+        db.session.commit()
+    context.set_offline(False)
+    page.wait_for_selector("#tip-queue li.queued-queued .queued-msg:has-text('Not sent yet')",
+                           timeout=20000)
+    assert page.inner_text("#tip-queue li.queued-queued .queued-msg") == (
+        "Not sent yet: the server could not take it just now. It will try again. "
+        "If someone is in danger, call a hotline now.")
+    stored = page.evaluate("HavenQueue.all().then(a => a.map(i => [i.state, i.failed]))")
+    assert stored == [["queued", 503]]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Tip)) == 0
 
 
 def test_tip_written_offline_is_stored_exactly_once(app: Flask, context: Any,

@@ -106,7 +106,8 @@
         show.addEventListener("click", function () { it.revealed = true; render(box3, visible()); });
         li.appendChild(show);
       } else {
-        li.appendChild(el("p", it.state === "refused" ? box3.getAttribute("data-t-refused") : box3.getAttribute("data-t-waiting"), "queued-msg"));
+        li.appendChild(el("p", box3.getAttribute(it.state === "refused" ? "data-t-refused"
+          : it.failed ? "data-t-failed" : "data-t-waiting"), "queued-msg"));
       }
       var del = el("button", box3.getAttribute("data-t-delete"));
       del.type = "button";

@@ -49,7 +49,10 @@
         item.state = "refused"; item.status = resp.status;
         return run("readwrite", function (s) { return s.put(item); });
       }
-      return null; // 429 or 5xx: try again later
+      // 429 or 5xx (a server without a key answers 503 every time): kept, tried again
+      // later, and marked so the page says it has not gone yet.
+      item.failed = resp.status;
+      return run("readwrite", function (s) { return s.put(item); });
     });
   }
 

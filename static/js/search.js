@@ -684,6 +684,11 @@
       searchShell.setAttribute("data-ready", "1");
   }
   if (searchShell) {
+    // Opened with no search (the footer's link to the areas kept): titled for that.
+    var title = document.getElementById("offline-title");
+    if (title && !location.search && title.getAttribute("data-t-areas")) {
+      title.textContent = title.getAttribute("data-t-areas");
+    }
     // The shell is one saved page for every search: the box shows what this search asked.
     var qBox = document.getElementById("q"), asked = new URLSearchParams(location.search);
     if (qBox) { qBox.value = (asked.get("q") || asked.get("search") || "").trim(); }
