@@ -120,6 +120,7 @@ def test_every_listing_is_in_one_area_and_its_file_says_what_the_bundle_says(
     # Names in the reader's language, boxes from public points.
     us = next(a for a in index["areas"] if a["id"] == towns["fresno"])
     assert us["country_name"] == "الولايات المتحدة" and us["region"] == "CA"
+    assert index["sep"] == "، "  # the reader's comma, for area names before any area is kept
     assert us["box"][0] <= 36.74 <= us["box"][2] and us["box"][1] <= -119.78 <= us["box"][3]
 
 

@@ -518,7 +518,7 @@
   function dropArea(id) { return caches.open(DATA).then(function (c) { return c.delete(areaUrl(id)); }); }
   var areaWords = null;  // the picker's words (data-t-* of #areas), when the page has one
   function areaName(a) {  // "United States, CA: Fresno, Visalia", with the page's comma
-    var sep = W.sep || ", ";
+    var sep = W.sep || (AREAS.index && AREAS.index.sep) || ", ";
     if (a.national && areaWords) { return areaWords.getAttribute("data-t-national").replace("{country}", a.country_name); }
     var where = [a.country_name, a.region].filter(Boolean).join(sep);
     return a.towns.length ? where + ": " + a.towns.join(sep) : where;

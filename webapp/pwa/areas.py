@@ -315,7 +315,8 @@ def index(tag: str, sizes: dict[str, int], base: int, coding: str = "gzip") -> d
                "estimated": a["id"] not in sizes} for a in described]
     # Folded town names to their areas: a town typed on the phone finds its area there, so
     # the place never leaves the phone.
-    return {"v": version(areas), "areas": listed, "towns": towns}
+    return {"v": version(areas), "areas": listed, "towns": towns,
+            "sep": i18n.separators(tag)[0]}  # the reader's comma, for names before any area
 
 
 def _describe(areas: Areas, tag: str) -> list[dict[str, Any]]:
