@@ -414,7 +414,8 @@ READ_LISTING = """() => {
     for (let e = heads[heads.length - 1].nextElementSibling; e; e = e.nextElementSibling) {
         if (!e.classList.contains('report-link') && seen(e)) { current.push(text(e)); }
     }
-    return {alert: seen(alert) ? text(alert) : null, facts, hours, current};
+    const state = [...art.querySelectorAll('p.open, p.closed')].filter(seen).map(text);
+    return {alert: seen(alert) ? text(alert) : null, facts, hours, current, state};
 }"""
 
 
@@ -451,6 +452,7 @@ def test_offline_listing_says_what_the_online_one_says(app: Flask, context: Any,
         want = online[sid]
         assert offline["alert"] == want["alert"], sid
         assert offline["hours"] == want["hours"], sid
+        assert offline["state"] == want["state"], sid  # open now, closed now, or 24/7
         assert offline["current"] == want["current"], sid
         # The offline copy never carries a street: "Where" is the online line without it.
         for (o_key, o_val), (w_key, w_val) in zip(offline["facts"], want["facts"], strict=True):
@@ -462,6 +464,7 @@ def test_offline_listing_says_what_the_online_one_says(app: Flask, context: Any,
     # The comparison is not vacuous: an alert, five facts, a "Where" carrying the note.
     assert fresno["alert"] and len(fresno["facts"]) >= 5 and len(fresno["facts"][-1][1]) > 40
     assert any(online[sid]["hours"] for sid in ids) and all(v["current"] for v in online.values())
+    assert any(online[sid]["state"] for sid in ids)
     assert any(notes.values()) == (lang != "en"), notes  # the hotline's words are in English
 
 

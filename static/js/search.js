@@ -815,6 +815,9 @@
       if (s[F.flags] & FLAG.always_open) { show("svc-always"); }
       else if (!slots.length) { show("svc-nohours"); }
       else {
+        var isOpen = openAt(s, new Date()), state = show("svc-open-now");  // as the online page
+        state.textContent = state.getAttribute(isOpen ? "data-t-open" : "data-t-shut");
+        state.className = isOpen ? "open" : "closed";
         var body = document.querySelector("#svc-hours tbody"), days = new Intl.DateTimeFormat(lang, { weekday: "long", timeZone: "UTC" });
         var dayName = function (d) { return W.days ? W.days[d] : days.format(new Date(Date.UTC(2024, 0, 1 + d))); };
         for (var d = 0; d < 7; d++) {  // 0 = Monday; 2024-01-01 was a Monday
