@@ -124,6 +124,18 @@ def test_shared_vectors_offline_in_the_browser(app: Flask, context: Any,
         assert (answer["ids"], answer["total"]) == (want[0], want[1]), (q, params)
 
 
+def write_offline(page: Any, context: Any, live_server: str, what: str) -> None:
+    """Open the tip form once online (the shell is saved), then offline write and send a tip:
+    the phone queues it."""
+    ready(page, live_server, "en")
+    page.goto(f"{live_server}/en/tip")
+    context.set_offline(True)
+    page.goto(f"{live_server}/en/tip")
+    page.check("input[value=labour]")
+    page.fill("textarea[name=what]", what)
+    page.click("#tip-form button[type=submit]")
+
+
 def test_a_queued_tip_the_server_cannot_take_says_it_is_not_sent(app: Flask, context: Any,
                                                                  live_server: str) -> None:
     """Written offline, then online on a server that answers 503 (here: its organisation
@@ -131,13 +143,7 @@ def test_a_queued_tip_the_server_cannot_take_says_it_is_not_sent(app: Flask, con
     page says it has not gone and to call a hotline if someone is in danger, instead of
     promising it will be sent."""
     page = context.new_page()
-    ready(page, live_server, "en")
-    page.goto(f"{live_server}/en/tip")
-    context.set_offline(True)
-    page.goto(f"{live_server}/en/tip")
-    page.check("input[value=labour]")
-    page.fill("textarea[name=what]", "UNSENT-SENTINEL seen at the docks")
-    page.click("#tip-form button[type=submit]")
+    write_offline(page, context, live_server, "UNSENT-SENTINEL seen at the docks")
     page.wait_for_selector("#tip-queue li.queued-queued")
     with app.app_context():
         db.session.execute(delete(OrgKey))
@@ -161,13 +167,7 @@ def test_tip_written_offline_is_stored_exactly_once(app: Flask, context: Any,
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    ready(page, live_server, "en")
-    page.goto(f"{live_server}/en/tip")
-    context.set_offline(True)
-    page.goto(f"{live_server}/en/tip")
-    page.check("input[value=labour]")
-    page.fill("textarea[name=what]", "OFFLINE-SENTINEL seen at the docks")
-    page.click("#tip-form button[type=submit]")
+    write_offline(page, context, live_server, "OFFLINE-SENTINEL seen at the docks")
     try:
         page.wait_for_selector("#tip-queued:not([hidden])", timeout=10000)
     except Exception as exc:
