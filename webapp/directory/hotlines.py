@@ -16,6 +16,7 @@ from webapp.directory.pages import country_name
 from webapp.directory.queries import load_services
 from webapp.extensions import db
 from webapp.pwa import areas
+from webapp.pwa.partition import Place
 from webapp.search import search
 
 LOCAL_LISTED = 40  # local lines listed by name; past this, counted and searched by town
@@ -53,6 +54,7 @@ class Lines:
 
     ids: list[str]
     unlisted: frozenset[str]
+    where: dict[str, Place]  # each line's place (country, region, town, point)
 
 
 _held: dict[str, tuple[str, Lines]] = {}
@@ -69,7 +71,8 @@ def lines_now() -> Lines:
     ids = line_ids()
     local = [i for i in ids if (place := held.where.get(i)) is not None
              and (place.region or place.point is not None)]
-    lines = Lines(ids, frozenset(local) if len(local) > LOCAL_LISTED else frozenset())
+    lines = Lines(ids, frozenset(local) if len(local) > LOCAL_LISTED else frozenset(),
+                  {i: held.where[i] for i in ids if i in held.where})
     _held[key] = (version, lines)
     return lines
 
@@ -78,9 +81,9 @@ def country_lines(country: str) -> list[presenters.ServiceView]:
     """A country's hotlines and emergency numbers (verified data) for a first screen, most
     important first: its national lines, and its local ones by the hotlines page's rule
     (listed while few; past that, a town search finds them)."""
-    lines, where = lines_now(), areas.current().where
+    lines = lines_now()
     ids = [i for i in lines.ids if i not in lines.unlisted
-           and (place := where.get(i)) is not None
+           and (place := lines.where.get(i)) is not None
            and place.country.upper() in (country.upper(), "")]  # a first cut, before loading
     found = [s for s in load_services(ids) if s.country == country]
     return [presenters.present(s) for s in found[:FIRST_SCREEN]]
@@ -88,9 +91,9 @@ def country_lines(country: str) -> list[presenters.ServiceView]:
 
 def hotline_page(home: str) -> HotlinePage:
     """The page for a deployment whose home country is `home`."""
-    lines, where = lines_now(), areas.current().where
+    lines = lines_now()
     ids = [i for i in lines.ids if i not in lines.unlisted]
-    counts = Counter(where[i].country or home for i in lines.unlisted if i in where)
+    counts = Counter(lines.where[i].country or home for i in lines.unlisted if i in lines.where)
     page = HotlinePage()
     groups: dict[str, list[presenters.ServiceView]] = {}
     for s in load_services(ids):

@@ -298,8 +298,9 @@ def search(p: Params, *, home_country: str = "", now: dt.datetime | None = None,
         nearby = int(np.count_nonzero(selected & np.isfinite(dist)))
         if home_country:
             national = (idx.any_of(idx.terms, [(taxonomy.CATEGORIES, c) for c in LINE_CATEGORIES])
-                        & idx.is_home(home_country) & ~idx.placed())
-            dist = np.where(national, 0.0, dist)
+                        & idx.is_home(home_country) & selected)
+            if national.any():  # the points are looked at only when a line is a candidate
+                dist = np.where(national & ~idx.placed(), 0.0, dist)
         selected &= np.isfinite(dist)
     cands = np.flatnonzero(selected)
     keys: list[np.ndarray] = [idx.tie[cands]]  # np.lexsort: the last key sorts first
