@@ -523,6 +523,11 @@
     var where = [a.country_name, a.region].filter(Boolean).join(sep);
     return a.towns.length ? where + ": " + a.towns.join(sep) : where;
   }
+  function hotlineLink(shell, tag) {  // "You can always call a hotline.", to the hotlines page
+    var box = el(tag), link = el("a", shell.getAttribute("data-t-hotline"));
+    link.href = "/" + lang + "/hotlines"; box.appendChild(link);
+    return box;
+  }
   function isolated(text) {  // first strong isolate: a Latin name keeps its place in RTL text
     return "\u2068" + text + "\u2069";
   }
@@ -654,12 +659,11 @@
       if (unknown) {
         unknown.hidden = !notice;
         // the place isolated (FSI ... PDI): "37.5,-119.0" or a Latin name keeps its order in RTL
-        unknown.textContent = notice.replace("{place}", "\u2068" + (new URLSearchParams(location.search).get("near") || "").trim() + "\u2069");
+        unknown.textContent = notice.replace("{place}", isolated((new URLSearchParams(location.search).get("near") || "").trim()));
       }
       if (notKept) {
         searchShell.querySelector(".total").textContent = "";
-        var call = el("li"), link = el("a", searchShell.getAttribute("data-t-hotline"));
-        link.href = "/" + lang + "/hotlines"; call.appendChild(link); list.appendChild(call);
+        list.appendChild(hotlineLink(searchShell, "li"));
         if (areaBox) { areaBox.open = true; }
         searchShell.setAttribute("data-ready", "not-kept");
         return;
@@ -759,8 +763,7 @@
       if (!s) {  // not kept here (retired, or its area not kept): say so, and offer a hotline
         Array.prototype.forEach.call(serviceShell.children, function (c) { if (c.id !== "svc-name" && c.id !== "svc-desc") { c.hidden = true; } });
         document.getElementById("svc-desc").textContent = serviceShell.getAttribute("data-t-missing");
-        var call = el("p"), link = el("a", serviceShell.getAttribute("data-t-hotline"));
-        link.href = "/" + lang + "/hotlines"; call.appendChild(link); serviceShell.appendChild(call);
+        serviceShell.appendChild(hotlineLink(serviceShell, "p"));
         serviceShell.setAttribute("data-ready", "missing");
         return;
       }
