@@ -8,6 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+# Bytecode is kept (__pycache__, ignored by git) even where the machine says not to: without it
+# every pytest process rewrote the asserts of ~450 modules (7 s each) and every Python the tests
+# start compiled Haven again.
+unset PYTHONDONTWRITEBYTECODE
 .venv/bin/ruff check .
 .venv/bin/mypy
 parallel=(-n auto --dist worksteal)

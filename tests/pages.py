@@ -84,7 +84,7 @@ def wait_js(page: Any, expression: str, timeout: float = 30.0) -> None:
     while not page.evaluate(expression):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {expression}")
-        time.sleep(0.1)
+        time.sleep(0.02)
 
 
 def ready(page: Any, base: str, lang: str) -> None:

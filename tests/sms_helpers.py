@@ -6,7 +6,6 @@ plugin (pytest_plugins), so the fixtures reach every test module without an impo
 from __future__ import annotations
 
 import json
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,6 +14,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+
+from tests.conftest import in_background
 
 SECRET = "generic sms secret"
 TWILIO_TOKEN = "twilio auth token 0123"
@@ -51,8 +52,7 @@ class Gateway:
 
         self.received = received
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.thread = in_background(self.server)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
     def stop(self) -> None:

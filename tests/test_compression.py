@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 import brotli
 import pytest
@@ -12,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from webapp import compression
+from webapp.config import load_config
 from webapp.pwa import partition
 
 CHROMIUM = "gzip, deflate, br, zstd"  # what Chromium sends, on HTTPS and on localhost
@@ -74,3 +76,28 @@ def test_the_area_picker_announces_the_bytes_the_phone_gets(app: Flask,
     plain = client.get(f"/en/offline/areas/{area}.json")
     assert plain.headers.get("Content-Encoding") is None
     assert json.loads(plain.data) == json.loads(unpacked(bodies["gzip"]))
+
+
+@pytest.mark.parametrize("levels", ["best", "quick"])
+def test_the_offline_bundle_is_packed_at_the_levels_set(app: Flask, levels: str) -> None:
+    """Files made ahead are packed at Brotli 11 and gzip 9 unless HAVEN_PACK_LEVELS says
+    quick (the test apps'); an app reads "best" when the setting is not given."""
+    app.config["HAVEN_PACK_LEVELS"] = levels
+    client = app.test_client()
+    plain = client.get("/en/offline/directory.json", headers={"Accept-Encoding": "identity"})
+    expected = compression.PACK_LEVELS[levels]
+    br = client.get("/en/offline/directory.json", headers={"Accept-Encoding": CHROMIUM})
+    gz = client.get("/en/offline/directory.json", headers={"Accept-Encoding": "gzip"})
+    assert br.data == brotli.compress(plain.data, quality=expected["br"])
+    assert gz.data == gzip.compress(plain.data, compresslevel=expected["gzip"], mtime=0)
+
+
+def test_best_levels_unless_told(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("HAVEN_PACK_LEVELS", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "x")
+    assert load_config(str(tmp_path))["HAVEN_PACK_LEVELS"] == "best"
+    monkeypatch.setenv("HAVEN_PACK_LEVELS", " Quick")
+    assert load_config(str(tmp_path))["HAVEN_PACK_LEVELS"] == "quick"
+    monkeypatch.setenv("HAVEN_PACK_LEVELS", "max")
+    with pytest.raises(ValueError, match="HAVEN_PACK_LEVELS must be best or quick, not 'max'"):
+        load_config(str(tmp_path))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import tempfile
-import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +14,7 @@ from flask import Flask
 from sqlalchemy import delete, func, select
 from werkzeug.datastructures import MultiDict
 
+from tests.conftest import in_background
 from tests.pages import ready, wait_js
 from tests.search_vectors import VECTORS
 from tests.staff_helpers import keyed
@@ -265,7 +265,7 @@ def neutral_site() -> Iterator[str]:
     unreliable for a redirect answered with Clear-Site-Data: Chromium sometimes sends
     that request to the network, which cannot resolve a made-up name."""
     server = http.server.ThreadingHTTPServer(("localhost", 0), _Weather)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    in_background(server)
     yield f"http://localhost:{server.server_port}/weather"
     server.shutdown()
     server.server_close()

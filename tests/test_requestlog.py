@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
 import time
 from collections.abc import Iterator
 
@@ -15,6 +14,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.conftest import in_background
 from webapp import requestlog
 from webapp.requestlog import DevRequestHandler, GunicornLogger, scrub
 
@@ -78,8 +78,7 @@ def test_gunicorn_logger_scrubs_every_level(capsys: pytest.CaptureFixture[str]) 
 def dev_server(app: Flask) -> Iterator[int]:
     """The app behind the development server's handler (as `python app.py` runs it)."""
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=DevRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    in_background(server)
     yield server.server_port
     server.shutdown()
 

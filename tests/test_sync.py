@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +24,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from bench.gen_services import generate
-from tests.conftest import Templates, base_config, whole_bodies
+from tests.conftest import Templates, base_config, in_background, whole_bodies
 from tests.editor_helpers import edit_listing, editors
 from tests.reference import HSDS_30
 from tests.staff_helpers import csrf, sign_in
@@ -86,8 +85,7 @@ class Upstream:
 def serve(app: Any) -> Iterator[str]:
     """Serve app on a free loopback port in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, whole_bodies(app), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    thread = in_background(server)
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:

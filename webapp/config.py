@@ -170,6 +170,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
                                             os.environ.get("HAVEN_OFFLINE_AREAS", "auto")),
         # Memory for area files already made, per worker (least recently asked go first).
         "HAVEN_AREA_CACHE_MB": int(os.environ.get("HAVEN_AREA_CACHE_MB", "64")),
+        # How hard the offline files made ahead are packed: "best" (Brotli 11, gzip 9), or
+        # "quick" (as pages are) where each file is made once and sent once (tests).
+        "HAVEN_PACK_LEVELS": _choice("HAVEN_PACK_LEVELS", os.environ.get(
+            "HAVEN_PACK_LEVELS", "best"), ("best", "quick")),
     }
 
 
@@ -187,7 +191,13 @@ def _shared_state_url(value: str) -> str:
 
 def _on_off_auto(name: str, value: str) -> str:
     """on | off | auto, or a clear refusal naming the setting."""
-    value = value.strip().lower() or "auto"
-    if value not in ("on", "off", "auto"):
-        raise ValueError(f"{name} must be on, off or auto, not {value!r}")
+    return _choice(name, value.strip() or "auto", ("on", "off", "auto"))
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    """One of the allowed words (any case), or a clear refusal naming the setting."""
+    value = value.strip().lower()
+    if value not in allowed:
+        raise ValueError(f"{name} must be {', '.join(allowed[:-1])} or {allowed[-1]}, "
+                         f"not {value!r}")
     return value

@@ -84,7 +84,7 @@ def cached_bundle(tag: str) -> tuple[bytes, dict[str, bytes], str]:
             if key not in store:
                 body = bundle.build(*key)
                 raw = bundle.encode(body)
-                store[key] = (raw, {c: compression.encode(raw, c, best=True)
+                store[key] = (raw, {c: compression.pack(raw, c)
                                     for c in compression.CODINGS}, body["v"])
     return store[key]
 
@@ -120,7 +120,8 @@ def json_answer(raw: bytes | None, etag: str | None,
             raw = compression.decode(packed["br"], "br")
         body = packed.get(coding) if coding else raw
         if body is None and coding is not None and len(raw) >= compression.MIN_SIZE:
-            body = compression.encode(raw, coding, best=bool(packed))  # the size the list gave
+            # packed as the area list's sizes were
+            body = (compression.pack if packed else compression.encode)(raw, coding)
         resp = Response(body if body is not None else raw, mimetype="application/json")
         if body is not None and coding is not None:
             resp.headers["Content-Encoding"] = coding
@@ -162,8 +163,8 @@ def cached_area(tag: str, area: str) -> tuple[str, bytes]:
             return found
         body = areas.area_file(tag, area, key[1])
         raw = bundle.encode(body)
-        found = (body["v"], compression.encode(raw, "br", best=True))
-        sizes = {"br": len(found[1]), "gzip": len(compression.encode(raw, "gzip", best=True))}
+        found = (body["v"], compression.pack(raw, "br"))
+        sizes = {"br": len(found[1]), "gzip": len(compression.pack(raw, "gzip"))}
         with _files_lock:
             for old in [k for k in _area_sizes if k[:3] == key[:3] and k[3] != key[3]]:
                 _area_sizes.pop(old)  # an earlier epoch
@@ -189,7 +190,7 @@ def _empty_size(tag: str, country: str, version: str) -> dict[str, int]:
     held = _empty.get((tag, country))
     if held is None or held[0] != version:
         raw = bundle.encode(areas.area_file(tag, None, country))
-        held = (version, {c: len(compression.encode(raw, c, best=True))
+        held = (version, {c: len(compression.pack(raw, c))
                           for c in compression.CODINGS})
         _empty[(tag, country)] = held
     return held[1]
