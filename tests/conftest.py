@@ -130,6 +130,9 @@ def base_config(url: str) -> dict[str, Any]:
         # Offline files packed as pages are: each test app makes each once and sends it once
         # (test_compression checks the best levels, which every other app uses).
         "HAVEN_PACK_LEVELS": "quick",
+        # Argon2id at its least cost for staff passwords and organisation keys (create_app
+        # takes it only when TESTING; test_staff checks the real cost is the default).
+        "HAVEN_FAST_HASHING": True,
     }
 
 

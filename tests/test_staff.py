@@ -9,13 +9,15 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from nacl import pwhash
 from sqlalchemy import select
 
 from tests.staff_helpers import PASSPHRASE, Staff, csrf, sign_in
 from tests.tips_helpers import send_tip
-from webapp import audit_log
+from webapp import audit_log, create_app
 from webapp.extensions import db
-from webapp.models import AuditEntry, StaffUser, Tip
+from webapp.models import AuditEntry, OrgKey, StaffUser, Tip
+from webapp.staff import auth
 
 # Runs again on PostgreSQL in the second phase of scripts/test.sh.
 pytestmark = pytest.mark.postgres
@@ -255,3 +257,40 @@ def test_a_tip_change_is_stored_with_its_audit_entry_or_not_at_all(
         assert tip is not None
         assert (tip.status if action == "status" else str(tip.assignee_id)) == value
         assert db.session.scalars(select(AuditEntry.action)).all()[-1] == action
+
+
+def test_passwords_are_hashed_at_the_real_cost_unless_testing_says(app: Flask,
+                                                                   staff: dict[str, Staff],
+                                                                   ) -> None:
+    """An app hashes staff passwords with Argon2id at argon2-cffi's defaults (64 MiB, t=3),
+    and upgrades at sign-in a hash made at the least cost (the test apps'); its organisation
+    keys at HAVEN_PASSPHRASE_KDF's strength; an app that is not TESTING refuses
+    HAVEN_FAST_HASHING."""
+    app.config["HAVEN_FAST_HASHING"] = False
+    admin = staff["admin"]
+    with app.app_context():
+        made = db.session.scalar(select(StaffUser).where(StaffUser.username == admin.username))
+        assert made is not None and made.password_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    sign_in(app.test_client(), admin)
+    with app.app_context():
+        user = db.session.scalar(select(StaffUser).where(StaffUser.username == admin.username))
+        assert user is not None
+        assert user.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        other, _secret = auth.create_user("newcomer", "a long password here", "reviewer")
+        assert other.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    # The organisation key: libsodium's least cost for tests, else HAVEN_PASSPHRASE_KDF's.
+    for rotate in ("interactive", "moderate"):
+        app.config["HAVEN_PASSPHRASE_KDF"] = rotate
+        res = app.test_cli_runner().invoke(args=["keys", "init", "--rotate",
+                                                 "--passphrase", PASSPHRASE])
+        assert res.exit_code == 0, res.output
+    with app.app_context():
+        made = [(k.kdf_ops, k.kdf_mem) for k in db.session.scalars(
+            select(OrgKey).order_by(OrgKey.id))]
+    argon = pwhash.argon2id
+    assert made == [(argon.OPSLIMIT_MIN, argon.MEMLIMIT_MIN),
+                    (argon.OPSLIMIT_INTERACTIVE, argon.MEMLIMIT_INTERACTIVE),
+                    (argon.OPSLIMIT_MODERATE, argon.MEMLIMIT_MODERATE)]
+    with pytest.raises(ValueError, match="HAVEN_FAST_HASHING .* tests"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x",
+                    "HAVEN_SEED_ON_START": False, "HAVEN_FAST_HASHING": True})

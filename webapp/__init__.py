@@ -61,6 +61,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if overrides:
         app.config.update(overrides)
+    if app.config["HAVEN_FAST_HASHING"] and not app.testing:
+        raise ValueError("HAVEN_FAST_HASHING weakens every password hash: it is for tests "
+                         "(TESTING) only")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.jinja_env.trim_blocks = True

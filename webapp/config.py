@@ -114,6 +114,11 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "HAVEN_STAFF_SESSION_HOURS": int(os.environ.get("HAVEN_STAFF_SESSION_HOURS", "12")),
         # Argon2id strength for the organisation passphrase: "moderate" (256 MiB) in production.
         "HAVEN_PASSPHRASE_KDF": os.environ.get("HAVEN_PASSPHRASE_KDF", "moderate"),
+        # Tests only, never read from the environment (create_app refuses it unless TESTING):
+        # staff passwords and organisation passphrases hashed with Argon2id at its least cost,
+        # as Django's tests swap in a fast password hasher. Half the time of a test that signs
+        # staff in went to hashing at the real cost.
+        "HAVEN_FAST_HASHING": False,
         # Tips one client may send per hour; wrong receipts one client may try per 15 minutes.
         "HAVEN_TIPS_PER_HOUR": tips_per_hour,
         # Every public POST one client may send per hour, counted before it is read (tips,

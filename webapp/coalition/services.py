@@ -117,8 +117,10 @@ def new_key(slug: str, passphrase: str, rotate: bool = False) -> Member:
     if current_key(member.id) is not None and not rotate:
         raise MemberError(f"{slug!r} already has a key (use --rotate to make a new one)")
     strength = current_app.config["HAVEN_PASSPHRASE_KDF"]
-    if strength == "interactive":
-        argon = crypto.pwhash.argon2id
+    argon = crypto.pwhash.argon2id
+    if current_app.config["HAVEN_FAST_HASHING"]:
+        ops, mem = argon.OPSLIMIT_MIN, argon.MEMLIMIT_MIN
+    elif strength == "interactive":
         ops, mem = argon.OPSLIMIT_INTERACTIVE, argon.MEMLIMIT_INTERACTIVE
     else:
         ops, mem = crypto.PASSPHRASE_OPS, crypto.PASSPHRASE_MEM

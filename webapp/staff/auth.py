@@ -23,9 +23,17 @@ from webapp.staff import sessions
 from webapp.tips import crypto
 
 F = TypeVar("F", bound=Callable[..., Any])
-hasher = PasswordHasher()  # argon2-cffi defaults: Argon2id, RFC 9106 low-memory profile
-# Verifying against this keeps a wrong username as slow as a wrong password.
-_DUMMY = hasher.hash("not a real password")
+# argon2-cffi's defaults (Argon2id, RFC 9106 low-memory profile); at its least cost for tests
+# (HAVEN_FAST_HASHING). A hash names its own parameters, so either verifies the other's.
+_HASHERS = {False: PasswordHasher(),
+            True: PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)}
+# Verifying against one of these keeps a wrong username as slow as a wrong password.
+_DUMMY = {fast: h.hash("not a real password") for fast, h in _HASHERS.items()}
+
+
+def hasher() -> PasswordHasher:
+    """This app's password hasher."""
+    return _HASHERS[bool(current_app.config["HAVEN_FAST_HASHING"])]
 
 
 def _totp_box_key() -> bytes:
@@ -38,7 +46,7 @@ def create_user(username: str, password: str, role: str, *, secret: str | None =
                 commit: bool = True) -> tuple[StaffUser, str]:
     """A new account; returns it and its TOTP secret (shown once, to enrol an app)."""
     secret = secret or pyotp.random_base32()
-    user = StaffUser(username=username, password_hash=hasher.hash(password), role=role,
+    user = StaffUser(username=username, password_hash=hasher().hash(password), role=role,
                      totp_secret=sealed_secret(secret), active=True,
                      last_totp_step=0, organization_id=organization_id,
                      member_id=member_id)
@@ -71,16 +79,17 @@ def check_login(username: str, password: str, code: str) -> StaffUser | None:
     person is told to wait for the next one instead of doubting their password.
     """
     user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+    fast = bool(current_app.config["HAVEN_FAST_HASHING"])
     try:
-        hasher.verify(user.password_hash if user else _DUMMY, password)
+        hasher().verify(user.password_hash if user else _DUMMY[fast], password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:
         return None
     if not _accept_code(user, code):
         return None
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
+    if hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hasher().hash(password)
     db.session.commit()
     return user
 
