@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import copy
 import json
+import multiprocessing.queues
 import re
+import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -175,6 +178,62 @@ def test_a_chunk_the_writer_alone_refuses_stops_the_import(
         before = tables()
         with pytest.raises(RuntimeError, match="no check refused"):
             parallel.run(records, many.config["HSDS_SCHEMA_DIR"], workers=2)
+        assert tables() == before
+
+
+_WORK = parallel._work
+
+
+def _steady_work(span: tuple[int, int]) -> Any:
+    """A worker's chunk, the later ones later (at module level: the pool pickles it by name)."""
+    time.sleep(0.15 * (span[0] // parallel.CHUNK))
+    return _WORK(span)
+
+
+def test_a_write_that_fails_while_chunks_are_in_flight_ends_the_import(
+        two_apps: tuple[Flask, Flask], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database write of the first chunk fails while the workers are still sending the
+    next ones (large chunks, larger than a pipe holds): the import ends with that error, every
+    time. It once hung for ever now and then: the pool was terminated while a worker was
+    sending a result, and that worker held the result queue's lock."""
+    _one, many = two_apps
+    shipped = [r.data for r in importer.read_records(Path(many.config["HAVEN_DATA_DIR"]))]
+    records = [importer.Record("test.json", i + 1, rec)
+               for i, rec in enumerate(rec for k in range(1, 9) for rec in reid(shipped, k))]
+    monkeypatch.setattr(parallel, "CHUNK", 120)
+
+    def disk_full(self: Any, piece: Any) -> bool:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(parallel._Writer, "write", disk_full)
+    # Where the race was: the pool stops reading results, then waits for the result queue's
+    # lock to post its own end. Here it takes its time there, as on a busy machine, so a
+    # worker still sending a chunk would hold that lock for ever.
+    put = multiprocessing.queues.SimpleQueue.put
+
+    def slow_end(self: Any, obj: Any) -> None:
+        if obj is None and multiprocessing.parent_process() is None:
+            time.sleep(0.3)
+        put(self, obj)
+
+    monkeypatch.setattr(multiprocessing.queues.SimpleQueue, "put", slow_end)
+    monkeypatch.setattr(parallel, "_work", _steady_work)
+    with many.app_context():
+        before = tables()
+        def run(ended: list[BaseException]) -> None:
+            try:
+                with many.app_context():
+                    parallel.run(records, many.config["HSDS_SCHEMA_DIR"], workers=2)
+            except BaseException as exc:  # noqa: BLE001 - what ended it is the answer
+                ended.append(exc)
+
+        for _attempt in range(3):
+            ended: list[BaseException] = []
+            thread = threading.Thread(target=run, args=(ended,), daemon=True)
+            thread.start()
+            thread.join(timeout=20)
+            assert not thread.is_alive(), "the import hung"
+            assert [str(e) for e in ended] == ["disk full"]
         assert tables() == before
 
 

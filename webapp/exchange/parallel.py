@@ -419,32 +419,40 @@ def _run(records: list[Record], writer: _Writer | None, stored_orgs: set[str],
     spans = deque((i, min(i + CHUNK, len(records))) for i in range(0, len(records), CHUNK))
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         waiting: deque[Any] = deque()
-        while spans or waiting:
-            while spans and len(waiting) < 2 * workers:  # a few ahead, not all in memory
-                waiting.append(pool.apply_async(_work, (spans.popleft(),)))
-            piece: _Piece = waiting.popleft().get()
-            for i, problems in piece.problems:
-                errors.extend(f"{records[i].label()}: {p}" for p in problems)
-            rows = piece.rows
-            for ident, copy in rows.first_given.items():  # the last copy so far, changed
-                if ident in given:
-                    warnings += shaping.given_again(ident[0], given[ident], copy)
-            given.update(rows.given)
-            warnings += rows.warnings
-            notices += rows.notices
-            services += len(rows.services)
-            organizations.update(rows.organizations)
-            places.update(rows.locations)
-            named += rows.places_by_id
-            refs += [(s["id"], s["organization_id"]) for s in rows.services
-                     if s["organization_id"]]
-            if writer is not None and (errors or not writer.write(piece)):
-                # Refused (below: an unknown organisation or place is one of the errors, as
-                # a refused write means): check the rest, write nothing more.
-                refused_by_writer = not errors
-                writer = None
-            if progress:
-                progress(piece.span[1] - piece.span[0])
+        try:
+            while spans or waiting:
+                while spans and len(waiting) < 2 * workers:  # a few ahead, not all in memory
+                    waiting.append(pool.apply_async(_work, (spans.popleft(),)))
+                piece: _Piece = waiting.popleft().get()
+                for i, problems in piece.problems:
+                    errors.extend(f"{records[i].label()}: {p}" for p in problems)
+                rows = piece.rows
+                for ident, copy in rows.first_given.items():  # the last copy so far, changed
+                    if ident in given:
+                        warnings += shaping.given_again(ident[0], given[ident], copy)
+                given.update(rows.given)
+                warnings += rows.warnings
+                notices += rows.notices
+                services += len(rows.services)
+                organizations.update(rows.organizations)
+                places.update(rows.locations)
+                named += rows.places_by_id
+                refs += [(s["id"], s["organization_id"]) for s in rows.services
+                         if s["organization_id"]]
+                if writer is not None and (errors or not writer.write(piece)):
+                    # Refused (below: an unknown organisation or place is one of the errors, as
+                    # a refused write means): check the rest, write nothing more.
+                    refused_by_writer = not errors
+                    writer = None
+                if progress:
+                    progress(piece.span[1] - piece.span[0])
+        finally:
+            # Leaving early (a write failed, a worker raised): every chunk still in flight
+            # is received first. The pool's exit terminates it, and a worker stopped while it
+            # sent a chunk held the result queue's lock for ever: the import hung.
+            for pending in waiting:
+                pending.wait()
+
     errors += [f"{where}: field 'location_id': unknown location {lid} (include the location "
                "object)" for where, lid in named if lid not in places]  # as build_rows
     unknown = [(sid, oid) for sid, oid in refs if oid not in organizations]
