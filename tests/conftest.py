@@ -176,27 +176,29 @@ def seeded_template(url: str) -> list[Path]:
         upgrade()
         seed_if_empty(app)
         areas.current()
-        index = stored.path_for(app)
         db.session.remove()  # the session's connection back to the pool, then closed
         db.engine.dispose()
     for thread in threading.enumerate():
         if thread.name == stored.SAVING:
             thread.join()
-    assert index is not None
-    made = [index, index.with_name(index.name + stored.AREAS_SUFFIX)]
+    made = search_files(app)
     assert all(path.exists() for path in made), made
     return made
 
 
-def stored_beside(app: Flask, made: list[Path]) -> None:
-    """Copy a template's stored search files to where app's database keeps its own."""
+def search_files(app: Flask) -> list[Path]:
+    """Where app's database keeps its stored search index and areas' cut."""
     from webapp.search import stored
 
     with app.app_context():
         index = stored.path_for(app)
     assert index is not None
-    for source, target in zip(made, (index, index.with_name(index.name + stored.AREAS_SUFFIX)),
-                              strict=True):
+    return [index, index.with_name(index.name + stored.AREAS_SUFFIX)]
+
+
+def stored_beside(app: Flask, made: list[Path]) -> None:
+    """Copy a template's stored search files to where app's database keeps its own."""
+    for source, target in zip(made, search_files(app), strict=True):
         shutil.copy(source, target)
 
 

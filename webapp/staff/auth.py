@@ -80,16 +80,17 @@ def check_login(username: str, password: str, code: str) -> StaffUser | None:
     """
     user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
     fast = bool(current_app.config["HAVEN_FAST_HASHING"])
+    hashing = _HASHERS[fast]
     try:
-        hasher().verify(user.password_hash if user else _DUMMY[fast], password)
+        hashing.verify(user.password_hash if user else _DUMMY[fast], password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:
         return None
     if not _accept_code(user, code):
         return None
-    if hasher().check_needs_rehash(user.password_hash):
-        user.password_hash = hasher().hash(password)
+    if hashing.check_needs_rehash(user.password_hash):
+        user.password_hash = hashing.hash(password)
     db.session.commit()
     return user
 
